@@ -1,0 +1,103 @@
+"""The ``fundsim`` command: thin click wrappers around the Python API.
+
+Every user error becomes one clean message and an exit status (2 for bad
+input, 130 for Ctrl-C); no traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+import sim
+from sim.errors import FundsimError, Interrupted, ScenarioError
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ScenarioError as error:
+            for problem in error.problems:
+                click.echo(str(problem), err=True)
+            sys.exit(error.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted; no results written", err=True)
+            sys.exit(Interrupted.exit_code)
+        except FundsimError as error:
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(error.exit_code)
+
+
+@click.group(cls=_Group)
+@click.version_option(sim.__version__, prog_name="fundsim")
+def main() -> None:
+    """Simulate what federal pressure on sanctuary jurisdictions does to their budgets."""
+
+
+@main.command()
+@click.argument("scenario_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Result folder (default: results/<scenario>-<UTC time>).")
+@click.option("-n", "--replications", type=click.IntRange(min=1),
+              help="Replications per strategy (default: the scenario's).")
+@click.option("--seed", type=click.IntRange(min=0), help="Root seed (default: the scenario's).")
+@click.option("-w", "--workers", type=click.IntRange(min=1),
+              help="Worker processes (default: all cores).")
+@click.option("-s", "--strategy", "strategies", multiple=True,
+              help="Strategy to compare (repeatable; default: the scenario's).")
+@click.option("--keep", type=click.IntRange(min=0),
+              help="Replications whose monthly trajectories are kept (default: automatic).")
+@click.option("--overwrite", is_flag=True, help="Replace the output folder if it exists.")
+@click.option("--no-figures", is_flag=True, help="Skip figures (faster).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary table.")
+def run(scenario_file: Path, output: Path | None, replications: int | None, seed: int | None,
+        workers: int | None, strategies: tuple[str, ...], keep: int | None, overwrite: bool,
+        no_figures: bool, quiet: bool) -> None:
+    """Run every strategy of SCENARIO_FILE against the no-measure baseline.
+
+    Example: fundsim run scenarios/chicago.toml -n 2000 --seed 7
+    """
+    from sim.console import headline_table, progress_bar
+
+    scenario = sim.load(scenario_file)
+    options = dict(replications=replications, seed=seed, workers=workers,
+                   strategies=list(strategies) or None, keep=keep)
+    total = replications or scenario.scenario.replications
+    with progress_bar(total, enabled=not quiet and sys.stderr.isatty()) as advance:
+        result = sim.run(scenario, progress=advance, **options)
+    folder = result.save(output, overwrite=overwrite, figures=not no_figures)
+    if not quiet:
+        headline_table(result)
+    click.echo(str(folder))
+
+
+@main.command()
+@click.argument("scenario_files", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
+def validate(scenario_files: tuple[Path, ...]) -> None:
+    """Check scenario files; print every problem, one per line.
+
+    Example: fundsim validate scenarios/*.toml
+    """
+    problems = []
+    for path in scenario_files:
+        try:
+            sim.scenario.load(path)
+            click.echo(f"{path}: ok")
+        except ScenarioError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise ScenarioError(problems)
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario files.
+
+    Example: fundsim schema > scenario.schema.json
+    """
+    click.echo(json.dumps(sim.scenario.json_schema(), indent=2))

@@ -1,0 +1,1 @@
+"""The discrete-event model: no files, plots or command line in here."""

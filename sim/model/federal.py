@@ -1,0 +1,223 @@
+"""Federal grants and the measures that withhold them.
+
+Units: US dollars.  Grants are paid monthly: a reimbursement grant pays a
+twelfth of its annual amount each month (in arrears, so the first months of
+the horizon reimburse spending made before it), an advance grant pays its
+annual award in its award month.  Awards step up with their growth rate at
+each federal fiscal year (October).
+
+A measure happens in a replication with its probability, at its (possibly
+uncertain) date, and may later be rescinded.  While it is in force, every
+payment of a grant it targets to a city whose *recognised* compliance level
+it penalises is withheld by its share, unless an injunction protects that
+city.  Whether a payment is withheld is decided when it is due.  Where several
+measures target one payment, the largest share applies and the withheld money
+is attributed to that measure.  Withheld money waits in a pool per measure;
+when the city stops being penalised by that measure (injunction, recognised
+compliance, rescission) the pool is paid out after the measure's release lag,
+unless it is withheld again first.  A final court loss makes the pool, and
+all later withholding under that measure, permanently lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.model.plan import Parameters, Plan
+from sim.streams import ReplicationStreams
+
+
+@dataclass(frozen=True)
+class FederalInputs:
+    """Grant amounts and measure outcomes for a batch."""
+
+    amount: np.ndarray
+    """(R, C, G) annual award in the first federal fiscal year (0: no grant)."""
+    growth: np.ndarray
+    """(R, C, G) annual growth of awards."""
+    share: np.ndarray
+    """(R, M) share withheld by each measure."""
+    occurs: np.ndarray
+    """(R, M) whether the measure happens."""
+    start_day: np.ndarray
+    """(R, M) day (from the start) the measure takes effect, clipped at 0."""
+    rescinded: np.ndarray
+    """(R, M) whether the measure is rescinded."""
+    rescind_day: np.ndarray
+    """(R, M) day of rescission."""
+    payment_share: np.ndarray
+    """(T, C, G) share of the annual award paid in each month."""
+    federal_years: np.ndarray
+    """(T,) federal fiscal years begun since the start."""
+
+
+def sample_federal(plan: Plan, params: Parameters,
+                   streams: list[ReplicationStreams]) -> FederalInputs:
+    """Grant amounts and measure outcomes of a batch of replications."""
+    cal = plan.calendar
+    first_day = cal.start.toordinal()
+    uniforms = np.array([[rs.generator("measures", name).random(2) for name in plan.measures]
+                         for rs in streams]).reshape(len(streams), len(plan.measures), 2)
+    rescind_p = params.per_measure("rescind_probability")
+    rescind_day = np.zeros_like(rescind_p)
+    for m, measure in enumerate(plan.scenario.measure):
+        if measure.rescind_date is not None:
+            rescind_day[:, m] = params.per_replication(
+                f"measure[{measure.name}].rescind_date", measure.rescind_date) - first_day
+    month = cal.calendar_month
+    payment_share = np.where(
+        plan.advance[None],
+        (month[:, None, None] == plan.award_month[None]).astype(float),
+        1.0 / 12,
+    ) * plan.has_grant[None]
+    return FederalInputs(
+        amount=params.per_grant("amount"),
+        growth=params.per_grant("growth"),
+        share=params.per_measure("withhold_share"),
+        occurs=uniforms[..., 0] < params.per_measure("probability"),
+        start_day=np.maximum(params.per_measure("effective") - first_day, 0.0),
+        rescinded=uniforms[..., 1] < rescind_p,
+        rescind_day=rescind_day,
+        payment_share=payment_share,
+        federal_years=cal.years_elapsed(10)[:, 0],
+    )
+
+
+def initial_events(inputs: FederalInputs, horizon_day: float):
+    """(replication, day, kind, measure) of every measure taking effect or rescinded."""
+    events = []
+    for r, m in zip(*np.nonzero(inputs.occurs)):
+        start = inputs.start_day[r, m]
+        if start >= horizon_day:
+            continue
+        events.append((int(r), float(start), "measure_start", int(m)))
+        if inputs.rescinded[r, m] and inputs.rescind_day[r, m] < horizon_day:
+            events.append((int(r), float(max(inputs.rescind_day[r, m], start)),
+                           "measure_rescinded", int(m)))
+    return events
+
+
+@dataclass
+class FederalState:
+    """Who is penalised by what, and the money withheld; mutable, updated in place."""
+
+    active: np.ndarray
+    """(R, M) measure in force."""
+    recognised: np.ndarray
+    """(S, R, C) compliance level federal agencies recognise."""
+    enjoined: np.ndarray
+    """(S, R, C, M) an injunction protects the city from the measure."""
+    forfeit: np.ndarray
+    """(S, R, C, M) the city lost its case for good: withheld money is lost."""
+    hit: np.ndarray
+    """(S, R, C, M) the measure currently withholds the city's funds."""
+    ever_hit: np.ndarray
+    """(S, R, C, M) the measure has withheld from the city before."""
+    pool: np.ndarray
+    """(S, R, C, M) withheld money awaiting release."""
+    release_at: np.ndarray
+    """(S, R, C, M) month in which the pool is paid (-1: none scheduled)."""
+    withheld_share: np.ndarray
+    """(S, R, C, G) share of each payment withheld."""
+    attributed: np.ndarray
+    """(S, R, C, G) index of the measure a withheld payment is attributed to."""
+    lost_pending: np.ndarray
+    """(S, R, C) money made permanently lost by events since the last month."""
+    dirty: bool = True
+    """Whether an event changed who is penalised since the last month."""
+
+
+def initial_federal_state(plan: Plan, replications: int) -> FederalState:
+    """No measure in force; every city recognised at its starting level."""
+    S, C = plan.shape
+    M, G = len(plan.measures), len(plan.programs)
+    per_measure = (S, replications, C, M)
+    return FederalState(
+        active=np.zeros((replications, M), bool),
+        recognised=np.broadcast_to(plan.level0[:, None, :], (S, replications, C)).copy(),
+        enjoined=np.zeros(per_measure, bool),
+        forfeit=np.zeros(per_measure, bool),
+        hit=np.zeros(per_measure, bool),
+        ever_hit=np.zeros(per_measure, bool),
+        pool=np.zeros(per_measure),
+        release_at=np.full(per_measure, -1, dtype=np.int32),
+        withheld_share=np.zeros((S, replications, C, G)),
+        attributed=np.zeros((S, replications, C, G), dtype=np.int32),
+        lost_pending=np.zeros((S, replications, C)),
+    )
+
+
+def currently_hit(state: FederalState, plan: Plan) -> np.ndarray:
+    """(S, R, C, M) whether each measure withholds from each city now."""
+    penalised = plan.penalises.T[state.recognised]
+    city_targeted = plan.targeted.any(axis=2).T
+    return (plan.exposed[:, None, None, None] & state.active[None, :, None, :]
+            & penalised & ~state.enjoined & city_targeted[None, None])
+
+
+def _refresh(state: FederalState, inputs: FederalInputs, plan: Plan, m: int,
+             due_annual: np.ndarray) -> np.ndarray:
+    """Recompute who is hit after events; return this month's clawbacks (S, R, C, M)."""
+    hit = currently_hit(state, plan)
+    started, stopped = hit & ~state.hit, state.hit & ~hit
+    state.release_at[started] = -1
+    state.release_at[stopped] = m + np.broadcast_to(plan.release_lag, hit.shape)[stopped]
+    first = started & ~state.ever_hit
+    clawback = np.zeros(hit.shape)
+    if first.any() and plan.clawback_months.any():
+        targeted_amount = np.einsum("rcg,mcg->rcm", due_annual, plan.targeted.astype(float))
+        clawback = (first * (plan.clawback_months / 12) * inputs.share[None, :, None, :]
+                    * targeted_amount[None])
+    state.ever_hit |= hit
+    state.hit = hit
+    shares = hit[..., None] * inputs.share[None, :, None, :, None] * plan.targeted.transpose(
+        1, 0, 2)[None, None]
+    state.withheld_share = shares.max(axis=3)
+    state.attributed = shares.argmax(axis=3).astype(np.int32)
+    state.dirty = False
+    return clawback
+
+
+def federal_month(state: FederalState, inputs: FederalInputs, plan: Plan,
+                  m: int) -> dict[str, np.ndarray]:
+    """Pay, withhold and release grants for month ``m``; return the month's accounts."""
+    due_annual = inputs.amount * (1.0 + inputs.growth) ** inputs.federal_years[m]
+    clawback = _refresh(state, inputs, plan, m, due_annual) if state.dirty else None
+    due = due_annual * inputs.payment_share[m][None]
+    withheld = due[None] * state.withheld_share
+    by_measure = np.stack([np.where(state.attributed == k, withheld, 0.0).sum(axis=3)
+                           for k in range(len(plan.measures))], axis=3)
+    received = due.sum(axis=2)[None] - withheld.sum(axis=3)
+    if clawback is not None:
+        by_measure += clawback
+        received = received - clawback.sum(axis=3)
+    lost = np.where(state.forfeit, by_measure, 0.0)
+    state.pool += by_measure - lost
+    release = (state.release_at >= 0) & (state.release_at <= m)
+    restored = np.where(release, state.pool, 0.0)
+    state.pool -= restored
+    state.release_at[release] = -1
+    lost_total = lost.sum(axis=3) + state.lost_pending
+    state.lost_pending = np.zeros_like(state.lost_pending)
+    return {
+        "federal_due": np.broadcast_to(due.sum(axis=2), received.shape),
+        "federal_received": received,
+        "federal_withheld": by_measure.sum(axis=3),
+        "federal_restored": restored.sum(axis=3),
+        "federal_lost": lost_total,
+    }
+
+
+def forfeit(state: FederalState, where: tuple, m_index: int) -> None:
+    """Make the pool of measure ``m_index`` permanently lost where selected.
+
+    ``where`` indexes the (S, R, C) axes; the loss is booked in the next
+    month's accounts.
+    """
+    state.lost_pending[where] += state.pool[(*where, m_index)]
+    state.pool[(*where, m_index)] = 0.0
+    state.release_at[(*where, m_index)] = -1
+    state.forfeit[(*where, m_index)] = True
+    state.dirty = True

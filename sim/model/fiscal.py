@@ -1,0 +1,260 @@
+"""City budgets month by month: revenue, spending, reserves and gap closing.
+
+Units: US dollars per month for flows, dollars for stocks.  Arrays are shaped
+``(S, R, C)``: strategy (0 = baseline), replication in the batch, city.
+
+Each month, revenue arrives (own-source with persistent noise around a trend,
+state aid, federal grants) and spending goes out (the adopted budget, legal,
+compliance and liability costs, interest).  Reserves absorb the difference.
+When reserves net of short-term debt fall below the floor, the city's
+gap-closing tools act in its chosen order: service cuts after a lag (held
+until the fiscal year ends), tax increases at the next fiscal-year start.
+Short-term borrowing keeps cash from going negative and is repaid once
+reserves are back above the floor.  Borrowing counts as revenue and repayment
+as spending, so every month, in every city::
+
+    reserves[m] - reserves[m-1] == revenue[m] - spending[m]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from sim.model.plan import Parameters, Plan
+from sim.streams import ReplicationStreams
+
+
+@dataclass(frozen=True)
+class GapPolicy:
+    """Gap-closing settings per city, arrays of shape (C,)."""
+
+    cut_limit: np.ndarray
+    cut_lag: np.ndarray
+    cut_spread: np.ndarray
+    tax_limit: np.ndarray
+    tax_cap: np.ndarray
+    tax_lag: np.ndarray
+    borrow_limit: np.ndarray
+    borrow_rate: np.ndarray
+    cuts_first: np.ndarray
+    """Whether service cuts are sized before tax increases."""
+
+
+@dataclass(frozen=True)
+class FiscalInputs:
+    """Budget figures for a batch: monthly series (T, R, C) and settings."""
+
+    own_source: np.ndarray
+    """Own-source revenue before any tax increase, with noise."""
+    expenditure: np.ndarray
+    """Adopted budget's monthly spending."""
+    state_aid: np.ndarray
+    reserves0: np.ndarray
+    """(R, C) opening reserves."""
+    floor_share: np.ndarray
+    """(R, C) reserve floor as a share of annual expenditure."""
+    next_is_year_start: np.ndarray
+    """(T, C) whether the following month begins a fiscal year."""
+    policy: GapPolicy
+
+
+def _growth(rate: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """(T, R, C) growth factors from annual rates (R, C) and years elapsed (T, C)."""
+    return (1.0 + rate)[None, :, :] ** years[:, None, :]
+
+
+def revenue_noise(z: np.ndarray, volatility: np.ndarray, persistence: np.ndarray) -> np.ndarray:
+    """Relative deviation of revenue from trend, an AR(1) process starting at zero.
+
+    ``z`` is (T, R, C) standard normal; ``volatility`` (R, C) is the long-run
+    standard deviation and ``persistence`` (C,) the monthly autocorrelation.
+    """
+    innovation = np.sqrt(1.0 - persistence**2) * volatility
+    x = np.zeros_like(z)
+    for m in range(1, len(z)):
+        x[m] = persistence * x[m - 1] + innovation * z[m]
+    return x
+
+
+def sample_fiscal(plan: Plan, params: Parameters,
+                  streams: list[ReplicationStreams]) -> FiscalInputs:
+    """Budget inputs of a batch of replications."""
+    scenario, cal = plan.scenario, plan.calendar
+    years = cal.years_elapsed(plan.fiscal_year_start)
+    expenditure0 = params.per_city("budget.expenditure", lambda c: c.budget.expenditure)
+    growth = params.per_city("budget.expenditure_growth", lambda c: c.budget.expenditure_growth)
+    aid0 = params.per_city("budget.state_aid", lambda c: c.budget.state_aid)
+    aid_growth = params.per_city("budget.state_aid_growth", lambda c: c.budget.state_aid_growth)
+    federal0 = params.per_grant("amount").sum(axis=2)
+    balanced = np.maximum(expenditure0 - aid0 - federal0, 0.0)
+    own0 = np.where(
+        [c.budget.own_source_revenue is None for c in scenario.city],
+        balanced,
+        params.per_city("budget.own_source_revenue", lambda c: c.budget.own_source_revenue),
+    )
+    revenue_growth = np.where(
+        [c.budget.revenue_growth is None for c in scenario.city],
+        growth,
+        params.per_city("budget.revenue_growth", lambda c: c.budget.revenue_growth),
+    )
+    z = np.stack([
+        np.stack([rs.generator("revenue", name).standard_normal(cal.months)
+                  for name in plan.cities], axis=1)
+        for rs in streams
+    ], axis=1)
+    noise = revenue_noise(
+        z,
+        params.per_city("budget.revenue_volatility", lambda c: c.budget.revenue_volatility),
+        np.array([c.budget.revenue_persistence for c in scenario.city]),
+    )
+    gaps = [c.budget.gap_closing for c in scenario.city]
+
+    def policy(attr: str) -> np.ndarray:
+        return np.array([getattr(g, attr) for g in gaps], dtype=float)
+
+    next_start = np.zeros((cal.months, len(plan.cities)), bool)
+    next_start[:-1] = cal.year_starts(plan.fiscal_year_start)[1:]
+    return FiscalInputs(
+        own_source=own0 / 12 * _growth(revenue_growth, years) * np.maximum(1.0 + noise, 0.0),
+        expenditure=expenditure0 / 12 * _growth(growth, years),
+        state_aid=aid0 / 12 * _growth(aid_growth, years),
+        reserves0=params.per_city("budget.reserves", lambda c: c.budget.reserves),
+        floor_share=params.per_city("budget.reserve_floor", lambda c: c.budget.reserve_floor),
+        next_is_year_start=next_start,
+        policy=GapPolicy(
+            cut_limit=np.where(["service_cuts" in g.order for g in gaps],
+                               policy("service_cut_limit"), 0.0),
+            cut_lag=policy("service_cut_lag_months"),
+            cut_spread=policy("service_cut_spread_months"),
+            tax_limit=np.where(["tax_increase" in g.order for g in gaps],
+                               policy("tax_increase_limit"), 0.0),
+            tax_cap=policy("tax_increase_cap"),
+            tax_lag=policy("tax_increase_lag_months"),
+            borrow_limit=policy("borrowing_limit"),
+            borrow_rate=policy("borrowing_rate"),
+            cuts_first=np.array([g.order[:1] == ["service_cuts"] for g in gaps]),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class FiscalState:
+    """Budget stocks and standing decisions, arrays (S, R, C)."""
+
+    reserves: np.ndarray
+    debt: np.ndarray
+    """Short-term debt outstanding."""
+    tax_rate: np.ndarray
+    """Cumulative tax increase, as a share of own-source revenue."""
+    service_cut: np.ndarray
+    """Monthly spending cut in force."""
+    months_below: np.ndarray
+    """Consecutive months with reserves net of debt below the floor."""
+
+
+def initial_fiscal_state(inputs: FiscalInputs, strategies: int) -> FiscalState:
+    """Every strategy starts from the same opening reserves."""
+    shape = (strategies, *inputs.reserves0.shape)
+    zeros = np.zeros(shape)
+    return FiscalState(
+        reserves=np.broadcast_to(inputs.reserves0, shape).copy(),
+        debt=zeros.copy(),
+        tax_rate=zeros.copy(),
+        service_cut=zeros.copy(),
+        months_below=np.zeros(shape, dtype=np.int32),
+    )
+
+
+@dataclass(frozen=True)
+class CostFlows:
+    """Money flows from the other processes in one month, arrays (S, R, C)."""
+
+    federal_received: np.ndarray
+    """Grant payments received (net of withholding and clawbacks)."""
+    federal_restored: np.ndarray
+    """Previously withheld funds paid out."""
+    legal_cost: np.ndarray
+    compliance_cost: np.ndarray
+    liability_cost: np.ndarray
+
+
+def fiscal_month(state: FiscalState, inputs: FiscalInputs, m: int,
+                 flows: CostFlows) -> tuple[FiscalState, dict[str, np.ndarray]]:
+    """Advance every budget by month ``m``; return the new state and the month's accounts."""
+    p = inputs.policy
+    own, expenditure, aid = inputs.own_source[m], inputs.expenditure[m], inputs.state_aid[m]
+    interest = state.debt * p.borrow_rate / 12
+    tax = own * state.tax_rate
+    revenue = own + tax + aid + flows.federal_received + flows.federal_restored
+    spending = (expenditure - state.service_cut + flows.legal_cost + flows.compliance_cost
+                + flows.liability_cost + interest)
+    reserves = state.reserves + revenue - spending
+
+    borrowing = np.clip(-reserves, 0.0, np.maximum(p.borrow_limit * 12 * expenditure
+                                                    - state.debt, 0.0))
+    reserves, debt = reserves + borrowing, state.debt + borrowing
+    floor = inputs.floor_share * 12 * expenditure
+    repayment = np.clip(np.minimum(debt, reserves - floor), 0.0, None)
+    reserves, debt = reserves - repayment, debt - repayment
+
+    net = reserves - debt
+    below = net < floor
+    months_below = np.where(below, state.months_below + 1, 0)
+    cut, tax_rate = _gap_closing(state, inputs, m, np.maximum(floor - net, 0.0), months_below,
+                                 own, expenditure)
+    accounts = {
+        "revenue": revenue + borrowing,
+        "spending": spending + repayment,
+        "reserves": reserves,
+        "debt": debt,
+        "own_source": np.broadcast_to(own, reserves.shape),
+        "tax_increase": tax,
+        "state_aid": np.broadcast_to(aid, reserves.shape),
+        "federal_received": flows.federal_received,
+        "federal_restored": flows.federal_restored,
+        "borrowing": borrowing,
+        "repayment": repayment,
+        "expenditure": np.broadcast_to(expenditure, reserves.shape),
+        "service_cuts": state.service_cut,
+        "legal_cost": flows.legal_cost,
+        "compliance_cost": flows.compliance_cost,
+        "liability_cost": flows.liability_cost,
+        "interest": interest,
+        "below_floor": below,
+    }
+    new_state = replace(state, reserves=reserves, debt=debt, tax_rate=tax_rate,
+                        service_cut=cut, months_below=months_below)
+    return new_state, accounts
+
+
+def _gap_closing(state: FiscalState, inputs: FiscalInputs, m: int, gap: np.ndarray,
+                 months_below: np.ndarray, own: np.ndarray,
+                 expenditure: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Service cut and tax rate for next month, sized to the gap in the city's order."""
+    p = inputs.policy
+    year_ends = inputs.next_is_year_start[m]
+    cut_room = p.cut_limit * expenditure
+    tax_room = np.minimum(p.tax_limit, np.maximum(p.tax_cap - state.tax_rate, 0.0))
+    can_tax = year_ends & (months_below >= p.tax_lag) & (months_below > 0)
+    can_cut = (months_below >= p.cut_lag) & (months_below > 0)
+    annual_own = 12 * own
+
+    def cuts(remaining: np.ndarray) -> np.ndarray:
+        return np.where(can_cut, np.minimum(cut_room, remaining / p.cut_spread), 0.0)
+
+    def taxes(remaining: np.ndarray) -> np.ndarray:
+        needed = np.divide(remaining, annual_own, out=np.zeros_like(remaining),
+                           where=annual_own > 0)
+        return np.where(can_tax, np.minimum(tax_room, needed), 0.0)
+
+    cut_a = cuts(gap)
+    tax_b = taxes(np.maximum(gap - cut_a * p.cut_spread, 0.0))
+    tax_a = taxes(gap)
+    cut_b = cuts(np.maximum(gap - tax_a * annual_own, 0.0))
+    target_cut = np.where(p.cuts_first, cut_a, cut_b)
+    increase = np.where(p.cuts_first, tax_b, tax_a)
+    # Cuts adopted mid-year hold until the year ends; each budget starts afresh.
+    cut = np.where(year_ends, target_cut, np.maximum(state.service_cut, target_cut))
+    return cut, state.tax_rate + increase

@@ -1,0 +1,279 @@
+"""One batch of replications: the processes wired into one SimPy environment.
+
+A :class:`World` holds, for a batch of replications, every strategy side by
+side (common random numbers): the monthly processes advance arrays shaped
+(strategy, replication, city) at once, and each replication keeps an
+:class:`Agenda` of its own discrete events (measures taking effect, court
+rulings, strategy switches).
+
+Two engines drive the same world and give identical numbers:
+
+* :func:`run_simpy`, the model proper: one SimPy process ticks monthly and one
+  process per replication walks that replication's agenda;
+* :func:`sim.model.reference.run_reference`, a plain loop with no SimPy,
+  used as the test oracle and the speed ceiling.
+
+Month ``m`` is accounted at its tick, half a day before month ``m + 1``
+starts; events fall on whole days, so an event dated in month ``m`` always
+precedes the tick of month ``m`` (see :mod:`sim.model.clock`).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import simpy
+
+from sim.model import federal
+from sim.model.fiscal import (
+    CostFlows,
+    fiscal_month,
+    initial_fiscal_state,
+    sample_fiscal,
+)
+from sim.model.plan import Parameters, Plan
+from sim.streams import ReplicationStreams
+
+Handler = Callable[["World", int, float, Any], None]
+"""Applies one event: (world, replication index in batch, day, payload)."""
+
+
+class Agenda:
+    """Discrete events of one replication, in (day, order of scheduling) order."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, str, Any]] = []
+        self._count = 0
+
+    def push(self, day: float, kind: str, payload: Any) -> None:
+        heapq.heappush(self._heap, (day, self._count, kind, payload))
+        self._count += 1
+
+    def pop(self) -> tuple[float, int, str, Any]:
+        return heapq.heappop(self._heap)
+
+    @property
+    def next_day(self) -> float:
+        """Day of the next event (infinity when empty)."""
+        return self._heap[0][0] if self._heap else float("inf")
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+
+FLOW_TOTALS = (
+    "federal_due", "federal_received", "federal_withheld", "federal_restored", "federal_lost",
+    "legal_cost", "compliance_cost", "liability_cost", "service_cuts", "tax_increase",
+    "interest", "borrowing",
+)
+"""Monthly flows summed over the horizon into per-replication totals."""
+
+TRAJECTORY = (
+    "revenue", "spending", "reserves", "debt", "own_source", "tax_increase", "state_aid",
+    "federal_due", "federal_received", "federal_withheld", "federal_restored", "federal_lost",
+    "borrowing", "repayment", "expenditure", "service_cuts", "legal_cost", "compliance_cost",
+    "liability_cost", "interest",
+)
+"""Monthly columns kept for the kept replications."""
+
+
+class Recorder:
+    """Folds each month's accounts into per-replication outcomes and kept trajectories."""
+
+    def __init__(self, plan: Plan, replications: int, kept: np.ndarray, discount_rate: float):
+        S, C = plan.shape
+        T = plan.calendar.months
+        shape = (S, replications, C)
+        self.kept = kept
+        self.totals = {name: np.zeros(shape) for name in FLOW_TOTALS}
+        self.npv_operating = np.zeros(shape)
+        self.npv_gap_closing = np.zeros(shape)
+        self.min_reserve_ratio = np.full(shape, np.inf)
+        self.months_below_floor = np.zeros(shape, dtype=np.int32)
+        self.peak_debt = np.zeros(shape)
+        self.discount = (1.0 + discount_rate) ** (-(np.arange(T) + 1) / 12)
+        self.trajectories = {name: np.zeros((T, S, len(kept), C)) for name in TRAJECTORY}
+
+    def record(self, m: int, accounts: dict[str, np.ndarray]) -> None:
+        """Fold month ``m``'s accounts (arrays (S, R, C)) in."""
+        for name, total in self.totals.items():
+            total += accounts[name]
+        operating = (accounts["own_source"] + accounts["state_aid"]
+                     + accounts["federal_received"] + accounts["federal_restored"]
+                     - accounts["expenditure"] - accounts["legal_cost"]
+                     - accounts["compliance_cost"] - accounts["liability_cost"]
+                     - accounts["interest"])
+        self.npv_operating += self.discount[m] * operating
+        self.npv_gap_closing += self.discount[m] * (accounts["service_cuts"]
+                                                    + accounts["tax_increase"])
+        annual = 12 * accounts["expenditure"]
+        net = accounts["reserves"] - accounts["debt"]
+        ratio = np.divide(net, annual, out=np.zeros_like(net), where=annual > 0)
+        np.minimum(self.min_reserve_ratio, ratio, out=self.min_reserve_ratio)
+        self.months_below_floor += accounts["below_floor"]
+        np.maximum(self.peak_debt, accounts["debt"], out=self.peak_debt)
+        if len(self.kept):
+            for name, series in self.trajectories.items():
+                series[m] = accounts[name][:, self.kept]
+
+    def outcomes(self, reserves_end: np.ndarray, unresolved: np.ndarray) -> dict[str, np.ndarray]:
+        """Per-replication outcomes, arrays (S, R, C); impacts are paired with the baseline."""
+        out = dict(self.totals)
+        out.update(
+            federal_unresolved=unresolved,
+            reserves_end=reserves_end,
+            min_reserve_ratio=self.min_reserve_ratio,
+            months_below_floor=self.months_below_floor.astype(float),
+            floor_breached=(self.months_below_floor > 0).astype(float),
+            peak_debt=self.peak_debt,
+            net_fiscal_impact=self.npv_operating - self.npv_operating[:1],
+            gap_closing_burden=self.npv_gap_closing - self.npv_gap_closing[:1],
+        )
+        return out
+
+
+@dataclass
+class BatchResult:
+    """What one batch of replications produced."""
+
+    replications: np.ndarray
+    """(R,) replication numbers."""
+    outcomes: dict[str, np.ndarray]
+    """Per-replication outcomes, arrays (S, R, C)."""
+    kept: np.ndarray
+    """Replication numbers whose trajectories are kept."""
+    trajectories: dict[str, np.ndarray]
+    """Monthly series, arrays (T, S, K, C) for the kept replications."""
+    events: list[tuple]
+    """Event log rows: (strategy index, replication, day, city index or -1, kind, detail)."""
+
+
+class World:
+    """Every process of a batch of replications, ready for an engine to drive."""
+
+    def __init__(self, plan: Plan, seed: int, replications: Sequence[int], keep: int):
+        self.plan = plan
+        self.replications = np.asarray(replications)
+        streams = [ReplicationStreams(seed, int(r)) for r in self.replications]
+        self.params = Parameters(plan, streams)
+        S, C = plan.shape
+        R = len(self.replications)
+        self.zeros = np.zeros((S, R, C))
+        self.fiscal_inputs = sample_fiscal(plan, self.params, streams)
+        self.fiscal = initial_fiscal_state(self.fiscal_inputs, S)
+        self.federal_inputs = federal.sample_federal(plan, self.params, streams)
+        self.federal = federal.initial_federal_state(plan, R)
+        self.agendas = [Agenda() for _ in range(R)]
+        self.on_schedule: Callable[[int, float], None] | None = None
+        self.handlers: dict[str, Handler] = dict(FEDERAL_HANDLERS)
+        self.events: list[tuple] = []
+        horizon = plan.calendar.start_days[-1]
+        for r, day, kind, payload in federal.initial_events(self.federal_inputs, horizon):
+            self.schedule(r, day, kind, payload)
+        kept = np.nonzero(self.replications < keep)[0]
+        self.recorder = Recorder(plan, R, kept, plan.scenario.scenario.discount_rate)
+
+    def schedule(self, r: int, day: float, kind: str, payload: Any = None) -> None:
+        """Put an event on replication ``r``'s agenda."""
+        self.agendas[r].push(day, kind, payload)
+        if self.on_schedule is not None:
+            self.on_schedule(r, day)
+
+    def apply(self, r: int, day: float, kind: str, payload: Any) -> None:
+        """Apply one event of replication ``r``."""
+        self.handlers[kind](self, r, day, payload)
+
+    def log(self, r: int, day: float, kind: str, detail: str = "",
+            city: int = -1, strategies: Sequence[int] | None = None) -> None:
+        """Add event-log rows (by default for every strategy exposed to measures)."""
+        rep = int(self.replications[r])
+        if strategies is None:
+            strategies = np.nonzero(self.plan.exposed)[0]
+        for s in strategies:
+            self.events.append((int(s), rep, day, city, kind, detail))
+
+    def tick(self, m: int) -> None:
+        """Account for month ``m`` in every strategy, replication and city."""
+        accounts = federal.federal_month(self.federal, self.federal_inputs, self.plan, m)
+        flows = CostFlows(
+            federal_received=accounts["federal_received"],
+            federal_restored=accounts["federal_restored"],
+            legal_cost=self.zeros,
+            compliance_cost=self.zeros,
+            liability_cost=self.zeros,
+        )
+        self.fiscal, fiscal_accounts = fiscal_month(self.fiscal, self.fiscal_inputs, m, flows)
+        accounts.update(fiscal_accounts)
+        self.recorder.record(m, accounts)
+
+    def result(self) -> BatchResult:
+        """Outcomes once every month has been ticked."""
+        return BatchResult(
+            replications=self.replications,
+            outcomes=self.recorder.outcomes(self.fiscal.reserves, self.federal.pool.sum(axis=3)),
+            kept=self.replications[self.recorder.kept],
+            trajectories=self.recorder.trajectories,
+            events=self.events,
+        )
+
+
+def _measure_start(world: World, r: int, day: float, m: int) -> None:
+    world.federal.active[r, m] = True
+    world.federal.dirty = True
+    world.log(r, day, "measure_start", world.plan.measures[m])
+
+
+def _measure_rescinded(world: World, r: int, day: float, m: int) -> None:
+    world.federal.active[r, m] = False
+    world.federal.dirty = True
+    world.log(r, day, "measure_rescinded", world.plan.measures[m])
+
+
+FEDERAL_HANDLERS: dict[str, Handler] = {
+    "measure_start": _measure_start,
+    "measure_rescinded": _measure_rescinded,
+}
+
+
+def run_simpy(world: World) -> BatchResult:
+    """Drive the world with SimPy: a monthly ticker and one event walker per replication."""
+    env = simpy.Environment()
+    walkers: list[simpy.Process] = []
+    waking = [float("inf")] * len(world.agendas)
+
+    def walker(r: int):
+        agenda = world.agendas[r]
+        while True:
+            waking[r] = agenda.next_day
+            try:
+                if agenda:
+                    yield env.timeout(max(agenda.next_day - env.now, 0.0))
+                else:
+                    yield env.event()
+            except simpy.Interrupt:
+                continue
+            waking[r] = -float("inf")  # busy: events scheduled now are seen by this loop
+            while agenda and agenda.next_day <= env.now:
+                day, _, kind, payload = agenda.pop()
+                world.apply(r, day, kind, payload)
+
+    def wake_if_sooner(r: int, day: float) -> None:
+        if day < waking[r]:
+            waking[r] = day
+            walkers[r].interrupt()
+
+    def ticker():
+        for m, tick in enumerate(world.plan.calendar.tick_days):
+            yield env.timeout(tick - env.now)
+            world.tick(m)
+
+    walkers.extend(env.process(walker(r)) for r in range(len(world.agendas)))
+    world.on_schedule = wake_if_sooner
+    done = env.process(ticker())
+    env.run(until=done)
+    world.on_schedule = None
+    return world.result()

@@ -1,0 +1,338 @@
+"""Result tables: build them from a simulation, summarise, write and read run folders.
+
+A run folder holds (DESIGN §5): ``manifest.json``, ``summary.csv``,
+``replications.parquet``, ``trajectories.parquet``, ``events.parquet``,
+``figures/`` and ``report.html``.  It is written under a temporary name and
+renamed when complete, so an interrupted run never leaves a folder that looks
+finished, and an existing folder is never half-overwritten.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import OutputError, UsageError
+from sim.scenario import Scenario, validate
+
+if TYPE_CHECKING:
+    from sim.runner import Simulation
+
+VERSION = "0.1.0"
+ALL_CITIES = "all cities"
+"""City label of rows aggregated over every city of a scenario."""
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A per-replication outcome: unit, meaning, and how it adds up over cities."""
+
+    unit: str
+    description: str
+    over_cities: str = "sum"
+    """``sum``, ``min`` or ``max``: how the all-cities row combines cities."""
+
+
+METRICS: dict[str, Metric] = {
+    "net_fiscal_impact": Metric(
+        "USD, present value",
+        "Change in the operating balance against the no-measure baseline, discounted, "
+        "before gap closing: withheld federal funds and extra legal, compliance, "
+        "liability and interest costs. Negative is a cost."),
+    "gap_closing_burden": Metric(
+        "USD, present value",
+        "Extra service cuts and tax increases against the baseline, discounted."),
+    "federal_due": Metric("USD", "Federal grant payments due over the horizon."),
+    "federal_received": Metric("USD", "Federal grant payments received, net of clawbacks."),
+    "federal_withheld": Metric("USD", "Federal payments withheld, including clawbacks."),
+    "federal_restored": Metric("USD", "Withheld funds later paid out."),
+    "federal_lost": Metric("USD", "Withheld funds permanently lost after a final court loss."),
+    "federal_unresolved": Metric(
+        "USD", "Withheld funds neither paid out nor lost when the horizon ends."),
+    "legal_cost": Metric("USD", "Litigation costs."),
+    "compliance_cost": Metric("USD", "Costs of cooperating with immigration enforcement."),
+    "liability_cost": Metric("USD", "Damages paid for unlawful detention."),
+    "service_cuts": Metric("USD", "Spending cut to close budget gaps."),
+    "tax_increase": Metric("USD", "Revenue raised by tax increases to close budget gaps."),
+    "interest": Metric("USD", "Interest on short-term borrowing."),
+    "borrowing": Metric("USD", "Short-term borrowing (sum of draws)."),
+    "peak_debt": Metric("USD", "Largest short-term debt outstanding.", "sum"),
+    "reserves_end": Metric("USD", "Reserves at the end of the horizon."),
+    "min_reserve_ratio": Metric(
+        "share of annual expenditure",
+        "Lowest reserves net of short-term debt over the horizon.", "min"),
+    "months_below_floor": Metric(
+        "months", "Months with reserves net of debt below the reserve floor.", "max"),
+    "floor_breached": Metric(
+        "probability", "Whether reserves net of debt ever fell below the floor "
+        "(its mean is the probability).", "max"),
+}
+
+
+def slug(name: str) -> str:
+    """A safe folder name for a scenario name: it can never leave the results folder."""
+    text = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60].strip("-")
+    return text or "scenario"
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def scenario_digest(scenario: Scenario) -> str:
+    """SHA-256 of the resolved scenario's canonical JSON."""
+    text = json.dumps(scenario.model_dump(mode="json", by_alias=True), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def summarise(replications: pd.DataFrame) -> pd.DataFrame:
+    """Tidy summary: one row per strategy, city and metric.
+
+    Columns: ``strategy, city, metric, mean, p05, p50, p95, ci95_low,
+    ci95_high, n``; the confidence interval is that of the mean (Student t).
+    Rows for ``all cities`` combine cities per replication first.
+    """
+    from scipy import stats
+
+    metrics = [m for m in METRICS if m in replications.columns]
+    frames = [replications]
+    if replications["city"].nunique() > 1:
+        how = {m: METRICS[m].over_cities for m in metrics}
+        combined = replications.groupby(["strategy", "replication"], sort=False).agg(how)
+        frames.append(combined.reset_index().assign(city=ALL_CITIES))
+    rows = []
+    for frame in frames:
+        for (strategy, city), group in frame.groupby(["strategy", "city"], sort=False):
+            values = group[metrics].to_numpy(dtype=float)
+            n = len(values)
+            mean = values.mean(axis=0)
+            p05, p50, p95 = np.percentile(values, [5, 50, 95], axis=0)
+            if n > 1:
+                half = stats.t.ppf(0.975, n - 1) * values.std(axis=0, ddof=1) / np.sqrt(n)
+            else:
+                half = np.zeros_like(mean)
+            for i, metric in enumerate(metrics):
+                rows.append((strategy, city, metric, mean[i], p05[i], p50[i], p95[i],
+                             mean[i] - half[i], mean[i] + half[i], n))
+    return pd.DataFrame(rows, columns=["strategy", "city", "metric", "mean", "p05", "p50",
+                                       "p95", "ci95_low", "ci95_high", "n"])
+
+
+def _replications_frame(sim: Simulation) -> pd.DataFrame:
+    plan = sim.plan
+    S, R, C = next(iter(sim.outcomes.values())).shape
+    frame = pd.DataFrame({
+        "strategy": np.repeat(plan.strategies, R * C),
+        "replication": np.tile(np.repeat(np.arange(R), C), S),
+        "city": np.tile(plan.cities, S * R),
+    })
+    for name in METRICS:
+        if name in sim.outcomes:
+            frame[name] = sim.outcomes[name].reshape(-1)
+    return frame
+
+
+def _trajectories_frame(sim: Simulation) -> pd.DataFrame:
+    plan = sim.plan
+    first = next(iter(sim.trajectories.values()))
+    T, S, K, C = first.shape
+    months = pd.to_datetime(plan.calendar.month_starts[:-1])
+    frame = pd.DataFrame({
+        "strategy": np.repeat(plan.strategies, K * C * T),
+        "replication": np.tile(np.repeat(sim.kept, C * T), S),
+        "city": np.tile(np.repeat(plan.cities, T), S * K),
+        "month": np.tile(np.arange(T), S * K * C),
+        "date": np.tile(months, S * K * C),
+    })
+    for name, series in sim.trajectories.items():
+        frame[name] = series.transpose(1, 2, 3, 0).reshape(-1)
+    return frame
+
+
+def _events_frame(sim: Simulation) -> pd.DataFrame:
+    plan = sim.plan
+    columns = ["strategy", "replication", "day", "city", "kind", "detail"]
+    raw = pd.DataFrame(sim.events, columns=columns)
+    raw = raw.sort_values(["strategy", "replication", "day"], kind="stable")
+    return pd.DataFrame({
+        "strategy": [plan.strategies[s] for s in raw["strategy"]],
+        "replication": raw["replication"].to_numpy(dtype=np.int64),
+        "date": pd.to_datetime([plan.calendar.date_of_day(d) for d in raw["day"]]),
+        "city": ["" if c < 0 else plan.cities[c] for c in raw["city"]],
+        "kind": raw["kind"].astype(str).to_numpy(),
+        "detail": raw["detail"].astype(str).to_numpy(),
+    })
+
+
+class RunResult:
+    """A finished run as pandas tables, in memory or read back from its folder.
+
+    ``summary``, ``replications``, ``trajectories`` and ``events`` are
+    DataFrames; ``plot`` draws the report's figures.
+    """
+
+    def __init__(self, scenario: Scenario, manifest: dict[str, Any],
+                 replications: pd.DataFrame, trajectories: pd.DataFrame,
+                 events: pd.DataFrame, folder: Path | None = None):
+        self.scenario = scenario
+        self.manifest = manifest
+        self.replications = replications
+        self.trajectories = trajectories
+        self.events = events
+        self.folder = folder
+
+    @classmethod
+    def from_simulation(cls, sim: Simulation) -> RunResult:
+        """Tables of a simulation just run."""
+        s = sim.settings
+        manifest = {
+            "fundsim": VERSION,
+            "scenario_name": sim.scenario.scenario.name,
+            "scenario_sha256": scenario_digest(sim.scenario),
+            "seed": s.seed,
+            "replications": s.replications,
+            "strategies": list(s.strategies),
+            "baseline": sim.plan.strategies[0],
+            "cities": list(sim.plan.cities),
+            "keep": s.keep,
+            "workers": s.workers,
+            "batch_size": s.batch_size,
+            "engine": s.engine,
+            "wall_time_s": round(sim.wall_time, 3),
+            "versions": _versions(),
+            "scenario": sim.scenario.model_dump(mode="json", by_alias=True),
+        }
+        return cls(sim.scenario, manifest, _replications_frame(sim), _trajectories_frame(sim),
+                   _events_frame(sim))
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        """Tidy summary (see :func:`summarise`)."""
+        return summarise(self.replications)
+
+    @property
+    def strategies(self) -> list[str]:
+        """Strategies compared, baseline first."""
+        return [self.manifest["baseline"], *self.manifest["strategies"]]
+
+    @property
+    def plot(self):
+        """The report's figures, as methods returning :class:`matplotlib.figure.Figure`."""
+        from sim.plots import Plotter
+
+        return Plotter(self)
+
+    def save(self, folder: str | Path | None = None, *, overwrite: bool = False,
+             figures: bool = True) -> Path:
+        """Write the run folder atomically; return its path."""
+        target = Path(folder) if folder is not None else default_folder(self.scenario)
+        self.folder = write_run(self, target, overwrite=overwrite, figures=figures)
+        return self.folder
+
+
+def _versions() -> dict[str, str]:
+    import numpy
+    import pyarrow
+    import scipy
+    import simpy
+
+    return {"python": platform.python_version(), "numpy": numpy.__version__,
+            "scipy": scipy.__version__, "simpy": simpy.__version__,
+            "pandas": pd.__version__, "pyarrow": pyarrow.__version__}
+
+
+def default_folder(scenario: Scenario, root: str | Path = "results") -> Path:
+    """``results/<scenario-slug>-<UTC timestamp>``, made unique if needed."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+    base = Path(root) / f"{slug(scenario.scenario.name)}-{stamp}"
+    folder, n = base, 1
+    while folder.exists():
+        n += 1
+        folder = base.with_name(f"{base.name}-{n}")
+    return folder
+
+
+def write_run(result: RunResult, folder: Path, *, overwrite: bool = False,
+              figures: bool = True) -> Path:
+    """Write every file into a temporary folder, then rename it into place."""
+    folder = Path(folder)
+    if folder.exists() and not overwrite:
+        raise OutputError(f"{folder} already exists; choose another folder or overwrite it")
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".partial",
+                                        dir=folder.parent))
+        staging.chmod(0o777 & ~_umask())
+    except OSError as error:
+        raise OutputError(f"cannot write results to {folder}: {error.strerror}") from None
+    try:
+        _write_files(result, staging, figures)
+        _swap_into_place(staging, folder)
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OutputError(f"cannot write results to {folder}: {error.strerror}; "
+                          "earlier results are untouched") from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return folder
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _write_files(result: RunResult, staging: Path, figures: bool) -> None:
+    result.summary.to_csv(staging / "summary.csv", index=False, float_format="%.6f")
+    result.replications.to_parquet(staging / "replications.parquet", index=False)
+    result.trajectories.to_parquet(staging / "trajectories.parquet", index=False)
+    result.events.to_parquet(staging / "events.parquet", index=False)
+    if figures:
+        from sim.plots import save_figures
+
+        save_figures(result, staging / "figures")
+    files = sorted(p for p in staging.rglob("*") if p.is_file())
+    manifest = dict(result.manifest)
+    manifest["files"] = {str(p.relative_to(staging)): _sha256(p) for p in files}
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+def _swap_into_place(staging: Path, folder: Path) -> None:
+    if not folder.exists():
+        os.rename(staging, folder)
+        return
+    retired = folder.with_name(f".{folder.name}.replaced-{os.getpid()}")
+    os.rename(folder, retired)
+    os.rename(staging, folder)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def open_results(folder: str | Path) -> RunResult:
+    """Read a run folder written by ``fundsim run`` or :meth:`RunResult.save`."""
+    folder = Path(folder)
+    manifest_path = folder / "manifest.json"
+    if not manifest_path.is_file():
+        raise UsageError(f"{folder} is not a complete fundsim run (no manifest.json)")
+    try:
+        manifest = json.loads(manifest_path.read_text())
+        scenario = validate(manifest["scenario"], str(manifest_path))
+        tables = {name: pd.read_parquet(folder / f"{name}.parquet")
+                  for name in ("replications", "trajectories", "events")}
+    except (OSError, ValueError, KeyError) as error:
+        raise UsageError(f"cannot read run folder {folder}: {error}") from None
+    return RunResult(scenario, manifest, folder=folder, **tables)
