@@ -111,7 +111,7 @@ def federal_funds(trajectories: pd.DataFrame, strategies: Sequence[str]) -> Figu
                [["federal_received", "federal_withheld", "federal_restored"]].sum()
                .groupby(["strategy", "date"], sort=False).mean())
     fig, axes = _new_figure(1, len(shown), sharey=True)
-    for ax, strategy in zip(axes[0], shown):
+    for ax, strategy in zip(axes[0], shown, strict=False):
         data = monthly.loc[strategy]
         ax.stackplot(data.index, data["federal_received"], data["federal_withheld"],
                      colors=["#0072B2", "#D55E00"], alpha=0.8,

@@ -149,7 +149,7 @@ def _trajectories_frame(sim: Simulation) -> pd.DataFrame:
     plan = sim.plan
     first = next(iter(sim.trajectories.values()))
     T, S, K, C = first.shape
-    months = pd.to_datetime(plan.calendar.month_starts[:-1])
+    months = pd.to_datetime(plan.calendar.month_starts[:-1]).astype("datetime64[ms]")
     frame = pd.DataFrame({
         "strategy": np.repeat(plan.strategies, K * C * T),
         "replication": np.tile(np.repeat(sim.kept, C * T), S),
@@ -170,7 +170,8 @@ def _events_frame(sim: Simulation) -> pd.DataFrame:
     return pd.DataFrame({
         "strategy": [plan.strategies[s] for s in raw["strategy"]],
         "replication": raw["replication"].to_numpy(dtype=np.int64),
-        "date": pd.to_datetime([plan.calendar.date_of_day(d) for d in raw["day"]]),
+        "date": pd.to_datetime([plan.calendar.date_of_day(d) for d in raw["day"]]).astype(
+            "datetime64[ms]"),
         "city": ["" if c < 0 else plan.cities[c] for c in raw["city"]],
         "kind": raw["kind"].astype(str).to_numpy(),
         "detail": raw["detail"].astype(str).to_numpy(),

@@ -160,7 +160,7 @@ def _in_processes(scenario: Scenario, settings: RunSettings, bounds: list[tuple[
     try:
         futures = [pool.submit(_batch_in_worker, scenario, settings, a, b) for a, b in bounds]
         batches = []
-        for future, (first, last) in zip(futures, bounds):
+        for future, (first, last) in zip(futures, bounds, strict=False):
             batches.append(future.result())
             if progress:
                 progress(last - first)

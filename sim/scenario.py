@@ -266,7 +266,8 @@ class Measure(Sourced):
     """Probability that the measure is rescinded (given that it happens)."""
     rescind_date: UncertainDate | None = None
     """Date of rescission; required when ``rescind_probability`` can be above
-    zero."""
+    zero.  A sampled date before the measure's effective date counts as the
+    effective date (rescinded at once)."""
     agencies: list[str] = Field(default_factory=list)
     """Agencies whose grants are targeted (empty: any)."""
     programs: list[str] = Field(default_factory=list)
@@ -638,15 +639,17 @@ def _semantic_problems(scenario: Scenario, origin: str) -> list[Problem]:
                                     "required when rescind_probability can be above zero",
                                     has_value=False))
         if measure.rescind_date is not None:
-            _, last_effective = date_range(measure.effective)
-            first_rescind, _ = date_range(measure.rescind_date)
-            if first_rescind < last_effective:
+            first_effective, _ = date_range(measure.effective)
+            _, last_rescind = date_range(measure.rescind_date)
+            if last_rescind < first_effective:
                 problems.append(Problem(origin, f"measure[{i}].rescind_date",
-                                        f"can fall before the measure takes effect "
-                                        f"({last_effective})", str(first_rescind)))
+                                        f"before the measure takes effect ({first_effective})",
+                                        str(last_rescind)))
     table = scenario.strategy_table()
     chosen = scenario.scenario.strategies
     for j, name in enumerate(chosen or []):
+        if name not in table:
+            continue  # reported with the cross-references
         for city in _forbidden_pairs(scenario, table[name]):
             problems.append(Problem(
                 origin, f"scenario.strategies[{j}]",

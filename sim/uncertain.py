@@ -14,7 +14,7 @@ and a vectorised ``ppf`` (percent-point function, the inverse CDF) built on
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (
@@ -307,10 +307,10 @@ class DateChoice(Frozen):
 
 
 Dist = Annotated[
-    Union[Uniform, Triangular, Normal, LogNormal, Beta, Bernoulli, Choice],
+    Uniform | Triangular | Normal | LogNormal | Beta | Bernoulli | Choice,
     Field(discriminator="dist"),
 ]
-DateDist = Annotated[Union[DateUniform, DateChoice], Field(discriminator="dist")]
+DateDist = Annotated[DateUniform | DateChoice, Field(discriminator="dist")]
 NUMBER_DISTS = (Uniform, Triangular, Normal, LogNormal, Beta, Bernoulli, Choice)
 DATE_DISTS = (DateUniform, DateChoice)
 
@@ -381,10 +381,7 @@ def uncertain(
 ) -> Any:
     """Type of a number that may also be an uncertain quantity, with bounds."""
     return Annotated[
-        Union[
-            Annotated[float, Tag("number")],
-            Annotated[Dist, Tag("uncertain")],
-        ],
+        Annotated[float, Tag("number")] | Annotated[Dist, Tag("uncertain")],
         Discriminator(
             _number_or_dist,
             custom_error_type="uncertain_type",
@@ -395,11 +392,12 @@ def uncertain(
 
 
 UncertainDate = Annotated[
-    Union[Annotated[dt.date, Tag("date")], Annotated[DateDist, Tag("uncertain")]],
+    Annotated[dt.date, Tag("date")] | Annotated[DateDist, Tag("uncertain")],
     Discriminator(
         _date_or_dist,
         custom_error_type="uncertain_date_type",
-        custom_error_message="expected a date (YYYY-MM-DD) or {dist = \"uniform\", low = ..., high = ...}",
+        custom_error_message=(
+            'expected a date (YYYY-MM-DD) or {dist = "uniform", low = ..., high = ...}'),
     ),
 ]
 

@@ -64,9 +64,11 @@ class Calendar:
         return dt.date.fromordinal(self.start.toordinal() + int(np.floor(day)))
 
     def years_elapsed(self, first_month: np.ndarray | int) -> np.ndarray:
-        """For each month (rows) and city (columns): how many years starting in
-        calendar month ``first_month`` have begun since the start (0 in the
-        first year).  Used for fiscal-year steps of budgets and grants."""
+        """Years begun since the start, per month (rows) and city (columns).
+
+        A year begins in calendar month ``first_month``; the first year counts 0.
+        Used for fiscal-year steps of budgets and grants.
+        """
         first = np.atleast_1d(first_month)
         is_start = self.calendar_month[:, None] == first[None, :]
         is_start[0, :] = False

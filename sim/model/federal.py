@@ -88,7 +88,7 @@ def sample_federal(plan: Plan, params: Parameters,
 def initial_events(inputs: FederalInputs, horizon_day: float):
     """(replication, day, kind, measure) of every measure taking effect or rescinded."""
     events = []
-    for r, m in zip(*np.nonzero(inputs.occurs)):
+    for r, m in zip(*np.nonzero(inputs.occurs), strict=False):
         start = inputs.start_day[r, m]
         if start >= horizon_day:
             continue

@@ -246,7 +246,7 @@ def _gap_closing(state: FiscalState, inputs: FiscalInputs, m: int, gap: np.ndarr
 
     def taxes(remaining: np.ndarray) -> np.ndarray:
         needed = np.divide(remaining, annual_own, out=np.zeros_like(remaining),
-                           where=annual_own > 0)
+                           where=annual_own >= 1.0)
         return np.where(can_tax, np.minimum(tax_room, needed), 0.0)
 
     cut_a = cuts(gap)

@@ -50,10 +50,12 @@ class Agenda:
         self._count = 0
 
     def push(self, day: float, kind: str, payload: Any) -> None:
+        """Schedule an event; events on the same day keep their scheduling order."""
         heapq.heappush(self._heap, (day, self._count, kind, payload))
         self._count += 1
 
     def pop(self) -> tuple[float, int, str, Any]:
+        """Remove and return the next event: (day, order, kind, payload)."""
         return heapq.heappop(self._heap)
 
     @property
@@ -112,7 +114,8 @@ class Recorder:
                                                     + accounts["tax_increase"])
         annual = 12 * accounts["expenditure"]
         net = accounts["reserves"] - accounts["debt"]
-        ratio = np.divide(net, annual, out=np.zeros_like(net), where=annual > 0)
+        # Below a dollar a year, a reserve ratio means nothing (and overflows).
+        ratio = np.divide(net, annual, out=np.zeros_like(net), where=annual >= 1.0)
         np.minimum(self.min_reserve_ratio, ratio, out=self.min_reserve_ratio)
         self.months_below_floor += accounts["below_floor"]
         np.maximum(self.peak_debt, accounts["debt"], out=self.peak_debt)

@@ -1,0 +1,115 @@
+"""Federal withholding arithmetic, checked against figures computed by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sim
+from sim.model.plan import build_plan
+from sim.model.reference import run_reference
+from sim.model.world import World
+from tests.conftest import ONE_CITY
+
+MILLION = 1e6
+
+
+def simulate(text: str, replications: int = 2):
+    scenario = sim.load(text)
+    world = World(build_plan(scenario), scenario.scenario.seed, range(replications), keep=1)
+    return run_reference(world)
+
+
+def strategy(result, name: str) -> int:
+    return ["baseline", "sanctuary", "partial", "full"].index(name)
+
+
+def test_measure_withholds_targeted_grant_from_penalised_level_only():
+    """JAG ($1M a month) is withheld from March 2025 to December 2026: 22 months."""
+    result = simulate(ONE_CITY)
+    withheld = result.outcomes["federal_withheld"][:, 0, 0]
+    assert withheld[strategy(result, "sanctuary")] == pytest.approx(22 * MILLION, abs=0.01)
+    assert withheld[strategy(result, "baseline")] == 0
+    assert withheld[strategy(result, "partial")] == 0
+    assert withheld[strategy(result, "full")] == 0
+
+
+def test_received_counts_monthly_reimbursements_and_advance_awards():
+    """Two years of JAG ($24M) less $22M withheld, plus two October CDBG awards ($48M)."""
+    result = simulate(ONE_CITY)
+    received = result.outcomes["federal_received"][:, 0, 0]
+    assert received[strategy(result, "sanctuary")] == pytest.approx(50 * MILLION, abs=0.01)
+    assert received[strategy(result, "full")] == pytest.approx(72 * MILLION, abs=0.01)
+    cdbg = result.trajectories["federal_received"][:, strategy(result, "full"), 0, 0]
+    october = [9, 21]
+    assert np.allclose(np.delete(cdbg, october), MILLION)
+    assert np.allclose(cdbg[october], 25 * MILLION)
+
+
+def test_net_fiscal_impact_is_discounted_withholding():
+    """With no other costs, the impact is the present value of what is withheld."""
+    result = simulate(ONE_CITY)
+    months = np.arange(2, 24)
+    expected = -MILLION * np.sum(1.03 ** (-(months + 1) / 12))
+    impact = result.outcomes["net_fiscal_impact"][strategy(result, "sanctuary"), 0, 0]
+    assert impact == pytest.approx(expected, rel=1e-12)
+
+
+def test_rescission_releases_the_pool_after_the_lag():
+    """Rescinded in September: six months withheld, paid back in November."""
+    text = ONE_CITY.replace('agencies = ["DOJ"]', 'agencies = ["DOJ"]\nrescind_probability = 1.0\n'
+                            "rescind_date = 2025-09-15\nrelease_lag_months = 2")
+    result = simulate(text)
+    s = strategy(result, "sanctuary")
+    restored = result.trajectories["federal_restored"][:, s, 0, 0]
+    assert result.outcomes["federal_withheld"][s, 0, 0] == pytest.approx(6 * MILLION)
+    assert restored[10] == pytest.approx(6 * MILLION)
+    assert np.count_nonzero(restored) == 1
+    assert result.outcomes["federal_unresolved"][s, 0, 0] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_clawback_reclaims_past_payments_when_the_measure_first_hits():
+    """Three months of JAG ($3M) are clawed back in March, on top of the withholding."""
+    text = ONE_CITY.replace('agencies = ["DOJ"]', 'agencies = ["DOJ"]\nclawback_months = 3')
+    result = simulate(text)
+    s = strategy(result, "sanctuary")
+    received = result.trajectories["federal_received"][:, s, 0, 0]
+    assert received[2] == pytest.approx(-3 * MILLION)
+    assert result.outcomes["federal_withheld"][s, 0, 0] == pytest.approx(25 * MILLION)
+
+
+def test_withhold_share_and_overlapping_measures_take_the_largest_share():
+    """Two measures on one grant: the larger share applies, not the sum."""
+    text = ONE_CITY.replace('agencies = ["DOJ"]', 'agencies = ["DOJ"]\nwithhold_share = 0.25')
+    text += ('\n[[measure]]\nname = "Second"\nkind = "executive_order"\n'
+             'effective = 2026-01-01\nwithhold_share = 0.5\nprograms = ["JAG"]\n')
+    result = simulate(text)
+    withheld = result.trajectories["federal_withheld"][:, strategy(result, "sanctuary"), 0, 0]
+    assert np.allclose(withheld[2:12], 0.25 * MILLION)
+    assert np.allclose(withheld[12:], 0.5 * MILLION)
+
+
+def test_measure_probability_zero_never_happens():
+    """A measure with probability zero withholds nothing."""
+    text = ONE_CITY.replace('agencies = ["DOJ"]', 'agencies = ["DOJ"]\nprobability = 0.0')
+    result = simulate(text, replications=20)
+    assert not result.outcomes["federal_withheld"].any()
+    assert not result.events
+
+
+def test_measure_probability_is_respected_on_average():
+    """A 30% measure happens in about 30% of replications."""
+    text = ONE_CITY.replace('agencies = ["DOJ"]', 'agencies = ["DOJ"]\nprobability = 0.3')
+    result = simulate(text, replications=2000)
+    happened = result.outcomes["federal_withheld"][1, :, 0] > 0
+    assert abs(happened.mean() - 0.3) < 4 * np.sqrt(0.3 * 0.7 / 2000)
+
+
+def test_measure_targeting_cities_spares_the_others():
+    """A measure naming one city does not touch another city's grants."""
+    second = ONE_CITY[ONE_CITY.index("[[city]]"):ONE_CITY.index("[[measure]]")]
+    text = ONE_CITY.replace('agencies = ["DOJ"]', 'agencies = ["DOJ"]\ncities = ["Springfield"]')
+    text = text + second.replace("Springfield", "Shelbyville")
+    result = simulate(text)
+    withheld = result.outcomes["federal_withheld"][strategy(result, "sanctuary"), 0]
+    assert withheld[0] > 0 and withheld[1] == 0

@@ -1,0 +1,131 @@
+"""The budget: the accounting identity, reserves, the floor and gap closing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import sim
+from sim.model.fiscal import revenue_noise
+from sim.model.plan import build_plan
+from sim.model.reference import run_reference
+from sim.model.world import World
+from tests.conftest import ONE_CITY
+
+MILLION = 1e6
+
+
+def simulate(scenario: sim.Scenario, replications: int = 3):
+    world = World(build_plan(scenario), scenario.scenario.seed, range(replications),
+                  keep=replications)
+    return run_reference(world)
+
+
+def assert_identity(result, opening: np.ndarray) -> None:
+    t = result.trajectories
+    reserves = np.concatenate([opening[None], t["reserves"]], axis=0)
+    change = np.diff(reserves, axis=0)
+    assert np.all(np.abs(change - (t["revenue"] - t["spending"])) < 0.005)
+
+
+budgets = st.fixed_dictionaries({
+    "expenditure": st.floats(0, 5e10),
+    "reserves": st.floats(0, 5e9),
+    "state_aid": st.floats(0, 1e9),
+    "grant": st.floats(0, 2e9),
+    "share": st.floats(0, 1),
+    "floor": st.floats(0, 0.3),
+    "volatility": st.floats(0, 0.3),
+    "cut_limit": st.floats(0, 0.3),
+    "cut_lag": st.integers(0, 12),
+    "tax_limit": st.floats(0, 0.1),
+    "borrow": st.floats(0, 0.5),
+    "fy": st.integers(1, 12),
+    "order": st.sampled_from([["service_cuts", "tax_increase"], ["tax_increase"], []]),
+})
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(budgets)
+def test_reserves_change_equals_revenue_minus_spending(b):
+    """Every month, city and strategy: Δreserves = revenue − spending, to the cent."""
+    scenario = sim.load(ONE_CITY).with_values({
+        "city[0].budget.expenditure": b["expenditure"],
+        "city[0].budget.reserves": b["reserves"],
+        "city[0].budget.state_aid": b["state_aid"],
+        "city[0].budget.reserve_floor": b["floor"],
+        "city[0].budget.revenue_volatility": b["volatility"],
+        "city[0].budget.gap_closing": {
+            "order": b["order"], "service_cut_limit": b["cut_limit"],
+            "service_cut_lag_months": b["cut_lag"], "tax_increase_limit": b["tax_limit"],
+            "borrowing_limit": b["borrow"]},
+        "city[0].fiscal_year_start": b["fy"],
+        "city[0].grant[0].amount": b["grant"],
+        "measure[0].withhold_share": b["share"],
+    })
+    result = simulate(scenario)
+    assert_identity(result, np.full((4, 3, 1), b["reserves"]))
+    for name, values in result.outcomes.items():
+        assert np.all(np.isfinite(values)), name
+
+
+def deficit_city(**gap_closing) -> sim.Scenario:
+    """A city whose revenue falls $120M a year short ($12M a month, +$12M in October)."""
+    return sim.load(ONE_CITY).with_values({
+        "city[0].budget.own_source_revenue": 1.2e9 - 3.6e7 - 1.2e8,
+        "city[0].budget.reserves": 2e8,
+        "city[0].budget.expenditure_growth": 0.0,
+        "city[0].budget.gap_closing": gap_closing,
+        "measure[0].probability": 0.0,
+    })
+
+
+def test_reserves_absorb_a_deficit_until_the_floor():
+    """With no gap-closing tool, reserves fall $120M a year and go below the floor."""
+    result = simulate(deficit_city(order=[], borrowing_limit=0.0))
+    reserves = result.trajectories["reserves"][:, 0, 0, 0]
+    assert reserves[11] == pytest.approx(80 * MILLION)
+    assert reserves[23] == pytest.approx(-40 * MILLION)
+    assert result.outcomes["floor_breached"][0, 0, 0] == 1.0
+
+
+def test_service_cuts_start_after_their_lag_and_are_capped():
+    """Cuts start the month after reserves have been below the floor for the lag."""
+    result = simulate(deficit_city(order=["service_cuts"], service_cut_lag_months=2,
+                                   service_cut_limit=0.05, borrowing_limit=0.0))
+    reserves = result.trajectories["reserves"][:, 0, 0, 0]
+    cuts = result.trajectories["service_cuts"][:, 0, 0, 0]
+    floor = 0.05 * 1.2e9
+    first_below = int(np.argmax(reserves < floor))
+    assert cuts[: first_below + 2].sum() == 0
+    assert cuts[first_below + 2] > 0
+    assert cuts.max() <= 0.05 * 1.2e9 / 12 + 1e-6
+
+
+def test_tax_increase_takes_effect_at_fiscal_year_start():
+    """Tax increases only start in July, the city's fiscal-year start."""
+    result = simulate(deficit_city(order=["tax_increase"], tax_increase_lag_months=0,
+                                   borrowing_limit=0.0))
+    tax = result.trajectories["tax_increase"][:, 0, 0, 0]
+    first = int(np.argmax(tax > 0))
+    assert tax.any() and first % 12 == 6
+
+
+def test_borrowing_keeps_cash_from_going_negative_within_its_limit():
+    """Short-term borrowing covers negative cash up to its limit, and costs interest."""
+    result = simulate(deficit_city(order=[], borrowing_limit=0.5, borrowing_rate=0.06))
+    t = result.trajectories
+    assert t["reserves"][:, 0, 0, 0].min() >= -1e-6
+    assert t["debt"][:, 0, 0, 0].max() > 0
+    assert result.outcomes["interest"][0, 0, 0] > 0
+
+
+def test_revenue_noise_has_the_stated_long_run_spread():
+    """The AR(1) deviation settles at the stated standard deviation."""
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((600, 400, 1))
+    x = revenue_noise(z, np.full((400, 1), 0.05), np.array([0.9]))
+    assert x[0].max() == 0
+    assert np.std(x[300:]) == pytest.approx(0.05, rel=0.05)

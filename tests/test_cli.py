@@ -1,0 +1,83 @@
+"""The fundsim command: run, validate, schema; clean errors, exit statuses."""
+
+from __future__ import annotations
+
+import json
+
+from sim.cli import main
+from tests.conftest import ONE_CITY
+
+
+def write(tmp_path, text, name="s.toml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_run_writes_the_full_result_folder(cli, tmp_path):
+    """`fundsim run` writes manifest, tables and figures, and prints the folder."""
+    out = tmp_path / "run"
+    result = cli.invoke(main, ["run", str(write(tmp_path, ONE_CITY)), "-o", str(out), "-n", "6",
+                               "-w", "1", "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == str(out)
+    names = {p.name for p in out.iterdir()}
+    assert {"manifest.json", "summary.csv", "replications.parquet", "trajectories.parquet",
+            "events.parquet", "figures"} <= names
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["replications"] == 6 and manifest["seed"] == 7
+    assert set(manifest["files"]) >= {"summary.csv", "figures/reserves_fan.png"}
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_run_refuses_to_overwrite_a_folder(cli, tmp_path):
+    """An existing output folder is left alone unless --overwrite is given."""
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "keep.txt").write_text("earlier")
+    args = ["run", str(write(tmp_path, ONE_CITY)), "-o", str(out), "-n", "2", "-w", "1", "-q",
+            "--no-figures"]
+    refused = cli.invoke(main, args)
+    assert refused.exit_code == 2 and "already exists" in refused.output
+    assert (out / "keep.txt").read_text() == "earlier"
+    assert cli.invoke(main, [*args, "--overwrite"]).exit_code == 0
+    assert (out / "manifest.json").exists() and not (out / "keep.txt").exists()
+
+
+def test_bad_scenario_exits_2_with_one_line_per_problem_and_writes_nothing(cli, tmp_path):
+    """Bad input: problems on stderr, exit status 2, no traceback, no folder."""
+    bad = write(tmp_path, ONE_CITY.replace("expenditure = 1.2e9", "expenditure = -5")
+                .replace('state = "IL"', 'state = "xx"'))
+    out = tmp_path / "run"
+    for command in (["run", str(bad), "-o", str(out)], ["validate", str(bad)]):
+        result = cli.invoke(main, command)
+        assert result.exit_code == 2
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 2 and all(line.startswith(f"{bad}: city[0].") for line in lines)
+        assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_validate_reports_every_file(cli, tmp_path):
+    """`fundsim validate` checks several files and says which are fine."""
+    good = write(tmp_path, ONE_CITY, "good.toml")
+    bad = write(tmp_path, "[scenario\n", "bad.toml")
+    result = cli.invoke(main, ["validate", str(good), str(bad)])
+    assert result.exit_code == 2
+    assert f"{good}: ok" in result.stdout
+    assert f"{bad}: TOML syntax error" in result.stderr
+
+
+def test_missing_file_is_a_clean_error(cli, tmp_path):
+    """A scenario path that does not exist gives a clean error."""
+    result = cli.invoke(main, ["run", str(tmp_path / "nope.toml")])
+    assert result.exit_code == 2
+    assert "cannot read file" in result.stderr
+
+
+def test_schema_prints_json_schema(cli):
+    """`fundsim schema` prints a JSON Schema with field descriptions."""
+    result = cli.invoke(main, ["schema"])
+    schema = json.loads(result.stdout)
+    assert "Budget" in schema["$defs"]
+    assert "description" in schema["$defs"]["Budget"]["properties"]["reserves"]
