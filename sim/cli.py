@@ -95,9 +95,46 @@ def validate(scenario_files: tuple[Path, ...]) -> None:
 
 
 @main.command()
-def schema() -> None:
-    """Print the JSON Schema of scenario files.
+@click.option("--markdown", is_flag=True,
+              help="Print the scenario reference (every key, unit, default) as Markdown.")
+def schema(markdown: bool) -> None:
+    """Print the JSON Schema of scenario files, or the scenario reference.
 
-    Example: fundsim schema > scenario.schema.json
+    Example: fundsim schema --markdown > docs/scenario-reference.md
     """
+    if markdown:
+        from sim.schema_docs import markdown as reference
+
+        click.echo(reference(), nl=False)
+        return
     click.echo(json.dumps(sim.scenario.json_schema(), indent=2))
+
+
+@main.command()
+@click.argument("scenario_files", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--check", is_flag=True,
+              help="Only check: every number needs a source or an 'assumption:' label.")
+@click.option("--markdown", is_flag=True, help="Print the listing as Markdown.")
+def sources(scenario_files: tuple[Path, ...], check: bool, markdown: bool) -> None:
+    """List every number of each scenario with its source; flag the unsourced.
+
+    Example: fundsim sources --check scenarios/*.toml
+    """
+    from sim import provenance
+
+    scenarios = [(path, sim.scenario.load(path)) for path in scenario_files]
+    problems = [problem for path, scenario in scenarios
+                for problem in provenance.problems(scenario, str(path))]
+    if check:
+        for path, _ in scenarios:
+            click.echo(f"{path}: ok" if not any(p.file == str(path) for p in problems)
+                       else f"{path}: unsourced numbers")
+    elif markdown:
+        click.echo(provenance.markdown([(str(p), s) for p, s in scenarios]), nl=False)
+    else:
+        for path, scenario in scenarios:
+            for line in provenance.listing(scenario, str(path)):
+                click.echo(line)
+    if problems:
+        raise ScenarioError(problems)

@@ -162,6 +162,10 @@ class GapClosing(Sourced):
 class Budget(Sourced):
     """``[city.budget]``: the fund(s) modelled, in annual dollars."""
 
+    scope: str = Field(default="", max_length=500)
+    """Which funds the numbers cover, e.g. ``"General Fund plus federal grant
+    funds"`` or ``"all funds"``: budgets of different scopes are not comparable,
+    so say which one the file models."""
     expenditure: Money
     """Annual expenditure in the first fiscal year, including spending that
     federal grants pay for."""

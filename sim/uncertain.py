@@ -370,6 +370,7 @@ def _bounds_checker(ge: float | None, gt: float | None, le: float | None, intege
             raise ValueError("must be a whole number")
         return float(value)
 
+    check.describe = describe  # type: ignore[attr-defined]  # for the scenario reference
     return check
 
 
