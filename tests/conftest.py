@@ -32,6 +32,7 @@ program = "JAG"
 agency = "DOJ"
 amount = 1.2e7
 tags = ["law_enforcement"]
+payment_lag_months = 0
 
 [[city.grant]]
 program = "CDBG"

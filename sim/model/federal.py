@@ -10,7 +10,11 @@ A measure happens in a replication with its probability, at its (possibly
 uncertain) date, and may later be rescinded.  While it is in force, every
 payment of a grant it targets to a city whose *recognised* compliance level
 it penalises is withheld by its share, unless an injunction protects that
-city.  Whether a payment is withheld is decided when it is due.  Where several
+city.  A reimbursement is withheld if the city was penalised in the month the
+money was spent (``payment_lag_months`` before it is paid), so spending made
+before a measure is still reimbursed and spending made while penalised stays
+unpaid even if an injunction comes before the payment date; an advance is
+withheld if the city is penalised when it is paid.  Where several
 measures target one payment, the largest share applies and the withheld money
 is attributed to that measure.  Withheld money waits in a pool per measure;
 when the city stops being penalised by that measure (injunction, recognised
@@ -125,6 +129,8 @@ class FederalState:
     """(S, R, C, G) index of the measure a withheld payment is attributed to."""
     lost_pending: np.ndarray
     """(S, R, C) money made permanently lost by events since the last month."""
+    history: list[tuple[np.ndarray, np.ndarray]]
+    """(withheld_share, attributed) of each month so far, for payments in arrears."""
     dirty: bool = True
     """Whether an event changed who is penalised since the last month."""
 
@@ -146,6 +152,7 @@ def initial_federal_state(plan: Plan, replications: int) -> FederalState:
         withheld_share=np.zeros((S, replications, C, G)),
         attributed=np.zeros((S, replications, C, G), dtype=np.int32),
         lost_pending=np.zeros((S, replications, C)),
+        history=[],
     )
 
 
@@ -180,14 +187,32 @@ def _refresh(state: FederalState, inputs: FederalInputs, plan: Plan, m: int,
     return clawback
 
 
+def _share_when_spent(state: FederalState, plan: Plan,
+                      m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Withheld share and attribution of the payments due in month ``m``.
+
+    Each payment follows the status of the month its money was spent: ``m``
+    minus the grant's payment lag (nothing was withheld before the start).
+    """
+    share, attributed = state.withheld_share, state.attributed
+    for lag in np.unique(plan.payment_lag[plan.payment_lag > 0]):
+        then = (np.zeros_like(share), attributed) if m < lag else state.history[m - lag]
+        arrears = plan.payment_lag == lag
+        share = np.where(arrears, then[0], share)
+        attributed = np.where(arrears, then[1], attributed)
+    return share, attributed
+
+
 def federal_month(state: FederalState, inputs: FederalInputs, plan: Plan,
                   m: int) -> dict[str, np.ndarray]:
     """Pay, withhold and release grants for month ``m``; return the month's accounts."""
     due_annual = inputs.amount * (1.0 + inputs.growth) ** inputs.federal_years[m]
     clawback = _refresh(state, inputs, plan, m, due_annual) if state.dirty else None
+    state.history.append((state.withheld_share, state.attributed))
+    share, attributed = _share_when_spent(state, plan, m)
     due = due_annual * inputs.payment_share[m][None]
-    withheld = due[None] * state.withheld_share
-    by_measure = np.stack([np.where(state.attributed == k, withheld, 0.0).sum(axis=3)
+    withheld = due[None] * share
+    by_measure = np.stack([np.where(attributed == k, withheld, 0.0).sum(axis=3)
                            for k in range(len(plan.measures))], axis=3)
     received = due.sum(axis=2)[None] - withheld.sum(axis=3)
     if clawback is not None:
@@ -195,6 +220,10 @@ def federal_month(state: FederalState, inputs: FederalInputs, plan: Plan,
         received = received - clawback.sum(axis=3)
     lost = np.where(state.forfeit, by_measure, 0.0)
     state.pool += by_measure - lost
+    # Spending from penalised months, withheld in arrears after the city stopped
+    # being penalised, is released like the rest of the pool.
+    orphaned = (by_measure > 0) & ~state.hit & ~state.forfeit & (state.release_at < 0)
+    state.release_at[orphaned] = m + np.broadcast_to(plan.release_lag, orphaned.shape)[orphaned]
     release = (state.release_at >= 0) & (state.release_at <= m)
     restored = np.where(release, state.pool, 0.0)
     state.pool -= restored

@@ -49,6 +49,8 @@ class Plan:
     """(C, G) whether the grant is paid in advance (else reimbursed)."""
     award_month: np.ndarray
     """(C, G) calendar month of advance payments."""
+    payment_lag: np.ndarray
+    """(C, G) months between spending and its reimbursement (0 for advances)."""
     targeted: np.ndarray
     """(M, C, G) whether measure ``m`` targets city ``c``'s grant ``g``."""
     penalises: np.ndarray
@@ -84,12 +86,14 @@ def build_plan(scenario: Scenario, strategies: Sequence[str] | None = None) -> P
     shape = (len(cities), len(programs))
     has_grant, advance = np.zeros(shape, bool), np.zeros(shape, bool)
     award_month = np.ones(shape, int)
+    payment_lag = np.zeros(shape, int)
     for c, city in enumerate(scenario.city):
         for grant in city.grant:
             g = programs.index(grant.program)
             has_grant[c, g] = True
             advance[c, g] = grant.basis == "advance"
             award_month[c, g] = grant.award_month
+            payment_lag[c, g] = 0 if grant.basis == "advance" else grant.payment_lag_months
     return Plan(
         scenario=scenario,
         strategies=(BASELINE, *chosen),
@@ -103,6 +107,7 @@ def build_plan(scenario: Scenario, strategies: Sequence[str] | None = None) -> P
         has_grant=has_grant,
         advance=advance,
         award_month=award_month,
+        payment_lag=payment_lag,
         targeted=np.array([_targets(m, scenario) for m in scenario.measure], bool).reshape(
             len(scenario.measure), *shape),
         penalises=np.array([[lvl in m.penalises for lvl in COMPLIANCE_LEVELS]

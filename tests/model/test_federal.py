@@ -113,3 +113,17 @@ def test_measure_targeting_cities_spares_the_others():
     result = simulate(text)
     withheld = result.outcomes["federal_withheld"][strategy(result, "sanctuary"), 0]
     assert withheld[0] > 0 and withheld[1] == 0
+
+
+def test_reimbursements_follow_the_status_of_the_month_money_was_spent():
+    """Paid two months in arrears: withholding starts in May and outlasts the measure."""
+    text = ONE_CITY.replace("payment_lag_months = 0", "payment_lag_months = 2").replace(
+        'agencies = ["DOJ"]', 'agencies = ["DOJ"]\nrescind_probability = 1.0\n'
+        "rescind_date = 2025-09-15\nrelease_lag_months = 1")
+    result = simulate(text)
+    s = strategy(result, "sanctuary")
+    withheld = result.trajectories["federal_withheld"][:, s, 0, 0]
+    restored = result.trajectories["federal_restored"][:, s, 0, 0]
+    assert np.flatnonzero(withheld).tolist() == [4, 5, 6, 7, 8, 9]
+    assert restored.sum() == pytest.approx(6 * MILLION)
+    assert result.outcomes["federal_unresolved"][s, 0, 0] == pytest.approx(0.0, abs=1e-6)
