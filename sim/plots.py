@@ -1,162 +1,705 @@
 """Figures: pure functions from result tables to :class:`matplotlib.figure.Figure`.
 
-One style for every figure: titles, labelled axes with units, dollars
-formatted in millions or billions, and a fixed, colour-blind-safe colour per
-strategy (Okabe and Ito's palette).  Nothing here shows a window or touches
-pyplot's global state.
+One style for every figure (:data:`STYLE`): titles, labelled axes with units,
+dollars formatted in millions or billions, concise date axes, and a fixed,
+colour-blind-safe colour per strategy (Okabe and Ito's palette) that stays the
+same in every figure and, in ``fundsim compare``, in both runs.  Colours of
+cost components come from Paul Tol's "muted" scheme so that they are never
+mistaken for strategies.  Nothing here shows a window or touches pyplot's
+global state.
+
+Each figure function takes tables (``trajectories``, ``replications``,
+``events`` as written by a run), the strategies to show and optional
+``colours``; :data:`FIGURES` says how to draw each one from a run and when it
+applies.  To add a figure: write ``my_figure(table, strategies, colours=None)``
+decorated with :func:`styled`, using the helpers below (:func:`money_axis`,
+:func:`date_axis`, :func:`strategy_colours`), and add a :class:`FigureSpec`
+line to :data:`FIGURES`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import functools
+import io
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import matplotlib.dates as mdates
+import matplotlib.style as mpl_style
 import numpy as np
 import pandas as pd
+from cycler import cycler
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from sim.results import METRICS
 
 if TYPE_CHECKING:
     from sim.results import RunResult
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#F0E442",
              "#000000"]
-FIXED_COLOURS = {"baseline": "#7F7F7F", "sanctuary": OKABE_ITO[0], "partial": OKABE_ITO[1],
+"""Okabe and Ito (2008), "Color Universal Design": distinguishable with any colour vision."""
+TOL_MUTED = {"rose": "#CC6677", "indigo": "#332288", "sand": "#DDCC77", "green": "#117733",
+             "cyan": "#88CCEE", "wine": "#882255", "teal": "#44AA99", "olive": "#999933",
+             "purple": "#AA4499"}
+"""Paul Tol's colour-blind-safe "muted" scheme, used for categories that are not strategies."""
+BASELINE_COLOUR = "#7F7F7F"
+FIXED_COLOURS = {"baseline": BASELINE_COLOUR, "sanctuary": OKABE_ITO[0], "partial": OKABE_ITO[1],
                  "full": OKABE_ITO[2]}
+"""Colours of the built-in strategies, the same in every figure and every run."""
+SPARE_COLOURS = (OKABE_ITO[3], OKABE_ITO[4], OKABE_ITO[5], OKABE_ITO[7], TOL_MUTED["wine"],
+                 TOL_MUTED["teal"], TOL_MUTED["olive"], TOL_MUTED["indigo"])
+"""Colours of other strategies, in the order they are first seen (yellow is left out:
+too faint for lines on white)."""
+OVERFLOW_COLOUR = "#444444"
 MAX_PANELS = 12
 """Most cities drawn in per-city figures (the largest by expenditure)."""
 
+STYLE: dict[str, Any] = {
+    "figure.facecolor": "white",
+    "figure.titlesize": 13,
+    "figure.titleweight": "bold",
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "axes.grid": True,
+    "axes.axisbelow": True,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.prop_cycle": cycler(color=OKABE_ITO),
+    "grid.alpha": 0.3,
+    "grid.linewidth": 0.6,
+    "legend.fontsize": 8,
+    "legend.frameon": False,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "date.converter": "concise",
+    "savefig.dpi": 150,
+    "svg.hashsalt": "fundsim",
+}
+"""The house style, applied on top of matplotlib's defaults to every figure."""
+PNG_DPI = 150
+
+
+@contextmanager
+def house_style() -> Iterator[None]:
+    """Draw (or save) inside this context to get the house style whatever the user's rcParams."""
+    with mpl_style.context(["default", STYLE]):
+        yield
+
+
+def styled(draw: Callable[..., Figure]) -> Callable[..., Figure]:
+    """Wrap a figure function so that it draws in the house style."""
+    @functools.wraps(draw)
+    def wrapper(*args: Any, **kwargs: Any) -> Figure:
+        with house_style():
+            return draw(*args, **kwargs)
+    return wrapper
+
 
 def strategy_colours(strategies: Sequence[str]) -> dict[str, str]:
-    """Colour of each strategy: fixed for the built-ins, then the palette in order."""
-    spare = iter(c for c in OKABE_ITO[3:] + OKABE_ITO[:3] if c not in FIXED_COLOURS.values())
+    """Colour of each strategy: fixed for the baseline and built-ins, then spares in order.
+
+    Pass every strategy that will appear (in ``fundsim compare``: both runs')
+    so that one strategy keeps one colour everywhere.
+    """
+    spare = iter(SPARE_COLOURS)
     colours = {}
     for name in strategies:
-        colours[name] = FIXED_COLOURS.get(name) or next(spare, "#444444")
+        if name not in colours:
+            colours[name] = FIXED_COLOURS.get(name) or next(spare, OVERFLOW_COLOUR)
     return colours
+
+
+def _colours_for(strategies: Sequence[str], colours: Mapping[str, str] | None) -> dict[str, str]:
+    fallback = strategy_colours(strategies)
+    return {s: (colours or {}).get(s, fallback[s]) for s in strategies}
 
 
 def dollars(value: float, _position: object = None) -> str:
     """Format dollars compactly: $1.2B, $350M, $12K."""
+    if not np.isfinite(value):
+        return "n/a"
     sign = "-" if value < 0 else ""
     value = abs(value)
     for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if value >= size:
+        if value >= size * 0.9995:
             return f"{sign}${value / size:.3g}{suffix}"
     return f"{sign}${value:.3g}"
 
 
-def _money_axis(ax, axis: str = "y") -> None:
+def money_axis(ax: Axes, axis: str = "y") -> None:
+    """Tick labels in compact dollars ($350M, $1.2B)."""
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(FuncFormatter(dollars))
 
 
-def _new_figure(rows: int, cols: int, width: float = 4.2, height: float = 2.8,
-                **kwargs) -> tuple[Figure, np.ndarray]:
-    fig = Figure(figsize=(max(6.0, width * cols), height * rows + 0.8), layout="constrained")
+def share_axis(ax: Axes, axis: str = "y") -> None:
+    """Tick labels in percent, for shares in 0-1."""
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(PercentFormatter(1.0, decimals=0))
+
+
+def date_axis(ax: Axes) -> None:
+    """Concise date ticks (years, then months) that never overlap."""
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def new_figure(rows: int, cols: int, width: float = 4.2, height: float = 2.8,
+               **kwargs: Any) -> tuple[Figure, np.ndarray]:
+    """Make a constrained-layout figure with a grid of axes (always 2-D)."""
+    fig = Figure(figsize=(max(6.5, width * cols), height * rows + 1.0), layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False, **kwargs)
     return fig, axes
 
 
+def legend_below(fig: Figure, handles: Sequence[Any], columns: int | None = None) -> None:
+    """One legend for the whole figure, centred under the panels."""
+    fig.legend(handles=list(handles), loc="outside lower center",
+               ncols=columns or min(len(handles), 4))
+
+
+def colour_ticklabels(ax: Axes, colours: Mapping[str, str], axis: str = "x") -> None:
+    """Colour categorical tick labels that name strategies."""
+    for label in (ax.get_xticklabels() if axis == "x" else ax.get_yticklabels()):
+        label.set_color(colours.get(label.get_text(), "black"))
+
+
+def _shown(strategies: Sequence[str]) -> list[str]:
+    """Strategies drawn against the baseline (all of them if there is no other)."""
+    return [s for s in strategies if s != "baseline"] or list(strategies)
+
+
 def _largest_cities(trajectories: pd.DataFrame) -> list[str]:
     size = trajectories.groupby("city", sort=False)["expenditure"].mean()
-    return list(size.sort_values(ascending=False).index[:MAX_PANELS])
+    return list(size.sort_values(ascending=False, kind="stable").index[:MAX_PANELS])
 
 
-def reserves_fan(trajectories: pd.DataFrame, strategies: Sequence[str]) -> Figure:
-    """Reserves over time per city (rows) and strategy (columns): median, 50% and 90% bands.
+def over_cities(replications: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
+    """Per-replication outcomes for all cities together, indexed by (strategy, replication).
 
-    The baseline's median is drawn dashed in every panel for reference.
+    Each metric combines cities as :data:`sim.results.METRICS` says (sum, min or max).
+    """
+    how = {m: METRICS[m].over_cities if m in METRICS else "sum" for m in metrics}
+    return replications.groupby(["strategy", "replication"], sort=False).agg(how)
+
+
+def versus_baseline(frame: pd.DataFrame, baseline: str = "baseline") -> pd.DataFrame:
+    """Replication-by-replication difference from the baseline (common random numbers).
+
+    ``frame`` is indexed by (strategy, replication); without a baseline it is
+    returned unchanged.
+    """
+    strategies = frame.index.get_level_values("strategy")
+    if baseline not in set(strategies):
+        return frame
+    base = frame.xs(baseline, level="strategy")
+    reps = frame.index.get_level_values("replication")
+    return frame - base.reindex(reps).to_numpy()
+
+
+# --------------------------------------------------------------------------
+# Figures of one run
+
+
+@styled
+def reserves_fan(trajectories: pd.DataFrame, strategies: Sequence[str],
+                 colours: Mapping[str, str] | None = None,
+                 floor_shares: Mapping[str, float] | None = None) -> Figure:
+    """Reserves net of short-term debt per city (rows) and strategy (columns).
+
+    Median with 50% and 90% bands over the kept replications; the baseline's
+    median dashed in every panel and, given ``floor_shares`` (city -> reserve
+    floor as a share of annual expenditure), the reserve floor dotted.
     """
     cities = _largest_cities(trajectories)
-    shown = [s for s in strategies if s != "baseline"] or list(strategies)
-    colours = strategy_colours(strategies)
-    fig, axes = _new_figure(len(cities), len(shown), sharex=True, sharey="row")
-    quantiles = (trajectories.groupby(["strategy", "city", "date"], sort=False)["reserves"]
-                 .quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack())
+    shown = _shown(strategies)
+    colours = _colours_for(strategies, colours)
+    frame = trajectories.assign(
+        net=trajectories["reserves"] - trajectories.get("debt", 0.0),
+        floor=12 * trajectories["expenditure"])
+    grouped = frame.groupby(["strategy", "city", "date"], sort=False)
+    quantiles = grouped["net"].quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
+    spending = grouped["floor"].median()
+    fig, axes = new_figure(len(cities), len(shown), width=4.0, height=2.5, sharex=True,
+                           sharey="row")
+    has_baseline = "baseline" in strategies and "baseline" not in shown
     for i, city in enumerate(cities):
-        baseline = quantiles.loc[("baseline", city)] if "baseline" in strategies else None
         for j, strategy in enumerate(shown):
             ax = axes[i, j]
             q = quantiles.loc[(strategy, city)]
             colour = colours[strategy]
-            ax.fill_between(q.index, q[0.05], q[0.95], color=colour, alpha=0.18, lw=0,
-                            label="90% band")
-            ax.fill_between(q.index, q[0.25], q[0.75], color=colour, alpha=0.35, lw=0,
-                            label="50% band")
-            ax.plot(q.index, q[0.5], color=colour, lw=1.8, label=f"{strategy} median")
-            if baseline is not None and strategy != "baseline":
-                ax.plot(baseline.index, baseline[0.5], color=colours["baseline"], lw=1.2,
-                        ls="--", label="baseline median")
+            ax.fill_between(q.index, q[0.05], q[0.95], color=colour, alpha=0.16, lw=0)
+            ax.fill_between(q.index, q[0.25], q[0.75], color=colour, alpha=0.34, lw=0)
+            ax.plot(q.index, q[0.5], color=colour, lw=1.8)
+            if has_baseline:
+                base = quantiles.loc[("baseline", city)]
+                ax.plot(base.index, base[0.5], color=colours["baseline"], lw=1.2, ls="--")
+            if floor_shares and city in floor_shares:
+                floor = floor_shares[city] * spending.loc[(strategy, city)]
+                ax.plot(floor.index, floor, color="black", lw=1.0, ls=":")
             ax.axhline(0, color="black", lw=0.6)
-            _money_axis(ax)
-            ax.grid(alpha=0.3)
-            ax.set_title(f"{city} — {strategy}", fontsize=10)
+            money_axis(ax)
+            date_axis(ax)
+            ax.set_title(f"{city} · {strategy}" if len(cities) > 1 else strategy,
+                         color=colour)
             if j == 0:
-                ax.set_ylabel("Reserves (USD)")
-            if i == len(cities) - 1:
-                ax.set_xlabel("Month")
-            ax.legend(fontsize=7, loc="upper left")
-    fig.suptitle("Reserves: median with 50% and 90% bands across replications")
+                ax.set_ylabel(f"{city}\nreserves net of debt" if len(cities) > 1
+                              else "Reserves net of debt")
+    handles = [Patch(color="#555555", alpha=0.16, label="90% of replications"),
+               Patch(color="#555555", alpha=0.34, label="50% of replications"),
+               Line2D([], [], color="#555555", lw=1.8, label="median")]
+    if has_baseline:
+        handles.append(Line2D([], [], color=colours["baseline"], ls="--",
+                                        label="baseline median (no federal measures)"))
+    if floor_shares:
+        handles.append(Line2D([], [], color="black", ls=":", label="reserve floor"))
+    legend_below(fig, handles, columns=3)
+    title = "Reserves net of short-term debt (USD, nominal)"
+    if len(cities) < trajectories["city"].nunique():
+        title += f" — the {len(cities)} largest cities"
+    fig.suptitle(title)
     return fig
 
 
-def federal_funds(trajectories: pd.DataFrame, strategies: Sequence[str]) -> Figure:
-    """Federal funds received, withheld and restored per month, mean over replications.
+FEDERAL_COLOURS = {"received": TOL_MUTED["indigo"], "withheld": TOL_MUTED["rose"],
+                   "restored": TOL_MUTED["green"], "lost": TOL_MUTED["wine"]}
 
-    Summed over cities; one panel per strategy.
+
+@styled
+def federal_funds(trajectories: pd.DataFrame, strategies: Sequence[str],
+                  colours: Mapping[str, str] | None = None) -> Figure:
+    """Federal funds per strategy (columns), all cities together, cumulated from the start.
+
+    Top: share of the payments due so far that was received on schedule.
+    Bottom: money withheld, withheld money paid out later ("restored") and
+    money lost for good.  Lines are means over the kept replications, bands
+    hold 90% of them.
     """
-    shown = [s for s in strategies if s != "baseline"] or list(strategies)
-    monthly = (trajectories.groupby(["strategy", "replication", "date"], sort=False)
-               [["federal_received", "federal_withheld", "federal_restored"]].sum()
-               .groupby(["strategy", "date"], sort=False).mean())
-    fig, axes = _new_figure(1, len(shown), sharey=True)
-    for ax, strategy in zip(axes[0], shown, strict=False):
-        data = monthly.loc[strategy]
-        ax.stackplot(data.index, data["federal_received"], data["federal_withheld"],
-                     colors=["#0072B2", "#D55E00"], alpha=0.8,
-                     labels=["received", "withheld"])
-        ax.plot(data.index, data["federal_restored"], color="#009E73", lw=1.6,
-                label="withheld funds restored")
-        _money_axis(ax)
-        ax.grid(alpha=0.3)
-        ax.set_title(strategy, fontsize=10)
-        ax.set_xlabel("Month")
-        ax.legend(fontsize=7, loc="lower left")
-    axes[0, 0].set_ylabel("Federal funds per month (USD, mean)")
-    fig.suptitle("Federal funds: received, withheld and restored (all cities)")
+    shown = _shown(strategies)
+    colours = _colours_for(strategies, colours)
+    flows = [c for c in ("federal_due", "federal_received", "federal_withheld",
+                         "federal_restored", "federal_lost") if c in trajectories.columns]
+    cumulative = (trajectories.groupby(["strategy", "replication", "date"], sort=False)[flows]
+                  .sum().sort_index().groupby(level=["strategy", "replication"]).cumsum())
+    due = cumulative["federal_due"] if "federal_due" in cumulative else (
+        cumulative["federal_received"] + cumulative["federal_withheld"])
+    cumulative["received_share"] = (cumulative["federal_received"]
+                                    / due.where(due > 0)).clip(upper=1.0)
+    fig, axes = new_figure(2, len(shown), width=4.2, height=2.6, sharex=True, sharey="row")
+    lines = [("federal_withheld", "withheld", "-"), ("federal_restored", "restored", "-"),
+             ("federal_lost", "lost", "--")]
+    for j, strategy in enumerate(shown):
+        top, bottom = axes[0, j], axes[1, j]
+        data = cumulative.loc[strategy]
+        _mean_band(top, data["received_share"], FEDERAL_COLOURS["received"])
+        share_axis(top)
+        top.set_ylim(min(0.8, top.get_ylim()[0]), 1.02)
+        top.set_title(strategy, color=colours[strategy])
+        for column, kind, style in lines:
+            if column in data:
+                _mean_band(bottom, data[column], FEDERAL_COLOURS[kind], style,
+                           band=kind == "withheld")
+        money_axis(bottom)
+        bottom.set_ylim(bottom=0)
+        for ax in (top, bottom):
+            date_axis(ax)
+    axes[0, 0].set_ylabel("Received so far,\n% of payments due so far")
+    axes[1, 0].set_ylabel("Cumulative (USD)")
+    handles = [Line2D([], [], color=FEDERAL_COLOURS["received"], lw=1.8,
+                      label="received on schedule"),
+               Line2D([], [], color=FEDERAL_COLOURS["withheld"], lw=1.8,
+                      label="withheld (incl. clawbacks)"),
+               Line2D([], [], color=FEDERAL_COLOURS["restored"], lw=1.8,
+                      label="withheld, later paid out"),
+               Line2D([], [], color=FEDERAL_COLOURS["lost"], lw=1.8, ls="--",
+                      label="lost for good"),
+               Patch(color="#777777", alpha=0.25, label="90% of replications")]
+    legend_below(fig, handles, columns=3)
+    fig.suptitle("Federal funds, all cities, cumulated from the start (mean)")
     return fig
 
 
-FIGURES: dict[str, Callable[[pd.DataFrame, Sequence[str]], Figure]] = {
-    "reserves_fan": reserves_fan,
-    "federal_funds": federal_funds,
+def _mean_band(ax: Axes, series: pd.Series, colour: str, style: str = "-",
+               band: bool = True) -> None:
+    """Mean over replications of a (replication, date) series, with its 5-95% band."""
+    by_date = series.groupby(level="date")
+    mean = by_date.mean()
+    if band:
+        q = by_date.quantile([0.05, 0.95]).unstack()
+        ax.fill_between(q.index, q[0.05], q[0.95], color=colour, alpha=0.25, lw=0)
+    ax.plot(mean.index, mean, color=colour, lw=1.8, ls=style)
+
+
+@dataclass(frozen=True)
+class CostComponent:
+    """One stack of the cost breakdown: a label, the metrics it adds and its colour."""
+
+    label: str
+    metrics: tuple[str, ...]
+    colour: str
+
+
+COST_COMPONENTS = (
+    CostComponent("federal funds lost for good", ("federal_lost",), TOL_MUTED["wine"]),
+    CostComponent("federal funds still withheld at the end", ("federal_unresolved",),
+                  TOL_MUTED["rose"]),
+    CostComponent("legal costs", ("legal_cost",), TOL_MUTED["indigo"]),
+    CostComponent("compliance costs", ("compliance_cost",), TOL_MUTED["sand"]),
+    CostComponent("liability payouts", ("liability_cost",), TOL_MUTED["purple"]),
+    CostComponent("interest on short-term debt", ("interest",), TOL_MUTED["olive"]),
+)
+"""What a strategy costs against the baseline, stacked in this order."""
+GAP_CLOSING = CostComponent("gap closing: service cuts + tax increases",
+                            ("service_cuts", "tax_increase"), TOL_MUTED["teal"])
+"""How the costs were covered; drawn beside the stack, never in it (that would count twice)."""
+
+
+def _component_values(replications: pd.DataFrame,
+                      components: Sequence[CostComponent]) -> pd.DataFrame:
+    """Per-replication value of each component vs the baseline, all cities together."""
+    metrics = sorted({m for c in components for m in c.metrics if m in replications.columns})
+    totals = versus_baseline(over_cities(replications, metrics))
+    return pd.DataFrame({c.label: totals[[m for m in c.metrics if m in totals]].sum(axis=1)
+                         for c in components}, index=totals.index)
+
+
+@styled
+def cost_breakdown(replications: pd.DataFrame, strategies: Sequence[str],
+                   colours: Mapping[str, str] | None = None) -> Figure:
+    """Break down what each strategy costs against the baseline, all cities, whole horizon.
+
+    Left bar of each strategy: cost components stacked (mean, paired with the
+    baseline replication by replication), whisker = 5-95% of the total over
+    replications.  Right bar (hatched): gap closing, i.e. how the city covered
+    the costs.  Undiscounted nominal dollars.
+    """
+    shown = _shown(strategies)
+    colours = _colours_for(strategies, colours)
+    present = [c for c in COST_COMPONENTS if any(m in replications for m in c.metrics)]
+    values = _component_values(replications, [*present, GAP_CLOSING])
+    components = [c for c in present if values.loc[shown, c.label].abs().max() > 0]
+    fig, axes = new_figure(1, 1, width=max(6.5, 2.0 * len(shown) + 2.5), height=4.2)
+    ax = axes[0, 0]
+    x = np.arange(len(shown))
+    width = 0.38
+    for i, strategy in enumerate(shown):
+        data = values.loc[strategy]
+        up, down = 0.0, 0.0
+        for component in components:
+            mean = float(data[component.label].mean())
+            base = up if mean >= 0 else down
+            ax.bar(x[i] - width / 2, mean, width, bottom=base, color=component.colour,
+                   edgecolor="white", lw=0.5)
+            if mean >= 0:
+                up += mean
+            else:
+                down += mean
+        total = data[[c.label for c in components]].sum(axis=1)
+        _whisker(ax, x[i] - width / 2, total)
+        gap = data[GAP_CLOSING.label]
+        ax.bar(x[i] + width / 2, float(gap.mean()), width, color="white",
+               edgecolor=GAP_CLOSING.colour, hatch="///", lw=1.2)
+        _whisker(ax, x[i] + width / 2, gap)
+    ax.axhline(0, color="black", lw=0.6)
+    ax.set_xticks(x, shown)
+    colour_ticklabels(ax, colours)
+    ax.set_xlim(-0.7, len(shown) - 0.3)
+    ax.grid(axis="x", visible=False)
+    money_axis(ax)
+    ax.set_ylabel("Total over the horizon vs baseline (USD)")
+    handles = [Patch(color=c.colour, label=c.label) for c in components]
+    handles.append(Patch(facecolor="white", edgecolor=GAP_CLOSING.colour, hatch="///",
+                         label=GAP_CLOSING.label))
+    handles.append(Line2D([], [], color="black", marker="_", ms=10, lw=1,
+                                    label="5-95% of replications (total)"))
+    legend_below(fig, handles, columns=2)
+    fig.suptitle("Cost of each strategy against the baseline, all cities (mean)")
+    return fig
+
+
+def _whisker(ax: Axes, x: float, values: pd.Series) -> None:
+    low, mean, high = np.percentile(values, 5), values.mean(), np.percentile(values, 95)
+    ax.errorbar([x], [mean], yerr=[[mean - low], [high - mean]], fmt="none", ecolor="black",
+                elinewidth=1.0, capsize=4)
+    ax.annotate(dollars(mean), (x, max(high, mean)), xytext=(0, 3), textcoords="offset points",
+                ha="center", va="bottom", fontsize=8)
+
+
+@styled
+def net_impact(replications: pd.DataFrame, strategies: Sequence[str],
+               colours: Mapping[str, str] | None = None) -> Figure:
+    """Distribution of the net fiscal impact vs baseline per strategy, all cities.
+
+    Violins over replications with quartile box and mean; above each, the
+    probability that reserves fell below their floor (any city), against the
+    baseline's.
+    """
+    shown = _shown(strategies)
+    colours = _colours_for(strategies, colours)
+    metrics = [m for m in ("net_fiscal_impact", "floor_breached") if m in replications]
+    totals = over_cities(replications, metrics)
+    many = replications["city"].nunique() > 1
+    fig, axes = new_figure(1, 1, width=max(6.5, 2.2 * len(shown) + 2.5), height=4.4)
+    ax = axes[0, 0]
+    for i, strategy in enumerate(shown):
+        values = totals.loc[strategy, "net_fiscal_impact"].to_numpy(dtype=float)
+        _violin(ax, i, values, colours[strategy])
+    ax.axhline(0, color="black", lw=0.6)
+    ax.set_xticks(range(len(shown)), shown)
+    colour_ticklabels(ax, colours)
+    ax.set_xlim(-0.6, len(shown) - 0.4)
+    ax.grid(axis="x", visible=False)
+    money_axis(ax)
+    ax.set_ylabel("Net fiscal impact vs baseline\n(USD, present value; negative = cost)")
+    if "floor_breached" in totals:
+        low, high = ax.get_ylim()
+        ax.set_ylim(low, high + 0.16 * (high - low))
+        base = (totals.loc["baseline", "floor_breached"].mean()
+                if "baseline" in totals.index.get_level_values("strategy") else None)
+        for i, strategy in enumerate(shown):
+            p = totals.loc[strategy, "floor_breached"].mean()
+            text = f"P(reserves below floor){' in any city' if many else ''} {p:.0%}"
+            if base is not None:
+                text += f"\nbaseline {base:.0%}"
+            ax.annotate(text, (i, 1), xycoords=("data", "axes fraction"), xytext=(0, -4),
+                        textcoords="offset points", ha="center", va="top", fontsize=8,
+                        bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "#BBBBBB"})
+    handles = [Patch(color="#777777", alpha=0.35, label="distribution over replications"),
+               Patch(facecolor="white", edgecolor="black", label="middle 50%"),
+               Line2D([], [], color="black", marker="D", ls="none", ms=5,
+                                label="mean")]
+    legend_below(fig, handles, columns=3)
+    fig.suptitle("Net fiscal impact against the no-measure baseline, all cities")
+    return fig
+
+
+def _violin(ax: Axes, x: float, values: np.ndarray, colour: str) -> None:
+    """Draw a violin with a quartile box and the mean; a flat bar when all values are equal."""
+    if np.ptp(values) > 1e-9 * max(1.0, np.abs(values).max()):
+        parts = ax.violinplot([values], positions=[x], widths=0.75, showextrema=False)
+        for body in parts["bodies"]:
+            body.set_facecolor(colour)
+            body.set_edgecolor(colour)
+            body.set_alpha(0.35)
+        q1, q3 = np.percentile(values, [25, 75])
+        ax.add_patch(Rectangle((x - 0.06, q1), 0.12, q3 - q1, fc="white",
+                                           ec="black", lw=0.8, zorder=3))
+        ax.plot([x - 0.06, x + 0.06], [np.median(values)] * 2, color="black", lw=1.2, zorder=4)
+    else:
+        ax.plot([x - 0.3, x + 0.3], [values[0]] * 2, color=colour, lw=3)
+    ax.plot([x], [values.mean()], marker="D", color="black", ms=5, zorder=5)
+
+
+@styled
+def exposure_by_city(replications: pd.DataFrame, strategies: Sequence[str],
+                     colours: Mapping[str, str] | None = None) -> Figure:
+    """Per city and strategy: federal share withheld, net fiscal impact, floor-breach risk.
+
+    Bars are means over replications, whiskers 5-95%; in the right panel a
+    grey tick marks the baseline's probability of falling below the floor.
+    """
+    shown = _shown(strategies)
+    colours = _colours_for(strategies, colours)
+    cities = list(replications.groupby("city", sort=False)["federal_due"].mean()
+                  .sort_values(ascending=True, kind="stable").index)
+    frame = replications.set_index(["strategy", "city"]).sort_index()
+    due = frame["federal_due"].where(frame["federal_due"] > 0)
+    panels = [("withheld", (frame["federal_withheld"] / due).fillna(0.0),
+               "Federal funds withheld,\nshare of funds due"),
+              ("impact", frame["net_fiscal_impact"],
+               "Net fiscal impact vs baseline\n(USD, present value)")]
+    if "floor_breached" in frame:
+        panels.append(("floor", frame["floor_breached"], "Probability reserves fell\n"
+                       "below the floor"))
+    fig, axes = new_figure(1, len(panels), width=3.6,
+                           height=0.22 * len(cities) * (len(shown) + 1) + 1.6, sharey=True)
+    height = 0.8 / len(shown)
+    y = np.arange(len(cities))
+    for k, strategy in enumerate(shown):
+        offset = ((len(shown) - 1) / 2 - k) * height
+        for ax, (kind, series, _label) in zip(axes[0], panels, strict=True):
+            data = series.loc[strategy].groupby(level="city").agg(
+                ["mean", lambda v: np.percentile(v, 5), lambda v: np.percentile(v, 95)])
+            mean, low, high = (data.iloc[:, i].reindex(cities) for i in range(3))
+            ax.barh(y + offset, mean, height, color=colours[strategy])
+            if kind != "floor":
+                ax.errorbar(mean, y + offset, xerr=[mean - low, high - mean], fmt="none",
+                            ecolor="black", elinewidth=0.8, capsize=2)
+    if "floor" in [p[0] for p in panels] and "baseline" in strategies:
+        base = frame["floor_breached"].loc["baseline"].groupby(level="city").mean()
+        axes[0, 2].scatter(base.reindex(cities), y, marker="|", s=300, color=BASELINE_COLOUR,
+                           zorder=4, lw=2)
+    axes[0, 0].set_yticks(y, cities)
+    for ax, (kind, _series, label) in zip(axes[0], panels, strict=True):
+        ax.set_xlabel(label)
+        ax.grid(axis="y", visible=False)
+        if kind == "impact":
+            money_axis(ax, "x")
+            ax.axvline(0, color="black", lw=0.6)
+        else:
+            share_axis(ax, "x")
+            ax.set_xlim(0, 1.0 if kind == "floor" else None)
+    handles = [Patch(color=colours[s], label=s) for s in shown]
+    handles.append(Line2D([], [], color="black", marker="|", ls="none",
+                          label="5-95% of replications"))
+    if len(panels) == 3 and "baseline" in strategies:
+        handles.append(Line2D([], [], color=BASELINE_COLOUR, marker="|", ms=12, mew=2,
+                              ls="none", label="baseline"))
+    legend_below(fig, handles, columns=len(handles))
+    fig.suptitle("Exposure by city (mean over replications)")
+    return fig
+
+
+# --------------------------------------------------------------------------
+# Registry
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """How to draw one figure from a run, and when it applies."""
+
+    title: str
+    """Heading in reports."""
+    caption: str
+    """What the figure shows and how to read it (one or two sentences)."""
+    draw: Callable[[RunResult, Mapping[str, str]], Figure]
+    """Draws the figure from a run, with the strategies' colours."""
+    needs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Columns required per table (``"trajectories"``, ``"replications"``,
+    ``"events"``); the figure is skipped when a table lacks one or is empty."""
+    min_cities: int = 1
+    """Smallest number of cities for which the figure makes sense."""
+
+    def applies(self, run: RunResult) -> bool:
+        """Whether the run has what this figure needs."""
+        if len(run.manifest.get("cities", [])) < self.min_cities:
+            return False
+        for table, columns in self.needs.items():
+            frame = getattr(run, table)
+            if frame is None or frame.empty or not set(columns) <= set(frame.columns):
+                return False
+        return True
+
+
+def floor_shares(run: RunResult) -> dict[str, float]:
+    """Reserve floor per city as a share of annual expenditure (its mean when uncertain)."""
+    shares = {}
+    for city in run.scenario.city:
+        value = city.budget.reserve_floor
+        shares[city.name] = float(getattr(value, "mean", value))
+    return shares
+
+
+FIGURES: dict[str, FigureSpec] = {
+    "reserves_fan": FigureSpec(
+        "Reserves by city and strategy",
+        "Reserves net of short-term debt, month by month: median and the bands that hold "
+        "50% and 90% of the kept replications. Dashed: the baseline's median without any "
+        "federal measure; dotted: the city's reserve floor.",
+        lambda run, colours: reserves_fan(run.trajectories, run.strategies, colours,
+                                          floor_shares(run)),
+        needs={"trajectories": ("reserves", "expenditure")}),
+    "federal_funds": FigureSpec(
+        "Federal funds received, withheld and restored",
+        "Cumulated from the start, all cities: the share of federal payments due that "
+        "arrived on schedule (top) and the money withheld, withheld money paid out later, "
+        "and money lost for good (bottom). Lines are means over the kept replications, "
+        "bands hold 90% of them.",
+        lambda run, colours: federal_funds(run.trajectories, run.strategies, colours),
+        needs={"trajectories": ("federal_received", "federal_withheld", "federal_restored")}),
+    "cost_breakdown": FigureSpec(
+        "Cost breakdown per strategy",
+        "What each strategy costs against the baseline over the whole horizon (mean, "
+        "undiscounted), by component; whiskers span 5-95% of replications. The hatched bar "
+        "is how the costs were covered (service cuts and tax increases), not an extra cost. "
+        "Components that are zero for every strategy are left out.",
+        lambda run, colours: cost_breakdown(run.replications, run.strategies, colours),
+        needs={"replications": ("service_cuts", "tax_increase")}),
+    "net_impact": FigureSpec(
+        "Net fiscal impact and reserve-floor risk",
+        "Distribution over replications of the change in the operating balance against the "
+        "baseline (present value; negative is a cost), with the probability that reserves "
+        "net of debt fell below the floor in any city.",
+        lambda run, colours: net_impact(run.replications, run.strategies, colours),
+        needs={"replications": ("net_fiscal_impact",)}),
+    "exposure_by_city": FigureSpec(
+        "Exposure by city",
+        "For each city, the share of its federal funds that was withheld and its net fiscal "
+        "impact, per strategy (means; whiskers 5-95% of replications).",
+        lambda run, colours: exposure_by_city(run.replications, run.strategies, colours),
+        needs={"replications": ("federal_due", "federal_withheld", "net_fiscal_impact")},
+        min_cities=2),
 }
-"""Figures drawn from trajectories, by file name."""
+"""Every figure of a run, by file name, in report order."""
+
+
+def figures_for(run: RunResult) -> dict[str, FigureSpec]:
+    """Return the figures that apply to a run."""
+    return {name: spec for name, spec in FIGURES.items() if spec.applies(run)}
+
+
+def draw(run: RunResult, name: str, colours: Mapping[str, str] | None = None) -> Figure:
+    """Draw one registered figure of a run."""
+    return FIGURES[name].draw(run, _colours_for(run.strategies, colours))
+
+
+def png_bytes(fig: Figure, dpi: int = PNG_DPI) -> bytes:
+    """Render the figure as PNG bytes (house style, reproducible metadata)."""
+    buffer = io.BytesIO()
+    with house_style():
+        fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def svg_bytes(fig: Figure) -> bytes:
+    """Render the figure as SVG bytes (house style; no date, so reruns give the same file)."""
+    buffer = io.BytesIO()
+    with house_style():
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()
 
 
 class Plotter:
-    """The figures of one run: ``result.plot.reserves_fan()`` and so on."""
+    """The figures of one run: ``result.plot.reserves_fan()``, ``result.plot("net_impact")``."""
 
     def __init__(self, result: RunResult):
         self._result = result
 
-    def reserves_fan(self) -> Figure:
-        """See :func:`reserves_fan`."""
-        return reserves_fan(self._result.trajectories, self._result.strategies)
+    def __call__(self, name: str, colours: Mapping[str, str] | None = None) -> Figure:
+        """Draw the figure registered as ``name`` in :data:`FIGURES`."""
+        if name not in FIGURES:
+            raise KeyError(f"no figure {name!r} (known: {', '.join(FIGURES)})")
+        return draw(self._result, name, colours)
 
-    def federal_funds(self) -> Figure:
-        """See :func:`federal_funds`."""
-        return federal_funds(self._result.trajectories, self._result.strategies)
+    def __getattr__(self, name: str) -> Callable[[], Figure]:
+        if name in FIGURES:
+            return functools.partial(self, name)
+        raise AttributeError(name)
+
+    def __dir__(self) -> list[str]:
+        return [*super().__dir__(), *FIGURES]
+
+    def available(self) -> list[str]:
+        """Names of the figures this run can draw."""
+        return list(figures_for(self._result))
 
 
-def save_figures(result: RunResult, folder: Path) -> list[Path]:
-    """Write every figure as PNG (150 dpi) and SVG; return the PNG paths."""
+def save_figures(result: RunResult, folder: Path) -> dict[str, bytes]:
+    """Write every applicable figure as PNG (150 dpi) and SVG; return the PNGs by name."""
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, draw in FIGURES.items():
-        fig = draw(result.trajectories, result.strategies)
-        fig.savefig(folder / f"{name}.png", dpi=150)
-        fig.savefig(folder / f"{name}.svg", metadata={"Date": None})
-        written.append(folder / f"{name}.png")
-    return written
+    pngs = {}
+    for name in figures_for(result):
+        fig = draw(result, name)
+        pngs[name] = png_bytes(fig)
+        (folder / f"{name}.png").write_bytes(pngs[name])
+        (folder / f"{name}.svg").write_bytes(svg_bytes(fig))
+    return pngs
+

@@ -1,0 +1,184 @@
+"""Figures: image tests against baselines (pytest-mpl) and readability checks.
+
+The image tests draw synthetic tables, not a simulation, so that a change to
+the model never changes a baseline image; only a change to a figure does.
+Regenerate baselines after an intended change with
+``python -m pytest tests/test_plots.py --mpl-generate-path=tests/baseline``.
+"""
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+from sim import plots
+
+STRATEGIES = ["baseline", "sanctuary", "partial"]
+CITIES = ["Alpha", "Beta"]
+IMAGE = {"tolerance": 5, "savefig_kwargs": {"dpi": 80}}
+
+
+def synthetic_trajectories(months: int = 36, replications: int = 12) -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    dates = pd.date_range("2025-01-01", periods=months, freq="MS")
+    rows = []
+    for s, strategy in enumerate(STRATEGIES):
+        for r in range(replications):
+            for c, city in enumerate(CITIES):
+                size = 1e9 * (c + 1)
+                shock = np.cumsum(rng.normal(0, 0.01 * size, months))
+                hit = 0.004 * size * s * np.arange(months) if strategy == "sanctuary" else 0
+                due = np.full(months, 2e7 * (c + 1))
+                withheld = due * (0.3 if strategy == "sanctuary" and r % 2 else 0.0)
+                withheld[:6] = 0.0
+                restored = np.where(np.arange(months) > 24, withheld * 0.5, 0.0)
+                rows.append(pd.DataFrame({
+                    "strategy": strategy, "replication": r, "city": city,
+                    "month": np.arange(months), "date": dates,
+                    "reserves": 0.1 * size + shock - hit, "debt": 0.0,
+                    "expenditure": np.full(months, size / 12),
+                    "federal_due": due, "federal_received": due - withheld,
+                    "federal_withheld": withheld, "federal_restored": restored,
+                    "federal_lost": np.zeros(months)}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def synthetic_replications(replications: int = 200) -> pd.DataFrame:
+    rng = np.random.default_rng(11)
+    rows = []
+    for strategy in STRATEGIES:
+        for c, city in enumerate(CITIES):
+            n = replications
+            exposed = strategy != "baseline"
+            lost = rng.gamma(2.0, 2e7 * (c + 1), n) * (strategy == "sanctuary")
+            legal = rng.uniform(1e6, 4e6, n) * exposed
+            compliance = np.full(n, 3e6 * (c + 1)) * (strategy == "partial")
+            rows.append(pd.DataFrame({
+                "strategy": strategy, "replication": np.arange(n), "city": city,
+                "federal_due": np.full(n, 5e8 * (c + 1)),
+                "federal_withheld": lost * 1.5, "federal_restored": lost * 0.5,
+                "federal_lost": lost * 0.6, "federal_unresolved": lost * 0.4,
+                "legal_cost": legal, "compliance_cost": compliance,
+                "liability_cost": rng.exponential(1e6, n) * (strategy == "partial"),
+                "interest": rng.exponential(2e5, n),
+                "service_cuts": rng.exponential(1e7, n) * (1 + exposed),
+                "tax_increase": rng.exponential(5e6, n),
+                "net_fiscal_impact": -(lost + legal + compliance),
+                "floor_breached": (rng.uniform(size=n) < 0.1 + 0.2 * exposed).astype(float)}))
+    return pd.concat(rows, ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def trajectories():
+    return synthetic_trajectories()
+
+
+@pytest.fixture(scope="module")
+def replications():
+    return synthetic_replications()
+
+
+@pytest.mark.mpl_image_compare(**IMAGE)
+def test_reserves_fan_image(trajectories):
+    """The reserves fan chart looks as reviewed."""
+    return plots.reserves_fan(trajectories, STRATEGIES, floor_shares={"Alpha": 0.08, "Beta": 0.05})
+
+
+@pytest.mark.mpl_image_compare(**IMAGE)
+def test_federal_funds_image(trajectories):
+    """The federal funds figure looks as reviewed."""
+    return plots.federal_funds(trajectories, STRATEGIES)
+
+
+@pytest.mark.mpl_image_compare(**IMAGE)
+def test_cost_breakdown_image(replications):
+    """The cost breakdown looks as reviewed."""
+    return plots.cost_breakdown(replications, STRATEGIES)
+
+
+@pytest.mark.mpl_image_compare(**IMAGE)
+def test_net_impact_image(replications):
+    """The net impact distribution looks as reviewed."""
+    return plots.net_impact(replications, STRATEGIES)
+
+
+@pytest.mark.mpl_image_compare(**IMAGE)
+def test_exposure_by_city_image(replications):
+    """The exposure-by-city figure looks as reviewed."""
+    return plots.exposure_by_city(replications, STRATEGIES)
+
+
+def _tick_boxes(fig, ax):
+    FigureCanvasAgg(fig).draw()
+    renderer = fig.canvas.get_renderer()
+    return [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()]
+
+
+@pytest.mark.parametrize("months", [12, 60, 240], ids=["1y", "5y", "20y"])
+def test_date_ticks_never_overlap(months):
+    """Date tick labels of time figures stay apart for short and long horizons."""
+    fig = plots.federal_funds(synthetic_trajectories(months=months, replications=2), STRATEGIES)
+    boxes = _tick_boxes(fig, fig.axes[-1])
+    assert len(boxes) >= 2
+    assert not any(a.overlaps(b) for a, b in zip(boxes, boxes[1:], strict=False))
+
+
+def test_house_style_ignores_user_rcparams(replications):
+    """A notebook's own matplotlib settings do not change fundsim's figures."""
+    plain = plots.net_impact(replications, STRATEGIES)
+    with mpl.rc_context({"font.size": 30, "axes.titlesize": 40}):
+        tweaked = plots.net_impact(replications, STRATEGIES)
+    assert tweaked.axes[0].yaxis.label.get_size() == plain.axes[0].yaxis.label.get_size()
+    assert tweaked._suptitle.get_size() == plain._suptitle.get_size()
+
+
+def test_builtin_strategies_keep_their_colours():
+    """sanctuary, partial, full and the baseline have one colour whatever else is shown."""
+    a = plots.strategy_colours(["baseline", "full", "mine"])
+    b = plots.strategy_colours(["baseline", "sanctuary", "partial", "full", "other", "mine"])
+    for name in ("baseline", "full"):
+        assert a[name] == b[name] == plots.FIXED_COLOURS[name]
+
+
+def test_custom_strategies_get_distinct_colours():
+    """Every strategy of a run gets its own colour while the palette lasts."""
+    names = ["baseline", "sanctuary", "partial", "full"] + [f"s{i}" for i in range(8)]
+    colours = plots.strategy_colours(names)
+    assert len(set(colours.values())) == len(names)
+
+
+@pytest.mark.parametrize(("value", "text"), [(1.234e9, "$1.23B"), (-3.5e8, "-$350M"),
+                                             (999_950_000, "$1B"), (12_000, "$12K"),
+                                             (0.0, "$0"), (float("nan"), "n/a")])
+def test_dollars_are_compact(value, text):
+    """Dollar tick labels read as $350M / $1.23B."""
+    assert plots.dollars(value) == text
+
+
+def test_money_axis_labels_in_millions(replications):
+    """Money axes show $…M / $…B tick labels, not raw numbers."""
+    fig = plots.net_impact(replications, STRATEGIES)
+    FigureCanvasAgg(fig).draw()
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels() if t.get_text()]
+    assert labels and all(t.lstrip("-").startswith("$") for t in labels)
+
+
+def test_one_colour_per_strategy_across_figures(trajectories, replications):
+    """A strategy is drawn in the same colour in the fan and the distribution."""
+    colours = plots.strategy_colours(STRATEGIES)
+    fan = plots.reserves_fan(trajectories, STRATEGIES)
+    titles = {ax.get_title().split(" · ")[-1]: ax.title.get_color() for ax in fan.axes}
+    assert mpl.colors.to_hex(titles["partial"]) == colours["partial"].lower()
+    violin = plots.net_impact(replications, STRATEGIES)
+    ticks = {t.get_text(): mpl.colors.to_hex(t.get_color())
+             for t in violin.axes[0].get_xticklabels()}
+    assert ticks["partial"] == colours["partial"].lower()
+
+
+def test_zero_spread_strategy_is_drawn_without_error():
+    """A strategy whose impact is the same in every replication still gets a mark."""
+    frame = synthetic_replications(20)
+    frame.loc[frame["strategy"] == "partial", "net_fiscal_impact"] = 0.0
+    fig = plots.net_impact(frame, STRATEGIES)
+    assert len(fig.axes[0].get_xticklabels()) == 2
