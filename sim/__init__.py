@@ -47,6 +47,8 @@ def run(scenario: Scenario, **options: Any) -> RunResult:
     Options (all optional): ``replications``, ``seed``, ``workers``,
     ``strategies`` (names), ``keep`` (replications whose monthly trajectories
     are kept), ``batch_size``, ``engine`` (``"simpy"`` or ``"reference"``),
+    ``scheduler`` (a Dask scheduler address ``"tcp://HOST:PORT"`` or a
+    ``distributed.Client``: run the batches on that cluster, same results),
     ``progress`` (called with the number of replications finished).
     """
     from sim.results import RunResult

@@ -24,7 +24,7 @@ class _Group(click.Group):
             for problem in error.problems:
                 click.echo(str(problem), err=True)
             sys.exit(error.exit_code)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, Interrupted):
             click.echo("interrupted; no results written", err=True)
             sys.exit(Interrupted.exit_code)
         except FundsimError as error:
@@ -51,12 +51,14 @@ def main() -> None:
               help="Strategy to compare (repeatable; default: the scenario's).")
 @click.option("--keep", type=click.IntRange(min=0),
               help="Replications whose monthly trajectories are kept (default: automatic).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT",
+              help="Run on this Dask scheduler's cluster instead of local processes.")
 @click.option("--overwrite", is_flag=True, help="Replace the output folder if it exists.")
 @click.option("--no-figures", is_flag=True, help="Skip figures (faster).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary table.")
 def run(scenario_file: Path, output: Path | None, replications: int | None, seed: int | None,
         workers: int | None, strategies: tuple[str, ...], keep: int | None, overwrite: bool,
-        no_figures: bool, quiet: bool) -> None:
+        no_figures: bool, quiet: bool, scheduler: str | None) -> None:
     """Run every strategy of SCENARIO_FILE against the no-measure baseline.
 
     Example: fundsim run scenarios/chicago.toml -n 2000 --seed 7
@@ -65,7 +67,7 @@ def run(scenario_file: Path, output: Path | None, replications: int | None, seed
 
     scenario = sim.load(scenario_file)
     options = dict(replications=replications, seed=seed, workers=workers,
-                   strategies=list(strategies) or None, keep=keep)
+                   strategies=list(strategies) or None, keep=keep, scheduler=scheduler)
     total = replications or scenario.scenario.replications
     with progress_bar(total, enabled=not quiet and sys.stderr.isatty()) as advance:
         result = sim.run(scenario, progress=advance, **options)

@@ -19,8 +19,6 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from sim.plots import dollars
-
 if TYPE_CHECKING:
     from sim.results import RunResult
 
@@ -49,6 +47,8 @@ def progress_bar(total: int, enabled: bool) -> Iterator[Callable[[int], None]]:
 
 def headline_table(result: RunResult) -> None:
     """Print the key numbers per strategy (all cities together when there are several)."""
+    from sim.plots import dollars
+
     summary = result.summary
     city = "all cities" if "all cities" in set(summary["city"]) else summary["city"].iloc[0]
     rows = summary[(summary["city"] == city) & summary["metric"].isin(HEADLINES)]

@@ -3,23 +3,27 @@
 A run splits its replications into batches; each batch is one
 :class:`~sim.model.world.World` driven by one SimPy environment.  Because
 every replication draws from its own random streams (:mod:`sim.streams`),
-the numbers do not depend on batch size or on the number of worker
-processes: batches are simply concatenated in replication order.
+the numbers do not depend on batch size, on the number of worker processes
+or on the executor (:mod:`sim.executors`): each finished batch is written
+into its replications' place, whatever order batches finish in.
+
+Nothing here imports pandas, matplotlib or dask: a run that only simulates
+(and ``fundsim validate``) stays quick to start.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import functools
 import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from sim.errors import Interrupted, UsageError
+from sim.executors import INTERRUPTED, run_here, run_in_processes, run_on_dask
 from sim.model.plan import Plan, build_plan
 from sim.model.reference import run_reference
 from sim.model.world import BatchResult, World, run_simpy
@@ -30,9 +34,10 @@ ENGINES: dict[str, Callable[[World], BatchResult]] = {
     "simpy": run_simpy,
     "reference": run_reference,
 }
-MAX_BATCH = 250
-"""Largest batch: big enough to amortise per-batch work, small enough to
-balance the load over workers."""
+MIN_BATCH = 250
+"""Smallest batch of a big run: large enough that per-batch work (building the
+world, sending results back) is small against simulating, small enough that
+many batches keep every worker busy to the end."""
 KEEP_ROWS = 1_000_000
 """Default cap on kept trajectory rows (strategy x replication x city x month)."""
 
@@ -49,6 +54,8 @@ class RunSettings:
     workers: int
     batch_size: int
     engine: Engine
+    scheduler: str | None = None
+    """Dask scheduler address, or None for local processes."""
 
 
 @dataclass
@@ -74,10 +81,26 @@ def default_keep(plan: Plan, replications: int) -> int:
     return int(min(replications, max(10, KEEP_ROWS // per_replication)))
 
 
+def default_batch_size(replications: int, workers: int) -> int:
+    """Batches of at least :data:`MIN_BATCH` replications, the same number per worker.
+
+    A run too small for that gets one batch per worker.
+    """
+    per_round = MIN_BATCH * workers
+    batches = workers * (replications // per_round) if replications >= per_round else workers
+    return max(1, -(-replications // batches))
+
+
+def batch_bounds(replications: int, batch_size: int) -> list[tuple[int, int]]:
+    """(first, last + 1) replication of each batch, in order."""
+    return [(first, min(first + batch_size, replications))
+            for first in range(0, replications, batch_size)]
+
+
 def settle(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
            strategies: Sequence[str] | None = None, keep: int | None = None,
            workers: int | None = None, batch_size: int | None = None,
-           engine: Engine = "simpy") -> tuple[Plan, RunSettings]:
+           engine: Engine = "simpy", scheduler: Any = None) -> tuple[Plan, RunSettings]:
     """Resolve run options against the scenario's defaults; check them."""
     table = scenario.strategy_table()
     for name in strategies or ():
@@ -89,13 +112,16 @@ def settle(scenario: Scenario, *, replications: int | None = None, seed: int | N
         raise UsageError(f"replications must be at least 1 (got {n})")
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}")
-    workers = (os.cpu_count() or 1) if workers is None else workers
+    if workers is None:
+        workers = _dask_workers(scheduler) if scheduler is not None else (os.cpu_count() or 1)
     if workers < 1:
         raise UsageError(f"workers must be at least 1 (got {workers})")
     if batch_size is None:
-        batch_size = min(MAX_BATCH, max(1, -(-n // workers)))
+        batch_size = default_batch_size(n, workers)
     if batch_size < 1:
         raise UsageError(f"batch size must be at least 1 (got {batch_size})")
+    if keep is not None and keep < 0:
+        raise UsageError(f"keep must be at least 0 (got {keep})")
     settings = RunSettings(
         replications=n,
         seed=scenario.scenario.seed if seed is None else seed,
@@ -104,8 +130,27 @@ def settle(scenario: Scenario, *, replications: int | None = None, seed: int | N
         workers=workers,
         batch_size=batch_size,
         engine=engine,
+        scheduler=_address(scheduler),
     )
     return plan, settings
+
+
+def _address(scheduler: Any) -> str | None:
+    if scheduler is None or isinstance(scheduler, str):
+        return scheduler
+    return getattr(scheduler, "scheduler", None) and scheduler.scheduler.address
+
+
+def _dask_workers(scheduler: Any) -> int:
+    """Threads on the cluster, to size batches; 1 when the cluster cannot tell yet."""
+    from sim.executors import dask_client
+
+    client, owned = dask_client(scheduler)
+    try:
+        return max(1, sum(client.nthreads().values()))
+    finally:
+        if owned:
+            client.close()
 
 
 def simulate_batch(plan: Plan, settings: RunSettings, first: int, last: int) -> BatchResult:
@@ -119,55 +164,87 @@ def _batch_in_worker(scenario: Scenario, settings: RunSettings, first: int,
     return simulate_batch(build_plan(scenario, settings.strategies), settings, first, last)
 
 
+class Collector:
+    """Gathers finished batches, in any order, into whole-run arrays.
+
+    Each batch is written into its replications' place, so the arrays do not
+    depend on which batch finished first; events are put in replication order
+    at the end.
+    """
+
+    def __init__(self, replications: int, keep: int):
+        self.replications = replications
+        self.keep = keep
+        self.outcomes: dict[str, np.ndarray] = {}
+        self.trajectories: dict[str, np.ndarray] = {}
+        self._events: dict[int, list[tuple]] = {}
+
+    def add(self, first: int, batch: BatchResult) -> None:
+        """Fold in the batch whose first replication is ``first``."""
+        size = len(batch.replications)
+        for name, values in batch.outcomes.items():
+            if name not in self.outcomes:
+                shape = (values.shape[0], self.replications, *values.shape[2:])
+                self.outcomes[name] = np.empty(shape, dtype=values.dtype)
+            self.outcomes[name][:, first:first + size] = values
+        kept = len(batch.kept)
+        for name, series in batch.trajectories.items():
+            if name not in self.trajectories:
+                T, S, _, C = series.shape
+                self.trajectories[name] = np.empty((T, S, self.keep, C), dtype=series.dtype)
+            if kept:
+                self.trajectories[name][:, :, first:first + kept] = series
+        self._events[first] = batch.events
+
+    @property
+    def events(self) -> list[tuple]:
+        """Event-log rows by replication, then strategy, each in the order events happened.
+
+        A batch logs its replications' events interleaved in time; this order
+        does not depend on how replications were batched.
+        """
+        rows = [row for first in sorted(self._events) for row in self._events[first]]
+        return sorted(rows, key=lambda row: (row[1], row[0]))
+
+
 def simulate(scenario: Scenario, progress: Callable[[int], None] | None = None,
              **options) -> Simulation:
     """Run every replication of every strategy and the baseline.
 
-    ``options`` are those of :func:`settle`.  ``progress`` is called with the
-    number of replications each time a batch finishes.
+    ``options`` are those of :func:`settle`; ``scheduler`` (a Dask scheduler
+    address ``tcp://HOST:PORT`` or a ``distributed.Client``) runs the batches
+    on a Dask cluster instead of local processes.  ``progress`` is called with
+    the number of replications each time a batch finishes.
     """
     began = time.perf_counter()
+    scheduler = options.get("scheduler")
     plan, settings = settle(scenario, **options)
-    bounds = [(a, min(a + settings.batch_size, settings.replications))
-              for a in range(0, settings.replications, settings.batch_size)]
-    if settings.workers == 1 or len(bounds) == 1:
-        batches = []
-        for first, last in bounds:
-            batches.append(simulate_batch(plan, settings, first, last))
+    bounds = batch_bounds(settings.replications, settings.batch_size)
+    if scheduler is not None:
+        task = functools.partial(_batch_in_worker, scenario, settings)
+        finished = run_on_dask(task, bounds, scheduler)
+    elif settings.workers == 1 or len(bounds) == 1:
+        finished = run_here(functools.partial(simulate_batch, plan, settings), bounds)
+    else:
+        task = functools.partial(_batch_in_worker, scenario, settings)
+        finished = run_in_processes(task, bounds, settings.workers)
+    collector = Collector(settings.replications, settings.keep)
+    try:
+        for index, batch in finished:
+            first, last = bounds[index]
+            collector.add(first, batch)
             if progress:
                 progress(last - first)
-    else:
-        batches = _in_processes(scenario, settings, bounds, progress)
+    except KeyboardInterrupt:
+        finished.close()  # stops the workers
+        raise Interrupted(INTERRUPTED) from None
     return Simulation(
         scenario=scenario,
         plan=plan,
         settings=settings,
-        outcomes={k: np.concatenate([b.outcomes[k] for b in batches], axis=1)
-                  for k in batches[0].outcomes},
-        kept=np.concatenate([b.kept for b in batches]),
-        trajectories={k: np.concatenate([b.trajectories[k] for b in batches], axis=2)
-                      for k in batches[0].trajectories},
-        events=[row for b in batches for row in b.events],
+        outcomes=collector.outcomes,
+        kept=np.arange(settings.keep),
+        trajectories=collector.trajectories,
+        events=collector.events,
         wall_time=time.perf_counter() - began,
     )
-
-
-def _in_processes(scenario: Scenario, settings: RunSettings, bounds: list[tuple[int, int]],
-                  progress: Callable[[int], None] | None) -> list[BatchResult]:
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    pool = ProcessPoolExecutor(max_workers=settings.workers,
-                               mp_context=multiprocessing.get_context(method))
-    try:
-        futures = [pool.submit(_batch_in_worker, scenario, settings, a, b) for a, b in bounds]
-        batches = []
-        for future, (first, last) in zip(futures, bounds, strict=False):
-            batches.append(future.result())
-            if progress:
-                progress(last - first)
-        pool.shutdown()
-        return batches
-    except KeyboardInterrupt:
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.terminate()
-        raise Interrupted("interrupted; no results written") from None

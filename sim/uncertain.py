@@ -26,7 +26,13 @@ from pydantic import (
     Tag,
     model_validator,
 )
-from scipy import stats
+
+
+def _stats() -> Any:
+    """Import :mod:`scipy.stats` on first use (validation never needs its half second)."""
+    from scipy import stats
+
+    return stats
 
 
 class Frozen(BaseModel):
@@ -107,7 +113,7 @@ class Triangular(Frozen):
     def ppf(self, u: np.ndarray) -> np.ndarray:
         scale = self.high - self.low
         c = (self.mode - self.low) / scale
-        return stats.triang.ppf(u, c, loc=self.low, scale=scale)
+        return _stats().triang.ppf(u, c, loc=self.low, scale=scale)
 
 
 class Normal(Frozen):
@@ -140,7 +146,7 @@ class Normal(Frozen):
     def _frozen(self) -> Any:
         low, high = self.support
         a, b = (low - self.mean_) / self.sd, (high - self.mean_) / self.sd
-        return stats.truncnorm(a, b, loc=self.mean_, scale=self.sd)
+        return _stats().truncnorm(a, b, loc=self.mean_, scale=self.sd)
 
     @property
     def mean(self) -> float:
@@ -148,7 +154,7 @@ class Normal(Frozen):
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         if self.low is None and self.high is None:
-            return stats.norm.ppf(u, loc=self.mean_, scale=self.sd)
+            return _stats().norm.ppf(u, loc=self.mean_, scale=self.sd)
         return self._frozen().ppf(u)
 
 
@@ -170,7 +176,7 @@ class LogNormal(Frozen):
         return float(self.median * np.exp(self.sigma**2 / 2))
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
-        return stats.lognorm.ppf(u, self.sigma, scale=self.median)
+        return _stats().lognorm.ppf(u, self.sigma, scale=self.median)
 
 
 class Beta(Frozen):
@@ -201,7 +207,7 @@ class Beta(Frozen):
         return self.low + (self.high - self.low) * self.a / (self.a + self.b)
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
-        return stats.beta.ppf(u, self.a, self.b, loc=self.low, scale=self.high - self.low)
+        return _stats().beta.ppf(u, self.a, self.b, loc=self.low, scale=self.high - self.low)
 
 
 class Bernoulli(Frozen):

@@ -1,0 +1,122 @@
+"""Where batches of replications run: in this process, a local process pool, or Dask.
+
+Every executor takes the same list of batches (replication ranges) and yields
+each finished batch as ``(index, result)`` in whatever order batches finish;
+the runner puts them back in replication order.  A batch's numbers depend only
+on the scenario, the seed and its replication numbers, so the executor never
+changes results.
+
+Interruption (Ctrl-C) stops the work promptly: pending batches are cancelled,
+local worker processes are terminated, and :class:`~sim.errors.Interrupted`
+is raised.  Local workers ignore SIGINT themselves, so a Ctrl-C typed in a
+terminal (which reaches every process of the group) is handled once, by the
+parent, without a traceback from each worker.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import TYPE_CHECKING, Any
+
+from sim.errors import Interrupted, UsageError
+
+if TYPE_CHECKING:
+    from sim.model.world import BatchResult
+
+Task = Callable[[int, int], "BatchResult"]
+"""Runs replications ``first`` to ``last - 1``; must be picklable for pools."""
+Bounds = Sequence[tuple[int, int]]
+INTERRUPTED = "interrupted; no results written"
+
+
+def run_here(task: Task, bounds: Bounds) -> Iterator[tuple[int, BatchResult]]:
+    """Run every batch in this process, one after the other."""
+    for index, (first, last) in enumerate(bounds):
+        yield index, task(first, last)
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def run_in_processes(task: Task, bounds: Bounds,
+                     workers: int) -> Iterator[tuple[int, BatchResult]]:
+    """Run batches on a pool of local worker processes (forked where the OS allows)."""
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint,
+                               mp_context=multiprocessing.get_context(method))
+    try:
+        pending: dict[Future, int] = {pool.submit(task, first, last): index
+                                      for index, (first, last) in enumerate(bounds)}
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=pending.__getitem__):
+                yield pending.pop(future), future.result()
+    except KeyboardInterrupt:
+        _terminate(pool)
+        raise Interrupted(INTERRUPTED) from None
+    except BaseException:
+        _terminate(pool)
+        raise
+    pool.shutdown()
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    # The pool's own shutdown waits for running batches; a user who pressed
+    # Ctrl-C should not wait for them.
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+
+
+def dask_client(scheduler: Any):
+    """Connect to a scheduler address (``tcp://HOST:PORT``), or take a ready client.
+
+    Returns the ``distributed.Client`` and whether it was made here (and so
+    must be closed here).
+    """
+    try:
+        from distributed import Client
+    except ImportError:
+        raise UsageError("running on a Dask cluster needs dask.distributed: "
+                         "pip install 'fundsim[dask]'") from None
+    if isinstance(scheduler, Client):
+        return scheduler, False
+    if not isinstance(scheduler, str) or "://" not in scheduler:
+        raise UsageError(f"scheduler must be an address like tcp://HOST:PORT (got {scheduler!r})")
+    try:
+        return Client(scheduler, timeout="10s", set_as_default=False), True
+    except OSError as error:
+        raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
+
+
+def run_on_dask(task: Task, bounds: Bounds, scheduler: Any) -> Iterator[tuple[int, BatchResult]]:
+    """Run batches as tasks on a Dask distributed cluster.
+
+    ``scheduler`` is an address (``tcp://HOST:PORT``) or a ``distributed.Client``;
+    a client made here is closed at the end.
+    """
+    from distributed import as_completed
+
+    client, owned = dask_client(scheduler)
+    futures = []
+    try:
+        futures = [client.submit(task, first, last, pure=False) for first, last in bounds]
+        index = {future: i for i, future in enumerate(futures)}
+        for future in as_completed(futures):
+            yield index[future], future.result()
+    except KeyboardInterrupt:
+        client.cancel(futures)
+        raise Interrupted(INTERRUPTED) from None
+    except BaseException:
+        client.cancel(futures)
+        raise
+    finally:
+        if owned:
+            client.close()
