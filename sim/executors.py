@@ -109,7 +109,7 @@ def run_on_dask(task: Task, bounds: Bounds, scheduler: Any) -> Iterator[tuple[in
     try:
         futures = [client.submit(task, first, last, pure=False) for first, last in bounds]
         index = {future: i for i, future in enumerate(futures)}
-        for future in as_completed(futures):
+        for future in as_completed(futures, loop=client.loop):
             yield index[future], future.result()
     except KeyboardInterrupt:
         client.cancel(futures)

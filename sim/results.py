@@ -212,6 +212,7 @@ class RunResult:
             "workers": s.workers,
             "batch_size": s.batch_size,
             "engine": s.engine,
+            "scheduler": s.scheduler,
             "wall_time_s": round(sim.wall_time, 3),
             "versions": _versions(),
             "scenario": sim.scenario.model_dump(mode="json", by_alias=True),

@@ -337,12 +337,13 @@ def _modules_after(body: str) -> str:
     return done.stdout.strip().splitlines()[-1].removeprefix("loaded:")
 
 
-def test_simulating_imports_no_pandas_matplotlib_or_dask():
+def test_simulating_imports_no_pandas_matplotlib_or_dask(tmp_path):
     """The simulation path never loads pandas, matplotlib or dask."""
-    assert _modules_after("""
+    path = _write(tmp_path / "ok.toml", TWO_CITIES)
+    assert _modules_after(f"""
 import sim
 from sim.runner import simulate
-simulate(sim.load(sim.scenario.EXAMPLE), replications=4, workers=2)
+simulate(sim.load({str(path)!r}), replications=4, workers=2)
 """) == ""
 
 

@@ -1,0 +1,54 @@
+"""Executors: a Dask cluster runs the same batches and gives the same files."""
+
+from __future__ import annotations
+
+import pytest
+
+import sim
+from sim.cli import main
+from sim.errors import UsageError
+from sim.executors import dask_client
+from tests.model.test_world import UNCERTAIN
+
+distributed = pytest.importorskip("distributed")
+
+FILES = ("summary.csv", "replications.parquet", "trajectories.parquet", "events.parquet")
+
+
+@pytest.fixture(scope="module")
+def scheduler():
+    """Address of a two-worker Dask cluster on 127.0.0.1 (TCP, pickled like a real one)."""
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  protocol="tcp://", host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        yield cluster.scheduler_address
+
+
+def test_dask_cluster_writes_the_same_files_as_local_processes(cli, scheduler, tmp_path):
+    """`fundsim run --scheduler tcp://...` gives byte-identical files to a local run."""
+    path = tmp_path / "s.toml"
+    path.write_text(UNCERTAIN)
+    common = ["run", str(path), "-n", "30", "-q", "--no-figures", "--keep", "7"]
+    local = cli.invoke(main, [*common, "-w", "2", "-o", str(tmp_path / "local")])
+    dask = cli.invoke(main, [*common, "--scheduler", scheduler, "-o", str(tmp_path / "dask")])
+    assert local.exit_code == 0, local.output
+    assert dask.exit_code == 0, dask.output
+    for name in FILES:
+        assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes()
+
+
+def test_python_api_takes_a_client_and_keeps_it_open(scheduler):
+    """sim.run(scheduler=client) uses the caller's client and leaves it usable."""
+    scenario = sim.load(UNCERTAIN)
+    with distributed.Client(scheduler) as client:
+        on_dask = sim.run(scenario, replications=12, scheduler=client, batch_size=5)
+        assert client.status == "running"
+    local = sim.run(scenario, replications=12, workers=1)
+    assert on_dask.replications.equals(local.replications)
+    assert on_dask.manifest["scheduler"] == scheduler
+
+
+def test_scheduler_must_be_an_address():
+    """Something that is not tcp://HOST:PORT is a usage error, not a traceback."""
+    with pytest.raises(UsageError, match="tcp://HOST:PORT"):
+        dask_client("localhost")
