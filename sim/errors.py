@@ -8,17 +8,54 @@ file, the key path inside the file and the offending value.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 _MAX_VALUE_CHARS = 80
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def toml_text(value: Any) -> str:
+    """A value written as it would appear in a TOML file (dates bare, strings quoted).
+
+    >>> toml_text({"dist": "uniform", "low": dt.date(2026, 1, 1), "high": True})
+    "{dist = 'uniform', low = 2026-01-01, high = true}"
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        if "'" in value or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+            return json.dumps(value)
+        return f"'{value}'"
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, dict):
+        items = ", ".join(f"{_toml_key(k)} = {toml_text(v)}" for k, v in value.items())
+        return "{" + items + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_text(v) for v in value) + "]"
+    return repr(value)
+
+
+def _toml_key(key: Any) -> str:
+    key = str(key)
+    return key if _BARE_KEY.fullmatch(key) else json.dumps(key)
 
 
 def show_value(value: Any) -> str:
-    """Short, single-line representation of a value for error messages."""
-    text = repr(value)
-    text = text.replace("\n", "\\n")
+    """Short, single-line TOML-like representation of a value for error messages."""
+    if isinstance(value, str) and len(value) > _MAX_VALUE_CHARS:
+        value = value[:_MAX_VALUE_CHARS]  # never format megabytes to show 80 characters
+    elif isinstance(value, list | dict) and len(value) > _MAX_VALUE_CHARS:
+        value = list(value)[:_MAX_VALUE_CHARS] if isinstance(value, list) else dict(
+            list(value.items())[:_MAX_VALUE_CHARS])
+    text = toml_text(value)
     if len(text) > _MAX_VALUE_CHARS:
         text = text[: _MAX_VALUE_CHARS - 3] + "..."
     return text

@@ -14,6 +14,7 @@ Any number may be an uncertain quantity ``{dist = "...", ...}``
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import tomllib
 from collections import Counter
@@ -21,9 +22,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator
 
 from sim.errors import Problem, ScenarioError
+from sim.messages import plain_message
 from sim.uncertain import (
     UNION_TAGS,
     Frozen,
@@ -59,6 +61,8 @@ FORBIDDEN_BY_STATE_LAW: dict[str, frozenset[str]] = {
 
 MAX_CITIES = 5_000
 MAX_NAME = 120
+MAX_FILE_BYTES = 16 * 2**20
+"""Largest scenario file read (a 5,000-city file with sources is about 8 MB)."""
 
 
 class Sourced(Frozen):
@@ -70,12 +74,15 @@ class Sourced(Frozen):
     sources: dict[str, str] = Field(default_factory=dict)
     """Citation per key of this table, overriding ``source`` for that key."""
 
-    @model_validator(mode="after")
-    def _sources_name_fields(self) -> Sourced:
-        unknown = sorted(set(self.sources) - set(type(self).model_fields))
+    @field_validator("sources")
+    @classmethod
+    def _sources_name_fields(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(cls.model_fields))
         if unknown:
-            raise ValueError(f"sources names unknown keys: {', '.join(unknown)}")
-        return self
+            close = difflib.get_close_matches(unknown[0], list(cls.model_fields), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ValueError(f"names keys this table does not have: {', '.join(unknown)}{hint}")
+        return value
 
     def source_of(self, key: str) -> str | None:
         """Citation of one key: its own entry in ``sources``, else ``source``."""
@@ -245,12 +252,6 @@ class City(Sourced):
     """The budget modelled."""
     grant: list[Grant] = Field(default_factory=list, max_length=500)
     """Federal grants by program."""
-
-    @field_validator("grant")
-    @classmethod
-    def _distinct_programs(cls, value: list[Grant]) -> list[Grant]:
-        _unique([g.program for g in value], "grant program")
-        return value
 
 
 class Measure(Sourced):
@@ -493,10 +494,15 @@ def load(path: str | Path) -> Scenario:
     path = Path(path)
     name = str(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         raise ScenarioError([Problem(name, "", f"cannot read file: {error.strerror}",
                                      has_value=False)]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError([Problem(
+            name, "", f"file is larger than {MAX_FILE_BYTES // 2**20} MiB, the limit for a "
+            "scenario file (is it the right file?)", has_value=False)])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -507,6 +513,7 @@ def load(path: str | Path) -> Scenario:
 
 def loads(text: str, origin: str = "<string>") -> Scenario:
     """Validate a scenario given as TOML text."""
+    text = text.removeprefix("\ufeff")  # byte order mark some Windows editors write
     if "\x00" in text:
         raise ScenarioError([Problem(origin, "", "binary data, not a TOML text file",
                                      has_value=False)])
@@ -517,6 +524,10 @@ def loads(text: str, origin: str = "<string>") -> Scenario:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError([Problem(origin, "", f"TOML syntax error: {error}",
+                                     has_value=False)]) from None
+    except RecursionError:
+        raise ScenarioError([Problem(origin, "", "TOML nested too deeply (brackets or braces "
+                                     "inside each other hundreds of times)",
                                      has_value=False)]) from None
     return validate(data, origin)
 
@@ -561,29 +572,11 @@ def format_loc(loc: tuple) -> str:
     return text
 
 
-_MESSAGES = {
-    "extra_forbidden": "unknown key (check its spelling against `fundsim schema`)",
-    "missing": "required key is missing",
-    "union_tag_not_found": "an uncertain quantity needs a `dist` key",
-}
-
-
-def _message(err: dict) -> str:
-    kind = err["type"]
-    if kind in _MESSAGES:
-        return _MESSAGES[kind]
-    if kind == "union_tag_invalid":
-        expected = err.get("ctx", {}).get("expected_tags", "")
-        return f"unknown distribution (expected one of {expected})"
-    message = err["msg"]
-    return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
-
-
 def _pydantic_problems(error: ValidationError, origin: str) -> list[Problem]:
     problems = []
     for err in error.errors():
         has_value = err["type"] != "missing"
-        problems.append(Problem(origin, format_loc(err["loc"]), _message(err),
+        problems.append(Problem(origin, format_loc(err["loc"]), plain_message(err, Scenario),
                                 err.get("input"), has_value))
     return problems
 
@@ -594,6 +587,21 @@ def _names(items: Any) -> list[str]:
     return [i["name"] for i in items if isinstance(i, dict) and isinstance(i.get("name"), str)]
 
 
+def _repeated(items: Any, key: str, path: str, origin: str) -> list[Problem]:
+    """Problems for items of a list of tables sharing the value of ``key``."""
+    where: dict[str, list[int]] = {}
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        if isinstance(item, dict) and isinstance(item.get(key), str):
+            where.setdefault(item[key], []).append(i)
+    return [
+        Problem(origin, f"{path}[{i}].{key}",
+                f"{key} {value!r} used {len(found)} times ({path}[{found[0]}] has it "
+                f"first); {key}s must be unique", value)
+        for value, found in where.items() if len(found) > 1
+        for i in found[1:]
+    ]
+
+
 def _cross_reference_problems(data: Any, origin: str) -> list[Problem]:
     """Name clashes and references to things not defined; works on raw data."""
     if not isinstance(data, dict):
@@ -601,11 +609,10 @@ def _cross_reference_problems(data: Any, origin: str) -> list[Problem]:
     problems = []
     cities = _names(data.get("city"))
     for section in ("city", "measure", "strategy"):
-        names = _names(data.get(section))
-        for name, count in Counter(names).items():
-            if count > 1:
-                problems.append(Problem(origin, f"{section}", f"name {name!r} used "
-                                        f"{count} times; names must be unique", name))
+        problems.extend(_repeated(data.get(section), "name", section, origin))
+    for i, city in enumerate(data.get("city") if isinstance(data.get("city"), list) else []):
+        if isinstance(city, dict):
+            problems.extend(_repeated(city.get("grant"), "program", f"city[{i}].grant", origin))
     for section in ("measure", "strategy"):
         items = data.get(section)
         for i, item in enumerate(items if isinstance(items, list) else []):

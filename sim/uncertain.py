@@ -53,6 +53,8 @@ def _check_weights(values: list, weights: list[float] | None) -> None:
         raise ValueError(f"weights has {len(weights)} entries but values has {len(values)}")
     if min(weights) < 0 or sum(weights) <= 0:
         raise ValueError("weights must be non-negative and not all zero")
+    if not np.isfinite(sum(weights)):
+        raise ValueError("weights are too large; rescale them (only their ratios matter)")
 
 
 class Uniform(Frozen):
@@ -346,6 +348,25 @@ def _date_or_dist(value: Any) -> str | None:
     return None
 
 
+MAX_MAGNITUDE = 1e15
+"""Largest magnitude of any scenario number (a quadrillion: 40 times US GDP).
+Beyond it, 100 years of growth and sums over cities and months could overflow."""
+_LAST_UNIFORM = 1.0 - 2.0**-53
+"""Largest uniform draw (numpy's ``random()`` lies in [0, 1) on a 2**-53 grid)."""
+
+
+def reachable_range(dist: Any) -> tuple[float, float]:
+    """Smallest and largest value sampling can produce (by inverse transform).
+
+    For a distribution with unbounded support this is the value at the most
+    extreme uniform draw, so a lognormal is accepted where its draws stay finite.
+    """
+    low, high = dist.support
+    if not np.isfinite(high):
+        high = float(dist.ppf(np.array([_LAST_UNIFORM]))[0])
+    return float(low), high
+
+
 def _bounds_checker(ge: float | None, gt: float | None, le: float | None, integer: bool):
     def describe() -> str:
         parts = []
@@ -363,7 +384,8 @@ def _bounds_checker(ge: float | None, gt: float | None, le: float | None, intege
 
     def check(value: Any) -> Any:
         if isinstance(value, NUMBER_DISTS):
-            low, high = value.support
+            with np.errstate(all="ignore"):
+                low, high = reachable_range(value)
             if not (inside(low) and inside(high)):
                 raise ValueError(
                     f"the distribution's range [{low:g}, {high:g}] must lie within "
@@ -386,7 +408,14 @@ def uncertain(
     le: float | None = None,
     integer: bool = False,
 ) -> Any:
-    """Type of a number that may also be an uncertain quantity, with bounds."""
+    """Type of a number that may also be an uncertain quantity, with bounds.
+
+    Every such number also lies within +-:data:`MAX_MAGNITUDE`.
+    """
+    if ge is None and gt is None:
+        ge = -MAX_MAGNITUDE
+    if le is None:
+        le = MAX_MAGNITUDE
     return Annotated[
         Annotated[float, Tag("number")] | Annotated[Dist, Tag("uncertain")],
         Discriminator(
