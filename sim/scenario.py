@@ -634,6 +634,11 @@ def _cross_reference_problems(data: Any, origin: str) -> list[Problem]:
     return problems
 
 
+def _as_written(value: Any) -> Any:
+    """A schema value as the file wrote it (a distribution as its table)."""
+    return value.model_dump(by_alias=True) if isinstance(value, Frozen) else value
+
+
 def _semantic_problems(scenario: Scenario, origin: str) -> list[Problem]:
     """Checks that need the whole, validated scenario."""
     problems = []
@@ -643,7 +648,7 @@ def _semantic_problems(scenario: Scenario, origin: str) -> list[Problem]:
         if first >= end:
             problems.append(Problem(origin, f"measure[{i}].effective",
                                     f"after the horizon, which ends {end - dt.timedelta(1)}",
-                                    str(first)))
+                                    _as_written(measure.effective)))
         may_rescind = is_uncertain(measure.rescind_probability) or measure.rescind_probability > 0
         if may_rescind and measure.rescind_date is None:
             problems.append(Problem(origin, f"measure[{i}].rescind_date",
@@ -655,7 +660,7 @@ def _semantic_problems(scenario: Scenario, origin: str) -> list[Problem]:
             if last_rescind < first_effective:
                 problems.append(Problem(origin, f"measure[{i}].rescind_date",
                                         f"before the measure takes effect ({first_effective})",
-                                        str(last_rescind)))
+                                        _as_written(measure.rescind_date)))
     table = scenario.strategy_table()
     chosen = scenario.scenario.strategies
     for j, name in enumerate(chosen or []):
@@ -673,7 +678,7 @@ def _semantic_problems(scenario: Scenario, origin: str) -> list[Problem]:
                                     f"({city.state_law})", city.current_policy))
     if start.year < 1900 or end.year > 2300:
         problems.append(Problem(origin, "scenario.start", "outside the years 1900-2300",
-                                str(scenario.scenario.start)))
+                                scenario.scenario.start))
     if chosen == [] or (chosen is None and not scenario.strategies_to_run()):
         problems.append(Problem(origin, "scenario.strategies",
                                 "no strategy to run", chosen, chosen is not None))

@@ -382,6 +382,9 @@ def _bounds_checker(ge: float | None, gt: float | None, le: float | None, intege
         return ((ge is None or x >= ge) and (gt is None or x > gt)
                 and (le is None or x <= le))
 
+    def modest(x: float) -> bool:
+        return abs(x) <= MAX_MAGNITUDE
+
     def check(value: Any) -> Any:
         if isinstance(value, NUMBER_DISTS):
             with np.errstate(all="ignore"):
@@ -391,9 +394,15 @@ def _bounds_checker(ge: float | None, gt: float | None, le: float | None, intege
                     f"the distribution's range [{low:g}, {high:g}] must lie within "
                     f"{describe()} (truncate it with low/high, or choose another)"
                 )
+            if not (modest(low) and modest(high)):
+                raise ValueError(
+                    f"the distribution can produce {high if abs(high) > abs(low) else low:g}, "
+                    f"beyond {MAX_MAGNITUDE:g} in size; narrow it")
             return value
         if not inside(value):
             raise ValueError(f"must be {describe()}")
+        if not modest(value):
+            raise ValueError(f"must lie between {-MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g}")
         if integer and float(value) != int(value):
             raise ValueError("must be a whole number")
         return float(value)
@@ -412,10 +421,6 @@ def uncertain(
 
     Every such number also lies within +-:data:`MAX_MAGNITUDE`.
     """
-    if ge is None and gt is None:
-        ge = -MAX_MAGNITUDE
-    if le is None:
-        le = MAX_MAGNITUDE
     return Annotated[
         Annotated[float, Tag("number")] | Annotated[Dist, Tag("uncertain")],
         Discriminator(

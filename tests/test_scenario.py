@@ -45,7 +45,7 @@ def test_start_is_first_of_month_and_end_follows_horizon():
          "got 13"),
         ('kind = "grant_condition"', 'kind = "decree"', "measure[0].kind", "got 'decree'"),
         ("reserves = 1.0e8", 'reserves = {dist = "lognormal", median = 1e8, sigma = -1}',
-         "city[0].budget.reserves.sigma", "greater than 0"),
+         "city[0].budget.reserves.sigma", "must be > 0"),
         ("reserves = 1.0e8", 'reserves = {dist = "uniform", low = 2e8, high = 1e8}',
          "city[0].budget.reserves", "low (200000000.0) must be below high"),
         ("reserves = 1.0e8", 'reserves = {dist = "normal", mean = 1e8, sd = 1e7}',

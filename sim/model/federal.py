@@ -181,8 +181,9 @@ def _refresh(state: FederalState, inputs: FederalInputs, plan: Plan, m: int,
     state.hit = hit
     shares = hit[..., None] * inputs.share[None, :, None, :, None] * plan.targeted.transpose(
         1, 0, 2)[None, None]
-    state.withheld_share = shares.max(axis=3)
-    state.attributed = shares.argmax(axis=3).astype(np.int32)
+    if len(plan.measures):  # with none, the initial zeros (nothing withheld) stand
+        state.withheld_share = shares.max(axis=3)
+        state.attributed = shares.argmax(axis=3).astype(np.int32)
     state.dirty = False
     return clawback
 
@@ -212,8 +213,9 @@ def federal_month(state: FederalState, inputs: FederalInputs, plan: Plan,
     share, attributed = _share_when_spent(state, plan, m)
     due = due_annual * inputs.payment_share[m][None]
     withheld = due[None] * share
-    by_measure = np.stack([np.where(attributed == k, withheld, 0.0).sum(axis=3)
-                           for k in range(len(plan.measures))], axis=3)
+    by_measure = np.zeros(state.pool.shape)
+    for k in range(len(plan.measures)):
+        by_measure[..., k] = np.where(attributed == k, withheld, 0.0).sum(axis=3)
     received = due.sum(axis=2)[None] - withheld.sum(axis=3)
     if clawback is not None:
         by_measure += clawback
