@@ -503,11 +503,16 @@ def load(path: str | Path) -> Scenario:
         raise ScenarioError([Problem(
             name, "", f"file is larger than {MAX_FILE_BYTES // 2**20} MiB, the limit for a "
             "scenario file (is it the right file?)", has_value=False)])
+    if b"\x00" in raw:
+        raise ScenarioError([Problem(name, "", "binary data, not a TOML text file",
+                                     has_value=False)])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ScenarioError([Problem(name, "", f"not a UTF-8 text file (byte {error.start})",
-                                     has_value=False)]) from None
+        line = raw[:error.start].count(b"\n") + 1
+        raise ScenarioError([Problem(
+            name, "", f"not UTF-8 text (byte {error.start}, line {line}); save the file as "
+            "UTF-8", has_value=False)]) from None
     return loads(text, name)
 
 
@@ -602,10 +607,20 @@ def _repeated(items: Any, key: str, path: str, origin: str) -> list[Problem]:
     ]
 
 
+def _oversized(data: dict) -> bool:
+    """Whether a list of tables is longer than the schema allows."""
+    for key in ("city", "measure", "strategy"):
+        limit = next(m.max_length for m in Scenario.model_fields[key].metadata
+                     if getattr(m, "max_length", None))
+        if isinstance(data.get(key), list) and len(data[key]) > limit:
+            return True
+    return False
+
+
 def _cross_reference_problems(data: Any, origin: str) -> list[Problem]:
     """Name clashes and references to things not defined; works on raw data."""
-    if not isinstance(data, dict):
-        return []
+    if not isinstance(data, dict) or _oversized(data):
+        return []  # the size is the problem to fix first
     problems = []
     cities = _names(data.get("city"))
     for section in ("city", "measure", "strategy"):
@@ -625,7 +640,7 @@ def _cross_reference_problems(data: Any, origin: str) -> list[Problem]:
     wanted = info.get("strategies") if isinstance(info, dict) else None
     known = set(BUILTIN_STRATEGIES) | set(_names(data.get("strategy")))
     for j, ref in enumerate(wanted if isinstance(wanted, list) else []):
-        if isinstance(ref, str) and ref not in known:
+        if isinstance(ref, str) and ref not in known and ref != BASELINE:
             problems.append(Problem(origin, f"scenario.strategies[{j}]",
                                     f"no such strategy (known: {', '.join(sorted(known))})", ref))
         if ref == BASELINE:

@@ -390,6 +390,7 @@ def _bounds_checker(ge: float | None, gt: float | None, le: float | None, intege
             with np.errstate(all="ignore"):
                 low, high = reachable_range(value)
             if not (inside(low) and inside(high)):
+                low, high = value.support
                 raise ValueError(
                     f"the distribution's range [{low:g}, {high:g}] must lie within "
                     f"{describe()} (truncate it with low/high, or choose another)"
