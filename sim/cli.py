@@ -140,3 +140,35 @@ def sources(scenario_files: tuple[Path, ...], check: bool, markdown: bool) -> No
                 click.echo(line)
     if problems:
         raise ScenarioError(problems)
+
+
+def _readable(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
+
+
+@main.command()
+@click.argument("observed_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-n", "--replications", type=click.IntRange(min=1),
+              help="Replications (default: the scenario's).")
+@click.option("--seed", type=click.IntRange(min=0), help="Root seed (default: the scenario's).")
+@click.option("-w", "--workers", type=click.IntRange(min=1),
+              help="Worker processes (default: all cores).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the comparison as CSV to this file.")
+def backtest(observed_file: Path, replications: int | None, seed: int | None,
+             workers: int | None, output: Path | None) -> None:
+    """Run a backtest scenario and set what happened against the simulation.
+
+    OBSERVED_FILE lists observed outcomes and names the scenario.
+
+    Example: fundsim backtest scenarios/observed/backtest-chicago-2017.toml -n 2000
+    """
+    from sim.backtest import compare, load_observed, write_comparison
+
+    observed, scenario = load_observed(observed_file)
+    result = sim.run(scenario, replications=replications, seed=seed, workers=workers)
+    table = compare(result.replications, observed, str(observed_file))
+    shown = table.drop(columns="source")
+    click.echo(shown.to_string(index=False, float_format=_readable))
+    if output is not None:
+        write_comparison(table, output)
