@@ -32,7 +32,6 @@ from sim.uncertain import (
     Money,
     Rate,
     Share,
-    Triangular,
     UncertainDate,
     date_range,
     is_uncertain,
@@ -337,8 +336,10 @@ BASELINE = "baseline"
 
 
 class Days(Frozen):
-    """A court stage's duration in days, drawn for each suit from a triangular
-    distribution; ``days = 76`` (a plain number) is a fixed duration."""
+    """A court stage's duration in days, drawn for each suit (triangular).
+
+    ``days = 76`` (a plain number) is a fixed duration.
+    """
 
     low: float = Field(ge=0, le=36_500)
     """Shortest duration, days."""
@@ -362,10 +363,12 @@ def _fixed_days(value: Any) -> Any:
 
 
 class Stage(Sourced):
-    """A stage of a suit decided on the merits: how long it takes, how likely the
-    jurisdictions win.  A key left out takes the value for the measure's kind:
-    the scenario's ``[litigation.<kind>.<stage>]`` table, else the built-in
-    default listed under ``litigation.<kind>``."""
+    """A stage of a suit: how long it takes, how likely the jurisdictions win.
+
+    A key left out takes the value for the measure's kind: the scenario's
+    ``[litigation.<kind>.<stage>]`` table, else the built-in default listed
+    under ``litigation.<kind>``.
+    """
 
     probability: Share | None = None
     """Probability that the court rules for the suing jurisdictions."""
@@ -433,32 +436,25 @@ COURT_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
 """Built-in court parameters per measure kind and stage; their sources are in
 the docstrings of :class:`Litigation`'s kind fields."""
 
-_EXECUTIVE_DEFAULTS_DOC = """
-    Defaults, derived from the suits in research-facts.md section C (first
-    and second Trump terms) with Laplace's rule of succession, (wins + 1) /
-    (cases + 2), for probabilities:
-
-    * preliminary injunction: sought with probability 0.9 (Assumption: 7 of
-      the 11 suits in section C sought one, the others were covered by an
-      earlier injunction, which ``parties`` scope no longer allows); granted
-      0.89 (7 of 7 motions granted: Santa Clara and San Francisco 2017,
-      Chicago 2017, Philadelphia 2017, San Francisco 2025, King County 2025,
-      California v. DOT 2025); 30-85 days, most likely 58 (filing to
-      injunction: 32, 37, 39, 76, 77, about 82 days; median about 58).
-    * merits: won 0.92 (11 of 11 district merits rulings for localities);
-      100-350 days after the injunction ruling, most likely 210 (138, about
-      209, 315 days after an injunction; 134 and 342 days after filing
-      without one).
-    * appeal: taken 0.8 (the government appealed 8 of 9 losses traced);
-      won 0.8 (7 of 8 circuit decisions for localities; the 2d Circuit
-      ruled for the government on 2020-02-26); 230-660 days, most likely
-      450 (240, about 254, 453, 568, 643, 647 days from judgment to the
-      circuit ruling).
-    * certiorari: Assumption: taken 0.3 and won 0.5, 270-640 days (most
-      likely 400): the Supreme Court never reached the merits; the 2020
-      petitions were dismissed on 2021-03-05 after the conditions were
-      rescinded.
-"""
+_EXECUTIVE_DEFAULTS_DOC = """  Defaults, derived from the suits in
+    research-facts.md section C (first and second Trump terms), probabilities by
+    Laplace's rule of succession, (wins + 1) / (cases + 2).  Preliminary
+    injunction: sought with probability 0.9 (Assumption: 7 of the 11 suits
+    sought one, the others relied on an earlier nationwide injunction, which
+    ``parties`` scope no longer allows); granted 0.89 (7 of 7 motions: Santa
+    Clara and San Francisco 2017, Chicago 2017, Philadelphia 2017, San
+    Francisco 2025, King County 2025, California v. DOT 2025); 30-85 days,
+    most likely 58 (filing to injunction 32, 37, 39, 76, 77 and about 82
+    days).  Merits: won 0.92 (11 of 11 district merits rulings for
+    localities); 100-350 days, most likely 210 (138, about 209 and 315 days
+    after an injunction; 134 and 342 days after filing without one).
+    Appeal: taken 0.8 (the government appealed 8 of 9 losses traced); won
+    0.8 (7 of 8 circuit decisions for localities; the 2d Circuit ruled for
+    the government on 2020-02-26); 230-660 days, most likely 450 (240, about
+    254, 453, 568, 643 and 647 days from judgment to circuit ruling).
+    Certiorari: Assumption: taken 0.3, won 0.5, 270-640 days, most likely
+    400; the Supreme Court never reached the merits (the 2020 petitions were
+    dismissed on 2021-03-05 after the conditions were rescinded)."""
 
 _LEGISLATION_DOC = """How courts treat suits against a statute passed by Congress.
 
@@ -576,12 +572,13 @@ class Liability(Sourced):
     Assumption: individual claims ranged from $250 to $25,000 in Roy v.
     County of Los Angeles and $35,000 to $95,000 in individual suits
     (Morales v. Chadbourne; Galarza v. Szalczyk, Lehigh County share)."""
-    payout_lag_months: uncertain(ge=0, le=600) = Triangular(
-        dist="triangular", low=36.0, mode=60.0, high=120.0)
-    """Months from the hold to the payment.  Derived: about 38 months
-    (Miranda-Olivares: held 2012-03, settled 2015-05), 47 and 67 months
-    (Galarza: held 2008-11, settlements 2012-10 and 2014-06), 76-120 months
-    (Roy: holds 2010-2014, settlement 2020-10)."""
+    payout_lag_months: uncertain(ge=0, le=600, integer=True) = 60.0
+    """Months from the hold to the payment (an uncertain value is drawn once
+    per replication).  Derived: about 38 months (Miranda-Olivares: held
+    2012-03, settled 2015-05), 47 and 67 months (Galarza: held 2008-11,
+    settlements 2012-10 and 2014-06), 76-120 months (Roy: holds 2010-2014,
+    settlement 2020-10); 60 is near their middle, e.g. ``{dist =
+    "triangular", low = 36, mode = 60, high = 120}`` spans them."""
 
 
 class Litigation(Sourced):
@@ -594,6 +591,10 @@ class Litigation(Sourced):
     strategies: list[str] | None = None
     """Strategies under which penalised jurisdictions sue, by name; default:
     every strategy adopting ``sanctuary``.  ``[]``: nobody sues."""
+    sue_alone: list[str] | None = None
+    """Jurisdictions that sue on their own over measures no coalition of theirs
+    challenges, by ``[[city]]`` name; default: every city.  ``[]``: only
+    coalitions sue (the other cities are non-parties)."""
     scope: Literal["parties", "universal"] = "parties"
     """Whom an injunction protects: only the plaintiffs (``parties``, the rule
     since Trump v. CASA, 606 U.S. 831, 2025-06-27) or every jurisdiction
@@ -980,6 +981,11 @@ def _litigation_problems(data: dict, origin: str, cities: set[str],
             message = ("the baseline never sues" if ref == BASELINE else
                        f"no such strategy (known: {', '.join(sorted(strategies))})")
             problems.append(Problem(origin, f"litigation.strategies[{j}]", message, ref))
+    alone = litigation.get("sue_alone")
+    for j, ref in enumerate(alone if isinstance(alone, list) else []):
+        if isinstance(ref, str) and ref not in cities:
+            problems.append(Problem(origin, f"litigation.sue_alone[{j}]",
+                                    "no [[city]] has this name", ref))
     measures = set(_names(data.get("measure")))
     coalitions = litigation.get("coalition")
     coalitions = [c for c in coalitions if isinstance(c, dict)] if isinstance(

@@ -46,8 +46,11 @@ name = "DOJ conditions"
 kind = "grant_condition"
 effective = 2025-03-10
 agencies = ["DOJ"]
+
+[litigation]
+strategies = []
 """
-"""One city, one certain measure on its DOJ grant, no revenue noise."""
+"""One city, one certain measure on its DOJ grant, no revenue noise, no lawsuit."""
 
 
 def scenario_text(base: str = ONE_CITY, extra: str = "") -> str:

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.model import federal
+from sim.model import federal, legal
 from sim.model.fiscal import (
     CostFlows,
     fiscal_month,
@@ -161,7 +161,8 @@ class World:
     def __init__(self, plan: Plan, seed: int, replications: Sequence[int], keep: int):
         self.plan = plan
         self.replications = np.asarray(replications)
-        streams = [ReplicationStreams(seed, int(r)) for r in self.replications]
+        self.streams = [ReplicationStreams(seed, int(r)) for r in self.replications]
+        streams = self.streams
         self.params = Parameters(plan, streams)
         S, C = plan.shape
         R = len(self.replications)
@@ -172,10 +173,15 @@ class World:
         self.federal = federal.initial_federal_state(plan, R)
         self.agendas = [Agenda() for _ in range(R)]
         self.on_schedule: Callable[[int, float], None] | None = None
-        self.handlers: dict[str, Handler] = dict(FEDERAL_HANDLERS)
+        self.legal_inputs = legal.sample_legal(plan, self.params, plan.calendar.start.toordinal())
+        self.legal = legal.initial_legal_state(plan, self.legal_inputs, R)
+        self.handlers: dict[str, Handler] = {**FEDERAL_HANDLERS, **legal.HANDLERS}
         self.events: list[tuple] = []
         horizon = plan.calendar.start_days[-1]
         for r, day, kind, payload in federal.initial_events(self.federal_inputs, horizon):
+            self.schedule(r, day, kind, payload)
+        for r, day, kind, payload in legal.initial_events(self.legal_inputs, self.federal_inputs,
+                                                          plan, horizon):
             self.schedule(r, day, kind, payload)
         kept = np.nonzero(self.replications < keep)[0]
         self.recorder = Recorder(plan, R, kept, plan.scenario.scenario.discount_rate)
@@ -202,22 +208,27 @@ class World:
     def tick(self, m: int) -> None:
         """Account for month ``m`` in every strategy, replication and city."""
         accounts = federal.federal_month(self.federal, self.federal_inputs, self.plan, m)
+        # Liability reads this month's accounts["unlawful_holds"] when enforcement supplies it.
+        legal_cost, liability_cost = legal.legal_month(self, m, accounts)
         flows = CostFlows(
             federal_received=accounts["federal_received"],
             federal_restored=accounts["federal_restored"],
-            legal_cost=self.zeros,
+            legal_cost=legal_cost,
             compliance_cost=self.zeros,
-            liability_cost=self.zeros,
+            liability_cost=liability_cost,
         )
         self.fiscal, fiscal_accounts = fiscal_month(self.fiscal, self.fiscal_inputs, m, flows)
         accounts.update(fiscal_accounts)
         self.recorder.record(m, accounts)
+        legal.end_of_month(self, m)
 
     def result(self) -> BatchResult:
         """Outcomes once every month has been ticked."""
+        outcomes = self.recorder.outcomes(self.fiscal.reserves, self.federal.pool.sum(axis=3))
+        outcomes.update(legal.outcomes(self))
         return BatchResult(
             replications=self.replications,
-            outcomes=self.recorder.outcomes(self.fiscal.reserves, self.federal.pool.sum(axis=3)),
+            outcomes=outcomes,
             kept=self.replications[self.recorder.kept],
             trajectories=self.recorder.trajectories,
             events=self.events,

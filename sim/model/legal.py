@@ -1,0 +1,868 @@
+"""Litigation: suits, injunctions, appeals, coalitions, legal costs and detention liability.
+
+Units: days for court timelines, US dollars for costs.  Arrays follow
+:mod:`sim.model.federal`: strategy ``S`` (0 = baseline, which never sues),
+replication ``R``, city ``C``, measure ``M``; litigant groups (axis ``G``)
+are the coalitions of ``[[litigation.coalition]]`` first, then one group per
+city suing alone (group ``K + c`` for city ``c``, ``K`` coalitions).
+
+**Suits.**  For every measure that happens, each litigant group files one
+suit ``filing_delay_days`` after the measure's effective date (negative:
+before it, as San Francisco did on 2025-02-07).  Plaintiffs are the group's
+members that, under a strategy that sues, are targeted by the measure and
+penalised at their recognised compliance level.  A suit instance is one
+filing on one day: every strategy filing the same suit the same day shares
+the instance and so every ruling, applied to all its members and
+strategies at once.  A strategy that only becomes penalised later (adaptive
+switching) joins the open suit, or files a new instance; each instance of a
+group's suit reuses the same court draws, shifted to its filing day.
+
+**Courts.**  A suit goes through stages, each scheduled on the replication's
+agenda by the previous one: preliminary injunction (if sought) -> merits
+(summary judgment) -> appeal (if taken) -> certiorari (if granted).  Each
+stage takes a random number of days after the previous step and is won with
+a probability depending on the measure's kind.  A granted preliminary
+injunction or won merits ruling protects covered plaintiffs
+(``FederalState.enjoined``), so withheld funds are released after the
+measure's release lag; a lost merits, appeal or certiorari ruling dissolves
+the injunction and withholding resumes.  The last ruling is final: a final
+loss makes the plaintiffs' withheld funds permanently lost
+(:func:`sim.model.federal.forfeit`), a final win keeps the injunction.
+Rescission of the measure ends its suits.
+
+**Scope.**  ``parties``: an injunction protects only the suit's covered
+plaintiffs (original members at once; late members ``extension_days`` after
+joining, as the court extends its order).  ``universal``: it protects every
+jurisdiction under that strategy.
+
+**Common random numbers.**  Court draws are exogenous: for each
+(replication, measure, group) a block of uniforms from the ``courts``
+stream, keyed by the measure's and the group's names, gives every stage's
+taken/won outcome and duration.  Strategies differ only in who takes part.
+
+**Costs.**  Each open suit costs ``in_house_per_month + outside_per_month``
+every month, plus a lump sum per stage ruled; a coalition's costs are split
+among the members taking part that month (equally, by population or by
+budget) in whole cents that add up exactly to the total.  A member whose
+recognised compliance level is no longer penalised withdraws and stops
+paying.
+
+**Liability.**  Each month the enforcement process may supply
+``accounts["unlawful_holds"]`` (S, R, C): holds on ICE detainers without a
+judicial warrant.  Paid claims are Poisson with mean ``holds x
+claim_probability`` (inverse transform of one common uniform per city and
+month, so strategies stay paired and more holds never mean fewer claims);
+their total cost is log-normal (Fenton-Wilkinson sum of claims with mean
+``payout_mean`` and log-sd ``payout_sigma``, one common normal per city and
+month), paid ``payout_lag_months`` later; what falls after the horizon is
+reported as ``liability_accrued``.
+
+Event kinds written to the event log (stable names, column ``kind``):
+
+* ``suit_filed``: a city becomes a plaintiff at a filing (one row per city).
+* ``suit_joined``: a city joins an open suit later (one row per city).
+* ``injunction_extended``: an injunction in force is extended to a late member.
+* ``injunction_granted`` / ``injunction_denied``: preliminary injunction ruling.
+* ``merits_won`` / ``merits_lost``: summary judgment.
+* ``appeal_won`` / ``appeal_lost``: circuit ruling.
+* ``certiorari_won`` / ``certiorari_lost``: Supreme Court ruling.
+* ``judgment_final``: the last ruling became final (detail ends ``won`` or ``lost``).
+* ``funds_forfeited``: a final loss made withheld funds permanently lost (per city).
+* ``suit_withdrawn``: a plaintiff complied and left the suit (per city).
+* ``suit_ended``: the measure was rescinded while the suit was open.
+* ``funds_released``: withheld funds were paid out (per city, any cause).
+
+Ruling rows are one per suit: ``city`` is the plaintiff of a suit brought
+alone and empty for a coalition; ``detail`` is ``"measure; group; ..."``.
+
+State exposed to other processes (:class:`LegalState`, arrays updated in place):
+``party`` and ``covered`` (S, R, C, M); ``injunction`` and ``open`` (S, R, G, M);
+``lost_injunction`` and ``final_loss`` (S, R, C), the signals adaptive
+strategies watch.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from scipy import special
+
+from sim.model import federal
+from sim.model.plan import Parameters, Plan
+from sim.scenario import COURT_STAGES, LegalCosts, Scenario
+
+if TYPE_CHECKING:
+    from sim.model.world import World
+
+PI, MERITS, APPEAL, CERTIORARI = range(len(COURT_STAGES))
+MEASURE_KINDS: tuple[str, ...] = ("executive_order", "grant_condition", "legislation")
+DAYS_PER_MONTH = 365.25 / 12
+
+RULINGS: dict[tuple[int, bool], str] = {
+    (PI, True): "injunction_granted", (PI, False): "injunction_denied",
+    (MERITS, True): "merits_won", (MERITS, False): "merits_lost",
+    (APPEAL, True): "appeal_won", (APPEAL, False): "appeal_lost",
+    (CERTIORARI, True): "certiorari_won", (CERTIORARI, False): "certiorari_lost",
+}
+"""Event kind of each (stage, won) ruling."""
+
+EVENT_KINDS: tuple[str, ...] = (
+    "suit_filed", "suit_joined", "injunction_extended", *RULINGS.values(), "judgment_final",
+    "funds_forfeited", "suit_withdrawn", "suit_ended", "funds_released",
+)
+"""Every event kind this module writes to the event log (see the module docstring)."""
+
+POISSON_EXACT_BELOW = 200.0
+"""Mean claim counts above this use a normal approximation of the Poisson quantile."""
+
+
+def suing_strategies(scenario: Scenario, strategies: tuple[str, ...]) -> np.ndarray:
+    """(S,) whether penalised cities sue under each strategy (never the baseline)."""
+    table = scenario.strategy_table()
+    chosen = scenario.litigation.strategies
+    sues = [False]
+    for name in strategies[1:]:
+        sues.append(name in chosen if chosen is not None
+                    else table[name].compliance == "sanctuary")
+    return np.array(sues)
+
+
+@dataclass(frozen=True)
+class LegalInputs:
+    """Litigant groups and litigation parameters for a batch of replications."""
+
+    groups: tuple[str, ...]
+    """Names of the litigant groups: coalitions, then each city alone."""
+    coalitions: int
+    """Number of coalitions ``K`` (the first groups)."""
+    sues: np.ndarray
+    """(S,) whether cities sue under the strategy."""
+    universal: bool
+    """Injunction scope: every jurisdiction (else only the parties)."""
+    group_of: np.ndarray
+    """(M, C) the group in which each city sues over each measure."""
+    founders: np.ndarray
+    """(G, C) members suing from the filing (a lone city: itself)."""
+    late: tuple[tuple[tuple[int, np.ndarray], ...], ...]
+    """Per coalition: (city, (R,) days after filing it joins) of each late member."""
+    challenges: np.ndarray
+    """(G, M) whether the group sues over the measure."""
+    sharing: tuple[str, ...]
+    """Per coalition: ``equal``, ``population`` or ``budget``."""
+    effective: np.ndarray
+    """(R, M) effective day of each measure, not clipped at the start."""
+    delay: np.ndarray
+    """(R, G) days from a measure's effective date to the group's filing."""
+    extension: np.ndarray
+    """(R, G) days from a late member's joining to the injunction's extension."""
+    monthly: np.ndarray
+    """(R, G) cost of an open suit per month."""
+    stage_fee: np.ndarray
+    """(R, G, 4) lump sum billed at each stage's ruling."""
+    profile: np.ndarray
+    """(M, G) court profile of each suit: the measure's kind ``j`` (0-2), or
+    ``3 (k + 1) + j`` for coalition ``k``'s own courts."""
+    taken: np.ndarray
+    """(R, P, 4) probability each stage happens, per court profile."""
+    win: np.ndarray
+    """(R, P, 4) probability the plaintiffs win each stage."""
+    days: np.ndarray
+    """(P, 4, 3) low, mode and high days of each stage."""
+    claim_probability: np.ndarray
+    """(R,) probability that an unlawful hold leads to a paid claim."""
+    payout_mean: np.ndarray
+    """(R,) mean cost of a claim."""
+    payout_sigma: np.ndarray
+    """(R,) standard deviation of a claim's log cost."""
+    payout_lag: np.ndarray
+    """(R,) whole months from hold to payment."""
+
+
+def sample_legal(plan: Plan, params: Parameters, first_day: int) -> LegalInputs:
+    """Litigant groups and litigation parameters of a batch of replications."""
+    scenario = plan.scenario
+    litigation = scenario.litigation
+    coalitions = litigation.coalition
+    K, C, M = len(coalitions), len(plan.cities), len(plan.measures)
+    city_index = {name: c for c, name in enumerate(plan.cities)}
+    measure_index = {name: m for m, name in enumerate(plan.measures)}
+    challenges = np.zeros((K + C, M), bool)
+    challenges[K:] = True
+    founders = np.zeros((K + C, C), bool)
+    founders[K:] = np.eye(C, dtype=bool)
+    group_of = np.broadcast_to(K + np.arange(C), (M, C)).copy()
+    late = []
+    for k, coalition in enumerate(coalitions):
+        measures = [measure_index[n] for n in coalition.measures] or list(range(M))
+        challenges[k, measures] = True
+        members = [city_index[n] for n in coalition.members]
+        founders[k, members] = True
+        joined = members + [city_index[j.city] for j in coalition.late_members]
+        group_of[np.ix_(measures, joined)] = k
+        late.append(tuple(
+            (city_index[j.city], np.rint(params.per_replication(
+                f"litigation.coalition[{coalition.name}].late_members[{i}].join_after_days",
+                j.join_after_days)))
+            for i, j in enumerate(coalition.late_members)))
+    challenges[K:] = (group_of == K + np.arange(C)[None, :]).T
+    if litigation.sue_alone is not None:
+        alone = [city_index[name] for name in litigation.sue_alone]
+        challenges[K:] &= np.isin(np.arange(C), alone)[:, None]
+    delay = np.repeat(params.per_replication("litigation.filing_delay_days",
+                                             litigation.filing_delay_days)[:, None], K + C, 1)
+    extension = np.zeros_like(delay)
+    monthly, stage_fee = _costs(params, "litigation.costs", litigation.costs, K + C)
+    for k, coalition in enumerate(coalitions):
+        prefix = f"litigation.coalition[{coalition.name}]"
+        if coalition.filing_delay_days is not None:
+            delay[:, k] = params.per_replication(f"{prefix}.filing_delay_days",
+                                                 coalition.filing_delay_days)
+        extension[:, k] = params.per_replication(f"{prefix}.extension_days",
+                                                 coalition.extension_days)
+        if coalition.costs is not None:
+            own_monthly, own_fee = _costs(params, f"{prefix}.costs", coalition.costs, 1)
+            monthly[:, k], stage_fee[:, k] = own_monthly[:, 0], own_fee[:, 0]
+    taken, win, days = _court_profiles(scenario, params)
+    kinds = np.array([MEASURE_KINDS.index(m.kind) for m in scenario.measure], int)
+    profile = np.repeat(kinds[:, None], K + C, axis=1)
+    profile[:, :K] += len(MEASURE_KINDS) * (1 + np.arange(K))[None, :]
+    liability = litigation.liability
+    path = "litigation.liability"
+    return LegalInputs(
+        groups=tuple([c.name for c in coalitions] + list(plan.cities)),
+        coalitions=K,
+        sues=suing_strategies(scenario, plan.strategies),
+        universal=litigation.scope == "universal",
+        group_of=group_of,
+        founders=founders,
+        late=tuple(late),
+        challenges=challenges,
+        sharing=tuple(c.cost_sharing for c in coalitions),
+        effective=params.per_measure("effective") - first_day,
+        delay=np.rint(delay),
+        extension=np.rint(extension),
+        monthly=monthly,
+        stage_fee=stage_fee,
+        profile=profile,
+        taken=taken,
+        win=win,
+        days=days,
+        claim_probability=params.per_replication(f"{path}.claim_probability",
+                                                 liability.claim_probability),
+        payout_mean=params.per_replication(f"{path}.payout_mean", liability.payout_mean),
+        payout_sigma=params.per_replication(f"{path}.payout_sigma", liability.payout_sigma),
+        payout_lag=np.rint(params.per_replication(f"{path}.payout_lag_months",
+                                                  liability.payout_lag_months)).astype(int),
+    )
+
+
+def _costs(params: Parameters, prefix: str, costs: LegalCosts,
+           groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """(R, groups) monthly cost and (R, groups, 4) stage fees of one costs table."""
+    monthly = (params.per_replication(f"{prefix}.in_house_per_month", costs.in_house_per_month)
+               + params.per_replication(f"{prefix}.outside_per_month",
+                                        costs.outside_per_month))
+    fees = np.stack([params.per_replication(f"{prefix}.{stage}", getattr(costs, stage))
+                     for stage in COURT_STAGES], axis=1)
+    return (np.repeat(monthly[:, None], groups, axis=1),
+            np.repeat(fees[:, None, :], groups, axis=1))
+
+
+def _court_profiles(scenario: Scenario,
+                    params: Parameters) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Taken and win probabilities (R, P, 4) and days (P, 4, 3) per court profile.
+
+    Profiles are the measure kinds, then each coalition's own courts for each kind.
+    """
+    litigation = scenario.litigation
+    profiles = [(kind, None) for kind in MEASURE_KINDS] + [
+        (kind, coalition) for coalition in litigation.coalition for kind in MEASURE_KINDS]
+    R, P = params.size, len(profiles)
+    taken, win = np.ones((R, P, 4)), np.zeros((R, P, 4))
+    days = np.zeros((P, 4, 3))
+    for p, (kind, coalition) in enumerate(profiles):
+        for s, stage in enumerate(COURT_STAGES):
+            path, value = litigation.court_value(kind, stage, "probability", coalition)
+            win[:, p, s] = params.per_replication(path, value)
+            if stage != "merits":
+                path, value = litigation.court_value(kind, stage, "taken", coalition)
+                taken[:, p, s] = params.per_replication(path, value)
+            days[p, s] = litigation.court_value(kind, stage, "days", coalition)[1]
+    return taken, win, days
+
+
+def triangular_days(u: np.ndarray, low: np.ndarray, mode: np.ndarray,
+                    high: np.ndarray) -> np.ndarray:
+    """Whole days from uniforms by the triangular inverse CDF (fixed where low == high)."""
+    span = high - low
+    split = np.divide(mode - low, span, out=np.zeros_like(span), where=span > 0)
+    rising = low + np.sqrt(u * span * (mode - low))
+    falling = high - np.sqrt((1.0 - u) * span * (high - mode))
+    return np.rint(np.where(u < split, rising, falling))
+
+
+@dataclass(frozen=True)
+class SuitDraws:
+    """Exogenous court draws of one (replication, measure, group): every stage's fate."""
+
+    taken: np.ndarray
+    """(4,) uniforms deciding whether each stage happens."""
+    won: np.ndarray
+    """(4,) uniforms deciding each ruling."""
+    days: np.ndarray
+    """(4,) whole days each stage takes."""
+
+
+@dataclass
+class Suit:
+    """One filing of a group's suit against a measure in one replication."""
+
+    number: int
+    replication: int
+    measure: int
+    group: int
+    filed: float
+    """Day of filing."""
+    strategies: np.ndarray
+    """(S,) strategies litigating this instance."""
+    draws: SuitDraws
+
+
+@dataclass
+class LegalState:
+    """Suits, injunctions and their bookkeeping; mutable, updated in place."""
+
+    party: np.ndarray
+    """(S, R, C, M) the city is a plaintiff in its group's suit against the measure."""
+    covered: np.ndarray
+    """(S, R, C, M) the suit's injunctions extend to the plaintiff (``parties`` scope)."""
+    settled: np.ndarray
+    """(S, R, C, M) the plaintiff's suit ended (final judgment or rescission)."""
+    member: np.ndarray
+    """(R, C, M) the city has joined its group (founders at filing, late members later)."""
+    open: np.ndarray
+    """(S, R, G, M) the group's suit is pending."""
+    injunction: np.ndarray
+    """(S, R, G, M) an injunction from the group's suit is in force."""
+    instance: np.ndarray
+    """(S, R, G, M) number of the suit instance litigated (-1: none)."""
+    fees_due: np.ndarray
+    """(S, R, G, M) stage fees billed since the last month."""
+    lost_injunction: np.ndarray
+    """(S, R, C) an injunction was denied or dissolved, or a merits, appeal or
+    certiorari ruling lost, in one of the city's suits (a signal for adaptive
+    strategies)."""
+    final_loss: np.ndarray
+    """(S, R, C) one of the city's suits ended in a final loss."""
+    first_exposed: np.ndarray
+    """(S, R, C) day a measure first penalised the city (inf: never)."""
+    first_injunction: np.ndarray
+    """(S, R, C) day an injunction first protected the city (inf: never)."""
+    months_enjoined: np.ndarray
+    """(S, R, C) months in which an injunction protected the city from a measure in force."""
+    liability_accrued: np.ndarray
+    """(S, R, C) claims incurred whose payment falls after the horizon."""
+    suits: list[Suit] = field(default_factory=list)
+    draws: dict[tuple[int, int, int], SuitDraws] = field(default_factory=dict)
+    liability_due: np.ndarray | None = None
+    """(T, S, R, C) claims to pay each month, allocated once holds appear."""
+    claim_u: np.ndarray | None = None
+    """(T, R, C) uniforms of the monthly claim counts."""
+    claim_z: np.ndarray | None = None
+    """(T, R, C) normals of the monthly claim costs."""
+
+
+def initial_legal_state(plan: Plan, inputs: LegalInputs, replications: int) -> LegalState:
+    """No suit filed, nothing enjoined."""
+    S, C = plan.shape
+    M, G = len(plan.measures), len(inputs.groups)
+    per_city = (S, replications, C, M)
+    per_group = (S, replications, G, M)
+    per_strategy = (S, replications, C)
+    return LegalState(
+        party=np.zeros(per_city, bool),
+        covered=np.zeros(per_city, bool),
+        settled=np.zeros(per_city, bool),
+        member=np.zeros((replications, C, M), bool),
+        open=np.zeros(per_group, bool),
+        injunction=np.zeros(per_group, bool),
+        instance=np.full(per_group, -1, dtype=np.int64),
+        fees_due=np.zeros(per_group),
+        lost_injunction=np.zeros(per_strategy, bool),
+        final_loss=np.zeros(per_strategy, bool),
+        first_exposed=np.full(per_strategy, np.inf),
+        first_injunction=np.full(per_strategy, np.inf),
+        months_enjoined=np.zeros(per_strategy, dtype=np.int32),
+        liability_accrued=np.zeros(per_strategy),
+    )
+
+
+def initial_events(inputs: LegalInputs, fed: federal.FederalInputs, plan: Plan,
+                   horizon_day: float) -> list[tuple[int, float, str, Any]]:
+    """(replication, day, kind, payload) of every filing and every rescission ending suits."""
+    targeted = plan.targeted.any(axis=2)
+    suing = ((inputs.founders.astype(np.int64) @ targeted.T.astype(np.int64)) > 0
+             ) & inputs.challenges
+    if not inputs.sues.any():
+        suing[:] = False
+    events = []
+    for r, m in zip(*np.nonzero(fed.occurs), strict=True):
+        ends = fed.rescind_day[r, m] if fed.rescinded[r, m] else np.inf
+        for g in np.nonzero(suing[:, m])[0]:
+            day = inputs.effective[r, m] + inputs.delay[r, g]
+            if day < horizon_day and day < ends:
+                events.append((int(r), float(day), "suit_filed", (int(m), int(g), None)))
+        if ends < horizon_day and suing[:, m].any():
+            day = max(ends, fed.start_day[r, m])
+            events.append((int(r), float(day), "suits_ended", int(m)))
+    return events
+
+
+# --------------------------------------------------------------------------
+# Event handlers: each touches only replication r's slice.
+
+
+def _penalised(world: World, r: int, m: int) -> np.ndarray:
+    """(S, C) cities whose recognised level measure ``m`` penalises, under exposed strategies."""
+    level = world.federal.recognised[:, r, :]
+    return world.plan.penalises[m][level] & world.plan.exposed[:, None]
+
+
+def _could_sue(world: World, r: int, m: int) -> np.ndarray:
+    """(S, C) cities that would be plaintiffs against ``m`` now, if members of a suit."""
+    legal, inputs = world.legal, world.legal_inputs
+    targeted = world.plan.targeted[m].any(axis=1)
+    return (inputs.sues[:, None] & targeted[None, :] & _penalised(world, r, m)
+            & ~legal.party[:, r, :, m] & ~legal.settled[:, r, :, m])
+
+
+def _describe(world: World, m: int, g: int) -> str:
+    return f"{world.plan.measures[m]}; {world.legal_inputs.groups[g]}"
+
+
+def _lead_city(world: World, g: int) -> int:
+    """City of a suit's ruling rows: the plaintiff of a lone suit, -1 for a coalition."""
+    K = world.legal_inputs.coalitions
+    return g - K if g >= K else -1
+
+
+def _suit_draws(world: World, r: int, m: int, g: int) -> SuitDraws:
+    """The court draws of (replication, measure, group), drawn once and kept."""
+    key = (r, m, g)
+    legal = world.legal
+    if key not in legal.draws:
+        inputs = world.legal_inputs
+        name = f"{world.plan.measures[m]}|{inputs.groups[g]}"
+        u = world.streams[r].generator("courts", name).random(3 * len(COURT_STAGES))
+        low, mode, high = inputs.days[inputs.profile[m, g]].T
+        legal.draws[key] = SuitDraws(taken=u[0:4], won=u[4:8],
+                                     days=triangular_days(u[8:12], low, mode, high))
+    return legal.draws[key]
+
+
+def _suit_filed(world: World, r: int, day: float, payload: tuple) -> None:
+    m, g, only = payload
+    legal, inputs = world.legal, world.legal_inputs
+    founders = inputs.founders[g] & (inputs.group_of[m] == g)
+    legal.member[r, founders, m] = True
+    plaintiffs = _could_sue(world, r, m) & legal.member[r, :, m][None, :]
+    plaintiffs &= (inputs.group_of[m] == g)[None, :] & ~legal.open[:, r, g, m][:, None]
+    if only is not None:
+        plaintiffs &= only[:, None]
+    if only is None and g < inputs.coalitions:
+        for c, after in inputs.late[g]:
+            world.schedule(r, float(day + after[r]), "suit_joined", (m, g, c, None))
+    strategies = plaintiffs.any(axis=1)
+    if not strategies.any():
+        return
+    suit = Suit(number=len(legal.suits), replication=r, measure=m, group=g, filed=day,
+                strategies=strategies, draws=_suit_draws(world, r, m, g))
+    legal.suits.append(suit)
+    legal.party[:, r, :, m] |= plaintiffs
+    legal.covered[:, r, :, m] |= plaintiffs
+    legal.open[strategies, r, g, m] = True
+    legal.instance[strategies, r, g, m] = suit.number
+    for c in np.nonzero(plaintiffs.any(axis=0))[0]:
+        world.log(r, day, "suit_filed", _describe(world, m, g), city=int(c),
+                  strategies=np.nonzero(plaintiffs[:, c])[0])
+    first = PI if suit.draws.taken[PI] < inputs.taken[r, inputs.profile[m, g], PI] else MERITS
+    world.schedule(r, float(day + suit.draws.days[first]), "court_ruling",
+                   (suit.number, first))
+
+
+def _suit_joined(world: World, r: int, day: float, payload: tuple) -> None:
+    m, g, c, only = payload
+    legal = world.legal
+    legal.member[r, c, m] = True
+    joining = legal.open[:, r, g, m] & _could_sue(world, r, m)[:, c]
+    if only is not None:
+        joining &= only
+    if not joining.any():
+        return
+    legal.party[joining, r, c, m] = True
+    world.log(r, day, "suit_joined", _describe(world, m, g), city=c,
+              strategies=np.nonzero(joining)[0])
+    world.schedule(r, float(day + world.legal_inputs.extension[r, g]), "injunction_extended",
+                   (m, g, c, joining))
+
+
+def _injunction_extended(world: World, r: int, day: float, payload: tuple) -> None:
+    m, g, c, strategies = payload
+    legal = world.legal
+    extended = strategies & legal.party[:, r, c, m] & legal.open[:, r, g, m]
+    legal.covered[extended, r, c, m] = True
+    in_force = extended & legal.injunction[:, r, g, m]
+    if in_force.any():
+        world.log(r, day, "injunction_extended", _describe(world, m, g), city=c,
+                  strategies=np.nonzero(in_force)[0])
+    _protect(world, r, m, day)
+
+
+def _court_ruling(world: World, r: int, day: float, payload: tuple) -> None:
+    number, stage = payload
+    legal, inputs = world.legal, world.legal_inputs
+    suit = legal.suits[number]
+    m, g = suit.measure, suit.group
+    live = suit.strategies & legal.open[:, r, g, m] & (legal.instance[:, r, g, m] == number)
+    if not live.any():
+        return
+    profile = inputs.profile[m, g]
+    won = bool(suit.draws.won[stage] < inputs.win[r, profile, stage])
+    dissolved = not won and bool((legal.injunction[:, r, g, m] & live).any())
+    legal.injunction[live, r, g, m] = won
+    legal.fees_due[live, r, g, m] += inputs.stage_fee[r, g, stage]
+    if not won:
+        plaintiffs = _plaintiffs(world, r, m, g, live)
+        legal.lost_injunction[:, r, :] |= plaintiffs
+    detail = _describe(world, m, g) + ("; injunction dissolved" if dissolved else "")
+    world.log(r, day, RULINGS[stage, won], detail, city=_lead_city(world, g),
+              strategies=np.nonzero(live)[0])
+    _protect(world, r, m, day)
+    following = _next_stage(stage, suit, inputs.taken[r, profile])
+    if following is None:
+        _final(world, r, day, suit, live, won)
+    else:
+        world.schedule(r, float(day + suit.draws.days[following]), "court_ruling",
+                       (number, following))
+
+
+def _next_stage(stage: int, suit: Suit, taken: np.ndarray) -> int | None:
+    """The stage after ``stage``, or None when its ruling is final."""
+    if stage == PI:
+        return MERITS
+    if stage in (MERITS, APPEAL) and suit.draws.taken[stage + 1] < taken[stage + 1]:
+        return stage + 1
+    return None
+
+
+def _plaintiffs(world: World, r: int, m: int, g: int, strategies: np.ndarray) -> np.ndarray:
+    """(S, C) the suit's plaintiffs under the given strategies."""
+    legal = world.legal
+    in_group = world.legal_inputs.group_of[m] == g
+    return legal.party[:, r, :, m] & in_group[None, :] & strategies[:, None]
+
+
+def _final(world: World, r: int, day: float, suit: Suit, live: np.ndarray, won: bool) -> None:
+    legal, fed = world.legal, world.federal
+    m, g = suit.measure, suit.group
+    plaintiffs = _plaintiffs(world, r, m, g, live)
+    legal.open[live, r, g, m] = False
+    legal.settled[:, r, :, m] |= plaintiffs
+    world.log(r, day, "judgment_final", _describe(world, m, g) + ("; won" if won else "; lost"),
+              city=_lead_city(world, g), strategies=np.nonzero(live)[0])
+    if won:
+        return
+    legal.final_loss[:, r, :] |= plaintiffs
+    s_index, c_index = np.nonzero(plaintiffs)
+    lost = fed.pool[s_index, r, c_index, m]
+    for s, c, amount in zip(s_index, c_index, lost, strict=True):
+        world.log(r, day, "funds_forfeited", f"{_describe(world, m, g)}; ${amount:,.0f}",
+                  city=int(c), strategies=[int(s)])
+    federal.forfeit(fed, (s_index, np.full_like(s_index, r), c_index), m)
+
+
+def _suits_ended(world: World, r: int, day: float, m: int) -> None:
+    legal = world.legal
+    pending = legal.open[:, r, :, m]
+    for g in np.nonzero(pending.any(axis=0))[0]:
+        world.log(r, day, "suit_ended", _describe(world, m, int(g)) + "; measure rescinded",
+                  city=_lead_city(world, int(g)), strategies=np.nonzero(pending[:, g])[0])
+    legal.settled[:, r, :, m] |= legal.party[:, r, :, m]
+    pending[:] = False
+    legal.injunction[:, r, :, m] = False
+    _protect(world, r, m, day)
+
+
+def _protect(world: World, r: int, m: int, day: float) -> None:
+    """Recompute who injunctions protect from measure ``m`` in replication ``r``."""
+    legal, inputs = world.legal, world.legal_inputs
+    in_force = legal.injunction[:, r, :, m]
+    if inputs.universal:
+        protected = np.repeat(in_force.any(axis=1)[:, None], len(world.plan.cities), axis=1)
+    else:
+        protected = (legal.covered[:, r, :, m] & legal.party[:, r, :, m]
+                     & in_force[:, inputs.group_of[m]])
+    protected &= world.plan.exposed[:, None]
+    world.federal.enjoined[:, r, :, m] = protected
+    world.federal.dirty = True
+    first = legal.first_injunction[:, r, :]
+    first[protected & np.isinf(first)] = day
+
+
+HANDLERS: dict[str, Any] = {
+    "suit_filed": _suit_filed,
+    "suit_joined": _suit_joined,
+    "injunction_extended": _injunction_extended,
+    "court_ruling": _court_ruling,
+    "suits_ended": _suits_ended,
+}
+"""Agenda event kinds of this module and their handlers."""
+
+
+# --------------------------------------------------------------------------
+# Monthly steps
+
+
+def legal_month(world: World, m: int, accounts: dict[str, np.ndarray]
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Legal and liability costs of month ``m`` (arrays (S, R, C)); log releases."""
+    _log_releases(world, m, accounts["federal_restored"])
+    return _legal_costs(world, m), _liability(world, m, accounts.get("unlawful_holds"))
+
+
+def _log_releases(world: World, m: int, restored: np.ndarray) -> None:
+    day = float(world.plan.calendar.tick_days[m])
+    for s, r, c in zip(*np.nonzero(restored > 0), strict=True):
+        world.log(int(r), day, "funds_released", f"${restored[s, r, c]:,.0f}", city=int(c),
+                  strategies=[int(s)])
+
+
+def _legal_costs(world: World, m: int) -> np.ndarray:
+    legal, inputs = world.legal, world.legal_inputs
+    if not legal.suits:
+        return world.zeros
+    K = inputs.coalitions
+    total = legal.open * inputs.monthly[None, :, :, None] + legal.fees_due
+    legal.fees_due[:] = 0.0
+    cost = total[:, :, K:, :].sum(axis=3)
+    for k in range(K):
+        base = _sharing_weights(world, k, m)
+        for mm in np.nonzero(inputs.challenges[k])[0]:
+            amount = total[:, :, k, mm]
+            if amount.any():
+                taking_part = legal.party[:, :, :, mm] & (inputs.group_of[mm] == k)
+                cost = cost + share_costs(amount, base, taking_part)
+    return cost
+
+
+def _sharing_weights(world: World, k: int, m: int) -> np.ndarray:
+    """(R, C) weight of each city in coalition ``k``'s cost sharing this month."""
+    rule = world.legal_inputs.sharing[k]
+    R, C = len(world.replications), len(world.plan.cities)
+    if rule == "population":
+        return np.broadcast_to(world.plan.population, (R, C))
+    if rule == "budget":
+        return world.fiscal_inputs.expenditure[m]
+    return np.ones((R, C))
+
+
+def share_costs(amount: np.ndarray, weights: np.ndarray,
+                taking_part: np.ndarray) -> np.ndarray:
+    """Split ``amount`` among the cities taking part (last axis), in whole cents.
+
+    Shares are proportional to ``weights`` (equal if the weights of those
+    taking part are all zero) and add up exactly to the amount rounded to
+    the cent: cumulative shares are rounded, then differenced.  Nothing is
+    charged where nobody takes part.
+    """
+    weights = np.where(taking_part, weights, 0.0)
+    no_weight = ~(weights > 0).any(axis=-1, keepdims=True)
+    weights = np.where(no_weight & taking_part, 1.0, weights)
+    cumulative = np.cumsum(weights, axis=-1)
+    whole = cumulative[..., -1:]
+    fraction = np.divide(cumulative, whole, out=np.zeros_like(cumulative), where=whole > 0)
+    cents = np.rint(np.rint(np.asarray(amount) * 100.0)[..., None] * fraction)
+    return np.diff(cents, axis=-1, prepend=0.0) / 100.0
+
+
+def end_of_month(world: World, m: int) -> None:
+    """After month ``m``: withdrawals of complying plaintiffs, late filings, records."""
+    legal, fed, plan = world.legal, world.federal, world.plan
+    day = float(plan.calendar.tick_days[m])
+    penalised = (plan.penalises.T[fed.recognised] & plan.exposed[:, None, None, None])
+    targeted = plan.targeted.any(axis=2).T[None, None]
+    exposure = penalised & targeted & fed.active[None, :, None, :]
+    _record_exposure(world, m, exposure)
+    legal.months_enjoined += (fed.enjoined & fed.active[None, :, None, :]).any(axis=3)
+    if not legal.suits:
+        return
+    _withdraw(world, day, penalised)
+    if m + 1 < plan.calendar.months:
+        _late_filings(world, float(plan.calendar.start_days[m + 1]), exposure)
+
+
+def _record_exposure(world: World, m: int, exposure: np.ndarray) -> None:
+    legal = world.legal
+    new = exposure.any(axis=3) & np.isinf(legal.first_exposed)
+    if new.any():
+        began = np.where(exposure, world.federal_inputs.start_day[None, :, None, :],
+                         np.inf).min(axis=3)
+        began = np.maximum(began, world.plan.calendar.start_days[m])
+        legal.first_exposed[new] = began[new]
+
+
+def _withdraw(world: World, day: float, penalised: np.ndarray) -> None:
+    legal, inputs = world.legal, world.legal_inputs
+    M = len(world.plan.measures)
+    suit_open = legal.open[:, :, inputs.group_of.T, np.arange(M)]
+    leaving = legal.party & suit_open & ~penalised
+    if not leaving.any():
+        return
+    for s, r, c, m in zip(*np.nonzero(leaving), strict=True):
+        g = inputs.group_of[m, c]
+        world.log(int(r), day, "suit_withdrawn", _describe(world, int(m), int(g)) +
+                  "; complied", city=int(c), strategies=[int(s)])
+    legal.party &= ~leaving
+    legal.covered &= ~leaving
+    K = inputs.coalitions
+    staying = np.zeros_like(legal.open)
+    staying[:, :, K:, :] = legal.party
+    for k in range(K):
+        staying[:, :, k, :] = (legal.party & (inputs.group_of == k).T[None, None]).any(axis=2)
+    legal.open &= staying
+    for r, m in {(int(r), int(m)) for _, r, _, m in zip(*np.nonzero(leaving), strict=True)}:
+        _protect(world, r, m, day)
+
+
+def _late_filings(world: World, day: float, exposure: np.ndarray) -> None:
+    """Schedule joins or new filings for plaintiffs penalised only now (strategy switches)."""
+    legal, inputs = world.legal, world.legal_inputs
+    wanting = (exposure & inputs.sues[:, None, None, None] & ~legal.party & ~legal.settled
+               & legal.member[None] & ~world.federal.forfeit)
+    if not wanting.any():
+        return
+    M = len(world.plan.measures)
+    suit_open = legal.open[:, :, inputs.group_of.T, np.arange(M)]
+    joins: dict[tuple[int, int, int, int], np.ndarray] = defaultdict(
+        lambda: np.zeros(len(inputs.sues), bool))
+    filings: dict[tuple[int, int, int], np.ndarray] = defaultdict(
+        lambda: np.zeros(len(inputs.sues), bool))
+    for s, r, c, m in zip(*np.nonzero(wanting), strict=True):
+        g = int(inputs.group_of[m, c])
+        if suit_open[s, r, c, m]:
+            joins[int(m), g, int(c), int(r)][s] = True
+        else:
+            filings[int(m), g, int(r)][s] = True
+    for (m, g, c, r), strategies in sorted(joins.items()):
+        world.schedule(r, day, "suit_joined", (m, g, c, strategies))
+    for (m, g, r), strategies in sorted(filings.items()):
+        world.schedule(r, day, "suit_filed", (m, g, strategies))
+
+
+# --------------------------------------------------------------------------
+# Liability for unlawful detention
+
+
+def poisson_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Poisson counts by inverse transform of uniforms ``u``, vectorised.
+
+    Exact (the CDF summed term by term, only over the elements still below
+    their uniform) for means up to :data:`POISSON_EXACT_BELOW`, a normal
+    approximation above.
+    """
+    u, mean = np.broadcast_arrays(np.asarray(u, float), np.asarray(mean, float))
+    shape = mean.shape
+    u, mean = u.reshape(-1), mean.reshape(-1)
+    counts = np.zeros(mean.size)
+    large = mean > POISSON_EXACT_BELOW
+    if large.any():
+        approx = mean[large] + np.sqrt(mean[large]) * special.ndtri(u[large])
+        counts[large] = np.maximum(np.floor(approx + 0.5), 0.0)
+    term = np.exp(-np.where(large, 0.0, mean))
+    todo = np.flatnonzero(~large & (term < u))
+    term, cdf, u, mean = term[todo], term[todo], u[todo], mean[todo]
+    k = 0
+    while todo.size:
+        k += 1
+        term = term * mean / k
+        cdf = cdf + term
+        # Rounding can leave the CDF a hair below u once the terms vanish.
+        done = (cdf >= u) | (term == 0.0)
+        counts[todo[done]] = k
+        keep = ~done
+        todo, term, cdf, u, mean = todo[keep], term[keep], cdf[keep], u[keep], mean[keep]
+    return counts.reshape(shape)
+
+
+def lognormal_total(claims: np.ndarray, mean: np.ndarray, sigma: np.ndarray,
+                    z: np.ndarray) -> np.ndarray:
+    """Total cost of ``claims`` log-normal claims, from one standard normal ``z`` each.
+
+    Fenton-Wilkinson: the sum is taken as log-normal with the exact mean
+    ``claims * mean`` and variance; zero claims cost nothing.
+    """
+    n = np.maximum(claims, 1.0)
+    log_var = np.log1p(np.expm1(sigma**2) / n)
+    return claims * mean * np.exp(np.sqrt(log_var) * z - log_var / 2)
+
+
+def _liability(world: World, m: int, holds: np.ndarray | None) -> np.ndarray:
+    legal, inputs = world.legal, world.legal_inputs
+    if holds is not None and np.any(holds > 0):
+        _draw_liability(world)
+        claims = poisson_quantile(legal.claim_u[m][None],
+                                  holds * inputs.claim_probability[None, :, None])
+        cost = lognormal_total(claims, inputs.payout_mean[None, :, None],
+                               inputs.payout_sigma[None, :, None], legal.claim_z[m][None])
+        paid_in = m + inputs.payout_lag
+        inside = np.flatnonzero(paid_in < world.plan.calendar.months)
+        legal.liability_due[paid_in[inside], :, inside, :] += cost[:, inside, :].transpose(1, 0, 2)
+        outside = paid_in >= world.plan.calendar.months
+        legal.liability_accrued[:, outside, :] += cost[:, outside, :]
+    if legal.liability_due is None:
+        return world.zeros
+    return legal.liability_due[m].copy()
+
+
+def _draw_liability(world: World) -> None:
+    """Draw every month's claim uniforms and normals, once, when holds first appear."""
+    legal = world.legal
+    if legal.claim_u is not None:
+        return
+    plan = world.plan
+    T = plan.calendar.months
+    u = np.empty((T, len(world.streams), len(plan.cities)))
+    z = np.empty_like(u)
+    for r, streams in enumerate(world.streams):
+        for c, city in enumerate(plan.cities):
+            generator = streams.generator("liability", city)
+            u[:, r, c] = generator.random(T)
+            z[:, r, c] = generator.standard_normal(T)
+    legal.claim_u, legal.claim_z = u, z
+    legal.liability_due = np.zeros((T, *world.zeros.shape))
+
+
+# --------------------------------------------------------------------------
+# Outcomes
+
+
+def outcomes(world: World) -> dict[str, np.ndarray]:
+    """Per-replication litigation outcomes, arrays (S, R, C), all finite."""
+    legal = world.legal
+    horizon = world.plan.calendar.start_days[-1]
+    exposed = np.isfinite(legal.first_exposed)
+    enjoined = np.isfinite(legal.first_injunction)
+    until = np.where(enjoined, legal.first_injunction, horizon)
+    since = np.where(exposed, legal.first_exposed, horizon)
+    waited = np.maximum(until - since, 0.0)
+    return {
+        "months_enjoined": legal.months_enjoined.astype(float),
+        "months_to_injunction": waited / DAYS_PER_MONTH,
+        "injunction_obtained": enjoined.astype(float),
+        "final_loss": legal.final_loss.astype(float),
+        "liability_accrued": legal.liability_accrued.copy(),
+    }
+
