@@ -65,6 +65,21 @@ METRICS: dict[str, Metric] = {
     "legal_cost": Metric("USD", "Litigation costs."),
     "compliance_cost": Metric("USD", "Costs of cooperating with immigration enforcement."),
     "liability_cost": Metric("USD", "Damages paid for unlawful detention."),
+    "liability_accrued": Metric(
+        "USD", "Damages for unlawful detention incurred but paid only after the horizon."),
+    "months_enjoined": Metric(
+        "months", "Months in which an injunction protected the city from a measure in force.",
+        "max"),
+    "months_to_injunction": Metric(
+        "months", "Months from the first measure penalising the city to its first injunction: "
+        "the rest of the horizon if none came (censored), 0 if no measure penalised it or "
+        "the injunction came first.", "max"),
+    "injunction_obtained": Metric(
+        "probability", "Whether an injunction ever protected the city (its mean is the "
+        "probability).", "max"),
+    "final_loss": Metric(
+        "probability", "Whether one of the city's suits ended in a final loss, making its "
+        "withheld funds permanently lost (its mean is the probability).", "max"),
     "service_cuts": Metric("USD", "Spending cut to close budget gaps."),
     "tax_increase": Metric("USD", "Revenue raised by tax increases to close budget gaps."),
     "interest": Metric("USD", "Interest on short-term borrowing."),

@@ -512,7 +512,8 @@ def _suit_joined(world: World, r: int, day: float, payload: tuple) -> None:
 def _injunction_extended(world: World, r: int, day: float, payload: tuple) -> None:
     m, g, c, strategies = payload
     legal = world.legal
-    extended = strategies & legal.party[:, r, c, m] & legal.open[:, r, g, m]
+    # A final judgment reached before the extension still extends to the member.
+    extended = strategies & legal.party[:, r, c, m]
     legal.covered[extended, r, c, m] = True
     in_force = extended & legal.injunction[:, r, g, m]
     if in_force.any():
