@@ -483,7 +483,7 @@ def test_statutes_are_far_less_likely_enjoined_than_executive_orders():
      'late_members = [{ city = "Springfield", join_after_days = 3 }]',
      "litigation.coalition[0]", "listed 2 times"),
     ('[[litigation.coalition]]\nname = "X"\nmembers = []', "litigation.coalition[0].members",
-     "at least 1 item"),
+     "needs at least 1 entry"),
 ])
 def test_bad_coalitions_are_reported_with_their_key_path(extra, path, message):
     """Coalitions must name existing cities and measures, each city once per measure."""
