@@ -193,22 +193,53 @@ def _events_frame(sim: Simulation) -> pd.DataFrame:
     })
 
 
+def _bands_frame(sim: Simulation) -> pd.DataFrame | None:
+    """Monthly quantile bands over every replication (see :mod:`sim.model.bands`)."""
+    from sim.model.bands import QUANTILES
+
+    bands, plan = sim.bands, sim.plan
+    if bands is None:
+        return None
+    columns = [*(plan.cities[c] for c in bands.cities), ALL_CITIES]
+    months = pd.to_datetime(plan.calendar.month_starts[:-1]).astype("datetime64[ms]")
+    frames = []
+    for name in bands.counts:
+        T, S, K = bands.low[name].shape
+        frame = pd.DataFrame({
+            "strategy": np.repeat(plan.strategies, K * T),
+            "city": np.tile(np.repeat(columns, T), S),
+            "series": name,
+            "month": np.tile(np.arange(T), S * K),
+            "date": np.tile(months, S * K),
+        })
+        for q in QUANTILES:
+            frame[f"p{round(100 * q):02d}"] = bands.quantiles(name, q).transpose(1, 2, 0).ravel()
+        frame["min"] = bands.low[name].transpose(1, 2, 0).ravel()
+        frame["max"] = bands.high[name].transpose(1, 2, 0).ravel()
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
 class RunResult:
     """A finished run as pandas tables, in memory or read back from its folder.
 
     ``summary``, ``replications``, ``trajectories`` and ``events`` are
-    DataFrames; ``plot`` draws the report's figures.
+    DataFrames; ``plot`` draws the report's figures.  ``bands`` holds monthly
+    quantiles over every replication (``trajectories`` holds the first
+    ``keep`` replications only).
     """
 
     def __init__(self, scenario: Scenario, manifest: dict[str, Any],
                  replications: pd.DataFrame, trajectories: pd.DataFrame,
-                 events: pd.DataFrame, folder: Path | None = None):
+                 events: pd.DataFrame, folder: Path | None = None,
+                 bands: pd.DataFrame | None = None):
         self.scenario = scenario
         self.manifest = manifest
         self.replications = replications
         self.trajectories = trajectories
         self.events = events
         self.folder = folder
+        self.bands = bands
 
     @classmethod
     def from_simulation(cls, sim: Simulation) -> RunResult:
@@ -233,7 +264,7 @@ class RunResult:
             "scenario": sim.scenario.model_dump(mode="json", by_alias=True),
         }
         return cls(sim.scenario, manifest, _replications_frame(sim), _trajectories_frame(sim),
-                   _events_frame(sim))
+                   _events_frame(sim), bands=_bands_frame(sim))
 
     @cached_property
     def summary(self) -> pd.DataFrame:
@@ -319,6 +350,8 @@ def _write_files(result: RunResult, staging: Path, figures: bool) -> None:
     result.replications.to_parquet(staging / "replications.parquet", index=False)
     result.trajectories.to_parquet(staging / "trajectories.parquet", index=False)
     result.events.to_parquet(staging / "events.parquet", index=False)
+    if result.bands is not None:
+        result.bands.to_parquet(staging / "bands.parquet", index=False)
     if figures:
         from sim.plots import save_figures
 
@@ -350,6 +383,8 @@ def open_results(folder: str | Path) -> RunResult:
         scenario = validate(manifest["scenario"], str(manifest_path))
         tables = {name: pd.read_parquet(folder / f"{name}.parquet")
                   for name in ("replications", "trajectories", "events")}
+        if (folder / "bands.parquet").is_file():
+            tables["bands"] = pd.read_parquet(folder / "bands.parquet")
     except (OSError, ValueError, KeyError) as error:
         raise UsageError(f"cannot read run folder {folder}: {error}") from None
     return RunResult(scenario, manifest, folder=folder, **tables)

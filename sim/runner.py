@@ -24,6 +24,7 @@ import numpy as np
 
 from sim.errors import Interrupted, UsageError
 from sim.executors import INTERRUPTED, run_here, run_in_processes, run_on_dask
+from sim.model.bands import Bands
 from sim.model.plan import Plan, build_plan
 from sim.model.reference import run_reference
 from sim.model.world import BatchResult, World, run_simpy
@@ -72,6 +73,8 @@ class Simulation:
     """Monthly series, arrays (T, S, K, C)."""
     events: list[tuple]
     wall_time: float
+    bands: Bands | None = None
+    """Monthly quantile bands over every replication."""
 
 
 def default_keep(plan: Plan, replications: int) -> int:
@@ -177,6 +180,7 @@ class Collector:
         self.keep = keep
         self.outcomes: dict[str, np.ndarray] = {}
         self.trajectories: dict[str, np.ndarray] = {}
+        self.bands: Bands | None = None
         self._events: dict[int, list[tuple]] = {}
 
     def add(self, first: int, batch: BatchResult) -> None:
@@ -195,6 +199,11 @@ class Collector:
             if kept:
                 self.trajectories[name][:, :, first:first + kept] = series
         self._events[first] = batch.events
+        if batch.bands is not None:
+            if self.bands is None:
+                self.bands = batch.bands
+            else:
+                self.bands.merge(batch.bands)
 
     @property
     def events(self) -> list[tuple]:
@@ -247,4 +256,5 @@ def simulate(scenario: Scenario, progress: Callable[[int], None] | None = None,
         trajectories=collector.trajectories,
         events=collector.events,
         wall_time=time.perf_counter() - began,
+        bands=collector.bands,
     )

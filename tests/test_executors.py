@@ -12,7 +12,8 @@ from tests.model.test_world import UNCERTAIN
 
 distributed = pytest.importorskip("distributed")
 
-FILES = ("summary.csv", "replications.parquet", "trajectories.parquet", "events.parquet")
+FILES = ("summary.csv", "replications.parquet", "trajectories.parquet", "events.parquet",
+         "bands.parquet")
 
 
 @pytest.fixture(scope="module")

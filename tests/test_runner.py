@@ -186,7 +186,8 @@ agency = "DOJ"
 amount = 2e7
 """
 
-COMPARED = ("summary.csv", "replications.parquet", "trajectories.parquet", "events.parquet")
+COMPARED = ("summary.csv", "replications.parquet", "trajectories.parquet", "events.parquet",
+            "bands.parquet")
 
 
 @pytest.fixture(scope="module")

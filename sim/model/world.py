@@ -29,6 +29,7 @@ import numpy as np
 import simpy
 
 from sim.model import federal, legal
+from sim.model.bands import Bands
 from sim.model.fiscal import (
     CostFlows,
     fiscal_month,
@@ -153,6 +154,8 @@ class BatchResult:
     """Monthly series, arrays (T, S, K, C) for the kept replications."""
     events: list[tuple]
     """Event log rows: (strategy index, replication, day, city index or -1, kind, detail)."""
+    bands: Bands | None = None
+    """Monthly histograms of every replication, for quantile bands."""
 
 
 class World:
@@ -185,6 +188,7 @@ class World:
             self.schedule(r, day, kind, payload)
         kept = np.nonzero(self.replications < keep)[0]
         self.recorder = Recorder(plan, R, kept, plan.scenario.scenario.discount_rate)
+        self.bands = Bands(plan)
 
     def schedule(self, r: int, day: float, kind: str, payload: Any = None) -> None:
         """Put an event on replication ``r``'s agenda."""
@@ -220,6 +224,7 @@ class World:
         self.fiscal, fiscal_accounts = fiscal_month(self.fiscal, self.fiscal_inputs, m, flows)
         accounts.update(fiscal_accounts)
         self.recorder.record(m, accounts)
+        self.bands.fold(m, accounts)
         legal.end_of_month(self, m)
 
     def result(self) -> BatchResult:
@@ -232,6 +237,7 @@ class World:
             kept=self.replications[self.recorder.kept],
             trajectories=self.recorder.trajectories,
             events=self.events,
+            bands=self.bands,
         )
 
 
