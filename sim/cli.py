@@ -54,7 +54,8 @@ def main() -> None:
 @click.option("--scheduler", metavar="tcp://HOST:PORT",
               help="Run on this Dask scheduler's cluster instead of local processes.")
 @click.option("--overwrite", is_flag=True, help="Replace the output folder if it exists.")
-@click.option("--no-figures", is_flag=True, help="Skip figures (faster).")
+@click.option("--no-figures", is_flag=True,
+              help="Skip figures and report.html (faster; `fundsim report` draws them later).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary table.")
 def run(scenario_file: Path, output: Path | None, replications: int | None, seed: int | None,
         workers: int | None, strategies: tuple[str, ...], keep: int | None, overwrite: bool,
@@ -172,3 +173,48 @@ def backtest(observed_file: Path, replications: int | None, seed: int | None,
     click.echo(shown.to_string(index=False, float_format=_readable))
     if output is not None:
         write_comparison(table, output)
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report here (default: RUN_DIR/report.html).")
+def report(run_dir: Path, output: Path | None) -> None:
+    """Write the self-contained HTML report of a run folder.
+
+    Example: fundsim report results/los-angeles-2025-20250701-120000
+    """
+    from sim.report import write_report
+
+    click.echo(str(write_report(sim.open_results(run_dir), output)))
+
+
+@main.command()
+@click.argument("run_a", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("run_b", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--strategies", nargs=2, metavar="A B",
+              help="Compare strategy A (of RUN_A) with strategy B (of RUN_B, or of RUN_A "
+                   "when there is no RUN_B).")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Comparison folder (default: results/compare-<A>-vs-<B>-<UTC time>).")
+@click.option("--overwrite", is_flag=True, help="Replace the output folder if it exists.")
+def compare(run_a: Path, run_b: Path | None, strategies: tuple[str, str] | None,
+            output: Path | None, overwrite: bool) -> None:
+    """Compare two runs, or two strategies of one run, in one HTML page.
+
+    Shared axes side by side, changes of every metric with a 95% confidence
+    interval, and the parameters that differ.  Prints the folder written
+    (report.html, changes.csv, parameters.csv).
+
+    \b
+    Examples:
+      fundsim compare results/reference/los-angeles results/los-angeles-2025-20250701-120000
+      fundsim compare results/los-angeles-2025-20250701-120000 --strategies sanctuary partial
+    """
+    from sim import report as reports
+
+    comparison = reports.compare(sim.open_results(run_a),
+                                 sim.open_results(run_b) if run_b else None,
+                                 tuple(strategies) if strategies else None)
+    click.echo(str(reports.write_comparison(comparison, output, overwrite=overwrite)))
+

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +49,8 @@ SETTINGS = frozenset({"scenario.start", "scenario.years", "scenario.replications
 """Key paths that are run settings, not data: they need no source."""
 
 ASSUMPTION = re.compile(r"^\s*assumption\b", re.IGNORECASE)
+ASSUMPTION_WORD = re.compile(r"\bassumption\b", re.IGNORECASE)
+"""How a field docstring labels its default an assumption."""
 REFERENCE = re.compile(r"\[([a-z0-9][a-z0-9._-]*)\]")
 """A bibliography reference inside a citation: ``[short-key]``."""
 
@@ -220,3 +222,48 @@ def markdown(scenarios: list[tuple[str, Scenario]]) -> str:
             lines += [f"- `[{key}]` {_md(text)}" for key, text in scenario.sources.items()]
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+@dataclass(frozen=True)
+class AssumedDefault:
+    """A schema default that a scenario relies on and the schema labels an assumption."""
+
+    path: str
+    """Key path of the value the file leaves out: ``city[Chicago].budget.reserve_floor``."""
+    value: Any
+    """The default used."""
+    note: str
+    """The field's docstring, which explains the default."""
+
+
+def assumed_defaults(scenario: Scenario,
+                     strategies: Sequence[str] | None = None) -> list[AssumedDefault]:
+    """Defaults the scenario relies on whose field docstring says "Assumption".
+
+    ``strategies`` (names) adds the built-in strategies a run used, whose own
+    defaults (e.g. the eligibility lag) count as well.
+    """
+    found = list(_defaults(scenario, ""))
+    defined = {s.name for s in scenario.strategy}
+    table = scenario.strategy_table()
+    for name in strategies or ():
+        if name in table and name not in defined:
+            found.extend(_defaults(table[name], f"strategy[{name}]"))
+    return found
+
+
+def _defaults(node: Frozen, prefix: str) -> Iterator[AssumedDefault]:
+    for key, field in type(node).model_fields.items():
+        if key in ("source", "sources"):
+            continue
+        path = f"{prefix}.{key}" if prefix else key
+        value = getattr(node, key)
+        note = " ".join((field.description or "").split())
+        if key not in node.model_fields_set and ASSUMPTION_WORD.search(note):
+            yield AssumedDefault(path, value, note)
+        elif isinstance(value, Frozen) and not is_uncertain(value):
+            yield from _defaults(value, path)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, Frozen) and not is_uncertain(item):
+                    yield from _defaults(item, f"{path}[{_label(item, i)}]")

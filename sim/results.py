@@ -17,6 +17,7 @@ import platform
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -262,6 +263,10 @@ class RunResult:
             "wall_time_s": round(sim.wall_time, 3),
             "versions": _versions(),
             "scenario": sim.scenario.model_dump(mode="json", by_alias=True),
+            # Only the keys the file states: reading it back tells written values from
+            # defaults, which the report's provenance listing needs.
+            "scenario_as_written": sim.scenario.model_dump(mode="json", by_alias=True,
+                                                           exclude_unset=True),
         }
         return cls(sim.scenario, manifest, _replications_frame(sim), _trajectories_frame(sim),
                    _events_frame(sim), bands=_bands_frame(sim))
@@ -316,6 +321,17 @@ def default_folder(scenario: Scenario, root: str | Path = "results") -> Path:
 def write_run(result: RunResult, folder: Path, *, overwrite: bool = False,
               figures: bool = True) -> Path:
     """Write every file into a temporary folder, then rename it into place."""
+    return write_folder(folder, lambda staging: _write_files(result, staging, figures),
+                        overwrite=overwrite)
+
+
+def write_folder(folder: Path, fill: Callable[[Path], None], *,
+                 overwrite: bool = False) -> Path:
+    """Let ``fill`` write into a temporary folder beside ``folder``, then rename it into place.
+
+    An interrupted or failed write leaves no folder that looks complete and
+    never touches an existing one unless it succeeds with ``overwrite``.
+    """
     folder = Path(folder)
     if folder.exists() and not overwrite:
         raise OutputError(f"{folder} already exists; choose another folder or overwrite it")
@@ -327,7 +343,7 @@ def write_run(result: RunResult, folder: Path, *, overwrite: bool = False,
     except OSError as error:
         raise OutputError(f"cannot write results to {folder}: {error.strerror}") from None
     try:
-        _write_files(result, staging, figures)
+        fill(staging)
         _swap_into_place(staging, folder)
     except OSError as error:
         shutil.rmtree(staging, ignore_errors=True)
@@ -354,8 +370,10 @@ def _write_files(result: RunResult, staging: Path, figures: bool) -> None:
         result.bands.to_parquet(staging / "bands.parquet", index=False)
     if figures:
         from sim.plots import save_figures
+        from sim.report import render_report
 
-        save_figures(result, staging / "figures")
+        pngs = save_figures(result, staging / "figures")
+        (staging / "report.html").write_text(render_report(result, pngs), encoding="utf-8")
     files = sorted(p for p in staging.rglob("*") if p.is_file())
     manifest = dict(result.manifest)
     manifest["files"] = {str(p.relative_to(staging)): _sha256(p) for p in files}
@@ -380,7 +398,8 @@ def open_results(folder: str | Path) -> RunResult:
         raise UsageError(f"{folder} is not a complete fundsim run (no manifest.json)")
     try:
         manifest = json.loads(manifest_path.read_text())
-        scenario = validate(manifest["scenario"], str(manifest_path))
+        scenario = validate(manifest.get("scenario_as_written", manifest["scenario"]),
+                            str(manifest_path))
         tables = {name: pd.read_parquet(folder / f"{name}.parquet")
                   for name in ("replications", "trajectories", "events")}
         if (folder / "bands.parquet").is_file():
