@@ -206,10 +206,9 @@ def compare(run_a: Path, run_b: Path | None, strategies: tuple[str, str] | None,
     interval, and the parameters that differ.  Prints the folder written
     (report.html, changes.csv, parameters.csv).
 
-    \b
-    Examples:
-      fundsim compare results/reference/los-angeles results/los-angeles-2025-20250701-120000
-      fundsim compare results/los-angeles-2025-20250701-120000 --strategies sanctuary partial
+    Example: fundsim compare results/reference/los-angeles results/my-run
+
+    Example: fundsim compare results/my-run --strategies sanctuary partial
     """
     from sim import report as reports
 

@@ -580,7 +580,7 @@ def metric_changes(changes: pd.DataFrame, colours: Mapping[str, str] | None = No
     y = np.arange(len(pairs))[::-1]
     for ax, metric in zip(axes.flat, metrics, strict=False):
         data = changes[changes["metric"] == metric].set_index("pair").reindex(pairs)
-        for k, (pair, row) in enumerate(data.iterrows()):
+        for k, (_, row) in enumerate(data.iterrows()):
             colour = colours.get(row["strategy_b"], OVERFLOW_COLOUR)
             ax.errorbar([row["change"]], [y[k]],
                         xerr=[[row["change"] - row["ci95_low"]],

@@ -195,6 +195,7 @@ def event_summary(events: pd.DataFrame, strategies: Sequence[str],
     summary = counts.groupby(keys, sort=False).agg(
         runs=("replication", "nunique"), total=("n", "sum"),
         first=("first", "median")).reset_index()
+    summary["first"] = summary["first"].dt.floor("D")
     summary["share"] = summary["runs"] / replications
     summary["per_run"] = summary["total"] / replications
     order = {s: i for i, s in enumerate(strategies)}
@@ -795,17 +796,34 @@ def _difference_figures(comparison: Comparison) -> list[tuple[str, str, str, Fig
 
 def render_comparison(comparison: Comparison) -> str:
     """The comparison as one self-contained HTML page."""
-    changes = comparison.changes
-    cities = list(dict.fromkeys(changes["city"])) if not changes.empty else []
     template = _environment().get_template("compare.html.j2")
     return template.render(
         a=comparison.a, b=comparison.b, facts_a=_run_facts(comparison.a.run),
         facts_b=_run_facts(comparison.b.run), comparison=comparison,
         pairs=[comparison.pair_label(p) for p in comparison.pairs],
-        changes=changes, city_names=cities, parameters=comparison.parameters,
+        change_tables=change_tables(comparison.changes), parameters=comparison.parameters,
         settings=comparison.settings, figures=comparison_figures(comparison),
-        strategy_table=_strategy_pairs(comparison), generated=_now(),
-        zero_label=lambda row: f"{row['metric'].replace('_', ' ')} ({row['pair']})")
+        strategy_table=_strategy_pairs(comparison), generated=_now())
+
+
+def change_tables(changes: pd.DataFrame) -> dict[str, dict[str, list[Any]]]:
+    """Metric changes per city as formatted rows; metrics zero on both sides set apart."""
+    tables: dict[str, dict[str, list[Any]]] = {}
+    for row in changes.itertuples():
+        table = tables.setdefault(row.city, {"rows": [], "zero": []})
+        label = row.metric.replace("_", " ")
+        if not any((row.mean_a, row.mean_b, row.ci95_low, row.ci95_high)):
+            table["zero"].append(f"{label} ({row.pair})")
+            continue
+        info = METRICS.get(row.metric)
+        table["rows"].append({
+            "pair": row.pair, "label": label, "description": info.description if info else "",
+            "a": format_metric(row.metric, row.mean_a), "b": format_metric(row.metric, row.mean_b),
+            "change": format_change(row.metric, row.change),
+            "ci": f"{format_change(row.metric, row.ci95_low)}, "
+                  f"{format_change(row.metric, row.ci95_high)}",
+            "notable": row.excludes_zero})
+    return tables
 
 
 def _strategy_pairs(comparison: Comparison) -> list[dict[str, str]]:
