@@ -182,3 +182,50 @@ def test_zero_spread_strategy_is_drawn_without_error():
     frame.loc[frame["strategy"] == "partial", "net_fiscal_impact"] = 0.0
     fig = plots.net_impact(frame, STRATEGIES)
     assert len(fig.axes[0].get_xticklabels()) == 2
+
+
+def synthetic_events(replications: int = 60) -> pd.DataFrame:
+    """A coalition's suit per replication: filing, PI, merits, sometimes appeal, final."""
+    rng = np.random.default_rng(3)
+    rows = []
+    suit = "EO; Coalition"
+    for r in range(replications):
+        filed = pd.Timestamp("2025-02-07")
+        day = filed + pd.Timedelta(days=int(rng.integers(30, 85)))
+        rows += [("sanctuary", r, pd.Timestamp("2025-04-28"), "", "measure_start", "EO"),
+                 ("sanctuary", r, filed, "Alpha", "suit_filed", suit),
+                 ("sanctuary", r, filed, "Beta", "suit_filed", suit),
+                 ("sanctuary", r, day, "", "injunction_granted" if r % 7 else
+                  "injunction_denied", suit)]
+        day += pd.Timedelta(days=int(rng.integers(100, 350)))
+        won = r % 9 != 0
+        rows.append(("sanctuary", r, day, "", "merits_won" if won else "merits_lost", suit))
+        if r % 3:
+            day += pd.Timedelta(days=int(rng.integers(230, 660)))
+            won = r % 5 != 0
+            rows.append(("sanctuary", r, day, "", "appeal_won" if won else "appeal_lost", suit))
+        rows.append(("sanctuary", r, day, "", "judgment_final",
+                     suit + ("; won" if won else "; lost")))
+    return pd.DataFrame(rows, columns=["strategy", "replication", "date", "city", "kind",
+                                       "detail"])
+
+
+@pytest.mark.mpl_image_compare(**IMAGE)
+def test_litigation_timeline_image():
+    """The litigation timeline looks as reviewed."""
+    return plots.litigation_timeline(synthetic_events(), STRATEGIES)
+
+
+def test_litigation_timeline_counts_each_suit_once():
+    """Two plaintiffs of one coalition filing make one filing; won shares are annotated."""
+    fig = plots.litigation_timeline(synthetic_events(), STRATEGIES)
+    notes = [t.get_text() for t in fig.axes[0].texts]
+    assert notes[:3] == ["n = 60", "n = 60", "n = 60, 85% won"]
+
+
+def test_litigation_timeline_without_suits_says_so():
+    """A run where nobody sued gets a readable empty figure, not an error."""
+    events = synthetic_events()
+    events = events[events["kind"] == "measure_start"]
+    fig = plots.litigation_timeline(events, STRATEGIES)
+    assert fig.axes[0].texts[0].get_text() == "No suit was filed in this run"
