@@ -1,64 +1,138 @@
 """fundsim: what federal pressure on sanctuary jurisdictions does to local budgets.
 
-The Python API in a few calls::
+The Python API in a few calls (the ``fundsim`` command uses the same ones)::
 
     import sim
-    scenario = sim.load("scenarios/chicago.toml")
+    scenario = sim.load("scenarios/los-angeles.toml")
     result = sim.run(scenario, replications=500, seed=1)
     result.summary                 # pandas DataFrame
     result.plot.reserves_fan()     # matplotlib Figure
+    folder = result.save()         # results/<scenario>-<UTC time>/
+    again = sim.open_results(folder)
+
+What-ifs change values by key path and are validated like files:
 
 >>> import sim
 >>> scenario = sim.load(sim.scenario.EXAMPLE)
->>> scenario.scenario.name
-'Example'
+>>> richer = scenario.with_values({"city[Springfield].budget.reserves": 2e7})
+>>> result = sim.run(richer, replications=4, seed=1, workers=1)
+>>> result.strategies
+['baseline', 'sanctuary', 'partial', 'full']
+>>> float(result.replications["reserves_end"].min()) > 1e7
+True
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim import scenario
-from sim.errors import FundsimError, ScenarioError
+from sim.errors import FundsimError, ScenarioError, UsageError
 from sim.scenario import Scenario
 
 if TYPE_CHECKING:
     from sim.results import RunResult
 
-__all__ = ["FundsimError", "Scenario", "ScenarioError", "load", "open_results", "run",
-           "scenario"]
+__all__ = ["FundsimError", "Scenario", "ScenarioError", "UsageError", "load", "open_results",
+           "run", "scenario"]
 __version__ = "0.1.0"
 
 
-def load(source: str | Path) -> Scenario:
-    """A validated scenario from a file path or from TOML text.
+def load(source: str | os.PathLike | Mapping[str, Any]) -> Scenario:
+    """Read a scenario from a file path, from TOML text or from parsed data.
 
-    Raises :class:`ScenarioError` listing every problem.
+    A string holding a line break or a ``=`` (and naming no existing file) is
+    TOML text; any other string is a path.  Raises :class:`ScenarioError`
+    listing every problem, each as ``FILE: key.path: message (got VALUE)``.
+
+    >>> import sim
+    >>> sim.load('''
+    ... [scenario]
+    ... name = "Tiny"
+    ... start = 2025-01-01
+    ... years = 1
+    ... [[city]]
+    ... name = "Springfield"
+    ... state = "IL"
+    ... fiscal_year_start = 7
+    ... population = 1000
+    ... budget = { expenditure = 1e6, reserves = -5 }
+    ... ''')
+    Traceback (most recent call last):
+    ...
+    sim.errors.ScenarioError: <string>: city[0].budget.reserves: must be >= 0 (got -5)
+    >>> sim.load("no/such/file.toml")
+    Traceback (most recent call last):
+    ...
+    sim.errors.ScenarioError: no/such/file.toml: cannot read file: No such file or directory
     """
-    if isinstance(source, Path) or ("\n" not in source and source.strip().endswith(".toml")):
+    if isinstance(source, Mapping):
+        return scenario.validate(dict(source), "<data>")
+    if isinstance(source, os.PathLike):
         return scenario.load(source)
-    return scenario.loads(source)
+    if not isinstance(source, str):
+        raise TypeError(f"load() takes a path, TOML text or a dict, not {type(source).__name__}")
+    if _is_toml_text(source):
+        return scenario.loads(source)
+    return scenario.load(source)
 
 
-def run(scenario: Scenario, **options: Any) -> RunResult:
-    """Simulate every strategy and the baseline; return the result tables.
+def _is_toml_text(text: str) -> bool:
+    if "\n" in text:
+        return True
+    if "=" not in text:
+        return False
+    try:
+        return not Path(text).is_file()
+    except OSError:  # e.g. a name too long to be a path
+        return True
 
-    Options (all optional): ``replications``, ``seed``, ``workers``,
-    ``strategies`` (names), ``keep`` (replications whose monthly trajectories
-    are kept), ``batch_size``, ``engine`` (``"simpy"`` or ``"reference"``),
-    ``scheduler`` (a Dask scheduler address ``"tcp://HOST:PORT"`` or a
-    ``distributed.Client``: run the batches on that cluster, same results),
-    ``progress`` (called with the number of replications finished).
+
+def run(source: Scenario | str | os.PathLike, *, replications: int | None = None,
+        seed: int | None = None, workers: int | None = None,
+        strategies: Sequence[str] | None = None, keep: int | None = None,
+        progress: Callable[[int], None] | None = None, **options: Any) -> RunResult:
+    """Simulate every strategy and the no-measure baseline on common random numbers.
+
+    ``source`` is a scenario, or anything :func:`load` reads.  Options left
+    out take the scenario's values (``replications``, ``seed``, its
+    strategies); ``workers`` defaults to every core.  ``keep`` is the number
+    of replications whose monthly trajectories are kept (default: as many as
+    fit a million rows).  ``progress`` is called with the number of
+    replications finished after each batch.  Further ``options`` go to
+    :func:`sim.runner.settle`: ``batch_size``, ``engine`` (``"simpy"`` or
+    ``"reference"``) and ``scheduler`` (a Dask scheduler address
+    ``"tcp://HOST:PORT"`` or a ``distributed.Client``: the batches run on that
+    cluster).  The same scenario and seed give the same numbers whatever the
+    workers, batches or executor.
+
+    Bad options raise :class:`UsageError`:
+
+    >>> import sim
+    >>> sim.run(sim.scenario.EXAMPLE, replications=0)
+    Traceback (most recent call last):
+    ...
+    sim.errors.UsageError: replications must be a whole number of at least 1 (got 0)
     """
     from sim.results import RunResult
     from sim.runner import simulate
 
-    return RunResult.from_simulation(simulate(scenario, **options))
+    chosen = source if isinstance(source, Scenario) else load(source)
+    simulation = simulate(chosen, replications=replications, seed=seed, workers=workers,
+                          strategies=strategies, keep=keep, progress=progress, **options)
+    return RunResult.from_simulation(simulation)
 
 
-def open_results(folder: str | Path) -> RunResult:
-    """A saved run folder, as the same result object :func:`run` returns."""
-    from sim.results import open_results as _open
+def open_results(folder: str | os.PathLike) -> RunResult:
+    """Read a run folder (``fundsim run`` or :meth:`RunResult.save`) into a result.
 
-    return _open(folder)
+    The result is the same object :func:`run` returns: equal tables, the
+    resolved scenario, the manifest and the same figures.  Raises
+    :class:`UsageError` if the folder is not a complete run.
+    """
+    from sim.results import open_results as read_folder
+
+    return read_folder(folder)

@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 VERSION = "0.1.0"
 ALL_CITIES = "all cities"
 """City label of rows aggregated over every city of a scenario."""
+DATE_DTYPE = "datetime64[ms]"
+"""Dtype of every date column: Parquet stores it as is (it has no seconds
+unit), so frames read back from a run folder equal those just simulated."""
 
 
 @dataclass(frozen=True)
@@ -165,7 +168,7 @@ def _trajectories_frame(sim: Simulation) -> pd.DataFrame:
     plan = sim.plan
     first = next(iter(sim.trajectories.values()))
     T, S, K, C = first.shape
-    months = pd.to_datetime(plan.calendar.month_starts[:-1]).astype("datetime64[ms]")
+    months = pd.to_datetime(plan.calendar.month_starts[:-1]).astype(DATE_DTYPE)
     frame = pd.DataFrame({
         "strategy": np.repeat(plan.strategies, K * C * T),
         "replication": np.tile(np.repeat(sim.kept, C * T), S),
@@ -184,13 +187,13 @@ def _events_frame(sim: Simulation) -> pd.DataFrame:
     raw = pd.DataFrame(sim.events, columns=columns)
     raw = raw.sort_values(["strategy", "replication", "day"], kind="stable")
     return pd.DataFrame({
-        "strategy": [plan.strategies[s] for s in raw["strategy"]],
+        "strategy": pd.Series([plan.strategies[s] for s in raw["strategy"]], dtype="str"),
         "replication": raw["replication"].to_numpy(dtype=np.int64),
-        "date": pd.to_datetime([plan.calendar.date_of_day(d) for d in raw["day"]]).astype(
-            "datetime64[ms]"),
-        "city": ["" if c < 0 else plan.cities[c] for c in raw["city"]],
-        "kind": raw["kind"].astype(str).to_numpy(),
-        "detail": raw["detail"].astype(str).to_numpy(),
+        "date": pd.to_datetime([plan.calendar.date_of_day(d) for d in raw["day"]])
+                  .astype(DATE_DTYPE),
+        "city": pd.Series(["" if c < 0 else plan.cities[c] for c in raw["city"]], dtype="str"),
+        "kind": pd.Series(raw["kind"].to_list(), dtype="str"),
+        "detail": pd.Series(raw["detail"].to_list(), dtype="str"),
     })
 
 
@@ -270,6 +273,12 @@ class RunResult:
         }
         return cls(sim.scenario, manifest, _replications_frame(sim), _trajectories_frame(sim),
                    _events_frame(sim), bands=_bands_frame(sim))
+
+    def __repr__(self) -> str:
+        saved = f", saved in {self.folder}" if self.folder is not None else ""
+        return (f"<RunResult {self.scenario.scenario.name!r}: {self.manifest['replications']} "
+                f"replications, seed {self.manifest['seed']}, strategies "
+                f"{', '.join(self.strategies)}{saved}>")
 
     @cached_property
     def summary(self) -> pd.DataFrame:

@@ -14,6 +14,7 @@ Nothing here imports pandas, matplotlib or dask: a run that only simulates
 from __future__ import annotations
 
 import functools
+import numbers
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -105,37 +106,48 @@ def settle(scenario: Scenario, *, replications: int | None = None, seed: int | N
            workers: int | None = None, batch_size: int | None = None,
            engine: Engine = "simpy", scheduler: Any = None) -> tuple[Plan, RunSettings]:
     """Resolve run options against the scenario's defaults; check them."""
+    if isinstance(strategies, str):
+        strategies = [strategies]
     table = scenario.strategy_table()
     for name in strategies or ():
         if name not in table:
             raise UsageError(f"unknown strategy {name!r} (known: {', '.join(sorted(table))})")
+    if strategies:
+        # Checked as the scenario's own list would be: distinct and allowed by state law.
+        scenario.with_values({"scenario.strategies": list(strategies)}, origin="strategies option")
     plan = build_plan(scenario, list(strategies) if strategies else None)
-    n = scenario.scenario.replications if replications is None else replications
-    if n < 1:
-        raise UsageError(f"replications must be at least 1 (got {n})")
+    n = _whole("replications", scenario.scenario.replications if replications is None
+               else replications, 1)
     if engine not in ENGINES:
-        raise UsageError(f"unknown engine {engine!r}")
+        raise UsageError(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})")
     if workers is None:
         workers = _dask_workers(scheduler) if scheduler is not None else (os.cpu_count() or 1)
-    if workers < 1:
-        raise UsageError(f"workers must be at least 1 (got {workers})")
-    if batch_size is None:
-        batch_size = default_batch_size(n, workers)
-    if batch_size < 1:
-        raise UsageError(f"batch size must be at least 1 (got {batch_size})")
-    if keep is not None and keep < 0:
-        raise UsageError(f"keep must be at least 0 (got {keep})")
+    workers = _whole("workers", workers, 1)
+    batch_size = _whole("batch size", default_batch_size(n, workers) if batch_size is None
+                        else batch_size, 1)
+    seed = _whole("seed", scenario.scenario.seed if seed is None else seed, 0, 2**63 - 1)
+    keep = default_keep(plan, n) if keep is None else min(_whole("keep", keep, 0), n)
     settings = RunSettings(
         replications=n,
-        seed=scenario.scenario.seed if seed is None else seed,
+        seed=seed,
         strategies=plan.strategies[1:],
-        keep=default_keep(plan, n) if keep is None else min(keep, n),
+        keep=keep,
         workers=workers,
         batch_size=batch_size,
         engine=engine,
         scheduler=_address(scheduler),
     )
     return plan, settings
+
+
+def _whole(name: str, value: object, least: int, most: int | None = None) -> int:
+    """Check that an option is a whole number in range (numpy integers welcome)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise UsageError(f"{name} must be a whole number (got {value!r})")
+    if value < least or (most is not None and value > most):
+        limits = f"of at least {least}" if most is None else f"from {least} to {most}"
+        raise UsageError(f"{name} must be a whole number {limits} (got {value!r})")
+    return int(value)
 
 
 def _address(scheduler: Any) -> str | None:

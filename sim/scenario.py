@@ -13,18 +13,20 @@ Any number may be an uncertain quantity ``{dist = "...", ...}``
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import re
 import tomllib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from sim.errors import Problem, ScenarioError
+from sim.errors import Problem, ScenarioError, show_value
 from sim.messages import plain_message
 from sim.uncertain import (
     UNION_TAGS,
@@ -695,28 +697,102 @@ class Scenario(Frozen):
         """The city with this name."""
         return next(c for c in self.city if c.name == name)
 
-    def with_values(self, values: dict[str, Any], origin: str = "<override>") -> Scenario:
-        """A copy with some values replaced, by key path.
+    def with_values(self, values: Mapping[str, Any], origin: str = "<override>") -> Scenario:
+        """Return a copy with some values replaced by key path, validated like a file.
 
-        Paths name list items by index or by name, e.g.
-        ``"city[Chicago].budget.reserves"`` or ``"measure[0].probability"``.
-        The result is validated like a file; problems raise
-        :class:`~sim.errors.ScenarioError`.
+        A key path names tables by key and list items by position or by name
+        (``program`` for grants), as in ``"city[Chicago].budget.reserves"``,
+        ``"measure[0].probability"`` or ``"city[0].grant[Byrne JAG].amount"``.
+        A value may be a number, a date, a string, a list, a whole table
+        (dict) or an uncertain quantity such as ``{"dist": "uniform", "low": 0,
+        "high": 1}``; numpy numbers are accepted.  Every problem is reported at
+        once as a :class:`~sim.errors.ScenarioError`, each naming ``origin``,
+        the key path as you wrote it and the value; the scenario itself never
+        changes.
 
         >>> s = loads(EXAMPLE)
         >>> s.with_values({"city[Springfield].budget.reserves": 5e6}).city[0].budget.reserves
         5000000.0
+        >>> s.with_values({"city[0].budget.reserves": -1, "scenario.yeers": 3})
+        Traceback (most recent call last):
+        ...
+        sim.errors.ScenarioError: <override>: scenario.yeers: unknown key (check its ...) (got 3)
+        <override>: city[0].budget.reserves: must be >= 0 (got -1)
         """
-        data = self.model_dump(mode="python", by_alias=True, exclude_defaults=True)
-        problems = []
+        if not isinstance(values, Mapping):
+            raise TypeError(f"values must map key paths to values (got {show_value(values)})")
+        data = self.model_dump(mode="python", by_alias=True)
+        problems, spelled = [], {}
         for path, value in values.items():
             try:
-                set_path(data, path, value)
+                canonical = set_path(data, path, _plain(value))
             except KeyError as error:
-                problems.append(Problem(origin, path, str(error.args[0]), value))
+                problems.append(Problem(origin, str(path), error.args[0], value))
+            else:
+                spelled.update(_prefixes(canonical, path))
+        try:
+            scenario = validate(data, origin)
+        except ScenarioError as error:
+            problems.extend(_respelled(p, spelled) for p in error.problems)
         if problems:
             raise ScenarioError(problems)
-        return validate(data, origin)
+        return scenario
+
+    def value_at(self, path: str) -> Any:
+        """Return the value at a key path (the paths of :meth:`with_values`).
+
+        Raises :class:`KeyError` naming the step that does not exist.
+
+        >>> s = loads(EXAMPLE)
+        >>> s.value_at("city[Springfield].budget.reserves")
+        10000000.0
+        >>> s.value_at("scenario.years")
+        2
+        """
+        node: Any = self
+        steps = parse_path(path)
+        for i, (key, selector) in enumerate(steps):
+            node = _child(node, key, _joined(steps[:i]))
+            if selector is not None:
+                here = _joined([*steps[:i], (key, None)])
+                if not isinstance(node, list):
+                    raise KeyError(f"{here} is not a list; [{selector}] selects nothing")
+                node = node[_item_index(node, selector, here)]
+        return node
+
+
+def _plain(value: Any) -> Any:
+    """Turn numpy numbers, arrays and scenario objects into plain Python, to validate alike."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Frozen):
+        return value.model_dump(mode="python", by_alias=True)
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _prefixes(canonical: str, spelled: str) -> dict[str, str]:
+    """Map each prefix of a path with items by position to the same prefix as written."""
+    steps, written = parse_path(canonical), parse_path(spelled)
+    return {_joined(steps[:n]): _joined(written[:n]) for n in range(1, len(steps) + 1)}
+
+
+def _joined(steps: list[tuple[str, str | None]]) -> str:
+    return ".".join(key if selector is None else f"{key}[{selector}]" for key, selector in steps)
+
+
+def _respelled(problem: Problem, spelled: dict[str, str]) -> Problem:
+    """Locate a problem the way the override was written (``city[Chicago]``, not ``[3]``)."""
+    for canonical in sorted(spelled, key=len, reverse=True):
+        rest = problem.path.removeprefix(canonical)
+        if rest != problem.path and rest[:1] in ("", ".", "["):
+            return dataclasses.replace(problem, path=spelled[canonical] + rest)
+    return problem
 
 
 def _forbidden_pairs(scenario: Scenario, strategy: Strategy) -> list[City]:
@@ -732,51 +808,109 @@ def _forbidden_pairs(scenario: Scenario, strategy: Strategy) -> list[City]:
 # Key paths
 
 
-_STEP = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\]]+)\])?")
+_STEP = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\]]*)\])?")
+_INDEX = re.compile(r"-?[0-9]+")
+_PATH_HELP = "write key paths like city[0].budget.reserves or city[Chicago].grant[Byrne JAG].amount"
 
 
-def _parse_path(path: str) -> list[tuple[str, str | None]]:
-    steps = []
-    for part in path.split("."):
-        match = _STEP.fullmatch(part)
-        if match is None:
-            raise KeyError(f"cannot read key path at {part!r}")
+def parse_path(path: str) -> list[tuple[str, str | None]]:
+    """Split a key path into steps: each a key and, for a list, the item selected.
+
+    Item names may contain dots and spaces, so ``[...]`` is read whole.
+
+    >>> parse_path("measure[H.R. 32].probability")
+    [('measure', 'H.R. 32'), ('probability', None)]
+    """
+    if not isinstance(path, str) or not path:
+        raise KeyError(f"not a key path; {_PATH_HELP}")
+    steps, position = [], 0
+    while True:
+        match = _STEP.match(path, position)
+        if match is None or match.group(2) == "":
+            raise KeyError(f"cannot read the key path at {path[position:]!r}; {_PATH_HELP}")
         steps.append((match.group(1), match.group(2)))
-    return steps
+        position = match.end()
+        if position == len(path):
+            return steps
+        if path[position] != ".":
+            raise KeyError(f"cannot read the key path at {path[position:]!r}; {_PATH_HELP}")
+        position += 1
 
 
-def _item(items: list, selector: str, key: str) -> dict:
-    if selector.isdigit():
+def _label(item: Any) -> str | None:
+    """Name a list item is selected by: its ``name``, else its ``program``."""
+    for key in ("name", "program"):
+        value = item.get(key) if isinstance(item, dict) else getattr(item, key, None)
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def _item_index(items: list, selector: str, where: str) -> int:
+    """Position of the item a selector names: an index (negative from the end) or a name."""
+    if _INDEX.fullmatch(selector):
         index = int(selector)
-        if index >= len(items):
-            raise KeyError(f"{key} has {len(items)} entries, no [{index}]")
-        return items[index]
-    for item in items:
-        if isinstance(item, dict) and item.get("name") == selector:
-            return item
-    raise KeyError(f"no {key} named {selector!r}")
+        if not -len(items) <= index < len(items):
+            entries = "1 entry" if len(items) == 1 else f"{len(items)} entries"
+            raise KeyError(f"{where} has {entries}, no [{index}]")
+        return index % len(items)
+    for i, item in enumerate(items):
+        if _label(item) == selector:
+            return i
+    names = [name for name in map(_label, items) if name is not None]
+    known = f" (known: {', '.join(names)})" if names else ""
+    raise KeyError(f"no {where} named {selector!r}{known}")
 
 
-def set_path(data: dict, path: str, value: Any) -> None:
-    """Set a value in nested scenario data by key path (``city[Chicago].budget.reserves``)."""
-    steps = _parse_path(path)
+def _child(node: Any, key: str, where: str) -> Any:
+    """Value of ``key`` inside a scenario object or a dict, by its file spelling."""
+    if isinstance(node, dict) and key in node:
+        return node[key]
+    if isinstance(node, Frozen):
+        fields = {info.alias or name: name for name, info in type(node).model_fields.items()}
+        if key in fields:
+            return getattr(node, fields[key])
+    if isinstance(node, dict | Frozen):
+        raise KeyError(f"{where or 'a scenario'} has no key {key!r}")
+    raise KeyError(f"{where} is a value ({show_value(node)}), not a table")
+
+
+def set_path(data: dict, path: str, value: Any) -> str:
+    """Set a value in nested scenario data by key path.
+
+    Returns the path with list items by position, as validation errors name
+    them.  Optional tables left out on the way are created.
+    """
     node: Any = data
+    steps = parse_path(path)
+    canonical: list[tuple[str, str | None]] = []
     for i, (key, selector) in enumerate(steps):
         last = i == len(steps) - 1
+        parent, here = _joined(steps[:i]), _joined([*steps[:i], (key, None)])
         if not isinstance(node, dict):
-            raise KeyError(f"{key} is not inside a table")
+            raise KeyError(f"{parent} is a value ({show_value(node)}), not a table")
+        if not last and key not in node:
+            raise KeyError(f"{parent or 'a scenario'} has no key {key!r} "
+                           "(check its spelling against `fundsim schema`)")
         if selector is None:
+            canonical.append((key, None))
             if last:
                 node[key] = value
             else:
-                node = node.setdefault(key, {})
+                if node[key] is None:
+                    node[key] = {}
+                node = node[key]
             continue
-        if not isinstance(node.get(key), list):
-            raise KeyError(f"{key} is not a list of tables")
-        item = _item(node[key], selector, key)
+        items = node.get(key)
+        if not isinstance(items, list):
+            raise KeyError(f"{here} is not a list; [{selector}] selects nothing")
+        index = _item_index(items, selector, here)
+        canonical.append((key, str(index)))
         if last:
-            raise KeyError(f"{key}[{selector}] is a table; name one of its keys")
-        node = item
+            items[index] = value
+        else:
+            node = items[index]
+    return _joined(canonical)
 
 
 def uncertain_leaves(scenario: Scenario) -> Iterator[tuple[str, Any]]:
