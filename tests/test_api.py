@@ -1,6 +1,5 @@
 """The Python API researchers use: sim.load, sim.run, sim.open_results (sim/__init__.py)."""
 
-import io
 import json
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from matplotlib.figure import Figure
 import sim
 from sim.cli import main
 from sim.errors import ScenarioError, UsageError
+from sim.plots import png_bytes
 from sim.scenario import EXAMPLE
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
@@ -198,9 +198,7 @@ def test_plot_draws_the_figures_the_run_folder_holds(coalition_run, saved_coalit
         for result in (coalition_run, reopened):
             figure = getattr(result.plot, png.stem)()
             assert isinstance(figure, Figure)
-            drawn = io.BytesIO()
-            figure.savefig(drawn, format="png", dpi=150)
-            assert drawn.getvalue() == png.read_bytes(), png.stem
+            assert png_bytes(figure) == png.read_bytes(), png.stem
 
 
 def test_open_results_refuses_an_incomplete_folder(tmp_path):
