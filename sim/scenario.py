@@ -716,7 +716,7 @@ class Scenario(Frozen):
         >>> s.with_values({"city[0].budget.reserves": -1, "scenario.yeers": 3})
         Traceback (most recent call last):
         ...
-        sim.errors.ScenarioError: <override>: scenario.yeers: unknown key (check its ...) (got 3)
+        sim.errors.ScenarioError: <override>: scenario.yeers: unknown key; did you mean 'years'? ...
         <override>: city[0].budget.reserves: must be >= 0 (got -1)
         """
         if not isinstance(values, Mapping):
@@ -727,7 +727,7 @@ class Scenario(Frozen):
             try:
                 canonical = set_path(data, path, _plain(value))
             except KeyError as error:
-                problems.append(Problem(origin, str(path), error.args[0], value))
+                problems.append(Problem(origin, str(path) or repr(path), error.args[0], value))
             else:
                 spelled.update(_prefixes(canonical, path))
         try:
@@ -889,18 +889,18 @@ def set_path(data: dict, path: str, value: Any) -> str:
         parent, here = _joined(steps[:i]), _joined([*steps[:i], (key, None)])
         if not isinstance(node, dict):
             raise KeyError(f"{parent} is a value ({show_value(node)}), not a table")
-        if not last and key not in node:
-            raise KeyError(f"{parent or 'a scenario'} has no key {key!r} "
-                           "(check its spelling against `fundsim schema`)")
         if selector is None:
             canonical.append((key, None))
             if last:
                 node[key] = value
             else:
-                if node[key] is None:
+                # A table left out, or an unknown key that validation will name.
+                if node.get(key) is None:
                     node[key] = {}
                 node = node[key]
             continue
+        if key not in node:
+            raise KeyError(f"{parent or 'a scenario'} has no key {key!r}")
         items = node.get(key)
         if not isinstance(items, list):
             raise KeyError(f"{here} is not a list; [{selector}] selects nothing")
