@@ -83,6 +83,7 @@ strategies watch.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -294,14 +295,14 @@ def _court_profiles(scenario: Scenario,
     return taken, win, days
 
 
-def triangular_days(u: np.ndarray, low: np.ndarray, mode: np.ndarray,
-                    high: np.ndarray) -> np.ndarray:
-    """Whole days from uniforms by the triangular inverse CDF (fixed where low == high)."""
+def triangular_day(u: float, low: float, mode: float, high: float) -> float:
+    """Whole days from a uniform by the triangular inverse CDF (fixed when low == high)."""
     span = high - low
-    split = np.divide(mode - low, span, out=np.zeros_like(span), where=span > 0)
-    rising = low + np.sqrt(u * span * (mode - low))
-    falling = high - np.sqrt((1.0 - u) * span * (high - mode))
-    return np.rint(np.where(u < split, rising, falling))
+    if span <= 0:
+        return float(round(low))
+    if u * span < mode - low:
+        return float(round(low + math.sqrt(u * span * (mode - low))))
+    return float(round(high - math.sqrt((1.0 - u) * span * (high - mode))))
 
 
 @dataclass(frozen=True)
@@ -367,6 +368,8 @@ class LegalState:
     """(S, R, C) claims incurred whose payment falls after the horizon."""
     suits: list[Suit] = field(default_factory=list)
     draws: dict[tuple[int, int, int], SuitDraws] = field(default_factory=dict)
+    members: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
+    """Cities suing in each (measure, group), computed once."""
     liability_due: np.ndarray | None = None
     """(T, S, R, C) claims to pay each month, allocated once holds appear."""
     claim_u: np.ndarray | None = None
@@ -425,18 +428,22 @@ def initial_events(inputs: LegalInputs, fed: federal.FederalInputs, plan: Plan,
 # Event handlers: each touches only replication r's slice.
 
 
-def _penalised(world: World, r: int, m: int) -> np.ndarray:
-    """(S, C) cities whose recognised level measure ``m`` penalises, under exposed strategies."""
-    level = world.federal.recognised[:, r, :]
-    return world.plan.penalises[m][level] & world.plan.exposed[:, None]
-
-
-def _could_sue(world: World, r: int, m: int) -> np.ndarray:
-    """(S, C) cities that would be plaintiffs against ``m`` now, if members of a suit."""
+def _members(world: World, m: int, g: int) -> np.ndarray:
+    """Indices of the cities suing in group ``g`` over measure ``m`` (a lone city: itself)."""
     legal, inputs = world.legal, world.legal_inputs
-    targeted = world.plan.targeted[m].any(axis=1)
-    return (inputs.sues[:, None] & targeted[None, :] & _penalised(world, r, m)
-            & ~legal.party[:, r, :, m] & ~legal.settled[:, r, :, m])
+    key = (m, g)
+    if key not in legal.members:
+        legal.members[key] = np.flatnonzero(inputs.group_of[m] == g)
+    return legal.members[key]
+
+
+def _could_sue(world: World, r: int, m: int, cities: np.ndarray) -> np.ndarray:
+    """(S, n) which of ``cities`` would be plaintiffs against ``m`` now, if members of a suit."""
+    legal, plan = world.legal, world.plan
+    level = world.federal.recognised[:, r, cities]
+    return (world.legal_inputs.sues[:, None] & plan.exposed[:, None]
+            & plan.targeted[m, cities].any(axis=1)[None, :] & plan.penalises[m][level]
+            & ~legal.party[:, r, cities, m] & ~legal.settled[:, r, cities, m])
 
 
 def _describe(world: World, m: int, g: int) -> str:
@@ -457,19 +464,20 @@ def _suit_draws(world: World, r: int, m: int, g: int) -> SuitDraws:
         inputs = world.legal_inputs
         name = f"{world.plan.measures[m]}|{inputs.groups[g]}"
         u = world.streams[r].generator("courts", name).random(3 * len(COURT_STAGES))
-        low, mode, high = inputs.days[inputs.profile[m, g]].T
-        legal.draws[key] = SuitDraws(taken=u[0:4], won=u[4:8],
-                                     days=triangular_days(u[8:12], low, mode, high))
+        table = inputs.days[inputs.profile[m, g]].tolist()
+        days = [triangular_day(float(x), *stage) for x, stage in zip(u[8:12], table,
+                                                                      strict=True)]
+        legal.draws[key] = SuitDraws(taken=u[0:4], won=u[4:8], days=np.array(days))
     return legal.draws[key]
 
 
 def _suit_filed(world: World, r: int, day: float, payload: tuple) -> None:
     m, g, only = payload
     legal, inputs = world.legal, world.legal_inputs
-    founders = inputs.founders[g] & (inputs.group_of[m] == g)
-    legal.member[r, founders, m] = True
-    plaintiffs = _could_sue(world, r, m) & legal.member[r, :, m][None, :]
-    plaintiffs &= (inputs.group_of[m] == g)[None, :] & ~legal.open[:, r, g, m][:, None]
+    cities = _members(world, m, g)
+    legal.member[r, cities[inputs.founders[g, cities]], m] = True
+    plaintiffs = (_could_sue(world, r, m, cities) & legal.member[r, cities, m][None, :]
+                  & ~legal.open[:, r, g, m][:, None])
     if only is not None:
         plaintiffs &= only[:, None]
     if only is None and g < inputs.coalitions:
@@ -481,13 +489,13 @@ def _suit_filed(world: World, r: int, day: float, payload: tuple) -> None:
     suit = Suit(number=len(legal.suits), replication=r, measure=m, group=g, filed=day,
                 strategies=strategies, draws=_suit_draws(world, r, m, g))
     legal.suits.append(suit)
-    legal.party[:, r, :, m] |= plaintiffs
-    legal.covered[:, r, :, m] |= plaintiffs
+    legal.party[:, r, cities, m] |= plaintiffs
+    legal.covered[:, r, cities, m] |= plaintiffs
     legal.open[strategies, r, g, m] = True
     legal.instance[strategies, r, g, m] = suit.number
-    for c in np.nonzero(plaintiffs.any(axis=0))[0]:
-        world.log(r, day, "suit_filed", _describe(world, m, g), city=int(c),
-                  strategies=np.nonzero(plaintiffs[:, c])[0])
+    for i in np.flatnonzero(plaintiffs.any(axis=0)):
+        world.log(r, day, "suit_filed", _describe(world, m, g), city=int(cities[i]),
+                  strategies=np.flatnonzero(plaintiffs[:, i]))
     first = PI if suit.draws.taken[PI] < inputs.taken[r, inputs.profile[m, g], PI] else MERITS
     world.schedule(r, float(day + suit.draws.days[first]), "court_ruling",
                    (suit.number, first))
@@ -497,14 +505,14 @@ def _suit_joined(world: World, r: int, day: float, payload: tuple) -> None:
     m, g, c, only = payload
     legal = world.legal
     legal.member[r, c, m] = True
-    joining = legal.open[:, r, g, m] & _could_sue(world, r, m)[:, c]
+    joining = legal.open[:, r, g, m] & _could_sue(world, r, m, np.array([c]))[:, 0]
     if only is not None:
         joining &= only
     if not joining.any():
         return
     legal.party[joining, r, c, m] = True
     world.log(r, day, "suit_joined", _describe(world, m, g), city=c,
-              strategies=np.nonzero(joining)[0])
+              strategies=np.flatnonzero(joining))
     world.schedule(r, float(day + world.legal_inputs.extension[r, g]), "injunction_extended",
                    (m, g, c, joining))
 
@@ -518,8 +526,8 @@ def _injunction_extended(world: World, r: int, day: float, payload: tuple) -> No
     in_force = extended & legal.injunction[:, r, g, m]
     if in_force.any():
         world.log(r, day, "injunction_extended", _describe(world, m, g), city=c,
-                  strategies=np.nonzero(in_force)[0])
-    _protect(world, r, m, day)
+                  strategies=np.flatnonzero(in_force))
+    _protect(world, r, m, day, np.array([c]))
 
 
 def _court_ruling(world: World, r: int, day: float, payload: tuple) -> None:
@@ -535,13 +543,13 @@ def _court_ruling(world: World, r: int, day: float, payload: tuple) -> None:
     dissolved = not won and bool((legal.injunction[:, r, g, m] & live).any())
     legal.injunction[live, r, g, m] = won
     legal.fees_due[live, r, g, m] += inputs.stage_fee[r, g, stage]
+    cities = _members(world, m, g)
     if not won:
-        plaintiffs = _plaintiffs(world, r, m, g, live)
-        legal.lost_injunction[:, r, :] |= plaintiffs
+        legal.lost_injunction[:, r, cities] |= legal.party[:, r, cities, m] & live[:, None]
     detail = _describe(world, m, g) + ("; injunction dissolved" if dissolved else "")
     world.log(r, day, RULINGS[stage, won], detail, city=_lead_city(world, g),
-              strategies=np.nonzero(live)[0])
-    _protect(world, r, m, day)
+              strategies=np.flatnonzero(live))
+    _protect(world, r, m, day, cities)
     following = _next_stage(stage, suit, inputs.taken[r, profile])
     if following is None:
         _final(world, r, day, suit, live, won)
@@ -559,25 +567,20 @@ def _next_stage(stage: int, suit: Suit, taken: np.ndarray) -> int | None:
     return None
 
 
-def _plaintiffs(world: World, r: int, m: int, g: int, strategies: np.ndarray) -> np.ndarray:
-    """(S, C) the suit's plaintiffs under the given strategies."""
-    legal = world.legal
-    in_group = world.legal_inputs.group_of[m] == g
-    return legal.party[:, r, :, m] & in_group[None, :] & strategies[:, None]
-
-
 def _final(world: World, r: int, day: float, suit: Suit, live: np.ndarray, won: bool) -> None:
     legal, fed = world.legal, world.federal
     m, g = suit.measure, suit.group
-    plaintiffs = _plaintiffs(world, r, m, g, live)
+    cities = _members(world, m, g)
+    plaintiffs = legal.party[:, r, cities, m] & live[:, None]
     legal.open[live, r, g, m] = False
-    legal.settled[:, r, :, m] |= plaintiffs
+    legal.settled[:, r, cities, m] |= plaintiffs
     world.log(r, day, "judgment_final", _describe(world, m, g) + ("; won" if won else "; lost"),
-              city=_lead_city(world, g), strategies=np.nonzero(live)[0])
+              city=_lead_city(world, g), strategies=np.flatnonzero(live))
     if won:
         return
-    legal.final_loss[:, r, :] |= plaintiffs
-    s_index, c_index = np.nonzero(plaintiffs)
+    legal.final_loss[:, r, cities] |= plaintiffs
+    s_index, i_index = np.nonzero(plaintiffs)
+    c_index = cities[i_index]
     lost = fed.pool[s_index, r, c_index, m]
     for s, c, amount in zip(s_index, c_index, lost, strict=True):
         world.log(r, day, "funds_forfeited", f"{_describe(world, m, g)}; ${amount:,.0f}",
@@ -588,29 +591,36 @@ def _final(world: World, r: int, day: float, suit: Suit, live: np.ndarray, won: 
 def _suits_ended(world: World, r: int, day: float, m: int) -> None:
     legal = world.legal
     pending = legal.open[:, r, :, m]
-    for g in np.nonzero(pending.any(axis=0))[0]:
+    for g in np.flatnonzero(pending.any(axis=0)):
         world.log(r, day, "suit_ended", _describe(world, m, int(g)) + "; measure rescinded",
-                  city=_lead_city(world, int(g)), strategies=np.nonzero(pending[:, g])[0])
+                  city=_lead_city(world, int(g)), strategies=np.flatnonzero(pending[:, g]))
     legal.settled[:, r, :, m] |= legal.party[:, r, :, m]
     pending[:] = False
     legal.injunction[:, r, :, m] = False
     _protect(world, r, m, day)
 
 
-def _protect(world: World, r: int, m: int, day: float) -> None:
-    """Recompute who injunctions protect from measure ``m`` in replication ``r``."""
+def _protect(world: World, r: int, m: int, day: float,
+             cities: np.ndarray | None = None) -> None:
+    """Recompute who injunctions protect from measure ``m`` in replication ``r``.
+
+    Under ``parties`` scope only the given cities (a suit's members) can
+    change; ``universal`` scope and ``cities=None`` recompute every city.
+    """
     legal, inputs = world.legal, world.legal_inputs
     in_force = legal.injunction[:, r, :, m]
+    if inputs.universal or cities is None:
+        cities = np.arange(len(world.plan.cities))
     if inputs.universal:
-        protected = np.repeat(in_force.any(axis=1)[:, None], len(world.plan.cities), axis=1)
+        protected = np.repeat(in_force.any(axis=1)[:, None], len(cities), axis=1)
     else:
-        protected = (legal.covered[:, r, :, m] & legal.party[:, r, :, m]
-                     & in_force[:, inputs.group_of[m]])
+        protected = (legal.covered[:, r, cities, m] & legal.party[:, r, cities, m]
+                     & in_force[:, inputs.group_of[m, cities]])
     protected &= world.plan.exposed[:, None]
-    world.federal.enjoined[:, r, :, m] = protected
+    world.federal.enjoined[:, r, cities, m] = protected
     world.federal.dirty = True
-    first = legal.first_injunction[:, r, :]
-    first[protected & np.isinf(first)] = day
+    first = legal.first_injunction[:, r, cities]
+    legal.first_injunction[:, r, cities] = np.where(protected & np.isinf(first), day, first)
 
 
 HANDLERS: dict[str, Any] = {
