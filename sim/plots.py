@@ -38,7 +38,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from sim.results import METRICS
+from sim.results import ALL_CITIES, METRICS
 
 if TYPE_CHECKING:
     from sim.results import RunResult
@@ -212,22 +212,29 @@ def versus_baseline(frame: pd.DataFrame, baseline: str = "baseline") -> pd.DataF
 @styled
 def reserves_fan(trajectories: pd.DataFrame, strategies: Sequence[str],
                  colours: Mapping[str, str] | None = None,
-                 floor_shares: Mapping[str, float] | None = None) -> Figure:
+                 floor_shares: Mapping[str, float] | None = None,
+                 bands: pd.DataFrame | None = None) -> Figure:
     """Reserves net of short-term debt per city (rows) and strategy (columns).
 
-    Median with 50% and 90% bands over the kept replications; the baseline's
-    median dashed in every panel and, given ``floor_shares`` (city -> reserve
-    floor as a share of annual expenditure), the reserve floor dotted.
+    Median with 50% and 90% bands; the baseline's median dashed in every
+    panel and, given ``floor_shares`` (city -> reserve floor as a share of
+    annual expenditure) and trajectories, the reserve floor dotted.  The
+    quantiles come from ``bands`` (``bands.parquet``: monthly quantiles over
+    every replication) when given, else from the kept ``trajectories``.
     """
-    cities = _largest_cities(trajectories)
+    quantiles, over = _net_reserve_quantiles(trajectories, bands)
+    banded = [c for c in dict.fromkeys(quantiles.index.get_level_values("city"))
+              if c != ALL_CITIES]
+    ordered = _largest_cities(trajectories) if not trajectories.empty else []
+    cities = ([c for c in ordered if c in banded] + [c for c in banded if c not in ordered])
+    cities = cities[:MAX_PANELS]
     shown = _shown(strategies)
     colours = _colours_for(strategies, colours)
-    frame = trajectories.assign(
-        net=trajectories["reserves"] - trajectories.get("debt", 0.0),
-        floor=12 * trajectories["expenditure"])
-    grouped = frame.groupby(["strategy", "city", "date"], sort=False)
-    quantiles = grouped["net"].quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
-    spending = grouped["floor"].median()
+    spending = None
+    if floor_shares and not trajectories.empty:
+        spending = (12 * trajectories["expenditure"]).groupby(
+            [trajectories["strategy"], trajectories["city"], trajectories["date"]],
+            sort=False).median()
     fig, axes = new_figure(len(cities), len(shown), width=4.0, height=2.5, sharex=True,
                            sharey="row")
     has_baseline = "baseline" in strategies and "baseline" not in shown
@@ -242,7 +249,7 @@ def reserves_fan(trajectories: pd.DataFrame, strategies: Sequence[str],
             if has_baseline:
                 base = quantiles.loc[("baseline", city)]
                 ax.plot(base.index, base[0.5], color=colours["baseline"], lw=1.2, ls="--")
-            if floor_shares and city in floor_shares:
+            if spending is not None and city in floor_shares:
                 floor = floor_shares[city] * spending.loc[(strategy, city)]
                 ax.plot(floor.index, floor, color="black", lw=1.0, ls=":")
             ax.axhline(0, color="black", lw=0.6)
@@ -259,14 +266,33 @@ def reserves_fan(trajectories: pd.DataFrame, strategies: Sequence[str],
     if has_baseline:
         handles.append(Line2D([], [], color=colours["baseline"], ls="--",
                                         label="baseline median (no federal measures)"))
-    if floor_shares:
+    if spending is not None:
         handles.append(Line2D([], [], color="black", ls=":", label="reserve floor"))
     legend_below(fig, handles, columns=3)
-    title = "Reserves net of short-term debt (USD, nominal)"
-    if len(cities) < trajectories["city"].nunique():
-        title += f" — the {len(cities)} largest cities"
+    title = f"Reserves net of short-term debt (USD, nominal), {over}"
+    if len(cities) < len(banded) or (not trajectories.empty
+                                     and len(cities) < trajectories["city"].nunique()):
+        title += f"\nthe {len(cities)} largest cities"
     fig.suptitle(title)
     return fig
+
+
+QUANTILE_COLUMNS = {"p05": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95}
+
+
+def _net_reserve_quantiles(trajectories: pd.DataFrame,
+                           bands: pd.DataFrame | None) -> tuple[pd.DataFrame, str]:
+    """Quantiles of reserves net of debt by (strategy, city, date), and what they cover."""
+    if bands is not None and not bands.empty and (bands["series"] == "net_reserves").any():
+        rows = bands[bands["series"] == "net_reserves"]
+        quantiles = rows.set_index(["strategy", "city", "date"])[list(QUANTILE_COLUMNS)]
+        return quantiles.rename(columns=QUANTILE_COLUMNS).sort_index(), "all replications"
+    net = trajectories["reserves"] - trajectories.get("debt", 0.0)
+    quantiles = net.groupby([trajectories["strategy"], trajectories["city"],
+                             trajectories["date"]], sort=False).quantile(
+        list(QUANTILE_COLUMNS.values())).unstack().sort_index()
+    kept = trajectories["replication"].nunique()
+    return quantiles, f"{kept} kept replications"
 
 
 FEDERAL_COLOURS = {"received": TOL_MUTED["indigo"], "withheld": TOL_MUTED["rose"],
@@ -784,6 +810,8 @@ class FigureSpec:
     ``"events"``); the figure is skipped when a table lacks one or is empty."""
     min_cities: int = 1
     """Smallest number of cities for which the figure makes sense."""
+    when: Callable[[RunResult], bool] | None = None
+    """Any further condition on the run (checked after ``needs``)."""
 
     def applies(self, run: RunResult) -> bool:
         """Whether the run has what this figure needs."""
@@ -793,7 +821,15 @@ class FigureSpec:
             frame = getattr(run, table)
             if frame is None or frame.empty or not set(columns) <= set(frame.columns):
                 return False
+        return self.when is None or self.when(run)
+
+
+def _has_net_reserves(run: RunResult) -> bool:
+    bands = getattr(run, "bands", None)
+    if bands is not None and not bands.empty and (bands["series"] == "net_reserves").any():
         return True
+    columns = set(run.trajectories.columns)
+    return not run.trajectories.empty and {"reserves", "expenditure"} <= columns
 
 
 def floor_shares(run: RunResult) -> dict[str, float]:
@@ -809,11 +845,12 @@ FIGURES: dict[str, FigureSpec] = {
     "reserves_fan": FigureSpec(
         "Reserves by city and strategy",
         "Reserves net of short-term debt, month by month: median and the bands that hold "
-        "50% and 90% of the kept replications. Dashed: the baseline's median without any "
-        "federal measure; dotted: the city's reserve floor.",
+        "50% and 90% of the replications (all of them, or the kept ones when the run has no "
+        "bands). Dashed: the baseline's median without any federal measure; dotted: the "
+        "city's reserve floor.",
         lambda run, colours: reserves_fan(run.trajectories, run.strategies, colours,
-                                          floor_shares(run)),
-        needs={"trajectories": ("reserves", "expenditure")}),
+                                          floor_shares(run), getattr(run, "bands", None)),
+        when=lambda run: _has_net_reserves(run)),
     "federal_funds": FigureSpec(
         "Federal funds received, withheld and restored",
         "Cumulated from the start, all cities: the share of federal payments due that "

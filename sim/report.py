@@ -117,6 +117,8 @@ class Interval:
     estimate: float
     low: float
     high: float
+    se: float = 0.0
+    """Standard error of the estimate."""
 
     @property
     def excludes_zero(self) -> bool:
@@ -146,7 +148,54 @@ def mean_difference(a: np.ndarray, b: np.ndarray, paired: bool) -> Interval:
     if se < noise or not np.isfinite(se):
         return Interval(estimate, estimate, estimate)
     half = float(stats.t.ppf(0.975, max(df, 1)) * se)
-    return Interval(estimate, estimate - half, estimate + half)
+    return Interval(estimate, estimate - half, estimate + half, float(se))
+
+
+def drift(reference: RunResult, current: RunResult, family_error: float = 1e-3) -> pd.DataFrame:
+    """Means that moved from a reference run further than Monte Carlo error allows.
+
+    Every (strategy, city, metric) mean of ``current`` is tested against the
+    reference's as two independent estimates: the change must stay within
+    ``z`` standard errors of the difference, ``z`` set so that an unchanged
+    model fails with probability ``family_error`` over all the tests together
+    (Bonferroni).  Same seed and model give no change at all; a model change
+    that only reshuffles random draws stays within the tolerance; a change of
+    substance does not.  Strategies or metrics the reference has and the
+    current run lacks are listed too.  Columns: ``strategy, city, metric,
+    reference, current, change, tolerance, problem``.
+    """
+    tests, problems = [], []
+    cities = [c for c in cities_of(reference.replications)
+              if c in set(cities_of(current.replications))]
+    for city in cities_of(reference.replications):
+        if city not in cities:
+            problems.append((None, city, None, np.nan, np.nan, np.nan, np.nan, "city missing"))
+    for city in cities:
+        old = per_city_frame(reference.replications, city)
+        new = per_city_frame(current.replications, city)
+        have = set(new.index.get_level_values("strategy"))
+        for strategy in dict.fromkeys(old.index.get_level_values("strategy")):
+            if strategy not in have:
+                problems.append((strategy, city, None, np.nan, np.nan, np.nan, np.nan,
+                                 "strategy missing"))
+                continue
+            for metric in old.columns:
+                if metric not in new.columns:
+                    problems.append((strategy, city, metric, np.nan, np.nan, np.nan, np.nan,
+                                     "metric missing"))
+                    continue
+                a = old.loc[strategy, metric].to_numpy(dtype=float)
+                b = new.loc[strategy, metric].to_numpy(dtype=float)
+                tests.append((strategy, city, metric, a.mean(), b.mean(),
+                              mean_difference(a, b, paired=False)))
+    z = float(stats.norm.ppf(1 - family_error / (2 * max(len(tests), 1))))
+    for strategy, city, metric, a, b, change in tests:
+        tolerance = z * change.se
+        if abs(change.estimate) > tolerance:
+            problems.append((strategy, city, metric, a, b, change.estimate, tolerance,
+                             "moved beyond Monte Carlo error"))
+    return pd.DataFrame(problems, columns=["strategy", "city", "metric", "reference", "current",
+                                           "change", "tolerance", "problem"])
 
 
 def key_numbers(run: RunResult, city: str) -> pd.DataFrame:
@@ -530,8 +579,10 @@ def restrict(run: RunResult, strategies: Sequence[str]) -> RunResult:
     def only(frame: pd.DataFrame) -> pd.DataFrame:
         return frame[frame["strategy"].isin(keep)].reset_index(drop=True)
 
+    bands = getattr(run, "bands", None)
     return RunResult(run.scenario, manifest, only(run.replications),
-                     only(run.trajectories), only(run.events), folder=run.folder)
+                     only(run.trajectories), only(run.events), folder=run.folder,
+                     bands=None if bands is None else only(bands))
 
 
 def _label(run: RunResult) -> str:

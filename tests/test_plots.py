@@ -229,3 +229,16 @@ def test_litigation_timeline_without_suits_says_so():
     events = events[events["kind"] == "measure_start"]
     fig = plots.litigation_timeline(events, STRATEGIES)
     assert fig.axes[0].texts[0].get_text() == "No suit was filed in this run"
+
+
+def test_reserves_fan_draws_bands_over_all_replications(trajectories):
+    """With bands.parquet-style quantiles the fan covers every replication, even with no
+    kept trajectories."""
+    net = trajectories["reserves"] - trajectories["debt"]
+    grouped = net.groupby([trajectories["strategy"], trajectories["city"], trajectories["date"]])
+    bands = grouped.quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
+    bands.columns = ["p05", "p25", "p50", "p75", "p95"]
+    bands = bands.reset_index().assign(series="net_reserves")
+    fig = plots.reserves_fan(trajectories.iloc[0:0], STRATEGIES, bands=bands)
+    assert "all replications" in fig._suptitle.get_text()
+    assert len(fig.axes) == len(CITIES) * 2
