@@ -682,6 +682,60 @@ def litigation_timeline(events: pd.DataFrame, strategies: Sequence[str],
     return fig
 
 
+LEVEL_NAMES = ("sanctuary", "partial", "full")
+"""Compliance levels by their index in trajectories' ``compliance_level``."""
+
+
+@styled
+def enforcement_trust(trajectories: pd.DataFrame, strategies: Sequence[str],
+                      colours: Mapping[str, str] | None = None) -> Figure:
+    """Enforcement and community trust over time, one line per strategy.
+
+    Panels, all cities together: ICE transfers and at-large arrests per month
+    and detainers honoured per month (sums over cities, means over the kept
+    replications); the trust index (mean over cities: median and the band
+    holding 50% of replications); the mean compliance level in force, which
+    shows when adaptive strategies switch.  The baseline is dashed.
+    """
+    colours = _colours_for(strategies, colours)
+    frame = trajectories.assign(
+        visible=trajectories["transfers"] + trajectories["at_large_arrests"])
+    by_run = frame.groupby(["strategy", "replication", "date"], sort=False)
+    per_run = pd.concat([by_run[["visible", "detainers_honoured"]].sum(),
+                         by_run[["trust", "compliance_level"]].mean()], axis=1)
+    by_month = per_run.groupby(level=["strategy", "date"], sort=False)
+    mean = by_month.mean()
+    trust = by_month["trust"].quantile([0.25, 0.5, 0.75]).unstack()
+    fig, axes = new_figure(4, 1, width=8.0, height=2.0, sharex=True)
+    panels = [("visible", "ICE transfers and\nat-large arrests / month"),
+              ("detainers_honoured", "Detainers honoured\n/ month"),
+              ("trust", "Trust index"),
+              ("compliance_level", "Compliance level\n(mean over cities)")]
+    for ax, (column, label) in zip(axes[:, 0], panels, strict=True):
+        for strategy in strategies:
+            colour, style = colours[strategy], "--" if strategy == "baseline" else "-"
+            if column == "trust":
+                q = trust.loc[strategy]
+                ax.fill_between(q.index, q[0.25], q[0.75], color=colour, alpha=0.2, lw=0)
+                ax.plot(q.index, q[0.5], color=colour, lw=1.6, ls=style)
+            else:
+                series = mean.loc[strategy, column]
+                ax.plot(series.index, series, color=colour, lw=1.6, ls=style)
+        ax.set_ylabel(label)
+        date_axis(ax)
+    axes[0, 0].set_ylim(bottom=0)
+    axes[1, 0].set_ylim(bottom=0)
+    axes[2, 0].set_ylim(0, 1.02)
+    axes[3, 0].set_yticks(range(len(LEVEL_NAMES)), LEVEL_NAMES)
+    axes[3, 0].set_ylim(-0.15, len(LEVEL_NAMES) - 0.85)
+    handles = [Line2D([], [], color=colours[s], lw=1.6, ls="--" if s == "baseline" else "-",
+                      label=s) for s in strategies]
+    handles.append(Patch(color="#777777", alpha=0.2, label="trust: 50% of replications"))
+    legend_below(fig, handles)
+    fig.suptitle("Enforcement and community trust, all cities")
+    return fig
+
+
 # --------------------------------------------------------------------------
 # Comparison figures (two runs, or two strategies of one run)
 
@@ -890,6 +944,16 @@ FIGURES: dict[str, FigureSpec] = {
         "court.",
         lambda run, colours: litigation_timeline(run.events, run.strategies, colours),
         needs={"events": ("strategy", "replication", "date", "kind", "detail")}),
+    "enforcement_trust": FigureSpec(
+        "Enforcement and community trust",
+        "All cities together, month by month: ICE transfers and at-large arrests, detainers "
+        "honoured (means over the kept replications), immigrant residents' trust in the "
+        "police (median and the band holding 50% of replications; 1 is a sanctuary city with "
+        "no visible enforcement) and the compliance level in force, which shows when adaptive "
+        "strategies switch. The baseline (no federal measures) is dashed.",
+        lambda run, colours: enforcement_trust(run.trajectories, run.strategies, colours),
+        needs={"trajectories": ("transfers", "at_large_arrests", "detainers_honoured", "trust",
+                                "compliance_level")}),
 }
 """Every figure of a run, by file name, in report order."""
 

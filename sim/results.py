@@ -47,7 +47,8 @@ class Metric:
     unit: str
     description: str
     over_cities: str = "sum"
-    """``sum``, ``min`` or ``max``: how the all-cities row combines cities."""
+    """``sum``, ``min``, ``max`` or ``mean`` (unweighted): how the all-cities row
+    combines cities."""
 
 
 METRICS: dict[str, Metric] = {
@@ -98,6 +99,35 @@ METRICS: dict[str, Metric] = {
     "floor_breached": Metric(
         "probability", "Whether reserves net of debt ever fell below the floor "
         "(its mean is the probability).", "max"),
+    "detainers_received": Metric(
+        "people", "ICE detainers lodged with the jail serving the city."),
+    "detainers_honoured": Metric(
+        "people", "Detainers honoured: people held up to 48 hours for ICE."),
+    "unlawful_holds": Metric(
+        "people", "Detainers honoured without a judicial warrant (the exposure to "
+        "damages suits for unlawful detention)."),
+    "transfers": Metric(
+        "people (expected)", "People ICE takes into custody from the jail after an "
+        "honoured detainer."),
+    "at_large_arrests": Metric(
+        "people (expected)", "ICE arrests in the community: routine, follow-ups of "
+        "declined detainers, and surges."),
+    "trust": Metric(
+        "index 0-1", "Immigrant residents' trust in the police, averaged over the "
+        "months (1: sanctuary city with no visible enforcement).", "mean"),
+    "trust_end": Metric("index 0-1", "Trust index in the last month.", "mean"),
+    "reporting_rate": Metric(
+        "share", "Share of immigrant residents' violent victimisations reported to "
+        "the police, averaged over the months.", "mean"),
+    "reporting_rate_change": Metric(
+        "relative change", "Change of the average reporting rate against the "
+        "no-measure baseline (-0.1: a tenth fewer crimes reported).", "mean"),
+    "unreported_crimes": Metric(
+        "crimes (expected)", "Violent victimisations of immigrant residents not "
+        "reported to the police."),
+    "extra_unreported_crimes": Metric(
+        "crimes (expected)", "Unreported violent victimisations against the "
+        "no-measure baseline."),
 }
 
 

@@ -230,6 +230,129 @@ class Grant(Sourced):
     """Annual growth of the award."""
 
 
+class Enforcement(Sourced):
+    """``[city.enforcement]``: the jail that serves the city, and ICE's requests to it.
+
+    Each month ICE lodges detainers on booked non-citizens; the city's
+    compliance level decides which it honours: ``sanctuary`` only those with a
+    judicial warrant, ``partial`` also those for listed serious offences,
+    ``full`` all.  Defaults are national or cited local figures: set your
+    jail's own.
+    """
+
+    bookings_per_month: uncertain(ge=0, le=1e7) | None = None
+    """Jail bookings per month in the jail that serves the city (the county's,
+    where the county runs it).  Default: population x 2.19% a year / 12, the
+    national rate: 7.3 million jail admissions July 2021-June 2022 for 333.2
+    million residents (BJS, Jail Inmates in 2022, NCJ 307086; 663,100 held at
+    199 per 100,000 residents)."""
+    noncitizen_share: Share | None = None
+    """Share of bookings who are not US citizens.  Default: the city's immigrant
+    share x 46.2%, the share of foreign-born residents who are not naturalised
+    in Los Angeles County (ACS 2022, Los Angeles Almanac), i.e. bookings mirror
+    the population: an Assumption about who is booked."""
+    detainer_rate: Share = 0.11
+    """Share of booked non-citizens on whom ICE lodges a detainer.  Derived:
+    995 detainers on the Los Angeles County jails in 2024 (LASD records, 2025)
+    over about 59,000 bookings a year (14,800 in Q2 2024, Los Angeles Almanac)
+    x 33% foreign-born x 46.2% not naturalised."""
+    judicial_warrant_share: Share = 0.0
+    """Share of detainers that come with a judicial warrant; these are honoured
+    under every policy, even ``sanctuary``.  ICE detainers (form I-247A) carry
+    administrative warrants: none of the 995 detainers on the Los Angeles
+    County jails in 2024 had a judicial warrant (LASD records, 2025)."""
+    serious_offence_share: Share = 0.12
+    """Share of the other detainers that concern people convicted of a listed
+    serious or violent offence, the ones ``partial`` honours: 12% of ICE
+    detainers in fiscal years 2012-13 were for people convicted of a serious
+    (Level 1) offence (TRAC, 2014-02-11)."""
+    hold_days: uncertain(ge=0, le=30) = 2.0
+    """Extra days in jail per honoured detainer: a detainer asks the jail to
+    hold a person up to 48 hours beyond release (8 CFR 287.7(d))."""
+    bed_day_cost: Money = 143.0
+    """Cost to the city of one jail bed for one day, in USD.  Default: Cook
+    County Jail, $143 (Sheriff Dart, budget testimony, November 2011);
+    published figures range from $113 (Los Angeles County, 2012) to $1,525
+    (New York City full cost, FY2021)."""
+    notification_cost: Money = 60.0
+    """Staff cost, in USD, of processing one honoured detainer (checking it,
+    notifying ICE of the release time, handing the person over).
+    Assumption: one hour of a deputy's time."""
+    pickup_share: Share = 0.4
+    """Share of honoured detainers after which ICE takes the person into
+    custody (a transfer): ICE took custody in fewer than 40% of detainer cases
+    in the first two months of FY2016 (TRAC, 2016)."""
+    followup_share: Share = 0.2
+    """Share of declined detainers that ICE follows with an arrest in the
+    community (an at-large arrest) later the same month.  Assumption."""
+    at_large_rate: uncertain(ge=0, le=1000) = 0.87
+    """ICE community (at-large) arrests per 1,000 immigrant residents per year,
+    before any surge.  Derived: 41,898 ICE arrests in the first 100 days of
+    2017 (ICE, via Slate 2017-06-20) x 365/100, of which 25% were community
+    arrests (TRAC, 2018-09-25), over 44 million foreign-born residents (Pew
+    Research Center, ACS 2017)."""
+    agreement_staff: uncertain(ge=0, le=10_000) = 4.0
+    """Full-time staff a 287(g) jail agreement takes (``full`` only).
+    Assumption."""
+    staff_cost: Money = 110_000.0
+    """Annual salary and benefits of one of those staff, in USD.  Assumption."""
+    agreement_setup_cost: Money = 250_000.0
+    """One-off cost, in USD, of starting a 287(g) agreement: IT integration
+    with ICE systems, training, legal review.  Charged in the month the city
+    moves to ``full``.  Assumption."""
+    agreement_reimbursed_share: Share = 0.0
+    """Share of the agreement's staff cost the federal government reimburses.
+    The 2025 reconciliation act (OBBBA) reimburses salary and benefits of
+    trained 287(g) officers from 2025-10-01 (Washington Times, 2025-09-17),
+    subject to funding; how much a city would recover is an Assumption: none
+    by default."""
+
+
+class Trust(Sourced):
+    """``[city.trust]``: immigrant residents' trust in the police, and crime reporting.
+
+    A trust index in [0, 1] (1: no enforcement is visible and the city is a
+    sanctuary) falls at once with visible enforcement (ICE transfers and
+    at-large arrests per 1,000 immigrant residents) and with the city's
+    cooperation level, and recovers toward its target with a half-life.  The
+    crime-reporting rate of immigrant residents moves in proportion to it.
+    """
+
+    reporting_rate: Share = 0.42
+    """Share of violent victimisations of immigrant residents reported to the
+    police at the start: 42% of violent victimisations were reported in 2022
+    (BJS, Criminal Victimization 2022, all victims)."""
+    victimisation_rate: uncertain(ge=0, le=1000) = 23.5
+    """Violent victimisations per 1,000 immigrant residents per year (BJS,
+    Criminal Victimization 2022: 23.5 per 1,000 persons age 12 or older)."""
+    enforcement_sensitivity: uncertain(ge=0, le=1000) = 1.8
+    """How strongly visible enforcement lowers trust: the index's target is
+    multiplied by exp(-sensitivity x v), v being ICE transfers plus at-large
+    arrests per 1,000 immigrant residents per month.  Derived: ICE arrests rose
+    by about 10,400 in the first 100 days of 2017 (41,898 against about 31,500,
+    Slate 2017-06-20), 0.072 more per 1,000 of 44 million foreign-born
+    residents a month, while Hispanic residents' violent-crime reports fell 13%
+    in Houston (Houston PD, Jan-Mar 2017) and Latino domestic-violence reports
+    10% in Los Angeles (LAPD, 2017-03-21): -ln(0.88) / 0.072 = 1.8.  Larger
+    drops were reported for sexual assault (Houston -42.8%, LAPD -25%), and
+    44% of Latinos surveyed said they were less likely to contact the police
+    for fear of status inquiries (Theodore, Insecure Communities, 2013)."""
+    half_life_months: uncertain(gt=0, le=240) = 6.0
+    """Months for trust to recover half of its gap to its target once
+    enforcement recedes.  Derived: the gap between Hispanic and all sexual
+    assault reporting in Los Angeles narrowed from about 10 points (April
+    2017) to under 4 (December 2017) (LAPD, 2018-04-27): 8 x ln 2 / ln 2.5 =
+    6 months."""
+    trust_loss_full: Share = 0.107
+    """Share of trust lost by full cooperation (``full``) compared with a
+    sanctuary policy: Latinos are 12% more likely to report violent
+    victimisation in sanctuary cities (Martinez-Schuldt and Martinez, American
+    Sociological Review 84, 2019), and 1 - 1/1.12 = 0.107."""
+    trust_loss_partial: Share = 0.054
+    """Share of trust lost by partial cooperation (``partial``).  Assumption:
+    half of ``trust_loss_full``."""
+
+
 class City(Sourced):
     """``[[city]]``: one jurisdiction (city, county or consolidated city-county)."""
 
@@ -247,13 +370,19 @@ class City(Sourced):
     population: int = Field(ge=0, le=100_000_000)
     """Residents."""
     immigrant_share: Share | None = None
-    """Share of residents born abroad (Census ACS foreign-born share)."""
+    """Share of residents born abroad (Census ACS foreign-born share).  Where
+    enforcement and trust need it and it is left out: 13.7%, the national
+    share (ACS 2018, 44.7 million foreign-born residents; AP, 2019-09-26)."""
     current_policy: ComplianceLevel = "sanctuary"
     """Compliance level today; the no-measure baseline keeps it."""
     budget: Budget
     """The budget modelled."""
     grant: list[Grant] = Field(default_factory=list, max_length=500)
     """Federal grants by program."""
+    enforcement: Enforcement = Enforcement()
+    """The jail serving the city and ICE's detainers (``[city.enforcement]``)."""
+    trust: Trust = Trust()
+    """Immigrant residents' trust in the police (``[city.trust]``)."""
 
 
 class Measure(Sourced):
@@ -293,11 +422,61 @@ class Measure(Sourced):
     release_lag_months: int = Field(default=2, ge=0, le=36)
     """Months between a city ceasing to be penalised (injunction, compliance,
     rescission) and payment of the funds withheld from it.  Assumption."""
+    enforcement_surge: uncertain(ge=1, le=100) = 1.0
+    """Factor on ICE's at-large arrests in targeted cities that decline
+    detainers, while the measure is in force (1: no surge).  Where several
+    measures surge at once, the largest factor applies."""
 
     @field_validator("penalises")
     @classmethod
     def _distinct(cls, value: list[str]) -> list[str]:
         return _unique(value, "compliance level")
+
+
+RuleCondition = Literal["reserves_below_floor", "funds_withheld", "measure_in_force",
+                        "measure_rescinded"]
+"""What an adaptive rule watches, in each city that follows the strategy.
+
+``reserves_below_floor``: reserves net of short-term debt are below the
+reserve floor; ``funds_withheld``: a measure (``measure``, or any) withholds
+the city's federal funds; ``measure_in_force``: the measure (or any measure
+aimed at the city) is in force; ``measure_rescinded``: it (or any measure
+aimed at the city) has been rescinded.
+"""
+MEASURE_CONDITIONS = frozenset({"funds_withheld", "measure_in_force", "measure_rescinded"})
+
+
+class Rule(Sourced):
+    """``[[strategy.rule]]``: switch compliance level when a condition holds.
+
+    Rules are evaluated at the end of every month, in order, city by city; the
+    first that fires schedules the switch, which takes effect ``lag_months``
+    later (an ordinance must pass); federal agencies recognise the new level
+    only after the strategy's ``eligibility_lag_months`` more.
+    """
+
+    when: RuleCondition
+    """The condition watched (see the list above)."""
+    months: int = Field(default=1, ge=1, le=600)
+    """Consecutive months the condition must hold before the rule fires."""
+    measure: str | None = Field(default=None, min_length=1, max_length=MAX_NAME)
+    """For the measure conditions: the measure watched, by name (default: any
+    measure aimed at the city)."""
+    switch_to: ComplianceLevel
+    """The compliance level adopted when the rule fires."""
+    lag_months: int = Field(default=2, ge=1, le=120)
+    """Months from the rule firing to the new level taking effect (drafting
+    and passing an ordinance, changing jail procedures).  Assumption: 2."""
+    once: bool = True
+    """Whether the rule fires at most once per city (so that two rules do not
+    switch a city back and forth)."""
+
+    @model_validator(mode="after")
+    def _measure_fits_condition(self) -> Rule:
+        if self.measure is not None and self.when not in MEASURE_CONDITIONS:
+            raise ValueError(f"`measure` applies only to the conditions "
+                             f"{', '.join(sorted(MEASURE_CONDITIONS))}, not to {self.when!r}")
+        return self
 
 
 class Strategy(Sourced):
@@ -314,8 +493,13 @@ class Strategy(Sourced):
     """Jurisdictions that adopt it (empty: every city); the others keep their
     current policy."""
     eligibility_lag_months: int = Field(default=3, ge=0, le=60)
-    """Months after adopting a compliance level before federal agencies treat
-    the city accordingly.  Assumption."""
+    """Months after a rule switches the compliance level before federal
+    agencies treat the city accordingly (until then they treat it at its
+    previous level); the starting level is recognised from the start.
+    Assumption."""
+    rule: list[Rule] = Field(default_factory=list, max_length=50)
+    """Adaptive rules (``[[strategy.rule]]``): switch compliance level when a
+    condition holds; none: the strategy keeps its level throughout."""
 
 
 BUILTIN_STRATEGIES: dict[str, Strategy] = {
@@ -1088,6 +1272,7 @@ def _cross_reference_problems(data: Any, origin: str) -> list[Problem]:
                 if isinstance(ref, str) and ref not in cities:
                     problems.append(Problem(origin, f"{section}[{i}].cities[{j}]",
                                             "no [[city]] has this name", ref))
+    problems.extend(_rule_reference_problems(data, origin))
     info = data.get("scenario")
     wanted = info.get("strategies") if isinstance(info, dict) else None
     known = set(BUILTIN_STRATEGIES) | set(_names(data.get("strategy")))
@@ -1170,6 +1355,38 @@ def _as_written(value: Any) -> Any:
     return value.model_dump(by_alias=True) if isinstance(value, Frozen) else value
 
 
+def _rule_reference_problems(data: dict, origin: str) -> list[Problem]:
+    """Rules that watch a measure the file does not define."""
+    measures = _names(data.get("measure"))
+    problems = []
+    strategies = data.get("strategy")
+    for i, strategy in enumerate(strategies if isinstance(strategies, list) else []):
+        rules = strategy.get("rule") if isinstance(strategy, dict) else None
+        for j, rule in enumerate(rules if isinstance(rules, list) else []):
+            ref = rule.get("measure") if isinstance(rule, dict) else None
+            if isinstance(ref, str) and ref not in measures:
+                problems.append(Problem(origin, f"strategy[{i}].rule[{j}].measure",
+                                        "no [[measure]] has this name", ref))
+    return problems
+
+
+def _forbidden_switch_problems(scenario: Scenario, origin: str) -> list[Problem]:
+    """Rules that would switch a city to a level its state law forbids."""
+    problems = []
+    for i, strategy in enumerate(scenario.strategy):
+        adopters = strategy.cities or [c.name for c in scenario.city]
+        for j, rule in enumerate(strategy.rule):
+            for city in scenario.city:
+                if city.name in adopters and rule.switch_to in FORBIDDEN_BY_STATE_LAW[
+                        city.state_law]:
+                    problems.append(Problem(
+                        origin, f"strategy[{i}].rule[{j}].switch_to",
+                        f"strategy {strategy.name!r} would switch {city.name} to "
+                        f"{rule.switch_to!r}, which its state law forbids "
+                        f"({city.state_law}, {city.state})", rule.switch_to))
+    return problems
+
+
 def _semantic_problems(scenario: Scenario, origin: str) -> list[Problem]:
     """Checks that need the whole, validated scenario."""
     problems = []
@@ -1202,6 +1419,7 @@ def _semantic_problems(scenario: Scenario, origin: str) -> list[Problem]:
                 origin, f"scenario.strategies[{j}]",
                 f"strategy {name!r} ({table[name].compliance}) is forbidden in "
                 f"{city.name} by its state law ({city.state_law}, {city.state})", name))
+    problems.extend(_forbidden_switch_problems(scenario, origin))
     for i, city in enumerate(scenario.city):
         if city.current_policy in FORBIDDEN_BY_STATE_LAW[city.state_law]:
             problems.append(Problem(origin, f"city[{i}].current_policy",

@@ -10,10 +10,19 @@ import sim
 from sim.decision import Threshold, branches, conditional_summary, cvar, regret, robustness
 from tests.model.test_world import UNCERTAIN
 
+COST_FREE_JAIL = """
+[city.enforcement]
+bookings_per_month = 0
+agreement_staff = 0
+agreement_setup_cost = 0
+"""
+"""Cooperating costs nothing here, so strategies the measure spares match the baseline."""
+
 
 @pytest.fixture(scope="module")
 def result():
-    return sim.run(sim.load(UNCERTAIN), replications=60, workers=1)
+    text = UNCERTAIN.replace("[city.budget]", COST_FREE_JAIL + "[city.budget]")
+    return sim.run(sim.load(text), replications=60, workers=1)
 
 
 def test_branches_flag_every_replication(result):

@@ -124,3 +124,14 @@ def test_sources_listing_shows_kind_and_citation(tmp_path):
     result = CliRunner().invoke(main, ["sources", str(path)])
     assert result.exit_code == 0, result.output
     assert f"{path}: city[A].population = 100 [source] census" in result.output
+
+
+def test_assumed_defaults_list_unsourced_defaults_a_file_relies_on():
+    """Defaults labelled "Assumption" in the schema are listed; sourced or written ones are not."""
+    scenario = sim.load(sim.scenario.EXAMPLE.replace(
+        "population = 100000", "population = 100000\ntrust = { trust_loss_partial = 0.05 }"))
+    listed = {d.path: d for d in provenance.assumed_defaults(scenario)}
+    assert "city[Springfield].enforcement.followup_share" in listed
+    assert "Assumption" in listed["city[Springfield].enforcement.followup_share"].note
+    assert "city[Springfield].trust.trust_loss_partial" not in listed
+    assert "city[Springfield].trust.reporting_rate" not in listed

@@ -260,13 +260,17 @@ def test_adding_a_city_leaves_other_cities_draws_unchanged(two_cities):
 
 
 def test_every_strategy_sees_the_same_draws(two_cities):
-    """Common random numbers: with no measure in force, every strategy equals the baseline."""
+    """Common random numbers: with no measure in force, the strategy at the cities' current
+    policy (sanctuary) equals the baseline, and every strategy sees the same detainers."""
     calm = two_cities.with_values({"measure[DOJ conditions].probability": 0.0,
                                    "measure[HUD cut].probability": 0.0})
     run = simulate(calm, replications=8, workers=1)
+    sanctuary = run.plan.strategies.index("sanctuary")
     for name, values in run.outcomes.items():
-        for s in range(1, values.shape[0]):
-            np.testing.assert_array_equal(values[s], values[0], err_msg=name)
+        np.testing.assert_array_equal(values[sanctuary], values[0], err_msg=name)
+    for s in range(1, len(run.plan.strategies)):
+        for name in ("detainers_received", "federal_due"):
+            np.testing.assert_array_equal(run.outcomes[name][s], run.outcomes[name][0])
 
 
 def test_progress_counts_every_replication(two_cities):

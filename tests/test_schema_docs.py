@@ -3,7 +3,18 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from sim.cli import main
-from sim.scenario import Budget, City, Grant, Measure, Scenario, ScenarioInfo, Strategy
+from sim.scenario import (
+    Budget,
+    City,
+    Enforcement,
+    Grant,
+    Measure,
+    Rule,
+    Scenario,
+    ScenarioInfo,
+    Strategy,
+    Trust,
+)
 from sim.schema_docs import describe_type, markdown
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,7 +30,8 @@ def test_committed_reference_matches_the_schema():
 def test_every_key_of_every_table_is_documented():
     """Each field of each scenario table has a row, with its description."""
     text = markdown()
-    for model in (Scenario, ScenarioInfo, City, Budget, Grant, Measure, Strategy):
+    for model in (Scenario, ScenarioInfo, City, Budget, Grant, Measure, Strategy,
+                  Enforcement, Trust, Rule):
         for key, field in model.model_fields.items():
             assert f"| `{field.alias or key}` |" in text, (model.__name__, key)
             assert field.description, f"{model.__name__}.{key} has no docstring"

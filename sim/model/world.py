@@ -30,6 +30,11 @@ import simpy
 
 from sim.model import federal, legal
 from sim.model.bands import Bands
+from sim.model.enforcement import (
+    enforcement_month,
+    initial_enforcement_state,
+    sample_enforcement,
+)
 from sim.model.fiscal import (
     CostFlows,
     fiscal_month,
@@ -37,6 +42,7 @@ from sim.model.fiscal import (
     sample_fiscal,
 )
 from sim.model.plan import Parameters, Plan
+from sim.model.trust import initial_trust_state, sample_trust, trust_month
 from sim.streams import ReplicationStreams
 
 Handler = Callable[["World", int, float, Any], None]
@@ -71,15 +77,21 @@ class Agenda:
 FLOW_TOTALS = (
     "federal_due", "federal_received", "federal_withheld", "federal_restored", "federal_lost",
     "legal_cost", "compliance_cost", "liability_cost", "service_cuts", "tax_increase",
-    "interest", "borrowing",
+    "interest", "borrowing", "detainers_received", "detainers_honoured", "transfers",
+    "at_large_arrests", "unlawful_holds", "unreported_crimes",
 )
 """Monthly flows summed over the horizon into per-replication totals."""
+
+MONTHLY_MEANS = ("trust", "reporting_rate")
+"""Monthly levels averaged over the horizon into per-replication outcomes."""
 
 TRAJECTORY = (
     "revenue", "spending", "reserves", "debt", "own_source", "tax_increase", "state_aid",
     "federal_due", "federal_received", "federal_withheld", "federal_restored", "federal_lost",
     "borrowing", "repayment", "expenditure", "service_cuts", "legal_cost", "compliance_cost",
-    "liability_cost", "interest",
+    "liability_cost", "interest", "detainers_received", "detainers_honoured", "transfers",
+    "at_large_arrests", "unlawful_holds", "trust", "reporting_rate", "unreported_crimes",
+    "compliance_level",
 )
 """Monthly columns kept for the kept replications."""
 
@@ -93,6 +105,7 @@ class Recorder:
         shape = (S, replications, C)
         self.kept = kept
         self.totals = {name: np.zeros(shape) for name in FLOW_TOTALS}
+        self.means = {name: np.zeros(shape) for name in MONTHLY_MEANS}
         self.npv_operating = np.zeros(shape)
         self.npv_gap_closing = np.zeros(shape)
         self.min_reserve_ratio = np.full(shape, np.inf)
@@ -105,6 +118,8 @@ class Recorder:
         """Fold month ``m``'s accounts (arrays (S, R, C)) in."""
         for name, total in self.totals.items():
             total += accounts[name]
+        for name, mean in self.means.items():
+            mean += accounts[name] / len(self.discount)
         operating = (accounts["own_source"] + accounts["state_aid"]
                      + accounts["federal_received"] + accounts["federal_restored"]
                      - accounts["expenditure"] - accounts["legal_cost"]
@@ -127,6 +142,16 @@ class Recorder:
     def outcomes(self, reserves_end: np.ndarray, unresolved: np.ndarray) -> dict[str, np.ndarray]:
         """Per-replication outcomes, arrays (S, R, C); impacts are paired with the baseline."""
         out = dict(self.totals)
+        out.update(self.means)
+        out.update(
+            extra_unreported_crimes=(self.totals["unreported_crimes"]
+                                     - self.totals["unreported_crimes"][:1]),
+            reporting_rate_change=np.divide(
+                self.means["reporting_rate"], self.means["reporting_rate"][:1],
+                out=np.zeros(self.means["reporting_rate"].shape),
+                where=self.means["reporting_rate"][:1] > 0) - 1.0 * (
+                    self.means["reporting_rate"][:1] > 0),
+        )
         out.update(
             federal_unresolved=unresolved,
             reserves_end=reserves_end,
@@ -174,6 +199,13 @@ class World:
         self.fiscal = initial_fiscal_state(self.fiscal_inputs, S)
         self.federal_inputs = federal.sample_federal(plan, self.params, streams)
         self.federal = federal.initial_federal_state(plan, R)
+        self.enforcement_inputs = sample_enforcement(plan, self.params, streams,
+                                                     self.federal_inputs.occurs)
+        self.enforcement = initial_enforcement_state(plan, R)
+        self.trust_inputs = sample_trust(plan, self.params, self.enforcement_inputs)
+        self.trust = initial_trust_state(self.trust_inputs, S)
+        self.compliance = np.broadcast_to(plan.level0[:, None, :], (S, R, C)).astype(np.int8)
+        """(S, R, C) actual compliance level (what the jail does)."""
         self.agendas = [Agenda() for _ in range(R)]
         self.on_schedule: Callable[[int, float], None] | None = None
         self.legal_inputs = legal.sample_legal(plan, self.params, plan.calendar.start.toordinal())
@@ -212,13 +244,19 @@ class World:
     def tick(self, m: int) -> None:
         """Account for month ``m`` in every strategy, replication and city."""
         accounts = federal.federal_month(self.federal, self.federal_inputs, self.plan, m)
-        # Liability reads this month's accounts["unlawful_holds"] when enforcement supplies it.
+        accounts.update(enforcement_month(self.enforcement, self.enforcement_inputs,
+                                          self.compliance, self.federal.active,
+                                          self.plan.exposed, m))
+        accounts.update(trust_month(self.trust, self.trust_inputs, self.compliance,
+                                    accounts["enforcement_intensity"]))
+        accounts["compliance_level"] = self.compliance
+        # Liability reads this month's accounts["unlawful_holds"].
         legal_cost, liability_cost = legal.legal_month(self, m, accounts)
         flows = CostFlows(
             federal_received=accounts["federal_received"],
             federal_restored=accounts["federal_restored"],
             legal_cost=legal_cost,
-            compliance_cost=self.zeros,
+            compliance_cost=accounts["compliance_cost"],
             liability_cost=liability_cost,
         )
         self.fiscal, fiscal_accounts = fiscal_month(self.fiscal, self.fiscal_inputs, m, flows)
@@ -231,6 +269,7 @@ class World:
         """Outcomes once every month has been ticked."""
         outcomes = self.recorder.outcomes(self.fiscal.reserves, self.federal.pool.sum(axis=3))
         outcomes.update(legal.outcomes(self))
+        outcomes["trust_end"] = self.trust.index
         return BatchResult(
             replications=self.replications,
             outcomes=outcomes,

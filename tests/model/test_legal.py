@@ -13,7 +13,7 @@ from scipy import stats
 
 import sim
 from sim.errors import ScenarioError
-from sim.model import federal, legal
+from sim.model import legal
 from sim.model.plan import LEVEL, build_plan
 from sim.model.reference import run_reference
 from sim.model.world import World, run_simpy
@@ -427,20 +427,27 @@ def test_claim_costs_have_the_stated_mean():
     assert legal.lognormal_total(np.zeros(3), 12_000.0, 1.0, z[:3]).tolist() == [0, 0, 0]
 
 
-def test_liability_for_unlawful_holds_is_paid_after_its_lag(monkeypatch):
-    """100 holds a month at 5% and $10,000 a claim: $50,000 a month on average, 2 months late."""
+HOLDING_JAIL = """
+[city.enforcement]
+bookings_per_month = 1000
+noncitizen_share = 1.0
+detainer_rate = 0.1
+serious_offence_share = 0.5
+hold_days = 0
+notification_cost = 0
+agreement_staff = 0
+agreement_setup_cost = 0
+"""
+"""100 detainers a month, none with a judicial warrant, half for serious offences; holding
+costs nothing, so spending differs between strategies only by liability."""
+
+
+def test_liability_for_unlawful_holds_is_paid_after_its_lag():
+    """~100 holds a month (50 under partial) at 5% and $10,000 a claim, paid 2 months late."""
     text = scenario_text(litigation="strategies = []\n[litigation.liability]\n"
                          "claim_probability = 0.05\npayout_mean = 10000\npayout_sigma = 1\n"
                          "payout_lag_months = 2", years=1)
-    holds = np.array([0.0, 0.0, 50.0, 100.0])[:, None, None]
-    original = federal.federal_month
-
-    def with_holds(state, inputs, plan, m):
-        accounts = original(state, inputs, plan, m)
-        accounts["unlawful_holds"] = np.broadcast_to(holds, accounts["federal_received"].shape)
-        return accounts
-
-    monkeypatch.setattr(federal, "federal_month", with_holds)
+    text = text.replace("[city.budget]", HOLDING_JAIL + "[city.budget]")
     _, result = run(text, replications=400)
     paid = result.outcomes["liability_cost"][:, :, 0]
     accrued = result.outcomes["liability_accrued"][:, :, 0]
@@ -456,8 +463,13 @@ def test_liability_for_unlawful_holds_is_paid_after_its_lag(monkeypatch):
 
 
 def test_no_holds_no_liability():
-    """Without an enforcement process supplying holds, nobody pays damages."""
+    """A jail that holds no one on a detainer (sanctuary, or no detainers) pays no damages."""
     _, result = run(scenario_text())
+    assert not result.outcomes["liability_cost"][:2].any()
+    assert not result.outcomes["liability_accrued"][:2].any()
+    quiet = scenario_text().replace("[city.budget]",
+                                    "[city.enforcement]\nbookings_per_month = 0\n[city.budget]")
+    _, result = run(quiet)
     assert not result.outcomes["liability_cost"].any()
     assert not result.outcomes["liability_accrued"].any()
 

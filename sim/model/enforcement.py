@@ -1,0 +1,242 @@
+"""Immigration enforcement on the ground: detainers, holds, transfers, at-large arrests.
+
+Units: people per month for counts, US dollars per month for costs.  Arrays
+are shaped ``(S, R, C)``: strategy (0 = baseline), replication, city.
+
+Each month ICE lodges detainers on booked non-citizens of the jail serving
+the city.  A detainer either comes with a judicial warrant, or concerns a
+person convicted of a listed serious offence, or neither.  The city's
+*actual* compliance level decides which it honours: ``sanctuary`` only
+those with a judicial warrant, ``partial`` those and the serious-offence
+ones, ``full`` all of them (and runs a 287(g)-style jail agreement).  An
+honoured detainer is a hold of up to 48 hours; holds without a judicial
+warrant are counted as ``unlawful_holds`` (the exposure behind damages
+suits such as Miranda-Olivares v. Clackamas County, 2014).  After an
+honoured detainer ICE takes custody (a transfer) with the pick-up share;
+after a declined one it arrests some people in the community later
+(follow-ups).  ICE also makes community (at-large) arrests at a rate per
+immigrant resident, raised by a measure's surge factor in targeted cities
+that decline detainers while the measure is in force.
+
+Common random numbers: the counts of detainers of each kind and of community
+arrests are drawn up front, per replication and city, from the
+``enforcement`` stream keyed by the city's name, so every strategy sees the
+same ones.  Bookings thinned by the non-citizen share and the detainer rate
+are a Poisson count of detainers (Poisson thinning), split exactly into
+independent Poisson counts by kind.  What happens after the jail's decision
+(ICE picking a person up, a later at-large arrest) is accounted at its
+expected value given those counts, so strategy-dependent numbers never need
+draws of their own.  Surge arrests come from a pool drawn at the largest
+surge any measure aimed at the city can bring, scaled down when a smaller
+surge is in force (exact when one surging measure applies).
+
+Compliance costs each month: honoured detainers x (hold days x bed-day cost
++ notification cost), plus, under ``full``, the agreement's staff (net of
+any federal reimbursement) and its one-off set-up cost in the month the city
+moves to ``full``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.model.counts import poisson_quantile
+from sim.model.plan import LEVEL, Parameters, Plan
+from sim.streams import ReplicationStreams, uniforms
+
+NATIONAL_BOOKING_RATE = 7.3e6 / 333.2e6
+"""Jail admissions per resident per year (BJS, Jail Inmates in 2022)."""
+NATIONAL_IMMIGRANT_SHARE = 0.137
+"""Foreign-born share of US residents (ACS 2018; AP, 2019-09-26)."""
+NONCITIZEN_SHARE_OF_IMMIGRANTS = 0.462
+"""Share of foreign-born residents not naturalised (Los Angeles County, ACS 2022)."""
+KINDS = ("judicial_warrant", "serious_offence", "other")
+"""Kinds of detainer, in the order of :attr:`EnforcementInputs.detainers`."""
+PARTIAL, FULL = LEVEL["partial"], LEVEL["full"]
+
+
+@dataclass(frozen=True)
+class EnforcementInputs:
+    """Exogenous counts and per-city settings for a batch of replications."""
+
+    detainers: np.ndarray
+    """(3, T, R, C) detainers lodged each month, by kind (see :data:`KINDS`)."""
+    community: np.ndarray
+    """(T, R, C) ICE community (at-large) arrests without any surge."""
+    surge_pool: np.ndarray
+    """(T, R, C) extra community arrests at the largest possible surge."""
+    surge_max: np.ndarray
+    """(R, C) largest surge factor a measure occurring in the replication brings."""
+    surge_factor: np.ndarray
+    """(R, M) each measure's surge factor."""
+    aimed_at: np.ndarray
+    """(M, C) whether each measure is aimed at each city."""
+    mean_detainers: np.ndarray
+    """(3, R, C) expected detainers per month, by kind."""
+    mean_community: np.ndarray
+    """(R, C) expected community arrests per month."""
+    immigrants: np.ndarray
+    """(R, C) immigrant residents."""
+    pickup: np.ndarray
+    """(R, C) share of honoured detainers followed by a transfer."""
+    followup: np.ndarray
+    """(R, C) share of declined detainers followed by an at-large arrest."""
+    cost_per_hold: np.ndarray
+    """(R, C) USD per honoured detainer: hold days x bed-day cost + notification."""
+    agreement_monthly: np.ndarray
+    """(R, C) USD per month of a 287(g) agreement's staff, net of reimbursement."""
+    agreement_setup: np.ndarray
+    """(R, C) USD one-off cost of starting an agreement."""
+
+
+def aimed_at(plan: Plan) -> np.ndarray:
+    """(M, C) whether each measure is aimed at each city (its ``cities``, or all)."""
+    return np.array([[not m.cities or c in m.cities for c in plan.cities]
+                     for m in plan.scenario.measure], dtype=bool).reshape(-1, len(plan.cities))
+
+
+def immigrant_residents(plan: Plan, params: Parameters) -> np.ndarray:
+    """(R, C) immigrant residents: population x immigrant share (national if unknown)."""
+    share = params.per_city("immigrant_share", lambda c: c.immigrant_share, np.nan)
+    return plan.population * np.where(np.isnan(share), NATIONAL_IMMIGRANT_SHARE, share)
+
+
+def sample_enforcement(plan: Plan, params: Parameters, streams: list[ReplicationStreams],
+                       occurs: np.ndarray) -> EnforcementInputs:
+    """Detainers and community arrests of a batch; ``occurs`` (R, M): measures that happen."""
+    def city(key: str, getter, default: float = np.nan) -> np.ndarray:
+        return params.per_city(f"enforcement.{key}", lambda c: getter(c.enforcement), default)
+
+    immigrants = immigrant_residents(plan, params)
+    bookings = city("bookings_per_month", lambda e: e.bookings_per_month)
+    bookings = np.where(np.isnan(bookings), plan.population * NATIONAL_BOOKING_RATE / 12,
+                        bookings)
+    noncitizen = city("noncitizen_share", lambda e: e.noncitizen_share)
+    own_share = np.divide(immigrants, plan.population, out=np.zeros_like(immigrants),
+                          where=plan.population > 0)
+    noncitizen = np.where(np.isnan(noncitizen), own_share * NONCITIZEN_SHARE_OF_IMMIGRANTS,
+                          noncitizen)
+    detainers = bookings * noncitizen * city("detainer_rate", lambda e: e.detainer_rate)
+    warrant = city("judicial_warrant_share", lambda e: e.judicial_warrant_share)
+    serious = city("serious_offence_share", lambda e: e.serious_offence_share)
+    by_kind = np.stack([detainers * warrant, detainers * (1 - warrant) * serious,
+                        detainers * (1 - warrant) * (1 - serious)])
+    community = city("at_large_rate", lambda e: e.at_large_rate) / 1000 * immigrants / 12
+    factor = params.per_measure("enforcement_surge")
+    aimed = aimed_at(plan)
+    surging = occurs[:, :, None] & aimed[None]
+    surge_max = np.maximum(1.0, np.max(np.where(surging, factor[:, :, None], 1.0), axis=1,
+                                       initial=1.0))
+    means = np.concatenate([by_kind, community[None], ((surge_max - 1) * community)[None]])
+    u = uniforms(streams, "enforcement", plan.cities, (len(means), plan.calendar.months))
+    counts = [_counts(means[k], u[:, :, k]) for k in range(len(means))]
+    staff = city("agreement_staff", lambda e: e.agreement_staff) * city(
+        "staff_cost", lambda e: e.staff_cost)
+    return EnforcementInputs(
+        detainers=np.stack(counts[:3]),
+        community=counts[3],
+        surge_pool=counts[4],
+        surge_max=surge_max,
+        surge_factor=factor,
+        aimed_at=aimed,
+        mean_detainers=by_kind,
+        mean_community=community,
+        immigrants=immigrants,
+        pickup=city("pickup_share", lambda e: e.pickup_share),
+        followup=city("followup_share", lambda e: e.followup_share),
+        cost_per_hold=(city("hold_days", lambda e: e.hold_days)
+                       * city("bed_day_cost", lambda e: e.bed_day_cost)
+                       + city("notification_cost", lambda e: e.notification_cost)),
+        agreement_monthly=staff / 12 * (1 - city("agreement_reimbursed_share",
+                                                 lambda e: e.agreement_reimbursed_share)),
+        agreement_setup=city("agreement_setup_cost", lambda e: e.agreement_setup_cost),
+    )
+
+
+def _counts(mean: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """(T, R, C) Poisson counts from means (R, C) and uniforms (R, C, T)."""
+    R, C, T = u.shape
+    if not mean.any():
+        return np.zeros((T, R, C))
+    flat = poisson_quantile(mean.reshape(-1), u.reshape(R * C, T))
+    return flat.reshape(R, C, T).transpose(2, 0, 1).astype(float)
+
+
+@dataclass
+class EnforcementState:
+    """What carries over from month to month, arrays (S, R, C)."""
+
+    agreement: np.ndarray
+    """A 287(g) agreement is in force."""
+
+
+def initial_enforcement_state(plan: Plan, replications: int) -> EnforcementState:
+    """Agreements in force where the city's current policy is ``full``."""
+    S, C = plan.shape
+    current = np.broadcast_to(plan.level0[0] == FULL, (S, replications, C))
+    return EnforcementState(agreement=current.copy())
+
+
+def honoured_share(level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whether serious-offence and other detainers are honoured at each level."""
+    return level >= PARTIAL, level == FULL
+
+
+def surge_now(inputs: EnforcementInputs, active: np.ndarray) -> np.ndarray:
+    """(R, C) surge factor in force: the largest among active measures aimed at the city."""
+    surging = active[:, :, None] & inputs.aimed_at[None]
+    return np.max(np.where(surging, inputs.surge_factor[:, :, None], 1.0), axis=1,
+                  initial=1.0)
+
+
+def enforcement_month(state: EnforcementState, inputs: EnforcementInputs, level: np.ndarray,
+                      active: np.ndarray, exposed: np.ndarray,
+                      m: int) -> dict[str, np.ndarray]:
+    """Month ``m``'s detainers, holds, transfers, arrests and compliance cost.
+
+    ``level`` (S, R, C) is the actual compliance level, ``active`` (R, M) the
+    measures in force, ``exposed`` (S,) whether measures apply to a strategy.
+    ``enforcement_intensity`` is the month's expected transfers and at-large
+    arrests given the level and any surge, which drives trust.
+    """
+    warrant, serious, other = inputs.detainers[:, m]
+    honour_serious, honour_other = honoured_share(level)
+    unlawful = serious * honour_serious + other * honour_other
+    honoured = warrant + unlawful
+    received = np.broadcast_to(warrant + serious + other, honoured.shape)
+    declined = received - honoured
+    extra = (surge_now(inputs, active) - 1.0) * (exposed[:, None, None] & ~honour_other)
+    room = inputs.surge_max - 1.0
+    scale = np.divide(extra, room, out=np.zeros_like(extra), where=room > 0)
+    starting = honour_other & ~state.agreement
+    state.agreement = honour_other
+    return {
+        "detainers_received": received,
+        "detainers_honoured": honoured,
+        "detainers_declined": declined,
+        "unlawful_holds": unlawful,
+        "transfers": inputs.pickup * honoured,
+        "at_large_arrests": (inputs.community[m] + inputs.followup * declined
+                             + inputs.surge_pool[m] * scale),
+        "enforcement_intensity": expected_visible(inputs, level, extra),
+        "compliance_cost": (honoured * inputs.cost_per_hold
+                            + honour_other * inputs.agreement_monthly
+                            + starting * inputs.agreement_setup),
+    }
+
+
+def expected_visible(inputs: EnforcementInputs, level: np.ndarray,
+                     extra_surge: np.ndarray | float = 0.0) -> np.ndarray:
+    """Expected transfers plus at-large arrests per month: the enforcement regime.
+
+    ``level`` is the compliance level and ``extra_surge`` the surge factor in
+    force minus one (0 where there is none or the city honours every detainer).
+    """
+    warrant, serious, other = inputs.mean_detainers
+    honour_serious, honour_other = honoured_share(level)
+    honoured = warrant + serious * honour_serious + other * honour_other
+    declined = warrant + serious + other - honoured
+    return (inputs.pickup * honoured + inputs.mean_community * (1.0 + extra_surge)
+            + inputs.followup * declined)

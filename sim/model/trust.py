@@ -1,0 +1,120 @@
+"""Community trust: how enforcement changes immigrant residents' willingness to call the police.
+
+Units: the trust index is a number in [0, 1]; the reporting rate a share of
+violent victimisations reported; unreported crimes are violent
+victimisations per month.  Arrays are shaped ``(S, R, C)``.
+
+The index has a *target*: 1 for a sanctuary city where no enforcement is
+visible, lowered by the cooperation level (``trust_loss_partial``,
+``trust_loss_full``) and multiplied by ``exp(-sensitivity x v)``, where
+``v`` is ICE transfers plus at-large arrests this month per 1,000 immigrant
+residents, as the enforcement regime makes them expected (the compliance
+level and any surge in force, see
+:func:`sim.model.enforcement.expected_visible`): trust answers changes of
+policy and surges, not the month-to-month chance in the counts, which
+residents cannot tell apart from them and which would otherwise, through the
+quick fall and slow recovery, drag trust down in every run.
+
+When the target drops below the index, the index falls to it at once (fear
+spreads fast); when the target is above, the index recovers toward it,
+closing half the gap every ``half_life_months``.  Every strategy starts from
+the target of the city's current policy at its expected enforcement, so that
+the reporting rate starts at ``reporting_rate``; from then on it moves in
+proportion to the index (capped at 1).  Unreported crimes are immigrant
+residents' expected violent victimisations that go unreported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.model.enforcement import EnforcementInputs, expected_visible
+from sim.model.plan import Parameters, Plan
+
+
+@dataclass(frozen=True)
+class TrustInputs:
+    """Per-city trust settings of a batch, arrays (R, C)."""
+
+    immigrants: np.ndarray
+    """Immigrant residents."""
+    target_by_level: np.ndarray
+    """(3, R, C) the index's target with no visible enforcement, per compliance level."""
+    sensitivity: np.ndarray
+    """Fall of the log target per transfer or arrest per 1,000 immigrant residents."""
+    retained: np.ndarray
+    """Share of the gap to the target that remains after one month."""
+    trust0: np.ndarray
+    """Index at the start (current policy, expected enforcement)."""
+    reporting0: np.ndarray
+    """Reporting rate at the start."""
+    victimisations: np.ndarray
+    """Expected violent victimisations of immigrant residents per month."""
+
+
+def sample_trust(plan: Plan, params: Parameters, enforcement: EnforcementInputs) -> TrustInputs:
+    """Trust settings of a batch, starting from each city's current policy."""
+    def city(key: str, getter) -> np.ndarray:
+        return params.per_city(f"trust.{key}", lambda c: getter(c.trust))
+
+    ones = np.ones_like(enforcement.immigrants)
+    target = np.stack([ones, 1 - city("trust_loss_partial", lambda t: t.trust_loss_partial),
+                       1 - city("trust_loss_full", lambda t: t.trust_loss_full)])
+    sensitivity = city("enforcement_sensitivity", lambda t: t.enforcement_sensitivity)
+    current = np.broadcast_to(plan.level0[0], ones.shape)
+    trust0 = target_index(target, current, sensitivity,
+                          expected_visible(enforcement, current), enforcement.immigrants)
+    return TrustInputs(
+        immigrants=enforcement.immigrants,
+        target_by_level=target,
+        sensitivity=sensitivity,
+        retained=0.5 ** (1.0 / city("half_life_months", lambda t: t.half_life_months)),
+        trust0=trust0,
+        reporting0=city("reporting_rate", lambda t: t.reporting_rate),
+        victimisations=(city("victimisation_rate", lambda t: t.victimisation_rate) / 1000
+                        * enforcement.immigrants / 12),
+    )
+
+
+def target_index(target_by_level: np.ndarray, level: np.ndarray, sensitivity: np.ndarray,
+                 visible: np.ndarray, immigrants: np.ndarray) -> np.ndarray:
+    """The index's target at a compliance level and a month's visible enforcement."""
+    per_thousand = np.divide(visible, immigrants / 1000, out=np.zeros(np.shape(visible)),
+                             where=immigrants > 0)
+    by_level = np.choose(level, target_by_level)
+    return by_level * np.exp(-sensitivity * per_thousand)
+
+
+@dataclass
+class TrustState:
+    """The trust index, (S, R, C)."""
+
+    index: np.ndarray
+
+
+def initial_trust_state(inputs: TrustInputs, strategies: int) -> TrustState:
+    """Every strategy starts from the same index."""
+    return TrustState(index=np.broadcast_to(inputs.trust0,
+                                            (strategies, *inputs.trust0.shape)).copy())
+
+
+def trust_month(state: TrustState, inputs: TrustInputs, level: np.ndarray,
+                visible: np.ndarray) -> dict[str, np.ndarray]:
+    """Move the index by a month of expected visible enforcement (S, R, C).
+
+    Returns the month's accounts: trust, reporting rate, unreported crimes.
+    """
+    target = target_index(inputs.target_by_level, level, inputs.sensitivity, visible,
+                          inputs.immigrants)
+    recovered = target + (state.index - target) * inputs.retained
+    state.index = np.where(target < state.index, target, recovered)
+    relative = np.divide(state.index, inputs.trust0, out=np.ones_like(state.index),
+                         where=inputs.trust0 > 0)
+    reporting = np.minimum(inputs.reporting0 * relative, 1.0)
+    return {
+        "trust": state.index,
+        "reporting_rate": reporting,
+        "unreported_crimes": inputs.victimisations * (1.0 - reporting),
+    }
