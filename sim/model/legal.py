@@ -800,8 +800,8 @@ def poisson_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
         k += 1
         term = term * mean / k
         cdf = cdf + term
-        # Rounding can leave the CDF a hair below u once the terms vanish.
-        done = (cdf >= u) | (term == 0.0)
+        # Rounding can leave the CDF a hair below u for ever: stop once it stops growing.
+        done = (cdf >= u) | (cdf + term == cdf)
         counts[todo[done]] = k
         keep = ~done
         todo, term, cdf, u, mean = todo[keep], term[keep], cdf[keep], u[keep], mean[keep]
