@@ -32,6 +32,25 @@ class _Group(click.Group):
             sys.exit(error.exit_code)
 
 
+def _size_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> int | None:
+    from sim.limits import parse_size
+
+    try:
+        return None if value is None else parse_size(value)
+    except FundsimError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def _duration_option(_ctx: click.Context, _param: click.Parameter,
+                     value: str | None) -> float | None:
+    from sim.limits import parse_duration
+
+    try:
+        return None if value is None else parse_duration(value)
+    except FundsimError as error:
+        raise click.BadParameter(str(error)) from None
+
+
 @click.group(cls=_Group)
 @click.version_option(sim.__version__, prog_name="fundsim")
 def main() -> None:
@@ -53,13 +72,20 @@ def main() -> None:
               help="Replications whose monthly trajectories are kept (default: automatic).")
 @click.option("--scheduler", metavar="tcp://HOST:PORT",
               help="Run on this Dask scheduler's cluster instead of local processes.")
-@click.option("--overwrite", is_flag=True, help="Replace the output folder if it exists.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace the output folder if it holds an earlier run.")
 @click.option("--no-figures", is_flag=True,
               help="Skip figures and report.html (faster; `fundsim report` draws them later).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary table.")
+@click.option("--max-memory", metavar="SIZE", callback=_size_option,
+              help="Refuse runs estimated to need more memory, e.g. 8GiB (default: 3/4 of "
+                   "this machine's; 0: no cap).")
+@click.option("--max-time", metavar="DURATION", callback=_duration_option,
+              help="Refuse runs estimated to take longer, e.g. 30m, 2h (default: 24h; 0: no cap).")
 def run(scenario_file: Path, output: Path | None, replications: int | None, seed: int | None,
         workers: int | None, strategies: tuple[str, ...], keep: int | None, overwrite: bool,
-        no_figures: bool, quiet: bool, scheduler: str | None) -> None:
+        no_figures: bool, quiet: bool, scheduler: str | None, max_memory: int | None,
+        max_time: float | None) -> None:
     """Run every strategy of SCENARIO_FILE against the no-measure baseline.
 
     Example: fundsim run scenarios/chicago.toml -n 2000 --seed 7
@@ -68,7 +94,8 @@ def run(scenario_file: Path, output: Path | None, replications: int | None, seed
 
     scenario = sim.load(scenario_file)
     options = dict(replications=replications, seed=seed, workers=workers,
-                   strategies=list(strategies) or None, keep=keep, scheduler=scheduler)
+                   strategies=list(strategies) or None, keep=keep, scheduler=scheduler,
+                   max_memory=max_memory, max_seconds=max_time)
     total = replications or scenario.scenario.replications
     with progress_bar(total, enabled=not quiet and sys.stderr.isatty()) as advance:
         result = sim.run(scenario, progress=advance, **options)

@@ -23,12 +23,13 @@ from typing import Any, Literal
 
 import numpy as np
 
+from sim import limits
 from sim.errors import Interrupted, UsageError
 from sim.executors import INTERRUPTED, run_here, run_in_processes, run_on_dask
 from sim.model.bands import Bands
 from sim.model.plan import Plan, build_plan
 from sim.model.reference import run_reference
-from sim.model.world import BatchResult, World, run_simpy
+from sim.model.world import FLOW_TOTALS, TRAJECTORY, BatchResult, World, run_simpy
 from sim.scenario import Scenario
 
 Engine = Literal["simpy", "reference"]
@@ -104,8 +105,13 @@ def batch_bounds(replications: int, batch_size: int) -> list[tuple[int, int]]:
 def settle(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
            strategies: Sequence[str] | None = None, keep: int | None = None,
            workers: int | None = None, batch_size: int | None = None,
-           engine: Engine = "simpy", scheduler: Any = None) -> tuple[Plan, RunSettings]:
-    """Resolve run options against the scenario's defaults; check them."""
+           engine: Engine = "simpy", scheduler: Any = None, max_memory: int | None = None,
+           max_seconds: float | None = None) -> tuple[Plan, RunSettings]:
+    """Resolve run options against the scenario's defaults; check them.
+
+    ``max_memory`` (bytes) and ``max_seconds`` cap the run's estimated size
+    (:mod:`sim.limits`; ``None``: the defaults, 0: no cap).
+    """
     if isinstance(strategies, str):
         strategies = [strategies]
     table = scenario.strategy_table()
@@ -137,6 +143,7 @@ def settle(scenario: Scenario, *, replications: int | None = None, seed: int | N
         engine=engine,
         scheduler=_address(scheduler),
     )
+    limits.check(_size(plan, settings), max_memory, max_seconds)
     return plan, settings
 
 
@@ -145,9 +152,21 @@ def _whole(name: str, value: object, least: int, most: int | None = None) -> int
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise UsageError(f"{name} must be a whole number (got {value!r})")
     if value < least or (most is not None and value > most):
-        limits = f"of at least {least}" if most is None else f"from {least} to {most}"
-        raise UsageError(f"{name} must be a whole number {limits} (got {value!r})")
+        span = f"of at least {least}" if most is None else f"from {least} to {most}"
+        raise UsageError(f"{name} must be a whole number {span} (got {value!r})")
     return int(value)
+
+
+def _size(plan: Plan, settings: RunSettings) -> limits.Size:
+    strategies, cities = plan.shape
+    local = settings.scheduler is None
+    return limits.Size(
+        strategies=strategies, replications=settings.replications, cities=cities,
+        months=plan.calendar.months, measures=len(plan.measures), programs=len(plan.programs),
+        kept=settings.keep, batch_size=settings.batch_size, workers=settings.workers,
+        local_batches=min(settings.workers, -(-settings.replications // settings.batch_size))
+        if local else 0,
+        outcomes=len(FLOW_TOTALS) + limits.DERIVED_OUTCOMES, series=len(TRAJECTORY))
 
 
 def _address(scheduler: Any) -> str | None:

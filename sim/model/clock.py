@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -18,6 +19,11 @@ def add_months(day: dt.date, months: int) -> dt.date:
     """First day of the month ``months`` after ``day``'s month."""
     total = day.month - 1 + months
     return dt.date(day.year + total // 12, total % 12 + 1, 1)
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
 
 
 @dataclass(frozen=True)
@@ -29,26 +35,29 @@ class Calendar:
     months: int
     """Number of months simulated."""
 
-    @property
-    def month_starts(self) -> list[dt.date]:
-        """First day of each month (and of the month after the horizon)."""
-        return [add_months(self.start, m) for m in range(self.months + 1)]
+    # The grids below are computed once (the model asks for them every month;
+    # recomputing them made long horizons quadratic) and are read-only.
 
-    @property
+    @cached_property
+    def month_starts(self) -> tuple[dt.date, ...]:
+        """First day of each month (and of the month after the horizon)."""
+        return tuple(add_months(self.start, m) for m in range(self.months + 1))
+
+    @cached_property
     def start_days(self) -> np.ndarray:
         """Day number (from the start) on which each month begins, plus the end."""
         first = self.start.toordinal()
-        return np.array([d.toordinal() - first for d in self.month_starts], dtype=float)
+        return _frozen(np.array([d.toordinal() - first for d in self.month_starts], dtype=float))
 
-    @property
+    @cached_property
     def tick_days(self) -> np.ndarray:
         """Time of each month's accounting, half a day before the next month."""
-        return self.start_days[1:] - 0.5
+        return _frozen(self.start_days[1:] - 0.5)
 
-    @property
+    @cached_property
     def calendar_month(self) -> np.ndarray:
         """Calendar month (1-12) of each simulated month."""
-        return np.array([d.month for d in self.month_starts[:-1]])
+        return _frozen(np.array([d.month for d in self.month_starts[:-1]]))
 
     def day_of(self, date: dt.date) -> int:
         """Day number of a date (negative before the start)."""
