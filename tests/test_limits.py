@@ -99,15 +99,16 @@ def size(scenario: sim.Scenario, **options) -> limits.Size:
 
 def test_huge_run_is_refused_with_estimate_and_what_fits(one_city):
     """A run beyond the memory cap names its size, its biggest part, and a size that fits."""
+    fixed = dict(keep=10, batch_size=250, workers=1)
     with pytest.raises(UsageError) as caught:
-        sim.run(one_city, replications=10**9, max_memory=4 * limits.GIB, workers=1)
+        sim.run(one_city, replications=10**9, max_memory=4 * limits.GIB, **fixed)
     message = str(caught.value)
     assert "of memory (cap 4.0 GiB; mostly outcomes" in message
     fitting = int(message.split("--replications ")[1].split(";")[0].split(" ")[0])
     assert 1 < fitting < 10**9
-    limits.check(size(one_city, replications=fitting, workers=1), 4 * limits.GIB, 0)
+    limits.check(size(one_city, replications=fitting, **fixed), 4 * limits.GIB, 0)
     with pytest.raises(UsageError):
-        limits.check(size(one_city, replications=fitting + 1, workers=1), 4 * limits.GIB, 0)
+        limits.check(size(one_city, replications=fitting + 1, **fixed), 4 * limits.GIB, 0)
 
 
 def test_slow_run_is_refused_by_the_time_cap(one_city):
