@@ -708,10 +708,10 @@ def end_of_month(world: World, m: int) -> None:
     exposure = penalised & targeted & fed.active[None, :, None, :]
     _record_exposure(world, m, exposure)
     legal.months_enjoined += (fed.enjoined & fed.active[None, :, None, :]).any(axis=3)
-    if not legal.suits:
-        return
-    _withdraw(world, day, penalised)
-    if m + 1 < plan.calendar.months:
+    if legal.suits:
+        _withdraw(world, day, penalised)
+    # Groups that have filed (even if nobody took part then) take late plaintiffs.
+    if legal.member.any() and m + 1 < plan.calendar.months:
         _late_filings(world, float(plan.calendar.start_days[m + 1]), exposure)
 
 
