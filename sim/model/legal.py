@@ -540,16 +540,20 @@ def _court_ruling(world: World, r: int, day: float, payload: tuple) -> None:
         return
     profile = inputs.profile[m, g]
     won = bool(suit.draws.won[stage] < inputs.win[r, profile, stage])
-    dissolved = not won and bool((legal.injunction[:, r, g, m] & live).any())
+    before = legal.injunction[:, r, g, m] & live
+    dissolved = not won and bool(before.any())
     legal.injunction[live, r, g, m] = won
-    legal.fees_due[live, r, g, m] += inputs.stage_fee[r, g, stage]
+    fee = inputs.stage_fee[r, g, stage]
+    if fee:
+        legal.fees_due[live, r, g, m] += fee
     cities = _members(world, m, g)
     if not won:
         legal.lost_injunction[:, r, cities] |= legal.party[:, r, cities, m] & live[:, None]
     detail = _describe(world, m, g) + ("; injunction dissolved" if dissolved else "")
     world.log(r, day, RULINGS[stage, won], detail, city=_lead_city(world, g),
               strategies=np.flatnonzero(live))
-    _protect(world, r, m, day, cities)
+    if (before != (live & won)).any():
+        _protect(world, r, m, day, cities)
     following = _next_stage(stage, suit, inputs.taken[r, profile])
     if following is None:
         _final(world, r, day, suit, live, won)
