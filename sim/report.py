@@ -69,7 +69,10 @@ def _is_share(metric: str) -> bool:
 def format_change(metric: str, value: float) -> str:
     """A change of a metric: like :func:`format_metric`, shares in percentage points."""
     if value is not None and np.isfinite(value) and _is_share(metric):
-        return f"{100 * value:+.1f} pp" if round(100 * value, 1) else "0 pp"
+        points = 100 * value
+        if abs(points) >= 0.05:
+            return f"{points:+.1f} pp"
+        return f"{points:+.2f} pp" if abs(points) >= 0.005 else "0 pp"
     text = format_metric(metric, value)
     return f"+{text}" if value is not None and value > 0 else text
 

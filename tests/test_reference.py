@@ -80,3 +80,8 @@ def test_drift_lists_missing_strategies_and_metrics(noisy_reference):
     fewer.replications = fewer.replications.drop(columns=["legal_cost"])
     problems = set(report.drift(noisy_reference, fewer)["problem"])
     assert {"strategy missing", "metric missing"} <= problems
+
+
+def test_regeneration_command_is_documented():
+    """results/README.md gives the same command the drift test prints."""
+    assert REGENERATE in (ROOT / "results" / "README.md").read_text()
