@@ -1,0 +1,254 @@
+"""Benchmark of the Monte Carlo engine on the reference workload (not a test).
+
+Reference workload: 50 synthetic cities, 10 years monthly, three strategies
+and the baseline, every model process that has landed (federal measures,
+litigation with a coalition, and enforcement and trust where the scenario
+schema has them).  Prints each figure beside its target (issue 5)::
+
+    python benchmarks/bench_run.py            # everything (about 15 minutes on 2 cores)
+    python benchmarks/bench_run.py --quick    # skip 10,000 and 100,000 replications
+
+Figures are wall times on this machine; other load on it shows up in them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import sim
+from sim.runner import simulate
+from sim.scenario import City
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "scenarios" / "los-angeles.toml"
+
+
+def synthetic_scenario(cities: int = 50, years: int = 10, seed: int = 2025) -> str:
+    """TOML of the reference workload: ``cities`` made-up cities, three measures, litigation.
+
+    As in 2017 and 2025, most cities sue in coalitions: four coalitions share
+    80% of the cities, the other 20% sue alone.
+    """
+    rng = np.random.default_rng(seed)
+    parts = [f"""
+[scenario]
+name = "Benchmark {cities} cities"
+start = 2025-01-01
+years = {years}
+replications = 1000
+seed = 11
+strategies = ["sanctuary", "partial", "full"]
+"""]
+    for c in range(cities):
+        spending = float(rng.uniform(2e8, 1e10))
+        parts.append(f"""
+[[city]]
+name = "City {c:04d}"
+state = "IL"
+fiscal_year_start = {int(rng.integers(1, 13))}
+population = {int(rng.integers(50_000, 3_000_000))}
+[city.budget]
+expenditure = {spending:.6g}
+reserves = {spending * rng.uniform(0.02, 0.15):.6g}
+revenue_volatility = {{dist = "uniform", low = 0.01, high = 0.05}}
+[[city.grant]]
+program = "JAG"
+agency = "DOJ"
+amount = {spending * 0.002:.6g}
+tags = ["law_enforcement"]
+[[city.grant]]
+program = "CDBG"
+agency = "HUD"
+amount = {spending * 0.01:.6g}
+basis = "advance"
+[[city.grant]]
+program = "FEMA"
+agency = "DHS"
+amount = {spending * 0.005:.6g}
+{_enforcement(rng)}""")
+    coalitions = "".join(
+        f'\n[[litigation.coalition]]\nname = "Coalition {k}"\nmembers = ['
+        + ", ".join(f'"City {c:04d}"' for c in range(k, cities - cities // 5, 4)) + "]\n"
+        for k in range(4))
+    loners = ", ".join(f'"City {c:04d}"' for c in range(cities - cities // 5, cities))
+    parts.append(f"""
+[[measure]]
+name = "DOJ conditions"
+kind = "grant_condition"
+effective = {{dist = "uniform", low = 2025-03-01, high = 2026-06-30}}
+agencies = ["DOJ"]
+probability = 0.8
+[[measure]]
+name = "EO all funds"
+kind = "executive_order"
+effective = 2025-06-01
+agencies = ["DHS", "HUD"]
+withhold_share = {{dist = "uniform", low = 0.2, high = 0.8}}
+rescind_probability = 0.3
+rescind_date = {{dist = "uniform", low = 2027-01-01, high = 2030-01-01}}
+[[measure]]
+name = "Statute"
+kind = "legislation"
+probability = 0.3
+effective = {{dist = "uniform", low = 2026-01-01, high = 2028-01-01}}
+penalises = ["sanctuary", "partial"]
+
+[litigation]
+scope = "parties"
+sue_alone = [{loners}]
+{coalitions}""")
+    return "".join(parts)
+
+
+def _enforcement(rng: np.random.Generator) -> str:
+    """Enforcement and trust tables, once the schema has them (issue 4)."""
+    fields = City.model_fields
+    text = ""
+    if "enforcement" in fields:
+        text += f"[city.enforcement]\nbookings_per_month = {int(rng.integers(500, 8000))}\n"
+    if "trust" in fields:
+        text += "[city.trust]\n"
+    return text
+
+
+def timed(scenario: sim.Scenario, **options) -> float:
+    """Wall seconds of one simulation (no tables, no files)."""
+    began = time.perf_counter()
+    simulate(scenario, keep=0, **options)
+    return time.perf_counter() - began
+
+
+def best(repeats: int, run) -> float:
+    """Fastest of ``repeats`` runs: the least disturbed by other load on the machine."""
+    return min(run() for _ in range(repeats))
+
+
+class Report:
+    """Collects figures and prints each beside its target."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, str, str]] = []
+
+    def add(self, name: str, value: str, target: str = "", ok: bool | None = None) -> None:
+        verdict = "" if ok is None else ("met" if ok else "MISSED")
+        self.rows.append((name, value, target, verdict))
+        print(f"{name:<58} {value:>16}   {target:<22} {verdict}", flush=True)
+
+
+def peak_rss(replications: int, workers: int, cities: int) -> dict[str, float]:
+    """Peak resident memory (MiB) of a run in a fresh process: the parent and its workers."""
+    code = f"""
+import json, resource, sys
+sys.path.insert(0, {str(ROOT / "benchmarks")!r})
+from bench_run import synthetic_scenario
+import sim
+from sim.runner import simulate
+simulate(sim.load(synthetic_scenario({cities})), replications={replications}, workers={workers})
+print(json.dumps({{"parent": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "worker": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}}))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def dask_seconds(scenario: sim.Scenario, replications: int, batch_size: int) -> tuple[float, float]:
+    """(cluster start, run) seconds on a two-worker Dask cluster on 127.0.0.1."""
+    from distributed import Client, LocalCluster
+
+    began = time.perf_counter()
+    with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        started = time.perf_counter() - began
+        client.run(lambda: __import__("sim.runner"))  # as a long-lived cluster would have
+        run = best(2, lambda: timed(scenario, replications=replications, scheduler=client,
+                                    batch_size=batch_size))
+    return started, run
+
+
+def validate_seconds() -> float:
+    """Wall seconds of ``fundsim validate`` on a shipped scenario (best of 5)."""
+    def once() -> float:
+        began = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "sim", "validate", str(SHIPPED)], check=True,
+                       capture_output=True)
+        return time.perf_counter() - began
+
+    return best(5, once)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="skip the 10,000- and 100,000-replication figures")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args()
+    print(f"fundsim benchmark: {os.cpu_count()} cores, numpy {np.__version__}, "
+          f"load average {os.getloadavg()[0]:.1f}\n")
+    report = Report()
+    scenario = sim.load(synthetic_scenario(50))
+    validation = validate_seconds()
+    report.add("fundsim validate (shipped scenario)", f"{validation:.2f} s", "<= 0.5 s",
+               validation <= 0.5)
+    timed(scenario, replications=20, workers=1)  # warm caches and lazy imports
+    seconds: dict[tuple[int, int], float] = {}
+    for workers in (1, 2):
+        for n in (1000,) if args.quick else (1000, 10_000):
+            seconds[workers, n] = best(2 if n == 1000 else 1,
+                                       lambda: timed(scenario, replications=n, workers=workers))
+            target, ok = ("<= 3 s (stretch 1.5 s)", seconds[workers, n] <= 3.0) if (
+                workers, n) == (2, 1000) else ("", None)
+            report.add(f"{n:,} replications, {workers} worker(s): wall",
+                       f"{seconds[workers, n]:.2f} s", target, ok)
+            report.add(f"{n:,} replications, {workers} worker(s): replications/s",
+                       f"{n / seconds[workers, n]:,.0f}")
+    for workers in (1, 2):
+        reference = best(2, lambda: timed(scenario, replications=1000, workers=workers,
+                                          engine="reference"))
+        ratio = seconds[workers, 1000] / reference
+        report.add(f"numpy reference, 1,000 replications, {workers} worker(s)",
+                   f"{reference:.2f} s")
+        report.add(f"SimPy engine / numpy reference, {workers} worker(s)", f"{ratio:.2f}x",
+                   "<= 2x", ratio <= 2.0)
+    speedup = seconds[1, 1000] / seconds[2, 1000]
+    report.add("2 workers vs 1, 1,000 replications", f"{speedup:.2f}x", ">= 1.85x",
+               speedup >= 1.85)
+    if not args.quick:
+        speedup = seconds[1, 10_000] / seconds[2, 10_000]
+        report.add("2 workers vs 1, 10,000 replications", f"{speedup:.2f}x", ">= 1.85x",
+                   speedup >= 1.85)
+    large = sim.load(synthetic_scenario(500))
+    small_time = best(2, lambda: timed(scenario, replications=500, workers=2))
+    large_time = best(1, lambda: timed(large, replications=500, workers=2))
+    report.add("500 cities / 50 cities, 500 replications, 2 workers",
+               f"{large_time / small_time:.2f}x", "<= 6x", large_time / small_time <= 6.0)
+    n = 1000 if args.quick else 10_000
+    batch = simulate.__globals__["default_batch_size"](n, 2)
+    pool = best(2, lambda: timed(scenario, replications=n, workers=2, batch_size=batch))
+    started, on_dask = dask_seconds(scenario, n, batch)
+    report.add(f"Dask LocalCluster / process pool, {n:,} replications",
+               f"{on_dask / pool:.2f}x", "<= 1.2x", on_dask / pool <= 1.2)
+    report.add("Dask LocalCluster start (not in the ratio)", f"{started:.2f} s")
+    if not args.quick:
+        rss = peak_rss(100_000, 2, 50)
+        report.add("peak RSS, 100,000 replications: parent", f"{rss['parent']:.0f} MiB",
+                   "<= 1024 MiB", rss["parent"] + rss["worker"] <= 1024)
+        report.add("peak RSS, 100,000 replications: largest worker", f"{rss['worker']:.0f} MiB")
+    if args.json:
+        args.json.write_text(json.dumps(report.rows, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory() as scratch:
+        os.chdir(scratch)
+        main()
