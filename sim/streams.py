@@ -12,7 +12,9 @@ strategy sees the same draws (common random numbers).
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -29,6 +31,7 @@ STREAMS: dict[str, int] = {
 }
 
 
+@functools.lru_cache(maxsize=65_536)
 def name_key(name: str) -> int:
     """Stable 64-bit key of a name (independent of Python's hash seed)."""
     return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "little")
@@ -51,10 +54,32 @@ class ReplicationStreams:
             self._stream_keys[stream] = key
         return key
 
+    def key(self, stream: str, name: str = "") -> np.ndarray:
+        """Philox key of one named thing within a stream."""
+        return np.array([self._stream_key(stream), name_key(name)], dtype=np.uint64)
+
     def generator(self, stream: str, name: str = "") -> np.random.Generator:
         """Independent generator for one named thing within a stream."""
-        key = np.array([self._stream_key(stream), name_key(name)], dtype=np.uint64)
-        return np.random.Generator(np.random.Philox(key=key))
+        return np.random.Generator(np.random.Philox(key=self.key(stream, name)))
+
+    def draws(self, stream: str, name: str = "") -> np.random.Generator:
+        """The same draws as :meth:`generator`, from one generator reused per thread.
+
+        Four times cheaper than a new generator; valid only until the next
+        call of ``draws`` in the same thread (draw what you need at once).
+        """
+        shared = getattr(_PER_THREAD, "generator", None)
+        if shared is None:
+            shared = _PER_THREAD.generator = np.random.Generator(np.random.Philox(0))
+        shared.bit_generator.state = {
+            "bit_generator": "Philox",
+            "state": {"counter": np.zeros(4, np.uint64), "key": self.key(stream, name)},
+            "buffer": np.zeros(4, np.uint64), "buffer_pos": 4, "has_uint32": 0, "uinteger": 0,
+        }
+        return shared
+
+
+_PER_THREAD = threading.local()
 
 
 def uniforms(streams: Sequence[ReplicationStreams], stream: str, names: Sequence[str],

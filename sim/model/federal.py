@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.model.arrays import max_and_argmax, sum_last
 from sim.model.plan import Parameters, Plan
 from sim.streams import ReplicationStreams
 
@@ -62,7 +63,7 @@ def sample_federal(plan: Plan, params: Parameters,
     """Grant amounts and measure outcomes of a batch of replications."""
     cal = plan.calendar
     first_day = cal.start.toordinal()
-    uniforms = np.array([[rs.generator("measures", name).random(2) for name in plan.measures]
+    uniforms = np.array([[rs.draws("measures", name).random(2) for name in plan.measures]
                          for rs in streams]).reshape(len(streams), len(plan.measures), 2)
     rescind_p = params.per_measure("rescind_probability")
     rescind_day = np.zeros_like(rescind_p)
@@ -179,11 +180,10 @@ def _refresh(state: FederalState, inputs: FederalInputs, plan: Plan, m: int,
                     * targeted_amount[None])
     state.ever_hit |= hit
     state.hit = hit
-    shares = hit[..., None] * inputs.share[None, :, None, :, None] * plan.targeted.transpose(
-        1, 0, 2)[None, None]
     if len(plan.measures):  # with none, the initial zeros (nothing withheld) stand
-        state.withheld_share = shares.max(axis=3)
-        state.attributed = shares.argmax(axis=3).astype(np.int32)
+        shares = [hit[..., k, None] * inputs.share[None, :, None, k, None]
+                  * plan.targeted[k][None, None] for k in range(len(plan.measures))]
+        state.withheld_share, state.attributed = max_and_argmax(shares)
     state.dirty = False
     return clawback
 
@@ -215,11 +215,11 @@ def federal_month(state: FederalState, inputs: FederalInputs, plan: Plan,
     withheld = due[None] * share
     by_measure = np.zeros(state.pool.shape)
     for k in range(len(plan.measures)):
-        by_measure[..., k] = np.where(attributed == k, withheld, 0.0).sum(axis=3)
-    received = due.sum(axis=2)[None] - withheld.sum(axis=3)
+        by_measure[..., k] = sum_last(np.where(attributed == k, withheld, 0.0))
+    received = sum_last(due)[None] - sum_last(withheld)
     if clawback is not None:
         by_measure += clawback
-        received = received - clawback.sum(axis=3)
+        received = received - sum_last(clawback)
     lost = np.where(state.forfeit, by_measure, 0.0)
     state.pool += by_measure - lost
     # Spending from penalised months, withheld in arrears after the city stopped
@@ -230,13 +230,13 @@ def federal_month(state: FederalState, inputs: FederalInputs, plan: Plan,
     restored = np.where(release, state.pool, 0.0)
     state.pool -= restored
     state.release_at[release] = -1
-    lost_total = lost.sum(axis=3) + state.lost_pending
+    lost_total = sum_last(lost) + state.lost_pending
     state.lost_pending = np.zeros_like(state.lost_pending)
     return {
-        "federal_due": np.broadcast_to(due.sum(axis=2), received.shape),
+        "federal_due": np.broadcast_to(sum_last(due), received.shape),
         "federal_received": received,
-        "federal_withheld": by_measure.sum(axis=3),
-        "federal_restored": restored.sum(axis=3),
+        "federal_withheld": sum_last(by_measure),
+        "federal_restored": sum_last(restored),
         "federal_lost": lost_total,
     }
 

@@ -100,7 +100,7 @@ def sample_fiscal(plan: Plan, params: Parameters,
         params.per_city("budget.revenue_growth", lambda c: c.budget.revenue_growth),
     )
     z = np.stack([
-        np.stack([rs.generator("revenue", name).standard_normal(cal.months)
+        np.stack([rs.draws("revenue", name).standard_normal(cal.months)
                   for name in plan.cities], axis=1)
         for rs in streams
     ], axis=1)

@@ -92,6 +92,7 @@ import numpy as np
 from scipy import special
 
 from sim.model import federal
+from sim.model.arrays import any_last, min_last, sum_last
 from sim.model.plan import Parameters, Plan
 from sim.scenario import COURT_STAGES, LegalCosts, Scenario
 
@@ -463,7 +464,7 @@ def _suit_draws(world: World, r: int, m: int, g: int) -> SuitDraws:
     if key not in legal.draws:
         inputs = world.legal_inputs
         name = f"{world.plan.measures[m]}|{inputs.groups[g]}"
-        u = world.streams[r].generator("courts", name).random(3 * len(COURT_STAGES))
+        u = world.streams[r].draws("courts", name).random(3 * len(COURT_STAGES))
         table = inputs.days[inputs.profile[m, g]].tolist()
         days = [triangular_day(float(x), *stage) for x, stage in zip(u[8:12], table,
                                                                       strict=True)]
@@ -662,7 +663,7 @@ def _legal_costs(world: World, m: int) -> np.ndarray:
     K = inputs.coalitions
     total = legal.open * inputs.monthly[None, :, :, None] + legal.fees_due
     legal.fees_due[:] = 0.0
-    cost = total[:, :, K:, :].sum(axis=3)
+    cost = sum_last(total[:, :, K:, :])
     for k in range(K):
         base = _sharing_weights(world, k, m)
         for mm in np.nonzero(inputs.challenges[k])[0]:
@@ -711,7 +712,7 @@ def end_of_month(world: World, m: int) -> None:
     targeted = plan.targeted.any(axis=2).T[None, None]
     exposure = penalised & targeted & fed.active[None, :, None, :]
     _record_exposure(world, m, exposure)
-    legal.months_enjoined += (fed.enjoined & fed.active[None, :, None, :]).any(axis=3)
+    legal.months_enjoined += any_last(fed.enjoined & fed.active[None, :, None, :])
     if legal.suits:
         _withdraw(world, day, penalised)
     # Groups that have filed (even if nobody took part then) take late plaintiffs.
@@ -721,10 +722,10 @@ def end_of_month(world: World, m: int) -> None:
 
 def _record_exposure(world: World, m: int, exposure: np.ndarray) -> None:
     legal = world.legal
-    new = exposure.any(axis=3) & np.isinf(legal.first_exposed)
+    new = any_last(exposure) & np.isinf(legal.first_exposed)
     if new.any():
-        began = np.where(exposure, world.federal_inputs.start_day[None, :, None, :],
-                         np.inf).min(axis=3)
+        began = min_last(np.where(exposure, world.federal_inputs.start_day[None, :, None, :],
+                                  np.inf))
         began = np.maximum(began, world.plan.calendar.start_days[m])
         legal.first_exposed[new] = began[new]
 
@@ -853,7 +854,7 @@ def _draw_liability(world: World) -> None:
     z = np.empty_like(u)
     for r, streams in enumerate(world.streams):
         for c, city in enumerate(plan.cities):
-            generator = streams.generator("liability", city)
+            generator = streams.draws("liability", city)
             u[:, r, c] = generator.random(T)
             z[:, r, c] = generator.standard_normal(T)
     legal.claim_u, legal.claim_z = u, z

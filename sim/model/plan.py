@@ -150,7 +150,7 @@ class Parameters:
         self.size = len(streams)
         self.sampled: dict[str, np.ndarray] = {}
         for path, dist in uncertain_leaves(plan.scenario):
-            u = np.array([rs.generator("parameters", path).random() for rs in streams])
+            u = np.array([rs.draws("parameters", path).random() for rs in streams])
             self.sampled[path] = np.asarray(dist.ppf(u), dtype=float)
 
     def get(self, path: str, fixed: Any) -> Value:

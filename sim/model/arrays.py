@@ -1,0 +1,56 @@
+"""Array helpers for the monthly hot paths.
+
+numpy reduces over a short last axis (a handful of measures or grant
+programs) an order of magnitude slower than it adds whole arrays, so these
+helpers loop over that axis and add, compare or select whole slices instead.
+The results equal numpy's own reductions bit for bit (additions in the same
+order, first index on ties); long axes are left to numpy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SHORT = 8
+"""Axes shorter than this are looped over; numpy sums them in the same order."""
+
+
+def sum_last(values: np.ndarray) -> np.ndarray:
+    """``values.sum(axis=-1)``, fast for a short last axis."""
+    if values.shape[-1] >= SHORT:
+        return values.sum(axis=-1)
+    total = np.zeros(values.shape[:-1], dtype=np.result_type(values.dtype, np.float64))
+    for k in range(values.shape[-1]):
+        total += values[..., k]
+    return total
+
+
+def any_last(values: np.ndarray) -> np.ndarray:
+    """``values.any(axis=-1)``, fast for a short last axis."""
+    if values.shape[-1] >= SHORT:
+        return values.any(axis=-1)
+    found = np.zeros(values.shape[:-1], dtype=bool)
+    for k in range(values.shape[-1]):
+        found |= values[..., k]
+    return found
+
+
+def min_last(values: np.ndarray) -> np.ndarray:
+    """``values.min(axis=-1)``, fast for a short last axis (at least one item)."""
+    if values.shape[-1] >= SHORT:
+        return values.min(axis=-1)
+    least = values[..., 0].copy()
+    for k in range(1, values.shape[-1]):
+        np.minimum(least, values[..., k], out=least)
+    return least
+
+
+def max_and_argmax(slices: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Elementwise maximum of equally shaped arrays and the index of the first maximum."""
+    best = np.array(slices[0], dtype=float)
+    index = np.zeros(best.shape, dtype=np.int32)
+    for k, candidate in enumerate(slices[1:], start=1):
+        better = candidate > best
+        np.copyto(best, candidate, where=better)
+        index[better] = k
+    return best, index
