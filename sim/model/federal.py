@@ -25,7 +25,7 @@ all later withholding under that measure, permanently lost.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -134,6 +134,8 @@ class FederalState:
     """(withheld_share, attributed) of each month so far, for payments in arrears."""
     dirty: bool = True
     """Whether an event changed who is penalised since the last month."""
+    awards: dict[int, np.ndarray] = field(default_factory=dict)
+    """(R, C, G) annual awards by federal fiscal years elapsed, computed once each."""
 
 
 def initial_federal_state(plan: Plan, replications: int) -> FederalState:
@@ -181,8 +183,8 @@ def _refresh(state: FederalState, inputs: FederalInputs, plan: Plan, m: int,
     state.ever_hit |= hit
     state.hit = hit
     if len(plan.measures):  # with none, the initial zeros (nothing withheld) stand
-        shares = [hit[..., k, None] * inputs.share[None, :, None, k, None]
-                  * plan.targeted[k][None, None] for k in range(len(plan.measures))]
+        shares = [hit[..., k, None] * (inputs.share[:, k, None, None] * plan.targeted[k])[None]
+                  for k in range(len(plan.measures))]
         state.withheld_share, state.attributed = max_and_argmax(shares)
     state.dirty = False
     return clawback
@@ -207,7 +209,10 @@ def _share_when_spent(state: FederalState, plan: Plan,
 def federal_month(state: FederalState, inputs: FederalInputs, plan: Plan,
                   m: int) -> dict[str, np.ndarray]:
     """Pay, withhold and release grants for month ``m``; return the month's accounts."""
-    due_annual = inputs.amount * (1.0 + inputs.growth) ** inputs.federal_years[m]
+    year = int(inputs.federal_years[m])
+    if year not in state.awards:
+        state.awards[year] = inputs.amount * (1.0 + inputs.growth) ** inputs.federal_years[m]
+    due_annual = state.awards[year]
     clawback = _refresh(state, inputs, plan, m, due_annual) if state.dirty else None
     state.history.append((state.withheld_share, state.attributed))
     share, attributed = _share_when_spent(state, plan, m)

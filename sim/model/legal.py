@@ -669,8 +669,10 @@ def _legal_costs(world: World, m: int) -> np.ndarray:
         for mm in np.nonzero(inputs.challenges[k])[0]:
             amount = total[:, :, k, mm]
             if amount.any():
-                taking_part = legal.party[:, :, :, mm] & (inputs.group_of[mm] == k)
-                cost = cost + share_costs(amount, base, taking_part)
+                # Only members can take part: split over their columns alone.
+                members = np.nonzero(inputs.group_of[mm] == k)[0]
+                taking_part = legal.party[:, :, members, mm]
+                cost[:, :, members] += share_costs(amount, base[:, members], taking_part)
     return cost
 
 
