@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from sim.streams import ReplicationStreams, uniforms
@@ -16,3 +18,44 @@ def test_batched_uniforms_equal_one_generator_per_name():
         for i, name in enumerate(names):
             assert np.array_equal(batch[r, i], rs.generator("enforcement", name).random((2, 5)))
     assert not np.array_equal(batch[0, 0], batch[0, 1])
+
+
+def test_reused_draws_equal_a_fresh_generator():
+    """draws() gives exactly the numbers of a new generator for the same stream and name."""
+    streams = ReplicationStreams(9, 4)
+    for stream, name in [("courts", "a|b"), ("revenue", "Springfield"), ("parameters", "")]:
+        fresh = streams.generator(stream, name)
+        expected = fresh.random(5), fresh.standard_normal(3)
+        shared = streams.draws(stream, name)
+        np.testing.assert_array_equal(shared.random(5), expected[0])
+        np.testing.assert_array_equal(shared.standard_normal(3), expected[1])
+
+
+def test_names_replications_and_streams_are_independent():
+    """Another name, replication or stream gives other numbers."""
+    base = ReplicationStreams(9, 4).generator("courts", "x").random(4)
+    for other in (ReplicationStreams(9, 4).generator("courts", "y"),
+                  ReplicationStreams(9, 5).generator("courts", "x"),
+                  ReplicationStreams(9, 4).generator("revenue", "x"),
+                  ReplicationStreams(8, 4).generator("courts", "x")):
+        assert not np.array_equal(other.random(4), base)
+
+
+def test_draws_are_safe_in_threads():
+    """Threads (as in a Dask worker with several threads) never mix each other's draws."""
+    errors = []
+
+    def work(replication: int) -> None:
+        streams = ReplicationStreams(1, replication)
+        expected = streams.generator("courts", "x").random(8)
+        for _ in range(2000):
+            if not np.array_equal(streams.draws("courts", "x").random(8), expected):
+                errors.append(replication)
+                return
+
+    threads = [threading.Thread(target=work, args=(r,)) for r in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
