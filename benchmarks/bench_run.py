@@ -57,6 +57,7 @@ name = "City {c:04d}"
 state = "IL"
 fiscal_year_start = {int(rng.integers(1, 13))}
 population = {int(rng.integers(50_000, 3_000_000))}
+immigrant_share = {rng.uniform(0.05, 0.4):.3f}
 [city.budget]
 expenditure = {spending:.6g}
 reserves = {spending * rng.uniform(0.02, 0.15):.6g}
