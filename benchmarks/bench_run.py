@@ -169,7 +169,7 @@ def dask_seconds(scenario: sim.Scenario, replications: int, batch_size: int) -> 
 
     began = time.perf_counter()
     with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
         started = time.perf_counter() - began
         client.run(lambda: __import__("sim.runner"))  # as a long-lived cluster would have
         run = best(2, lambda: timed(scenario, replications=replications, scheduler=client,

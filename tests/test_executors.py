@@ -21,7 +21,7 @@ def scheduler():
     """Address of a two-worker Dask cluster on 127.0.0.1 (TCP, pickled like a real one)."""
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
                                   protocol="tcp://", host="127.0.0.1",
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:
         yield cluster.scheduler_address
 
 
