@@ -1,12 +1,14 @@
 """The ``fundsim`` command: thin click wrappers around the Python API.
 
 Every user error becomes one clean message and an exit status (2 for bad
-input, 130 for Ctrl-C); no traceback.
+input, 130 for Ctrl-C, 1 for failures that are not the user's); no traceback
+unless ``FUNDSIM_DEBUG`` is set.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -15,14 +17,22 @@ import click
 import sim
 from sim.errors import FundsimError, Interrupted, ScenarioError
 
+MAX_PROBLEMS_SHOWN = 200
+"""Problem lines printed at most; the rest are counted (a file of 5,000 broken
+cities should not scroll its first lines away)."""
+
 
 class _Group(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except ScenarioError as error:
-            for problem in error.problems:
+            for problem in error.problems[:MAX_PROBLEMS_SHOWN]:
                 click.echo(str(problem), err=True)
+            hidden = error.problems[MAX_PROBLEMS_SHOWN:]
+            if hidden:
+                click.echo(f"{hidden[0].file}: {len(hidden)} more problems not shown; fix "
+                           "those above first", err=True)
             sys.exit(error.exit_code)
         except (KeyboardInterrupt, Interrupted):
             click.echo("interrupted; no results written", err=True)
@@ -30,6 +40,15 @@ class _Group(click.Group):
         except FundsimError as error:
             click.echo(f"Error: {error}", err=True)
             sys.exit(error.exit_code)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as error:
+            if os.environ.get("FUNDSIM_DEBUG"):
+                raise
+            click.echo(f"Error: internal error ({type(error).__name__}: {error}). This is a bug "
+                       "in fundsim: please report it with the command and its input files "
+                       "(FUNDSIM_DEBUG=1 shows the traceback).", err=True)
+            sys.exit(1)
 
 
 def _size_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> int | None:
@@ -91,8 +110,11 @@ def run(scenario_file: Path, output: Path | None, replications: int | None, seed
     Example: fundsim run scenarios/chicago.toml -n 2000 --seed 7
     """
     from sim.console import headline_table, progress_bar
+    from sim.results import check_output, default_folder
 
     scenario = sim.load(scenario_file)
+    # Refuse a bad output folder before the work, not after it.
+    check_output(output or default_folder(scenario), overwrite=overwrite, run=True)
     options = dict(replications=replications, seed=seed, workers=workers,
                    strategies=list(strategies) or None, keep=keep, scheduler=scheduler,
                    max_memory=max_memory, max_seconds=max_time)
@@ -103,6 +125,44 @@ def run(scenario_file: Path, output: Path | None, replications: int | None, seed
     if not quiet:
         headline_table(result)
     click.echo(str(folder))
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Result folder (default: results/<scenario>-<UTC time>).")
+@click.option("-w", "--workers", type=click.IntRange(min=1),
+              help="Worker processes (default: all cores; results do not depend on it).")
+@click.option("--overwrite", is_flag=True,
+              help="Replace the output folder if it holds an earlier run.")
+@click.option("--no-figures", is_flag=True, help="Skip figures and report.html.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def rerun(run_dir: Path, output: Path | None, workers: int | None, overwrite: bool,
+          no_figures: bool, quiet: bool) -> None:
+    """Run RUN_DIR again from its manifest.json and check the numbers are identical.
+
+    Same scenario, seed, replications, strategies and kept trajectories.
+    Prints the new folder, then whether summary.csv, replications.parquet and
+    trajectories.parquet match RUN_DIR's byte for byte; exit status 1 if not.
+
+    Example: fundsim rerun results/chicago-20250701-120000 -o /tmp/again
+    """
+    from sim.console import progress_bar
+    from sim.results import check_output, compare_files, default_folder, recorded_run
+
+    scenario, options = recorded_run(run_dir)
+    check_output(output or default_folder(scenario), overwrite=overwrite, run=True)
+    with progress_bar(options["replications"],
+                      enabled=not quiet and sys.stderr.isatty()) as advance:
+        result = sim.run(scenario, progress=advance, workers=workers, **options)
+    folder = result.save(output, overwrite=overwrite, figures=not no_figures)
+    click.echo(str(folder))
+    same = compare_files(run_dir, folder)
+    for name, identical in same.items():
+        click.echo(f"{name}: {'identical' if identical else 'DIFFERENT'}")
+    if not all(same.values()):
+        raise FundsimError(f"{folder} differs from {run_dir}; compare the versions in both "
+                           "manifest.json files")
 
 
 @main.command()

@@ -105,6 +105,28 @@ class OutputError(FundsimError):
     exit_code = 2
 
 
+class BatchError(FundsimError):
+    """Replications could not be simulated: a worker process died or the model failed.
+
+    Names the replications and the seed, and how to repeat them in one process
+    (where a debugger or a traceback can follow).
+    """
+
+    def __init__(self, first: int, last: int, seed: int, cause: BaseException,
+                 unfinished: int = 0):
+        self.first, self.last, self.seed, self.cause = first, last, seed, cause
+        if type(cause).__name__ == "BrokenProcessPool":
+            what = ("a worker process died abruptly (killed by the system, often for lack "
+                    "of memory, or crashed)")
+        else:
+            what = f"{type(cause).__name__}: {cause}"
+        later = f"; {unfinished} other batches were left unfinished" if unfinished else ""
+        super().__init__(
+            f"replications {first} to {last - 1} (seed {seed}) failed: {what}{later}. "
+            f"To repeat them in one process: --seed {seed} --replications {last} --workers 1; "
+            "no results written")
+
+
 class Interrupted(FundsimError):
     """The user stopped a run (Ctrl-C); nothing that looks complete was written."""
 

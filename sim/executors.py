@@ -15,13 +15,14 @@ parent, without a traceback from each worker.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
-from sim.errors import Interrupted, UsageError
+from sim.errors import FundsimError, Interrupted, UsageError
 
 if TYPE_CHECKING:
     from sim.model.world import BatchResult
@@ -32,10 +33,33 @@ Bounds = Sequence[tuple[int, int]]
 INTERRUPTED = "interrupted; no results written"
 
 
+class BatchFailed(Exception):
+    """A batch raised an unexpected exception, or the process running it died."""
+
+    def __init__(self, index: int, cause: BaseException, unfinished: int):
+        super().__init__(f"batch {index} failed: {cause!r}")
+        self.index = index
+        """Position of the batch in the list of bounds."""
+        self.cause = cause
+        self.unfinished = unfinished
+        """Other batches left unfinished."""
+
+
+def _checked(index: int, outcome: Callable[[], BatchResult], unfinished: int) -> BatchResult:
+    """A batch's result; its failure, unless a clean user error, as :class:`BatchFailed`."""
+    try:
+        return outcome()
+    except (FundsimError, KeyboardInterrupt):
+        raise
+    except Exception as error:
+        raise BatchFailed(index, error, unfinished) from error
+
+
 def run_here(task: Task, bounds: Bounds) -> Iterator[tuple[int, BatchResult]]:
     """Run every batch in this process, one after the other."""
     for index, (first, last) in enumerate(bounds):
-        yield index, task(first, last)
+        run = functools.partial(task, first, last)
+        yield index, _checked(index, run, len(bounds) - index - 1)
 
 
 def _ignore_sigint() -> None:
@@ -54,7 +78,8 @@ def run_in_processes(task: Task, bounds: Bounds,
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in sorted(done, key=pending.__getitem__):
-                yield pending.pop(future), future.result()
+                index = pending.pop(future)
+                yield index, _checked(index, future.result, len(pending))
     except KeyboardInterrupt:
         _terminate(pool)
         raise Interrupted(INTERRUPTED) from None
@@ -109,8 +134,9 @@ def run_on_dask(task: Task, bounds: Bounds, scheduler: Any) -> Iterator[tuple[in
     try:
         futures = [client.submit(task, first, last, pure=False) for first, last in bounds]
         index = {future: i for i, future in enumerate(futures)}
-        for future in as_completed(futures, loop=client.loop):
-            yield index[future], future.result()
+        for left, future in enumerate(as_completed(futures, loop=client.loop)):
+            yield index[future], _checked(index[future], future.result,
+                                          len(futures) - left - 1)
     except KeyboardInterrupt:
         client.cancel(futures)
         raise Interrupted(INTERRUPTED) from None

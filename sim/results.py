@@ -10,6 +10,7 @@ finished, and an existing folder is never half-overwritten.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim.errors import OutputError, UsageError
+from sim.errors import OutputError, ScenarioError, UsageError
 from sim.scenario import Scenario, validate
 
 if TYPE_CHECKING:
@@ -372,26 +373,72 @@ def write_folder(folder: Path, fill: Callable[[Path], None], *,
     never touches an existing one unless it succeeds with ``overwrite``.
     """
     folder = Path(folder)
-    if folder.exists() and not overwrite:
-        raise OutputError(f"{folder} already exists; choose another folder or overwrite it")
+    check_output(folder, overwrite=overwrite)
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".partial",
                                         dir=folder.parent))
         staging.chmod(0o777 & ~_umask())
     except OSError as error:
-        raise OutputError(f"cannot write results to {folder}: {error.strerror}") from None
+        raise OutputError(f"cannot write results to {folder}: {_reason(error)}") from None
     try:
         fill(staging)
+        if folder.exists():
+            _check_replaceable(folder, {p.name for p in staging.iterdir()})
         _swap_into_place(staging, folder)
     except OSError as error:
         shutil.rmtree(staging, ignore_errors=True)
-        raise OutputError(f"cannot write results to {folder}: {error.strerror}; "
+        raise OutputError(f"cannot write results to {folder}: {_reason(error)}; "
                           "earlier results are untouched") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return folder
+
+
+def check_output(folder: str | Path, *, overwrite: bool = False, run: bool = False) -> None:
+    """Refuse, before any work, an output folder that cannot or must not be written.
+
+    ``overwrite`` replaces only an earlier run (a folder with ``manifest.json``),
+    an empty folder, or one holding nothing but what the new write produces:
+    never a folder of other files, such as the current directory.  With
+    ``run``, the folder is to hold a run, so only the first two qualify.
+    """
+    folder = Path(folder)
+    if folder.is_symlink() or folder.exists():
+        if not overwrite:
+            raise OutputError(f"{folder} already exists; choose another folder or overwrite "
+                              "it (--overwrite)")
+        if not folder.is_dir() or folder.is_symlink():
+            raise OutputError(f"{folder} exists and is not a folder; choose another path")
+        if folder.resolve() in (Path.cwd().resolve(), *Path.cwd().resolve().parents):
+            raise OutputError(f"{folder} holds the current directory; --overwrite would "
+                              "replace it; choose another folder")
+        if run:
+            _check_replaceable(folder, set())
+    parent = next((p for p in folder.absolute().parents if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise OutputError(f"cannot write results to {folder}: {parent} is a file, not a folder")
+
+
+def _check_replaceable(folder: Path, new_names: set[str]) -> None:
+    present = {p.name for p in folder.iterdir()}
+    if not present or "manifest.json" in present or present <= new_names:
+        return
+    strays = sorted(present - new_names)
+    raise OutputError(f"{folder} holds files fundsim did not write ({', '.join(strays[:3])}"
+                      f"{', ...' if len(strays) > 3 else ''}); --overwrite only replaces an "
+                      "earlier run; choose another folder")
+
+
+def _reason(error: OSError) -> str:
+    """An OS error in plain words (with a hint where the usual cause is known)."""
+    text = error.strerror or str(error)
+    if error.errno == errno.ENOSPC or "No space left" in text:
+        return f"{text} (the disk is full)"
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"{text} (no permission to write there)"
+    return text
 
 
 def _umask() -> int:
@@ -425,7 +472,11 @@ def _swap_into_place(staging: Path, folder: Path) -> None:
         return
     retired = folder.with_name(f".{folder.name}.replaced-{os.getpid()}")
     os.rename(folder, retired)
-    os.rename(staging, folder)
+    try:
+        os.rename(staging, folder)
+    except OSError:
+        os.rename(retired, folder)  # put the earlier results back
+        raise
     shutil.rmtree(retired, ignore_errors=True)
 
 
@@ -433,10 +484,8 @@ def open_results(folder: str | Path) -> RunResult:
     """Read a run folder written by ``fundsim run`` or :meth:`RunResult.save`."""
     folder = Path(folder)
     manifest_path = folder / "manifest.json"
-    if not manifest_path.is_file():
-        raise UsageError(f"{folder} is not a complete fundsim run (no manifest.json)")
+    manifest = read_manifest(folder)
     try:
-        manifest = json.loads(manifest_path.read_text())
         scenario = validate(manifest.get("scenario_as_written", manifest["scenario"]),
                             str(manifest_path))
         tables = {name: pd.read_parquet(folder / f"{name}.parquet")
@@ -446,3 +495,61 @@ def open_results(folder: str | Path) -> RunResult:
     except (OSError, ValueError, KeyError) as error:
         raise UsageError(f"cannot read run folder {folder}: {error}") from None
     return RunResult(scenario, manifest, folder=folder, **tables)
+
+
+REPRODUCIBLE = ("summary.csv", "replications.parquet", "trajectories.parquet")
+"""Files that the same scenario and seed reproduce byte for byte."""
+
+
+def read_manifest(folder: str | Path) -> dict[str, Any]:
+    """The manifest of a run folder; a clean error if there is none or it is damaged."""
+    folder = Path(folder)
+    path = folder / "manifest.json"
+    if not folder.is_dir():
+        raise UsageError(f"{folder} is not a folder")
+    if not path.is_file():
+        raise UsageError(f"{folder} is not a complete fundsim run (no manifest.json)")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise UsageError(f"cannot read {path}: {error}") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("scenario"), dict):
+        raise UsageError(f"{path} is not a fundsim manifest (no scenario table)")
+    return manifest
+
+
+def recorded_run(folder: str | Path) -> tuple[Scenario, dict[str, Any]]:
+    """The scenario and run options a run folder's manifest recorded, to run it again.
+
+    The scenario as the file wrote it is used when it still resolves to the
+    recorded one (so the report's provenance is the same); otherwise, as when
+    a default changed since, the fully resolved scenario is.
+    """
+    manifest = read_manifest(folder)
+    origin = str(Path(folder) / "manifest.json")
+    scenario = validate(manifest["scenario"], origin)
+    written = manifest.get("scenario_as_written")
+    if isinstance(written, dict):
+        try:
+            as_written = validate(written, origin)
+        except ScenarioError:
+            as_written = None
+        if as_written is not None and scenario_digest(as_written) == scenario_digest(scenario):
+            scenario = as_written
+    options: dict[str, Any] = {}
+    for key in ("replications", "seed", "keep", "batch_size", "engine"):
+        if key in manifest:
+            options[key] = manifest[key]
+    if "strategies" in manifest:
+        options["strategies"] = list(manifest["strategies"])
+    if not isinstance(options.get("seed"), int) or not isinstance(
+            options.get("replications"), int):
+        raise UsageError(f"{origin} lacks the seed or the number of replications")
+    return scenario, options
+
+
+def compare_files(original: Path, again: Path,
+                  names: tuple[str, ...] = REPRODUCIBLE) -> dict[str, bool]:
+    """Whether each named file of two run folders is byte for byte the same."""
+    return {name: (original / name).is_file() and (again / name).is_file()
+            and _sha256(original / name) == _sha256(again / name) for name in names}

@@ -24,8 +24,14 @@ from typing import Any, Literal
 import numpy as np
 
 from sim import limits
-from sim.errors import Interrupted, UsageError
-from sim.executors import INTERRUPTED, run_here, run_in_processes, run_on_dask
+from sim.errors import BatchError, Interrupted, UsageError
+from sim.executors import (
+    INTERRUPTED,
+    BatchFailed,
+    run_here,
+    run_in_processes,
+    run_on_dask,
+)
 from sim.model.bands import Bands
 from sim.model.plan import Plan, build_plan
 from sim.model.reference import run_reference
@@ -278,6 +284,10 @@ def simulate(scenario: Scenario, progress: Callable[[int], None] | None = None,
     except KeyboardInterrupt:
         finished.close()  # stops the workers
         raise Interrupted(INTERRUPTED) from None
+    except BatchFailed as failure:
+        first, last = bounds[failure.index]
+        raise BatchError(first, last, settings.seed, failure.cause,
+                         failure.unfinished) from failure.cause
     return Simulation(
         scenario=scenario,
         plan=plan,

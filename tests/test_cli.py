@@ -31,7 +31,8 @@ def test_run_writes_the_full_result_folder(cli, tmp_path):
 
 
 def test_run_refuses_to_overwrite_a_folder(cli, tmp_path):
-    """An existing output folder is left alone unless --overwrite is given."""
+    """An existing output folder is left alone unless --overwrite is given, and then only
+    an earlier run is replaced, never a folder of other files."""
     out = tmp_path / "run"
     out.mkdir()
     (out / "keep.txt").write_text("earlier")
@@ -39,9 +40,13 @@ def test_run_refuses_to_overwrite_a_folder(cli, tmp_path):
             "--no-figures"]
     refused = cli.invoke(main, args)
     assert refused.exit_code == 2 and "already exists" in refused.output
+    refused = cli.invoke(main, [*args, "--overwrite"])
+    assert refused.exit_code == 2 and "did not write (keep.txt)" in refused.output
     assert (out / "keep.txt").read_text() == "earlier"
+    (out / "keep.txt").unlink()
     assert cli.invoke(main, [*args, "--overwrite"]).exit_code == 0
-    assert (out / "manifest.json").exists() and not (out / "keep.txt").exists()
+    assert cli.invoke(main, [*args, "--overwrite", "--seed", "3"]).exit_code == 0
+    assert json.loads((out / "manifest.json").read_text())["seed"] == 3
 
 
 def test_bad_scenario_exits_2_with_one_line_per_problem_and_writes_nothing(cli, tmp_path):

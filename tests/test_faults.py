@@ -1,0 +1,286 @@
+"""Faults: full disks, unwritable folders, dying workers, and repeating a run.
+
+Whatever goes wrong while results are written, the output folder either
+appears complete or not at all, and an earlier run in its place is left
+exactly as it was.  A worker that dies or a batch that fails surfaces as one
+clean error naming the replications and the seed.  ``fundsim rerun``
+repeats a run from its manifest, byte for byte.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import sim
+import sim.runner
+from sim.cli import main
+from sim.errors import BatchError, OutputError
+from sim.results import REPRODUCIBLE, write_run
+from tests.conftest import ONE_CITY
+
+
+@pytest.fixture
+def scenario_file(tmp_path) -> Path:
+    path = tmp_path / "city.toml"
+    path.write_text(ONE_CITY)
+    return path
+
+
+def run_args(scenario_file: Path, out: Path, *extra: str) -> list[str]:
+    return ["run", str(scenario_file), "-o", str(out), "-n", "4", "-w", "1", "-q",
+            "--no-figures", *extra]
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file of a folder, by relative path, with its bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def leftovers(parent: Path) -> list[str]:
+    """Hidden staging or retired folders left beside the output."""
+    return [p.name for p in parent.iterdir() if p.name.startswith(".")]
+
+
+@pytest.fixture
+def earlier_run(cli, scenario_file, tmp_path) -> Path:
+    """A complete run folder, as a user would have from yesterday."""
+    out = tmp_path / "results" / "run"
+    assert cli.invoke(main, run_args(scenario_file, out)).exit_code == 0
+    return out
+
+
+def full_disk(*_args, **_kwargs):
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_full_disk_while_writing_leaves_the_earlier_run_untouched(cli, scenario_file,
+                                                                  earlier_run, monkeypatch):
+    """ENOSPC half-way through: exit 2, a clear message, the earlier run byte for byte."""
+    before = snapshot(earlier_run)
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full_disk)
+    result = cli.invoke(main, run_args(scenario_file, earlier_run, "--overwrite", "--seed", "9"))
+    assert result.exit_code == 2, result.output
+    assert "No space left on device (the disk is full); earlier results are untouched" in (
+        result.stderr)
+    assert "Traceback" not in result.output
+    assert snapshot(earlier_run) == before
+    assert leftovers(earlier_run.parent) == []
+
+
+def test_interrupted_write_leaves_nothing_that_looks_complete(scenario_file, tmp_path,
+                                                             monkeypatch):
+    """Ctrl-C while files are written: no folder, no staging debris."""
+    result = sim.run(sim.load(scenario_file), replications=2, workers=1)
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", lambda *a, **k: (_ for _ in ()).throw(
+        KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt):
+        write_run(result, tmp_path / "out", figures=False)
+    assert list(tmp_path.iterdir()) == [scenario_file]
+
+
+def test_failed_swap_puts_the_earlier_run_back(scenario_file, earlier_run, monkeypatch):
+    """If the new folder cannot be renamed into place, the retired one is restored."""
+    before = snapshot(earlier_run)
+    result = sim.run(sim.load(scenario_file), replications=2, workers=1, seed=3)
+    real_rename = os.rename
+
+    def rename(src, dst):
+        if str(src).endswith(".partial"):
+            raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
+        real_rename(src, dst)
+
+    monkeypatch.setattr(os, "rename", rename)
+    with pytest.raises(OutputError, match="earlier results are untouched"):
+        write_run(result, earlier_run, overwrite=True, figures=False)
+    assert snapshot(earlier_run) == before
+    assert leftovers(earlier_run.parent) == []
+
+
+def test_unwritable_output_folder_fails_before_simulating(cli, scenario_file, tmp_path,
+                                                          monkeypatch):
+    """No permission to create the folder: exit 2 with the reason, nothing written."""
+    def refuse(*_args, **_kwargs):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+
+    monkeypatch.setattr("tempfile.mkdtemp", refuse)
+    result = cli.invoke(main, run_args(scenario_file, tmp_path / "out"))
+    assert result.exit_code == 2
+    assert "Permission denied (no permission to write there)" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("where", ["file/sub", "file"])
+def test_output_under_or_at_a_file_is_refused_before_simulating(where, cli, scenario_file,
+                                                                tmp_path, monkeypatch):
+    """-o inside (or onto) an ordinary file: exit 2, the file untouched, no run."""
+    (tmp_path / "file").write_text("precious")
+    monkeypatch.setattr(sim, "run", lambda *a, **k: pytest.fail("simulated anyway"))
+    result = cli.invoke(main, run_args(scenario_file, tmp_path / where, "--overwrite"))
+    assert result.exit_code == 2, result.output
+    assert (tmp_path / "file").read_text() == "precious"
+
+
+def test_overwrite_replaces_an_earlier_run(cli, scenario_file, earlier_run):
+    """--overwrite swaps in the new run where an earlier one was."""
+    before = snapshot(earlier_run)
+    result = cli.invoke(main, run_args(scenario_file, earlier_run, "--overwrite", "--seed", "9"))
+    assert result.exit_code == 0, result.output
+    assert snapshot(earlier_run)["summary.csv"] != before["summary.csv"]
+    assert leftovers(earlier_run.parent) == []
+
+
+@pytest.mark.parametrize("target", [".", "", "..", "mine"])
+def test_overwrite_never_replaces_a_folder_of_other_files(target, cli, scenario_file, tmp_path,
+                                                         monkeypatch):
+    """--overwrite refuses the current directory, its parents and folders fundsim did not write."""
+    work = tmp_path / "work"
+    (work / "mine").mkdir(parents=True)
+    (work / "mine" / "notes.txt").write_text("mine")
+    (work / "notes.txt").write_text("mine")
+    monkeypatch.chdir(work)
+    before = snapshot(tmp_path)
+    result = cli.invoke(main, ["run", str(scenario_file), "-o", target, "-n", "2", "-w", "1",
+                               "-q", "--no-figures", "--overwrite"])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert snapshot(tmp_path) == before
+
+
+def test_real_full_disk_on_a_small_tmpfs(cli, scenario_file, tmp_path):
+    """On a real 1 MiB file system, a second run does not fit: the first survives intact."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)],
+                             capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN)")
+    try:
+        first = mount / "run"
+        assert cli.invoke(main, run_args(scenario_file, first)).exit_code == 0
+        before = snapshot(first)
+        filler = mount / "filler"
+        free = shutil.disk_usage(mount).free
+        filler.write_bytes(b"\0" * max(0, free - sum(map(len, before.values())) // 2))
+        result = cli.invoke(main, run_args(scenario_file, first, "--overwrite", "--seed", "5"))
+        assert result.exit_code == 2, result.output
+        assert "the disk is full" in result.stderr
+        assert snapshot(first) == before
+        assert leftovers(mount) == []
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
+def die_at_first_batch(scenario, settings, first, last):
+    """A worker that dies like one killed by the system (no exception, no cleanup)."""
+    if first == 0:
+        os._exit(9)
+    return REAL_BATCH(scenario, settings, first, last)
+
+
+def fail_at_third_batch(scenario, settings, first, last):
+    """A model bug in one batch."""
+    if first == 4:
+        raise ZeroDivisionError("division by zero in month 7")
+    return REAL_BATCH(scenario, settings, first, last)
+
+
+REAL_BATCH = sim.runner._batch_in_worker
+
+
+def test_dead_worker_is_one_clean_error_naming_replications_and_seed(one_city, monkeypatch):
+    """A worker process killed mid-batch: BatchError with the range, the seed, how to repeat."""
+    monkeypatch.setattr(sim.runner, "_batch_in_worker", die_at_first_batch)
+    with pytest.raises(BatchError) as caught:
+        sim.run(one_city, replications=8, batch_size=2, workers=2, seed=11)
+    message = str(caught.value)
+    assert message.startswith("replications 0 to 1 (seed 11) failed: a worker process died")
+    assert "--seed 11 --replications 2 --workers 1" in message
+
+
+def test_failing_batch_names_its_replications_in_any_executor(one_city, monkeypatch):
+    """An exception in one batch names that batch, in worker processes and in process."""
+    monkeypatch.setattr(sim.runner, "_batch_in_worker", fail_at_third_batch)
+    with pytest.raises(BatchError, match=r"^replications 4 to 5 \(seed 3\) failed: "
+                                         r"ZeroDivisionError: division by zero in month 7"):
+        sim.run(one_city, replications=8, batch_size=2, workers=2, seed=3)
+    real = sim.runner.simulate_batch
+    monkeypatch.setattr(sim.runner, "simulate_batch", lambda plan, settings, first, last: (
+        1 / 0 if first == 2 else real(plan, settings, first, last)))
+    with pytest.raises(BatchError, match=r"^replications 2 to 3 \(seed 3\) failed: "
+                                         r"ZeroDivisionError"):
+        sim.run(one_city, replications=8, batch_size=2, workers=1, seed=3)
+
+
+def test_dead_worker_on_the_command_line_exits_1_and_writes_nothing(cli, scenario_file,
+                                                                    tmp_path, monkeypatch):
+    """The CLI prints the one error line (no traceback) and leaves no folder."""
+    monkeypatch.setattr(sim.runner, "_batch_in_worker", die_at_first_batch)
+    out = tmp_path / "out"
+    result = cli.invoke(main, ["run", str(scenario_file), "-o", str(out), "-n", "8", "-w", "2",
+                               "-q", "--no-figures"])
+    assert result.exit_code == 1, result.output
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("Error: replications 0 to ") and "(seed 7)" in line
+    assert "Traceback" not in result.output and not out.exists()
+
+
+def test_rerun_reproduces_the_run_byte_for_byte(cli, scenario_file, tmp_path):
+    """`fundsim rerun` repeats a run from its manifest: identical tables, whatever the workers."""
+    original = tmp_path / "original"
+    assert cli.invoke(main, ["run", str(scenario_file), "-o", str(original), "-n", "6", "-w",
+                             "1", "-q", "--no-figures", "--seed", "21"]).exit_code == 0
+    again = tmp_path / "again"
+    result = cli.invoke(main, ["rerun", str(original), "-o", str(again), "-w", "2", "-q",
+                               "--no-figures"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [str(again)] + [f"{n}: identical" for n in REPRODUCIBLE]
+    for name in REPRODUCIBLE:
+        assert (original / name).read_bytes() == (again / name).read_bytes()
+    manifest = json.loads((again / "manifest.json").read_text())
+    assert manifest["seed"] == 21 and manifest["replications"] == 6
+
+
+def test_rerun_reports_a_run_that_no_longer_matches(cli, scenario_file, tmp_path):
+    """A run whose tables were altered since is reported as different, exit status 1."""
+    original = tmp_path / "original"
+    cli.invoke(main, run_args(scenario_file, original))
+    (original / "summary.csv").write_text("edited by hand\n")
+    result = cli.invoke(main, ["rerun", str(original), "-o", str(tmp_path / "again"), "-q",
+                               "--no-figures", "-w", "1"])
+    assert result.exit_code == 1
+    assert "summary.csv: DIFFERENT" in result.stdout and "differs from" in result.stderr
+
+
+@pytest.mark.parametrize("damage", ["missing", "not json", "a list", "no scenario",
+                                    "bad scenario", "not a folder"])
+def test_rerun_of_a_damaged_run_folder_is_a_clean_error(damage, cli, scenario_file, tmp_path):
+    """No manifest, garbage, or an invalid scenario in it: exit 2, one message, nothing run."""
+    folder = tmp_path / "run"
+    cli.invoke(main, run_args(scenario_file, folder))
+    manifest = folder / "manifest.json"
+    data = json.loads(manifest.read_text())
+    if damage == "missing":
+        manifest.unlink()
+    elif damage == "not json":
+        manifest.write_bytes(b"\x00\xff{")
+    elif damage == "a list":
+        manifest.write_text("[1, 2]")
+    elif damage == "no scenario":
+        manifest.write_text(json.dumps({k: v for k, v in data.items() if k != "scenario"}))
+    elif damage == "bad scenario":
+        data["scenario"]["city"][0]["budget"]["reserves"] = -5
+        manifest.write_text(json.dumps(data))
+    else:
+        shutil.rmtree(folder)
+        folder.write_text("a file")
+    result = cli.invoke(main, ["rerun", str(folder), "-o", str(tmp_path / "again"), "-q"])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and not (tmp_path / "again").exists()
