@@ -506,7 +506,8 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
     folder = Path(folder)
     path = folder / "manifest.json"
     if not folder.is_dir():
-        raise UsageError(f"{folder} is not a folder")
+        what = "it is a file" if folder.exists() else "no such folder"
+        raise UsageError(f"{folder} is not a complete fundsim run ({what})")
     if not path.is_file():
         raise UsageError(f"{folder} is not a complete fundsim run (no manifest.json)")
     try:
