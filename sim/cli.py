@@ -304,3 +304,63 @@ def compare(run_a: Path, run_b: Path | None, strategies: tuple[str, str] | None,
                                  tuple(strategies) if strategies else None)
     click.echo(str(reports.write_comparison(comparison, output, overwrite=overwrite)))
 
+
+@click.argument("sweep_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-p", "--param", "parameters", multiple=True,
+              metavar="PATH[=LOW..HIGH|=V1,V2,...]",
+              help="Parameter to vary, by key path (repeatable; replaces the file's). Without "
+                   "a range: the scenario's distribution.")
+@click.option("--design", type=click.Choice(["grid", "lhs", "qmc", "sobol", "morris"]),
+              help="Sampling design (default: the file's, else sobol).")
+@click.option("--samples", type=click.IntRange(min=1),
+              help="Design size (points; sobol: base samples; morris: trajectories).")
+@click.option("--levels", type=click.IntRange(min=2), help="Grid or Morris levels.")
+@click.option("-n", "--replications", type=click.IntRange(min=1),
+              help="Replications per design point.")
+@click.option("--seed", type=click.IntRange(min=0), help="Root seed (default: the scenario's).")
+@click.option("-s", "--strategy", "strategies", multiple=True,
+              help="Strategy to simulate (repeatable; default: the file's or scenario's).")
+@click.option("-m", "--metric", "metrics", multiple=True, metavar="METRIC[@STRATEGY]",
+              help="Output to analyse (repeatable; replaces the file's).")
+@click.option("--no-tornado", is_flag=True, help="Skip the one-at-a-time points.")
+@click.option("-w", "--workers", type=click.IntRange(min=1),
+              help="Worker processes, one design point per task (default: all cores).")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Sweep folder; an unfinished sweep there is resumed "
+                   "(default: results/<name>-sweep-<UTC time>).")
+@click.option("--overwrite", is_flag=True, help="Start over if the folder holds a sweep.")
+@click.option("--no-figures", is_flag=True, help="Skip figures and report (faster).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar or ranking table.")
+def sweep(sweep_file: Path, parameters: tuple[str, ...], design: str | None,
+          samples: int | None, levels: int | None, replications: int | None, seed: int | None,
+          strategies: tuple[str, ...], metrics: tuple[str, ...], no_tornado: bool,
+          workers: int | None, output: Path | None, overwrite: bool, no_figures: bool,
+          quiet: bool) -> None:
+    """Vary scenario parameters; rank them by their effect on outputs (Sobol, Morris).
+
+    SWEEP_FILE is a sweep file, or a scenario file with --param options.
+    Interrupted? Run the same command with -o FOLDER to resume.
+
+    Example: fundsim sweep scenarios/sweeps/denver-sensitivity.toml -o results/denver
+
+    Example: fundsim sweep scenarios/denver-no-bailout.toml -p "scenario.discount_rate=0.01..0.06"
+    """
+    from sim import sweep as sweeps
+    from sim.console import progress_bar, sweep_table
+
+    overrides = {"design": design, "samples": samples, "levels": levels,
+                 "replications": replications, "seed": seed,
+                 "strategies": list(strategies) or None, "tornado": False if no_tornado else None}
+    if parameters:
+        overrides["parameter"] = [sweeps.parse_parameter(p) for p in parameters]
+    if metrics:
+        overrides["output"] = [sweeps.parse_output(m) for m in metrics]
+    plan = sweeps.load(sweep_file, overrides)
+    folder = output or sweeps.default_folder(plan)
+    total = plan.total_points()
+    with progress_bar(total, not quiet and sys.stderr.isatty(), "sweeping", "pt") as advance:
+        result = sweeps.run(plan, folder, workers=workers, progress=advance,
+                            overwrite=overwrite, figures=not no_figures)
+    if not quiet:
+        sweep_table(result)
+    click.echo(str(folder))

@@ -21,24 +21,30 @@ from rich.text import Text
 
 if TYPE_CHECKING:
     from sim.results import RunResult
+    from sim.sweep import SweepResult
 
 HEADLINES = ("net_fiscal_impact", "federal_withheld", "gap_closing_burden", "floor_breached")
 
 
 class _RateColumn(ProgressColumn):
-    """Replications per second."""
+    """Items (replications, sweep points) per second."""
+
+    def __init__(self, unit: str = "rep"):
+        super().__init__()
+        self.unit = unit
 
     def render(self, task: Task) -> Text:
-        return Text(f"{task.speed:,.0f} rep/s" if task.speed else "")
+        return Text(f"{task.speed:,.1f} {self.unit}/s" if task.speed else "")
 
 
 @contextmanager
-def progress_bar(total: int, enabled: bool) -> Iterator[Callable[[int], None]]:
+def progress_bar(total: int, enabled: bool, label: str = "simulating",
+                 unit: str = "rep") -> Iterator[Callable[[int], None]]:
     """A callback advancing a progress bar (done, rate, ETA) on stderr, or doing nothing."""
     if not enabled:
         yield lambda _n: None
         return
-    columns = (TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), _RateColumn(),
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), _RateColumn(unit),
                TimeRemainingColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("run", total=total)
@@ -67,3 +73,32 @@ def headline_table(result: RunResult) -> None:
                              f"{dollars(row['p95'])}]")
         table.add_row(strategy, *cells)
     Console(stderr=True).print(table)
+
+
+def sweep_table(result: SweepResult, top: int = 5) -> None:
+    """Print, per output of a sweep, its most influential parameters with their index."""
+    table = Table(title=f"{result.sweep.info.name} — most influential parameters")
+    table.add_column("output")
+    for rank in range(1, min(top, len(result.sweep.factors)) + 1):
+        table.add_column(f"#{rank}")
+    for target in result.sweep.targets:
+        cells = [f"{f.label} ({_headline(result, target.name, f.path)})"
+                 for f in result.ranking(target.name)[:top]]
+        table.add_row(target.title, *cells)
+    Console(stderr=True).print(table)
+
+
+def _headline(result: SweepResult, target: str, parameter: str) -> str:
+    """The index that ranks a parameter (total Sobol, mu*, S1), else its tornado swing."""
+    column = {"sobol": "ST", "anova": "ST", "morris": "mu_star", "rbd_fast": "S1"}.get(
+        result.method)
+    if column and not result.indices.empty:
+        rows = result.indices
+        value = rows[(rows["target"] == target) & (rows["parameter"] == parameter)][column]
+        number = float(value.iloc[0])
+        if number != number:
+            return "no variation"
+        return f"mu* {number:.3g}" if column == "mu_star" else f"{column} {number:.2f}"
+    rows = result.tornado
+    swing = rows[(rows["target"] == target) & (rows["parameter"] == parameter)]["swing"]
+    return f"swing {float(swing.iloc[0]):.3g}"

@@ -28,6 +28,7 @@ STREAMS: dict[str, int] = {
     "enforcement": 5,
     "liability": 6,
     "decisions": 7,
+    "design": 8,
 }
 
 
@@ -104,3 +105,17 @@ def uniforms(streams: Sequence[ReplicationStreams], stream: str, names: Sequence
             bits.state = fresh
             out[r, i] = draw.random(shape)
     return out
+
+
+def design_generator(seed: int, name: str) -> np.random.Generator:
+    """Generator for randomness outside any replication, keyed by a name.
+
+    Sweep designs (Latin hypercube, scrambled Sobol points, Morris
+    trajectories) and bootstrap confidence intervals draw from it, so they too
+    follow from the root seed alone.  Its spawn key ``(design stream, hash of
+    name)`` cannot equal a replication's ``(r, s)``, whose ``s`` is a small
+    stream identifier.  The generator keeps its seed sequence, which
+    :mod:`scipy.stats.qmc` needs to spawn from it.
+    """
+    sequence = np.random.SeedSequence(seed, spawn_key=(STREAMS["design"], name_key(name)))
+    return np.random.Generator(np.random.Philox(sequence))
