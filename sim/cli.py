@@ -305,6 +305,7 @@ def compare(run_a: Path, run_b: Path | None, strategies: tuple[str, str] | None,
     click.echo(str(reports.write_comparison(comparison, output, overwrite=overwrite)))
 
 
+@main.command()
 @click.argument("sweep_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-p", "--param", "parameters", multiple=True,
               metavar="PATH[=LOW..HIGH|=V1,V2,...]",
@@ -328,14 +329,16 @@ def compare(run_a: Path, run_b: Path | None, strategies: tuple[str, str] | None,
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
               help="Sweep folder; an unfinished sweep there is resumed "
                    "(default: results/<name>-sweep-<UTC time>).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT",
+              help="Run the points on this Dask scheduler's cluster instead of local processes.")
 @click.option("--overwrite", is_flag=True, help="Start over if the folder holds a sweep.")
 @click.option("--no-figures", is_flag=True, help="Skip figures and report (faster).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or ranking table.")
 def sweep(sweep_file: Path, parameters: tuple[str, ...], design: str | None,
           samples: int | None, levels: int | None, replications: int | None, seed: int | None,
           strategies: tuple[str, ...], metrics: tuple[str, ...], no_tornado: bool,
-          workers: int | None, output: Path | None, overwrite: bool, no_figures: bool,
-          quiet: bool) -> None:
+          workers: int | None, output: Path | None, scheduler: str | None, overwrite: bool,
+          no_figures: bool, quiet: bool) -> None:
     """Vary scenario parameters; rank them by their effect on outputs (Sobol, Morris).
 
     SWEEP_FILE is a sweep file, or a scenario file with --param options.
@@ -359,8 +362,8 @@ def sweep(sweep_file: Path, parameters: tuple[str, ...], design: str | None,
     folder = output or sweeps.default_folder(plan)
     total = plan.total_points()
     with progress_bar(total, not quiet and sys.stderr.isatty(), "sweeping", "pt") as advance:
-        result = sweeps.run(plan, folder, workers=workers, progress=advance,
-                            overwrite=overwrite, figures=not no_figures)
+        result = sweeps.run(plan, folder, workers=workers, scheduler=scheduler,
+                            progress=advance, overwrite=overwrite, figures=not no_figures)
     if not quiet:
         sweep_table(result)
     click.echo(str(folder))

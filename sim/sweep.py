@@ -1255,6 +1255,8 @@ def run(sweep: Sweep, folder: str | Path | None = None, *, workers: int | None =
     result = analyse(sweep, design, store.read(len(tasks)), folder)
     result.manifest = _manifest(sweep, design_hash, len(tasks), len(pending), workers,
                                 time.perf_counter() - began)
+    result.manifest["scheduler"] = (scheduler if scheduler is None or isinstance(scheduler, str)
+                                    else scheduler.scheduler.address)
     write_outputs(result, folder, figures=figures)
     return result
 

@@ -275,6 +275,22 @@ def test_results_are_identical_with_one_or_two_workers(tmp_path):
                                   pd.read_parquet(folders[1] / "metrics.parquet"))
 
 
+def test_a_dask_cluster_gives_the_same_tables(tmp_path):
+    """`scheduler=` runs the points on Dask with the same results as this process."""
+    distributed = pytest.importorskip("distributed")
+    sweep = grid_sweep(tmp_path)
+    local = sweeps.run(sweep, tmp_path / "local", workers=1, figures=False)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  protocol="tcp://", host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        remote = sweeps.run(sweep, tmp_path / "dask", scheduler=cluster.scheduler_address,
+                            figures=False)
+        assert remote.manifest["scheduler"] == cluster.scheduler_address
+    pd.testing.assert_frame_equal(local.metrics, remote.metrics)
+    assert (tmp_path / "local" / "indices.csv").read_bytes() == (
+        tmp_path / "dask" / "indices.csv").read_bytes()
+
+
 def test_interrupted_sweep_resumes_and_skips_finished_points(tmp_path, monkeypatch):
     """Ctrl-C keeps finished points; the rerun simulates only the others, same results."""
     sweep = grid_sweep(tmp_path)
