@@ -620,7 +620,8 @@ def _value_problems(scenario: Scenario, path: str, value: Any, origin: str,
     try:
         scenario.with_values({path: value})
     except ScenarioError as error:
-        return [Problem(origin, where, f"the scenario rejects it: {p.path}: {p.message}", value)
+        return [Problem(origin, where, "the scenario rejects it: " + (
+                    p.message if p.path == path else f"{p.path}: {p.message}"), value)
                 for p in error.problems]
     return []
 

@@ -392,14 +392,13 @@ BAD_FILES = [
     ("unknown-key", ('design = "sobol"', 'desing = "sobol"'),
      "sweep.desing: unknown key"),
     ("missing-path", ("path = \"scenario.discount_rate\"", "path = \"scenario.discount\""),
-     "parameter[2].path: not a key of the scenario: no key 'discount'"),
+     "parameter[2].path: not a key of the scenario: scenario has no key 'discount'"),
     ("no-such-city", ('path = "measure[Never].withhold_share"',
                       'path = "city[Shelbyville].budget.reserves"'),
      "parameter[1].path: not a key of the scenario: no city named 'Shelbyville'"),
     ("out-of-bounds", ("high = 1.0\n\n[[parameter]]\npath = \"measure[Never]",
                        "high = 1.5\n\n[[parameter]]\npath = \"measure[Never]"),
-     "parameter[0].high: the scenario rejects it: measure[0].withhold_share: must be >= 0 "
-     "and <= 1 (got 1.5)"),
+     "parameter[0].high: the scenario rejects it: must be >= 0 and <= 1 (got 1.5)"),
     ("reversed-range", ("low = 0.0\nhigh = 0.08", "low = 0.08\nhigh = 0.0"),
      "parameter[2]: low (0.08) must be below high (0.0)"),
     ("fixed-without-range", ("low = 0.0\nhigh = 0.08\n", ""),
@@ -471,7 +470,8 @@ def test_point_that_breaks_the_scenario_is_reported(tmp_path):
     (problem,) = caught.value.problems
     assert str(problem).startswith(f"{path}: parameter: point 2 (effective = 2025-10-01, "
                                    "rescinded = 2025-07-01) makes an invalid scenario: "
-                                   "measure[1].rescind_date: before the measure takes effect")
+                                   "measure[Never].rescind_date: before the measure takes "
+                                   "effect")
 
 
 # --------------------------------------------------------------------------
