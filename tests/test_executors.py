@@ -18,7 +18,11 @@ FILES = ("summary.csv", "replications.parquet", "trajectories.parquet", "events.
 
 @pytest.fixture(scope="module")
 def scheduler():
-    """Address of a two-worker Dask cluster on 127.0.0.1 (TCP, pickled like a real one)."""
+    """Address of a two-worker Dask cluster on 127.0.0.1 (TCP, pickled like a real one).
+
+    Its HTTP server takes any free port: with ``dashboard_address=None`` it still
+    wants 8787, which another cluster on the machine may hold.
+    """
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
                                   protocol="tcp://", host="127.0.0.1",
                                   dashboard_address=":0") as cluster:

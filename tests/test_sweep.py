@@ -282,7 +282,7 @@ def test_a_dask_cluster_gives_the_same_tables(tmp_path):
     local = sweeps.run(sweep, tmp_path / "local", workers=1, figures=False)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
                                   protocol="tcp://", host="127.0.0.1",
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:
         remote = sweeps.run(sweep, tmp_path / "dask", scheduler=cluster.scheduler_address,
                             figures=False)
         assert remote.manifest["scheduler"] == cluster.scheduler_address
