@@ -182,11 +182,14 @@ class Budget(Sourced):
     """Annual growth of expenditure, applied at each fiscal-year start.
     Assumption: 3%."""
     own_source_revenue: Money | None = None
-    """Annual taxes, fees and charges in the first fiscal year.  Default:
-    expenditure minus state aid and federal grants (a balanced budget,
-    labelled as an assumption in the report)."""
+    """Annual taxes, fees and charges in the first fiscal year, growing at
+    ``revenue_growth``.  Default (an assumption, listed in the report): the
+    adopted budget balances every fiscal year, so own-source revenue is
+    expenditure minus state aid and federal grants due, plus the deposit that
+    keeps reserves at their opening share of a growing expenditure."""
     revenue_growth: Rate | None = None
-    """Annual growth of own-source revenue; default: ``expenditure_growth``."""
+    """Annual growth of own-source revenue when ``own_source_revenue`` is
+    given; default: ``expenditure_growth``."""
     revenue_volatility: uncertain(ge=0, le=1) = 0.03
     """Standard deviation of own-source revenue around its trend, as a share.
     Assumption."""

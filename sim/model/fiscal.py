@@ -65,6 +65,27 @@ def _growth(rate: np.ndarray, years: np.ndarray) -> np.ndarray:
     return (1.0 + rate)[None, :, :] ** years[:, None, :]
 
 
+def _balancing_revenue(plan: Plan, params: Parameters, expenditure: np.ndarray,
+                       state_aid: np.ndarray, growth: np.ndarray) -> np.ndarray:
+    """(T, R, C) own-source revenue of budgets balanced every fiscal year.
+
+    Covers expenditure less state aid and federal grants due, plus a deposit
+    of the growth in the reserve floor-to-be: reserves keep their opening
+    share of expenditure as it grows.
+    """
+    federal_years = plan.calendar.years_elapsed(10)[:, 0]
+    amount = params.per_grant("amount")
+    grant_growth = params.per_grant("growth")
+    federal = np.stack([(amount * (1.0 + grant_growth) ** k).sum(axis=2)
+                        for k in federal_years]) / 12
+    reserves0 = params.per_city("budget.reserves", lambda c: c.budget.reserves)
+    expenditure0 = expenditure[0] * 12
+    ratio = np.divide(reserves0, expenditure0, out=np.zeros_like(reserves0),
+                      where=expenditure0 >= 1.0)
+    deposit = expenditure * ratio * growth
+    return np.maximum(expenditure + deposit - state_aid - federal, 0.0)
+
+
 def revenue_noise(z: np.ndarray, volatility: np.ndarray, persistence: np.ndarray) -> np.ndarray:
     """Relative deviation of revenue from trend, an AR(1) process starting at zero.
 
@@ -87,17 +108,18 @@ def sample_fiscal(plan: Plan, params: Parameters,
     growth = params.per_city("budget.expenditure_growth", lambda c: c.budget.expenditure_growth)
     aid0 = params.per_city("budget.state_aid", lambda c: c.budget.state_aid)
     aid_growth = params.per_city("budget.state_aid_growth", lambda c: c.budget.state_aid_growth)
-    federal0 = params.per_grant("amount").sum(axis=2)
-    balanced = np.maximum(expenditure0 - aid0 - federal0, 0.0)
-    own0 = np.where(
-        [c.budget.own_source_revenue is None for c in scenario.city],
-        balanced,
-        params.per_city("budget.own_source_revenue", lambda c: c.budget.own_source_revenue),
-    )
+    stated = params.per_city("budget.own_source_revenue", lambda c: c.budget.own_source_revenue)
     revenue_growth = np.where(
         [c.budget.revenue_growth is None for c in scenario.city],
         growth,
         params.per_city("budget.revenue_growth", lambda c: c.budget.revenue_growth),
+    )
+    expenditure = expenditure0 / 12 * _growth(growth, years)
+    state_aid = aid0 / 12 * _growth(aid_growth, years)
+    own_trend = np.where(
+        [c.budget.own_source_revenue is None for c in scenario.city],
+        _balancing_revenue(plan, params, expenditure, state_aid, growth),
+        stated / 12 * _growth(revenue_growth, years),
     )
     z = np.stack([
         np.stack([rs.draws("revenue", name).standard_normal(cal.months)
@@ -117,9 +139,9 @@ def sample_fiscal(plan: Plan, params: Parameters,
     next_start = np.zeros((cal.months, len(plan.cities)), bool)
     next_start[:-1] = cal.year_starts(plan.fiscal_year_start)[1:]
     return FiscalInputs(
-        own_source=own0 / 12 * _growth(revenue_growth, years) * np.maximum(1.0 + noise, 0.0),
-        expenditure=expenditure0 / 12 * _growth(growth, years),
-        state_aid=aid0 / 12 * _growth(aid_growth, years),
+        own_source=own_trend * np.maximum(1.0 + noise, 0.0),
+        expenditure=expenditure,
+        state_aid=state_aid,
         reserves0=params.per_city("budget.reserves", lambda c: c.budget.reserves),
         floor_share=params.per_city("budget.reserve_floor", lambda c: c.budget.reserve_floor),
         next_is_year_start=next_start,
