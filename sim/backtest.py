@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +30,8 @@ import pandas as pd
 from pydantic import Field, ValidationError
 
 from sim.errors import OutputError, Problem, ScenarioError
-from sim.scenario import Scenario, format_loc, load
+from sim.messages import plain_message
+from sim.scenario import Scenario, format_loc, load, parse_toml, read_text
 from sim.uncertain import Frozen
 
 
@@ -69,18 +69,13 @@ def load_observed(path: str | Path) -> tuple[Observed, Scenario]:
     Raises :class:`~sim.errors.ScenarioError` listing every problem.
     """
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ScenarioError([Problem(str(path), "", f"cannot read file: {error.strerror}",
-                                     has_value=False)]) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ScenarioError([Problem(str(path), "", f"not a valid TOML file: {error}",
-                                     has_value=False)]) from None
+    data = parse_toml(read_text(path), str(path))
     try:
         observed = Observed.model_validate(data)
     except ValidationError as error:
-        raise ScenarioError([Problem(str(path), format_loc(e["loc"]), e["msg"], e.get("input"))
+        raise ScenarioError([Problem(str(path), format_loc(e["loc"]),
+                                     plain_message(e, Observed), e.get("input"),
+                                     e["type"] != "missing")
                              for e in error.errors()]) from None
     scenario = load(path.parent / observed.scenario)
     cities = {c.name for c in scenario.city}

@@ -1130,6 +1130,16 @@ def load(path: str | Path) -> Scenario:
 
     Raises :class:`~sim.errors.ScenarioError` listing every problem.
     """
+    name = str(path)
+    return loads(read_text(path), name)
+
+
+def read_text(path: str | Path) -> str:
+    """The text of a file fundsim reads (a scenario, observed outcomes), read safely.
+
+    At most :data:`MAX_FILE_BYTES` are read (``/dev/zero`` is refused, not
+    swallowed); binary and non-UTF-8 files are refused with a clear problem.
+    """
     path = Path(path)
     name = str(path)
     try:
@@ -1152,7 +1162,20 @@ def load(path: str | Path) -> Scenario:
         raise ScenarioError([Problem(
             name, "", f"not UTF-8 text (byte {error.start}, line {line}); save the file as "
             "UTF-8", has_value=False)]) from None
-    return loads(text, name)
+    return text
+
+
+def parse_toml(text: str, origin: str) -> dict:
+    """TOML text as data; syntax errors and absurd nesting as a :class:`ScenarioError`."""
+    try:
+        return tomllib.loads(text.removeprefix("\ufeff"))
+    except tomllib.TOMLDecodeError as error:
+        raise ScenarioError([Problem(origin, "", f"TOML syntax error: {error}",
+                                     has_value=False)]) from None
+    except RecursionError:
+        raise ScenarioError([Problem(origin, "", "TOML nested too deeply (brackets or braces "
+                                     "inside each other hundreds of times)",
+                                     has_value=False)]) from None
 
 
 def loads(text: str, origin: str = "<string>") -> Scenario:
@@ -1164,16 +1187,7 @@ def loads(text: str, origin: str = "<string>") -> Scenario:
     if not text.strip():
         raise ScenarioError([Problem(origin, "", "empty file; a scenario needs [scenario] "
                                      "and at least one [[city]]", has_value=False)])
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ScenarioError([Problem(origin, "", f"TOML syntax error: {error}",
-                                     has_value=False)]) from None
-    except RecursionError:
-        raise ScenarioError([Problem(origin, "", "TOML nested too deeply (brackets or braces "
-                                     "inside each other hundreds of times)",
-                                     has_value=False)]) from None
-    return validate(data, origin)
+    return validate(parse_toml(text, origin), origin)
 
 
 def validate(data: dict, origin: str = "<data>") -> Scenario:

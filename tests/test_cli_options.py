@@ -1,0 +1,65 @@
+"""Bad command-line options and arguments, for every command: one message, exit 2.
+
+Negative counts, nonexistent files, directories given as files and files
+given as directories, endless devices, unreachable schedulers: each is
+refused with a clean message before any work, no traceback, nothing written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+from tests.conftest import ONE_CITY
+
+BAD_CALLS = {
+    "run_zero_replications": "run S -n 0",
+    "run_negative_replications": "run S -n -5",
+    "run_text_replications": "run S -n many",
+    "run_negative_seed": "run S --seed -1",
+    "run_seed_beyond_64_bits": "run S --seed 99999999999999999999999",
+    "run_zero_workers": "run S -w 0",
+    "run_negative_keep": "run S --keep -1",
+    "run_unknown_strategy": "run S -s defiance",
+    "run_baseline_as_strategy": "run S -s baseline",
+    "run_repeated_strategy": "run S -s full -s full",
+    "run_missing_file": "run missing.toml",
+    "run_directory_as_file": "run DIR",
+    "run_endless_device": "run /dev/zero",
+    "run_empty_device": "run /dev/null",
+    "run_bad_scheduler": "run S --scheduler junk",
+    "run_bad_memory_cap": "run S --max-memory -1",
+    "run_output_is_a_file": "run S -o S",
+    "run_unknown_option": "run S --replicashuns 3",
+    "validate_nothing": "validate",
+    "validate_directory": "validate DIR",
+    "validate_missing": "validate missing.toml S",
+    "rerun_missing": "rerun missing",
+    "rerun_file": "rerun S",
+    "rerun_not_a_run": "rerun DIR",
+    "report_missing": "report missing",
+    "report_not_a_run": "report DIR",
+    "compare_not_runs": "compare DIR DIR",
+    "sources_endless_device": "sources /dev/zero",
+    "backtest_missing": "backtest missing.toml",
+    "backtest_scenario_instead": "backtest S",
+    "backtest_endless_device": "backtest /dev/zero",
+    "schema_unknown_option": "schema --yaml",
+    "unknown_command": "simulate S",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_CALLS), ids=sorted(BAD_CALLS))
+def test_bad_call_is_refused_cleanly(name, cli, tmp_path, monkeypatch):
+    """Exit status 2, a message on stderr, no traceback, nothing written."""
+    (tmp_path / "s.toml").write_text(ONE_CITY)
+    (tmp_path / "dir").mkdir()
+    monkeypatch.chdir(tmp_path)
+    args = [{"S": "s.toml", "DIR": "dir"}.get(a, a) for a in BAD_CALLS[name].split()]
+    before = sorted(str(p) for p in Path(".").rglob("*"))
+    result = cli.invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() and "Traceback" not in result.output
+    assert sorted(str(p) for p in Path(".").rglob("*")) == before
