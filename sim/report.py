@@ -63,7 +63,7 @@ def _count(n: int, noun: str) -> str:
 
 def _is_share(metric: str) -> bool:
     unit = METRICS[metric].unit if metric in METRICS else ""
-    return unit == "probability" or unit.startswith("share")
+    return unit in ("probability", "relative change") or unit.startswith("share")
 
 
 def format_change(metric: str, value: float) -> str:
@@ -84,11 +84,11 @@ def format_metric(metric: str, value: float) -> str:
     unit = METRICS[metric].unit if metric in METRICS else ""
     if unit.startswith("USD"):
         return plots.dollars(value)
-    if unit == "probability" or unit.startswith("share"):
-        return f"{value:.1%}"
+    if _is_share(metric):
+        return f"{value:+.1%}" if unit == "relative change" and value else f"{value:.1%}"
     if unit == "months":
         return f"{value:.1f}"
-    return f"{value:,.3g}"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
 
 
 def metric_order(columns: Sequence[str]) -> list[str]:
@@ -683,9 +683,10 @@ def compare(run_a: RunResult, run_b: RunResult | None = None,
                          "strategies of one run")
     run_b = run_a if run_b is None else run_b
     if strategies is not None:
-        for name, run, side in ((strategies[0], run_a, "A"), (strategies[1], run_b, "B")):
+        for name, run, side in ((strategies[0], run_a, "A "), (strategies[1], run_b, "B ")):
             if name not in run.strategies:
-                raise UsageError(f"run {side} ({_label(run)}) has no strategy {name!r} "
+                which = "" if same_run else side
+                raise UsageError(f"run {which}({_label(run)}) has no strategy {name!r} "
                                  f"(it has: {', '.join(run.strategies)})")
         pairs = (tuple(strategies),)
         view_a, view_b = restrict(run_a, [strategies[0]]), restrict(run_b, [strategies[1]])
@@ -777,7 +778,9 @@ def share_limits(fig_a: Figure, fig_b: Figure) -> None:
 
 
 def _panels(fig: Figure) -> list:
-    return [ax for ax in fig.axes if ax.get_visible() and ax.get_label() != "<colorbar>"]
+    """Panels that show data (an empty panel's default range would squash the other side)."""
+    return [ax for ax in fig.axes if ax.get_visible() and ax.axison and ax.has_data()
+            and ax.get_label() != "<colorbar>"]
 
 
 def _matching_axes(fig_a: Figure, fig_b: Figure) -> list[tuple]:

@@ -370,3 +370,24 @@ def test_number_cells_say_percentage_points_for_probabilities():
     assert report.format_change("net_fiscal_impact", -2.5e8) == "-$250M"
     assert report.format_metric("months_below_floor", 3.25) == "3.2"
     assert Path(report.__file__).with_name("templates").is_dir()
+
+
+@pytest.mark.parametrize(("metric", "value", "text"), [
+    ("detainers_received", 12345.6, "12,346"), ("trust_end", 0.8512, "0.851"),
+    ("reporting_rate_change", -0.083, "-8.3%"), ("federal_due", 2.5e9, "$2.5B"),
+    ("no_such_metric", 3.14159, "3.14")])
+def test_metric_values_read_in_their_units(metric, value, text):
+    """Counts with thousands separators, indices as decimals, relative changes in percent."""
+    assert report.format_metric(metric, value) == text
+
+
+def test_shared_axes_leave_out_empty_panels(one_city_run):
+    """A side with nothing to draw does not stretch the other side's axes."""
+    fig_a = plots.net_impact(one_city_run.replications, one_city_run.strategies)
+    before = fig_a.axes[0].get_ylim()
+    fig_b = Figure()
+    empty = fig_b.subplots()
+    empty.text(0.5, 0.5, "No suit was filed in this run")
+    empty.set_axis_off()
+    report.share_limits(fig_a, fig_b)
+    assert fig_a.axes[0].get_ylim() == before
