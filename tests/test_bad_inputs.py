@@ -149,6 +149,46 @@ EXPECTED: dict[str, list[Line]] = {
     "forbidden_current_policy": [
         ": city[0].current_policy: forbidden in Springfield by its state law "
         "(cooperation_mandated) (got 'sanctuary')"],
+    # litigation, coalitions, adaptive rules, enforcement and trust
+    "coalition_undefined_member": [
+        ": litigation.coalition[0].members[1]: no [[city]] has this name (got 'Gotham')"],
+    "coalition_undefined_measure": [
+        ": litigation.coalition[0].measures[0]: no [[measure]] has this name (got 'Travel ban')"],
+    "coalition_duplicate_name": [
+        ": litigation.coalition[1].name: name 'Cities' used 2 times (litigation.coalition[0] "
+        "has it first)"],
+    "coalition_late_member_undefined": [
+        ": litigation.coalition[0].late_members[0].city: no [[city]] has this name "
+        "(got 'Gotham')"],
+    "coalition_cost_sharing_typo": [
+        ": litigation.coalition[0].cost_sharing: must be one of 'equal', 'population', "
+        "'budget'; did you mean 'equal'? (got 'equally')"],
+    "litigation_undefined_strategy": [
+        ": litigation.strategies[0]: no such strategy (known: full, partial, sanctuary) "
+        "(got 'defiance')"],
+    "litigation_sue_alone_undefined_city": [
+        ": litigation.sue_alone[0]: no [[city]] has this name (got 'Gotham')"],
+    "litigation_scope_typo": [
+        ": litigation.scope: must be one of 'parties', 'universal' (got 'nationwide')"],
+    "court_probability_above_one": [
+        ": litigation.grant_condition.merits.probability: must be >= 0 and <= 1 (got 1.5)"],
+    "court_days_unordered": [
+        ": litigation.grant_condition.merits.days: need low <= mode <= high (low 300, mode 200, "
+        "high 100)"],
+    "rule_unknown_condition": [
+        ": strategy[0].rule[0].when: must be one of 'reserves_below_floor', 'funds_withheld', "
+        "'measure_in_force', 'measure_rescinded' (got 'bankruptcy')"],
+    "rule_undefined_measure": [
+        ": strategy[0].rule[0].measure: no [[measure]] has this name (got 'Travel ban')"],
+    "rule_zero_lag": [": strategy[0].rule[0].lag_months: must be >= 1 (got 0)"],
+    "enforcement_negative_bookings": [
+        ": city[0].enforcement.bookings_per_month: must be >= 0 and <= 1e+07 (got -40)"],
+    "trust_sensitivity_absurd": [
+        ": city[0].trust.enforcement_sensitivity: must be >= 0 and <= 1000 (got 5000)"],
+    "measure_surge_below_one": [
+        ": measure[0].enforcement_surge: must be >= 1 and <= 100 (got 0.5)"],
+    "liability_zero_sigma": [
+        ": litigation.liability.payout_sigma: must be > 0 and <= 5 (got 0)"],
     # absurd sizes
     "too_many_cities": [": city: has 10000 entries; at most 5000 allowed (got [{}, {}, "],
     "too_many_grants": [": city[0].grant: has 601 entries; at most 500 allowed"],
