@@ -155,7 +155,8 @@ def test_tables_are_pandas_frames_with_documented_columns(coalition_run):
         coalition_run.trajectories.columns)
     assert list(coalition_run.events.columns) == ["strategy", "replication", "date", "city",
                                                  "kind", "detail"]
-    assert len(coalition_run.replications) == 3 * 6 * 3
+    cities = len(coalition_run.scenario.city)
+    assert len(coalition_run.replications) == 3 * 6 * cities
     assert not coalition_run.events.empty
 
 
@@ -184,7 +185,7 @@ def test_saved_run_keeps_scenario_and_settings(coalition_run, saved_coalition_ru
     assert reopened.strategies == coalition_run.strategies
     assert reopened.manifest["seed"] == 3
     assert reopened.folder == folder
-    assert repr(reopened) == (f"<RunResult '2025 coalition: San Francisco, Seattle, Denver': "
+    assert repr(reopened) == (f"<RunResult '{coalition_run.scenario.scenario.name}': "
                               f"6 replications, seed 3, strategies baseline, sanctuary, "
                               f"partial, saved in {folder}>")
 
