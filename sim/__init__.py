@@ -106,8 +106,10 @@ def run(source: Scenario | str | os.PathLike, *, replications: int | None = None
     :func:`sim.runner.settle`: ``batch_size``, ``engine`` (``"simpy"`` or
     ``"reference"``) and ``scheduler`` (a Dask scheduler address
     ``"tcp://HOST:PORT"`` or a ``distributed.Client``: the batches run on that
-    cluster).  The same scenario and seed give the same numbers whatever the
-    workers, batches or executor.
+    cluster), ``max_memory`` and ``max_seconds`` (caps on the run's estimated
+    size, as bytes and seconds or text like ``"8GiB"`` and ``"2h"``; 0: no
+    cap; see :mod:`sim.limits`).  The same scenario and seed give the same
+    numbers whatever the workers, batches or executor.
 
     Bad options raise :class:`UsageError`:
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sim.errors import UsageError
 
@@ -126,14 +128,16 @@ def estimate(size: Size) -> Estimate:
                     parts=parts)
 
 
-def check(size: Size, max_memory: int | None = None, max_seconds: float | None = None) -> None:
+def check(size: Size, max_memory: int | str | None = None,
+          max_seconds: float | str | None = None) -> None:
     """Refuse a run whose estimate exceeds a cap (``None``: the default cap; 0: no cap).
 
-    The error gives the estimate, its biggest part, and the options that would
+    Caps are bytes and seconds, or text such as ``"8GiB"`` and ``"2h"``.  The
+    error gives the estimate, its biggest part, and the options that would
     bring the run under the caps.
     """
-    caps = (default_max_memory() if max_memory is None else max_memory,
-            DEFAULT_MAX_SECONDS if max_seconds is None else max_seconds)
+    caps = (default_max_memory() if max_memory is None else _cap(max_memory, parse_size),
+            DEFAULT_MAX_SECONDS if max_seconds is None else _cap(max_seconds, parse_duration))
     found = estimate(size)
     if _fits(found, caps):
         return
@@ -145,6 +149,14 @@ def check(size: Size, max_memory: int | None = None, max_seconds: float | None =
     if caps[1] and found.seconds > caps[1]:
         over.append(f"about {show_seconds(found.seconds)} (cap {show_seconds(caps[1])})")
     raise UsageError(f"this run would need {' and '.join(over)}. " + _advice(size, caps))
+
+
+def _cap(value: Any, parse: Callable[[str], float]) -> Any:
+    if isinstance(value, str):
+        return parse(value)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise UsageError(f"a resource cap must be a non-negative number (got {value!r})")
+    return value
 
 
 def _fits(found: Estimate, caps: tuple[int, float]) -> bool:

@@ -197,3 +197,14 @@ def test_plan_of_the_extremes_is_small():
     """The extreme scenario is cheap: its size comes from values, not from counts."""
     plan = build_plan(sim.load(EXTREME))
     assert plan.shape == (4, 3) and plan.calendar.months == 1200
+
+
+@pytest.mark.parametrize(("cap", "refused"), [("1MiB", True), ("64GiB", False), (-1, True),
+                                               ("lots", True), (float("nan"), True)])
+def test_python_caps_accept_text_and_refuse_nonsense(cap, refused, one_city):
+    """sim.run(max_memory="8GiB") works as on the command line; negative or NaN caps are errors."""
+    if refused:
+        with pytest.raises(UsageError):
+            settle(one_city, replications=10, workers=1, max_memory=cap)
+    else:
+        settle(one_city, replications=10, workers=1, max_memory=cap)
