@@ -16,7 +16,8 @@ from sim.plots import png_bytes
 from sim.scenario import EXAMPLE
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
-TABLES = ("summary", "replications", "trajectories", "events")
+TABLES = ("summary", "replications", "trajectories", "events", "bands")
+"""Every table of a result; bands are monthly quantiles over all replications."""
 
 
 @pytest.fixture(scope="module")
@@ -245,3 +246,19 @@ def test_cli_strategy_problems_exit_2_without_traceback(tmp_path):
     assert "strategies option: scenario.strategies[0]: strategy 'full'" in outcome.output
     assert "Traceback" not in outcome.output
     assert not out.exists()
+
+
+def test_readme_python_example_runs(tmp_path, monkeypatch):
+    """The README's Python example runs as written, from a folder holding scenarios/."""
+    readme = (SCENARIOS.parent / "README.md").read_text()
+    section = readme.split("## Python and notebooks", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "scenarios").symlink_to(SCENARIOS)
+    names: dict = {}
+    exec(compile(code, "README.md", "exec"), names)
+    assert names["folder"].parent == Path("results")
+    for table in TABLES:
+        pd.testing.assert_frame_equal(getattr(names["again"], table),
+                                      getattr(names["result"], table), check_exact=True)
+    assert names["richer"].city[0].budget.reserves == 8e8
