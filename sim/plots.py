@@ -454,7 +454,8 @@ def cost_breakdown(replications: pd.DataFrame, strategies: Sequence[str],
 
 def _whisker(ax: Axes, x: float, values: pd.Series) -> None:
     low, mean, high = np.percentile(values, 5), values.mean(), np.percentile(values, 95)
-    ax.errorbar([x], [mean], yerr=[[mean - low], [high - mean]], fmt="none", ecolor="black",
+    # Centred on the band, not the mean: a skewed tail can put the mean outside it.
+    ax.errorbar([x], [(low + high) / 2], yerr=[(high - low) / 2], fmt="none", ecolor="black",
                 elinewidth=1.0, capsize=4)
     ax.annotate(dollars(mean), (x, max(high, mean)), xytext=(0, 3), textcoords="offset points",
                 ha="center", va="bottom", fontsize=8)
