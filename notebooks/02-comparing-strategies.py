@@ -188,9 +188,10 @@ result.plot.net_impact()
 result.plot.cost_breakdown()
 
 # %% [markdown]
-# Every number above comes from one run with one seed. Re-running with
-# another seed (`sim.run(scenario, replications=500, seed=8)`) gives other
-# numbers within the intervals shown — try it.
+# Every number above comes from one run with one seed. Another seed gives
+# another estimate of each mean difference; the 95% interval says how far
+# such re-estimates typically stray. Here is the first comparison again with
+# seed 8:
 
 # %%
 check = sim.run(scenario, replications=500, seed=8, strategies=others[:1] + [current])
