@@ -134,6 +134,13 @@ def open_results(folder: str | os.PathLike) -> RunResult:
     The result is the same object :func:`run` returns: equal tables, the
     resolved scenario, the manifest and the same figures.  Raises
     :class:`UsageError` if the folder is not a complete run.
+
+    >>> import sim, tempfile
+    >>> result = sim.run(sim.scenario.EXAMPLE, replications=2, seed=3, workers=1)
+    >>> with tempfile.TemporaryDirectory() as scratch:
+    ...     again = sim.open_results(result.save(f"{scratch}/run", figures=False))
+    >>> again.replications.equals(result.replications), again.manifest["seed"]
+    (True, 3)
     """
     from sim.results import open_results as read_folder
 
