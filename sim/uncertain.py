@@ -14,7 +14,8 @@ and a vectorised ``ppf`` (percent-point function, the inverse CDF) built on
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, Self
 
 import numpy as np
 from pydantic import (
@@ -44,6 +45,20 @@ class Frozen(BaseModel):
         use_attribute_docstrings=True,
         allow_inf_nan=False,
     )
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None,
+                   deep: bool = False) -> Self:
+        """Copy the object; changing values this way is refused.
+
+        pydantic's ``model_copy(update=...)`` skips validation, so it could
+        make a scenario no file could hold.  Use
+        :meth:`sim.scenario.Scenario.with_values`, which validates.
+        """
+        if update:
+            raise TypeError("scenario objects are changed with Scenario.with_values({key.path: "
+                            "value}), which validates the result; model_copy(update=...) "
+                            "would not")
+        return super().model_copy(deep=deep)
 
 
 def _check_weights(values: list, weights: list[float] | None) -> None:

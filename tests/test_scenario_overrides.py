@@ -251,3 +251,12 @@ def test_reserves_override_is_kept_or_refused(reserves):
             scenario.with_values({path: reserves})
         problem = only_problem(error)
         assert (problem.path, problem.value) == (path, reserves)
+
+
+def test_unvalidated_copies_are_refused(coalition):
+    """pydantic's model_copy(update=...) would skip validation, so it points to with_values."""
+    with pytest.raises(TypeError, match="with_values"):
+        coalition.model_copy(update={"city": []})
+    with pytest.raises(TypeError, match="with_values"):
+        coalition.city[0].budget.model_copy(update={"reserves": -1.0})
+    assert coalition.model_copy(deep=True) == coalition
