@@ -6,7 +6,7 @@ litigation with a coalition, and enforcement and trust where the scenario
 schema has them).  Prints each figure beside its target (issue 5)::
 
     python benchmarks/bench_run.py            # everything (about 15 minutes on 2 cores)
-    python benchmarks/bench_run.py --quick    # skip 10,000 and 100,000 replications
+    python benchmarks/bench_run.py --quick --rss 0   # skip 10,000 and 100,000 replications
 
 Figures are wall times on this machine; other load on it shows up in them.
 """
@@ -14,6 +14,7 @@ Figures are wall times on this machine; other load on it shows up in them.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import resource
@@ -122,16 +123,32 @@ def _enforcement(rng: np.random.Generator) -> str:
     return text
 
 
+CPU: list[float] = []
+"""CPU seconds (this process and its finished workers) of each timed run, in order."""
+
+
+def _cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+
+
 def timed(scenario: sim.Scenario, **options) -> float:
-    """Wall seconds of one simulation (no tables, no files)."""
-    began = time.perf_counter()
+    """Wall seconds of one simulation (no tables, no files); its CPU seconds go to CPU."""
+    began, cpu = time.perf_counter(), _cpu()
     simulate(scenario, keep=0, **options)
+    CPU.append(_cpu() - cpu)
     return time.perf_counter() - began
 
 
 def best(repeats: int, run) -> float:
     """Fastest of ``repeats`` runs: the least disturbed by other load on the machine."""
     return min(run() for _ in range(repeats))
+
+
+def cpu_note(runs: int = 1) -> str:
+    """CPU seconds of the last ``runs`` timed runs (the least), to read beside wall times."""
+    return f"cpu {min(CPU[-runs:]):.2f} s"
 
 
 class Report:
@@ -143,7 +160,7 @@ class Report:
     def add(self, name: str, value: str, target: str = "", ok: bool | None = None) -> None:
         verdict = "" if ok is None else ("met" if ok else "MISSED")
         self.rows.append((name, value, target, verdict))
-        print(f"{name:<58} {value:>16}   {target:<22} {verdict}", flush=True)
+        print(f"{name:<58} {value:>24}   {target:<22} {verdict}", flush=True)
 
 
 def peak_rss(replications: int, workers: int, cities: int) -> dict[str, float]:
@@ -163,7 +180,8 @@ print(json.dumps({{"parent": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss 
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def dask_seconds(scenario: sim.Scenario, replications: int, batch_size: int) -> tuple[float, float]:
+def dask_seconds(scenario: sim.Scenario, replications: int, batch_size: int,
+                 repeats: int) -> tuple[float, float]:
     """(cluster start, run) seconds on a two-worker Dask cluster on 127.0.0.1."""
     from distributed import Client, LocalCluster
 
@@ -172,17 +190,18 @@ def dask_seconds(scenario: sim.Scenario, replications: int, batch_size: int) -> 
                       dashboard_address=":0") as cluster, Client(cluster) as client:
         started = time.perf_counter() - began
         client.run(lambda: __import__("sim.runner"))  # as a long-lived cluster would have
-        run = best(2, lambda: timed(scenario, replications=replications, scheduler=client,
-                                    batch_size=batch_size))
+        run = best(repeats, lambda: timed(scenario, replications=replications,
+                                          scheduler=client, batch_size=batch_size))
     return started, run
 
 
 def validate_seconds() -> float:
     """Wall seconds of ``fundsim validate`` on a shipped scenario (best of 5)."""
     def once() -> float:
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), _cpu()
         subprocess.run([sys.executable, "-m", "sim", "validate", str(SHIPPED)], check=True,
                        capture_output=True)
+        CPU.append(_cpu() - cpu)
         return time.perf_counter() - began
 
     return best(5, once)
@@ -191,34 +210,44 @@ def validate_seconds() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
-                        help="skip the 10,000- and 100,000-replication figures")
+                        help="skip the 10,000-replication figures")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--repeats", type=int, default=2,
+                        help="runs per timing, the fastest kept (default 2)")
+    parser.add_argument("--cities-replications", type=int, default=500,
+                        help="replications of the 500- against 50-city timing (default 500)")
+    parser.add_argument("--dask-replications", type=int,
+                        help="replications of the Dask against pool timing "
+                             "(default 10,000; 1,000 with --quick)")
+    parser.add_argument("--rss", type=int, default=100_000,
+                        help="replications of the peak-memory run (default 100,000; 0: skip)")
     args = parser.parse_args()
     print(f"fundsim benchmark: {os.cpu_count()} cores, numpy {np.__version__}, "
           f"load average {os.getloadavg()[0]:.1f}\n")
     report = Report()
     scenario = sim.load(synthetic_scenario(50))
     validation = validate_seconds()
-    report.add("fundsim validate (shipped scenario)", f"{validation:.2f} s", "<= 0.5 s",
-               validation <= 0.5)
+    report.add("fundsim validate (shipped scenario)",
+               f"{validation:.2f} s ({cpu_note(5)})", "<= 0.5 s", validation <= 0.5)
     timed(scenario, replications=20, workers=1)  # warm caches and lazy imports
     seconds: dict[tuple[int, int], float] = {}
     for workers in (1, 2):
         for n in (1000,) if args.quick else (1000, 10_000):
-            seconds[workers, n] = best(2 if n == 1000 else 1,
-                                       lambda: timed(scenario, replications=n, workers=workers))
+            repeats = args.repeats if n == 1000 else 1
+            seconds[workers, n] = best(repeats, functools.partial(
+                timed, scenario, replications=n, workers=workers))
             target, ok = ("<= 3 s (stretch 1.5 s)", seconds[workers, n] <= 3.0) if (
                 workers, n) == (2, 1000) else ("", None)
             report.add(f"{n:,} replications, {workers} worker(s): wall",
-                       f"{seconds[workers, n]:.2f} s", target, ok)
+                       f"{seconds[workers, n]:.2f} s ({cpu_note(repeats)})", target, ok)
             report.add(f"{n:,} replications, {workers} worker(s): replications/s",
                        f"{n / seconds[workers, n]:,.0f}")
     for workers in (1, 2):
-        reference = best(2, lambda: timed(scenario, replications=1000, workers=workers,
-                                          engine="reference"))
+        reference = best(args.repeats, functools.partial(
+            timed, scenario, replications=1000, workers=workers, engine="reference"))
         ratio = seconds[workers, 1000] / reference
         report.add(f"numpy reference, 1,000 replications, {workers} worker(s)",
-                   f"{reference:.2f} s")
+                   f"{reference:.2f} s ({cpu_note(args.repeats)})")
         report.add(f"SimPy engine / numpy reference, {workers} worker(s)", f"{ratio:.2f}x",
                    "<= 2x", ratio <= 2.0)
     speedup = seconds[1, 1000] / seconds[2, 1000]
@@ -229,22 +258,25 @@ def main() -> None:
         report.add("2 workers vs 1, 10,000 replications", f"{speedup:.2f}x", ">= 1.85x",
                    speedup >= 1.85)
     large = sim.load(synthetic_scenario(500))
-    small_time = best(2, lambda: timed(scenario, replications=500, workers=2))
-    large_time = best(1, lambda: timed(large, replications=500, workers=2))
-    report.add("500 cities / 50 cities, 500 replications, 2 workers",
+    n = args.cities_replications
+    small_time = best(args.repeats, lambda: timed(scenario, replications=n, workers=2))
+    large_time = best(1, lambda: timed(large, replications=n, workers=2))
+    report.add(f"500 cities / 50 cities, {n:,} replications, 2 workers",
                f"{large_time / small_time:.2f}x", "<= 6x", large_time / small_time <= 6.0)
-    n = 1000 if args.quick else 10_000
+    n = args.dask_replications or (1000 if args.quick else 10_000)
     batch = simulate.__globals__["default_batch_size"](n, 2)
-    pool = best(2, lambda: timed(scenario, replications=n, workers=2, batch_size=batch))
-    started, on_dask = dask_seconds(scenario, n, batch)
+    pool = best(args.repeats, lambda: timed(scenario, replications=n, workers=2,
+                                            batch_size=batch))
+    started, on_dask = dask_seconds(scenario, n, batch, args.repeats)
     report.add(f"Dask LocalCluster / process pool, {n:,} replications",
                f"{on_dask / pool:.2f}x", "<= 1.2x", on_dask / pool <= 1.2)
     report.add("Dask LocalCluster start (not in the ratio)", f"{started:.2f} s")
-    if not args.quick:
-        rss = peak_rss(100_000, 2, 50)
-        report.add("peak RSS, 100,000 replications: parent", f"{rss['parent']:.0f} MiB",
-                   "<= 1024 MiB", rss["parent"] + rss["worker"] <= 1024)
-        report.add("peak RSS, 100,000 replications: largest worker", f"{rss['worker']:.0f} MiB")
+    if args.rss:
+        rss = peak_rss(args.rss, 2, 50)
+        report.add(f"peak RSS, {args.rss:,} replications: parent", f"{rss['parent']:.0f} MiB",
+                   "<= 1024 MiB (with workers)", rss["parent"] + rss["worker"] <= 1024)
+        report.add(f"peak RSS, {args.rss:,} replications: largest worker",
+                   f"{rss['worker']:.0f} MiB")
     if args.json:
         args.json.write_text(json.dumps(report.rows, indent=2) + "\n")
 

@@ -221,7 +221,8 @@ def federal_month(state: FederalState, inputs: FederalInputs, plan: Plan,
     by_measure = np.zeros(state.pool.shape)
     for k in range(len(plan.measures)):
         by_measure[..., k] = sum_last(np.where(attributed == k, withheld, 0.0))
-    received = sum_last(due)[None] - sum_last(withheld)
+    due_total = sum_last(due)
+    received = due_total[None] - sum_last(withheld)
     if clawback is not None:
         by_measure += clawback
         received = received - sum_last(clawback)
@@ -238,7 +239,7 @@ def federal_month(state: FederalState, inputs: FederalInputs, plan: Plan,
     lost_total = sum_last(lost) + state.lost_pending
     state.lost_pending = np.zeros_like(state.lost_pending)
     return {
-        "federal_due": np.broadcast_to(sum_last(due), received.shape),
+        "federal_due": np.broadcast_to(due_total, received.shape),
         "federal_received": received,
         "federal_withheld": sum_last(by_measure),
         "federal_restored": sum_last(restored),
