@@ -130,8 +130,9 @@ class FederalState:
     """(S, R, C, G) index of the measure a withheld payment is attributed to."""
     lost_pending: np.ndarray
     """(S, R, C) money made permanently lost by events since the last month."""
-    history: list[tuple[np.ndarray, np.ndarray]]
-    """(withheld_share, attributed) of each month so far, for payments in arrears."""
+    history: list[tuple[np.ndarray, np.ndarray] | None]
+    """(withheld_share, attributed) of each month, for payments in arrears (None once
+    older than the longest payment lag)."""
     dirty: bool = True
     """Whether an event changed who is penalised since the last month."""
     awards: dict[int, np.ndarray] = field(default_factory=dict)
@@ -215,6 +216,10 @@ def federal_month(state: FederalState, inputs: FederalInputs, plan: Plan,
     due_annual = state.awards[year]
     clawback = _refresh(state, inputs, plan, m, due_annual) if state.dirty else None
     state.history.append((state.withheld_share, state.attributed))
+    # Only the longest payment lag's worth of months is ever looked up again.
+    stale = m - int(plan.payment_lag.max(initial=0)) - 1
+    if stale >= 0:
+        state.history[stale] = None
     share, attributed = _share_when_spent(state, plan, m)
     due = due_annual * inputs.payment_share[m][None]
     withheld = due[None] * share
