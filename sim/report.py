@@ -504,12 +504,16 @@ def event_rows(run: RunResult) -> tuple[list[dict[str, Any]], bool]:
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for r in summary.itertuples():
         row = rows.setdefault((r.kind, r.detail), {"kind": r.kind, "detail": r.detail,
-                                                   "cells": {}, "weight": 0.0})
+                                                   "cells": {}, "weight": 0.0,
+                                                   "when": pd.Timestamp.max})
         row["cells"][r.strategy] = {"share": f"{r.share:.0%}", "per_run": f"{r.per_run:.2g}",
                                     "first": _date(r.first)}
         row["weight"] = max(row["weight"], r.share)
-    ordered = sorted(rows.values(), key=lambda row: (-row["weight"], row["kind"]))
-    return ordered[:MAX_EVENT_ROWS], len(ordered) > MAX_EVENT_ROWS
+        row["when"] = min(row["when"], r.first)
+    # The most frequent rows, shown in the order they happen (the story of a run).
+    kept = sorted(rows.values(), key=lambda row: -row["weight"])[:MAX_EVENT_ROWS]
+    kept.sort(key=lambda row: (row["when"], -row["weight"]))
+    return kept, len(rows) > MAX_EVENT_ROWS
 
 
 def _now() -> str:
