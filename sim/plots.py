@@ -178,6 +178,12 @@ def _shown(strategies: Sequence[str]) -> list[str]:
     return [s for s in strategies if s != "baseline"] or list(strategies)
 
 
+def _where(table: pd.DataFrame) -> str:
+    """Title suffix naming the city, or saying that cities are added up."""
+    cities = table["city"].unique()
+    return f", {cities[0]}" if len(cities) == 1 else ", all cities"
+
+
 def _largest_cities(trajectories: pd.DataFrame) -> list[str]:
     size = trajectories.groupby("city", sort=False)["expenditure"].mean()
     return list(size.sort_values(ascending=False, kind="stable").index[:MAX_PANELS])
@@ -350,7 +356,7 @@ def federal_funds(trajectories: pd.DataFrame, strategies: Sequence[str],
                       label="lost for good"),
                Patch(color="#777777", alpha=0.25, label="90% of replications")]
     legend_below(fig, handles, columns=3)
-    fig.suptitle("Federal funds, all cities, cumulated from the start (mean)")
+    fig.suptitle(f"Federal funds{_where(trajectories)}, cumulated from the start (mean)")
     return fig
 
 
@@ -448,7 +454,7 @@ def cost_breakdown(replications: pd.DataFrame, strategies: Sequence[str],
     handles.append(Line2D([], [], color="black", marker="_", ms=10, lw=1,
                                     label="5-95% of replications (total)"))
     legend_below(fig, handles, columns=2)
-    fig.suptitle("Cost of each strategy against the baseline, all cities (mean)")
+    fig.suptitle(f"Cost of each strategy against the baseline{_where(replications)} (mean)")
     return fig
 
 
@@ -505,7 +511,7 @@ def net_impact(replications: pd.DataFrame, strategies: Sequence[str],
                Line2D([], [], color="black", marker="D", ls="none", ms=5,
                                 label="mean")]
     legend_below(fig, handles, columns=3)
-    fig.suptitle("Net fiscal impact against the no-measure baseline, all cities")
+    fig.suptitle(f"Net fiscal impact against the no-measure baseline{_where(replications)}")
     return fig
 
 
