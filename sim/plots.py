@@ -1284,17 +1284,22 @@ def _bands(result: SweepResult, target) -> pd.DataFrame:
     return mine[["point", "ci95_low", "ci95_high"]]
 
 
-def sweep_figures(result: SweepResult) -> dict[str, Figure]:
-    """Every figure of a sweep, by file name (without extension)."""
-    figures: dict[str, Figure] = {}
+def sweep_figures(result: SweepResult) -> dict[str, Callable[[], Figure]]:
+    """Every figure of a sweep, by file name (without extension), as a function drawing it.
+
+    Per output: ``<output>-tornado``, ``<output>-<method>`` (the indices) and
+    ``<output>-response``.
+    """
+    figures: dict[str, Callable[[], Figure]] = {}
     plot = result.plot
     for target in result.sweep.targets:
         if not result.tornado.empty:
-            figures[f"{target.slug}-tornado"] = plot.tornado(target.name)
+            figures[f"{target.slug}-tornado"] = functools.partial(plot.tornado, target.name)
         if not result.indices.empty:
-            figures[f"{target.slug}-{result.method}"] = plot.indices(target.name)
+            figures[f"{target.slug}-{result.method}"] = functools.partial(plot.indices,
+                                                                          target.name)
         if result.design["block"].eq("design").sum() > 1:
-            figures[f"{target.slug}-response"] = plot.response(target.name)
+            figures[f"{target.slug}-response"] = functools.partial(plot.response, target.name)
     return figures
 
 
@@ -1302,7 +1307,8 @@ def save_sweep_figures(result: SweepResult, folder: Path) -> dict[str, bytes]:
     """Write every figure of a sweep as PNG (150 dpi) and SVG; return the PNGs by name."""
     folder.mkdir(parents=True, exist_ok=True)
     pngs = {}
-    for name, fig in sweep_figures(result).items():
+    for name, draw_figure in sweep_figures(result).items():
+        fig = draw_figure()
         pngs[name] = png_bytes(fig)
         (folder / f"{name}.png").write_bytes(pngs[name])
         (folder / f"{name}.svg").write_bytes(svg_bytes(fig))

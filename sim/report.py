@@ -925,3 +925,140 @@ def write_comparison(comparison: Comparison, folder: str | Path | None = None, *
         comparison.parameters.to_csv(staging / "parameters.csv", index=False)
 
     return write_folder(target, fill, overwrite=overwrite)
+
+
+# --------------------------------------------------------------------------
+# Sweeps
+
+
+SWEEP_METHODS = {
+    "sobol": ("Sobol indices (Saltelli design, SALib): S1 is the share of an output's variance "
+              "due to a parameter alone, ST the share it takes part in, alone or with others. "
+              "± gives the 95% bootstrap confidence interval; an index whose interval includes "
+              "0 may be nothing."),
+    "morris": ("Morris elementary effects (SALib): mu* is the mean absolute change of an output "
+               "when a parameter moves one step of its range; sigma is the spread of those "
+               "changes (high: non-linear or interacting). ± gives the 95% bootstrap interval "
+               "of mu*."),
+    "rbd_fast": ("RBD-FAST first-order indices (SALib) from the sampled points: S1 is the share "
+                 "of an output's variance due to a parameter alone. ± gives the 95% bootstrap "
+                 "interval."),
+    "anova": ("Exact variance decomposition of the full grid: S1 is the share of an output's "
+              "variance due to a parameter alone, ST the share it takes part in, alone or with "
+              "others."),
+    "none": ("Too few points for sensitivity indices: see the one-at-a-time swings and the "
+             "response plots."),
+}
+"""What each sweep's index method means, for the report."""
+SWEEP_FIGURE_TEXT = {
+    "tornado": ("One at a time", "The output with one parameter at each end of its range (for a "
+                "parameter drawn from the scenario's distribution: its 5th and 95th percentiles), "
+                "every other parameter at its base value; largest swing on top."),
+    "sobol": ("Sobol indices", "First-order (alone) and total (alone and with others) shares of "
+              "the output's variance, with 95% confidence intervals; most influential on top."),
+    "anova": ("Variance shares", "First-order and total shares of the output's variance over the "
+              "full grid; most influential on top."),
+    "rbd_fast": ("First-order indices", "RBD-FAST shares of the output's variance due to each "
+                 "parameter alone, with 95% confidence intervals."),
+    "morris": ("Morris screening", "mu*: influence; sigma: non-linearity or interaction. "
+               "Parameters near the origin can be fixed."),
+    "response": ("Response", "The output at every point of the design against the most influential "
+                 "parameter (coloured by the second), or across the grid."),
+}
+
+
+def render_sweep_report(result: Any, pngs: Mapping[str, bytes] | None = None) -> str:
+    """A sweep's report (:class:`sim.sweep.SweepResult`) as one self-contained HTML page.
+
+    ``pngs`` are figures already drawn (by file name); the others are drawn here.
+    """
+    pngs = dict(pngs or {})
+    drawers = plots.sweep_figures(result)
+    targets = []
+    for target in result.sweep.targets:
+        figures = []
+        for kind in ("tornado", result.method, "response"):
+            name = f"{target.slug}-{kind}"
+            if name in drawers:
+                png = pngs.get(name) or plots.png_bytes(drawers[name]())
+                title, caption = SWEEP_FIGURE_TEXT[kind]
+                figures.append(RenderedFigure(name, title, caption, (_png(png),)))
+        targets.append({**_sweep_target(result, target), "figures": figures})
+    template = _environment().get_template("sweep.html.j2")
+    return template.render(sweep=_sweep_facts(result), parameters=_sweep_parameters(result),
+                           targets=targets, generated=_now())
+
+
+def _sweep_facts(result: Any) -> dict[str, Any]:
+    sweep, manifest = result.sweep, result.manifest
+    blocks = result.design["block"]
+    return {
+        "name": sweep.info.name, "description": sweep.info.description.strip(),
+        "scenario": sweep.scenario.scenario.name, "origin": manifest.get("sweep_file", ""),
+        "folder": str(result.folder) if result.folder else "",
+        "design": sweep.design, "design_points": int(blocks.eq("design").sum()),
+        "tornado_points": int(blocks.eq("tornado").sum()),
+        "replications": sweep.info.replications, "seed": sweep.seed,
+        "strategies": list(sweep.strategies), "method_text": SWEEP_METHODS[result.method],
+        "version": manifest.get("fundsim", ""), "versions": manifest.get("versions", {}),
+        "sha256": manifest.get("scenario_sha256", ""),
+        "design_sha256": manifest.get("design_sha256", ""),
+        "wall_time": manifest.get("wall_time_s"), "points": manifest.get("points"),
+        "points_run": manifest.get("points_run_now"),
+        "workers": _count(int(manifest.get("workers", 1)), "worker"),
+        "scheduler": manifest.get("scheduler"),
+    }
+
+
+def _sweep_parameters(result: Any) -> list[dict[str, str]]:
+    rows = []
+    for factor in result.sweep.factors:
+        source = factor.source or ("the scenario's own distribution, sourced in the scenario"
+                                   if factor.dist is not None else "")
+        rows.append({"label": factor.label, "path": factor.path, "range": factor.range_text,
+                     "base": factor.show(factor.base), "source": source})
+    return rows
+
+
+def _sweep_target(result: Any, target: Any) -> dict[str, Any]:
+    metric = target.metric
+    indices = result.indices[result.indices["target"] == target.name] if not (
+        result.indices.empty) else pd.DataFrame()
+    swings = result.tornado[result.tornado["target"] == target.name] if not (
+        result.tornado.empty) else pd.DataFrame()
+    columns = [c for c in ("S1", "ST", "mu_star", "sigma") if c in indices]
+    rows = []
+    for rank, factor in enumerate(result.ranking(target.name), start=1):
+        row = indices[indices["parameter"] == factor.path]
+        cells = [_index_cell(row, column, metric) for column in columns]
+        entry: dict[str, Any] = {"rank": rank, "label": factor.label, "cells": cells}
+        swing = swings[swings["parameter"] == factor.path]
+        if not swing.empty:
+            s = swing.iloc[0]
+            entry.update(y_low=format_metric(metric, s["y_low"]), low=s["low"],
+                         y_high=format_metric(metric, s["y_high"]), high=s["high"])
+        rows.append(entry)
+    values = result.responses.loc[result.responses["block"] == "design", target.name]
+    spread = (f"from {format_metric(metric, values.min())} to "
+              f"{format_metric(metric, values.max())}, median "
+              f"{format_metric(metric, values.median())}") if len(values) else ""
+    return {
+        "slug": target.slug, "title": target.title,
+        "short": f"{metric.replace('_', ' ')} · {target.strategy}",
+        "description": METRICS[metric].description, "unit": target.unit,
+        "base": format_metric(metric, swings["base"].iloc[0]) if not swings.empty else None,
+        "spread": spread, "constant": len(values) > 1 and values.nunique() == 1,
+        "columns": [c.replace("_", " ").replace("mu star", "mu*") for c in columns],
+        "has_tornado": not swings.empty, "rows": rows,
+    }
+
+
+def _index_cell(row: pd.DataFrame, column: str, metric: str) -> str:
+    if row.empty or not np.isfinite(row[column].iloc[0]):
+        return "n/a"
+    value = float(row[column].iloc[0])
+    conf = row[f"{column}_conf"].iloc[0] if f"{column}_conf" in row else np.nan
+    if column in ("mu_star", "sigma"):
+        text = format_metric(metric, value)
+        return f"{text} ± {format_metric(metric, conf)}" if np.isfinite(conf) else text
+    return f"{value:.2f} ± {conf:.2f}" if np.isfinite(conf) else f"{value:.2f}"

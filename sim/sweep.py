@@ -286,12 +286,15 @@ class Factor:
         return float(x)
 
     def show(self, x: float) -> str:
-        """A value as people read it."""
+        """A value as people read it: 2027-10-02, 12, 0.175, 150M, 1.66B."""
         if self.kind == "date":
             return dt.date.fromordinal(int(x)).isoformat()
         if self.kind == "integer":
             return str(int(x))
-        return f"{x:.4g}"
+        for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e4, "K")):
+            if abs(x) >= size:
+                return f"{x / size:.3g}{suffix}"
+        return f"{x:.3g}"
 
     @property
     def range_text(self) -> str:
@@ -299,7 +302,9 @@ class Factor:
         if self.values is not None:
             return ", ".join(self.show(v) for v in self.values)
         if self.dist is not None:
-            return f"scenario distribution {type(self.dist).__name__.lower()}"
+            low, high = self.ends
+            return (f"the scenario's {self.dist.dist} distribution (5th to 95th percentile "
+                    f"{self.show(low)} to {self.show(high)})")
         assert self.low is not None and self.high is not None
         log = " (log scale)" if self.scale == "log" else ""
         return f"{self.show(self.low)} to {self.show(self.high)}{log}"
@@ -1380,12 +1385,12 @@ def write_outputs(result: SweepResult, folder: Path, *, figures: bool = True) ->
 def _write_figures(result: SweepResult, folder: Path) -> None:
     """Figures into a staging folder swapped into place, then the report."""
     from sim.plots import save_sweep_figures
-    from sim.sweep_report import render
+    from sim.report import render_sweep_report
 
     staging = folder / f".figures.{os.getpid()}.partial"
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        save_sweep_figures(result, staging)
+        pngs = save_sweep_figures(result, staging)
         retired = folder / f".figures.{os.getpid()}.replaced"
         if (folder / "figures").exists():
             os.rename(folder / "figures", retired)
@@ -1394,7 +1399,7 @@ def _write_figures(result: SweepResult, folder: Path) -> None:
     except OSError as error:
         shutil.rmtree(staging, ignore_errors=True)
         raise OutputError(f"cannot write figures to {folder}: {error.strerror}") from None
-    html = render(result, folder)
+    html = render_sweep_report(result, pngs)
     _write_atomic(folder / "report.html", lambda p: p.write_text(html, encoding="utf-8"))
 
 
