@@ -79,12 +79,14 @@ def sweep_table(result: SweepResult, top: int = 5) -> None:
     """Print, per output of a sweep, its most influential parameters with their index."""
     table = Table(title=f"{result.sweep.info.name} — most influential parameters")
     table.add_column("output")
-    for rank in range(1, min(top, len(result.sweep.factors)) + 1):
-        table.add_column(f"#{rank}")
+    table.add_column("#", justify="right")
+    table.add_column("parameter")
+    table.add_column("index", justify="right")
     for target in result.sweep.targets:
-        cells = [f"{f.label} ({_headline(result, target.name, f.path)})"
-                 for f in result.ranking(target.name)[:top]]
-        table.add_row(target.title, *cells)
+        for rank, factor in enumerate(result.ranking(target.name)[:top], start=1):
+            table.add_row(target.title if rank == 1 else "", str(rank), factor.label,
+                          _headline(result, target.name, factor.path),
+                          end_section=rank == min(top, len(result.sweep.factors)))
     Console(stderr=True).print(table)
 
 
