@@ -129,6 +129,15 @@ METRICS: dict[str, Metric] = {
     "extra_unreported_crimes": Metric(
         "crimes (expected)", "Unreported violent victimisations against the "
         "no-measure baseline."),
+    "strategy_switches": Metric(
+        "switches", "Compliance-level switches made by adaptive rules (taking effect)."),
+    "switched": Metric(
+        "probability", "Whether an adaptive rule switched the city's compliance level "
+        "(its mean is the probability; all cities: any city).", "max"),
+    "months_before_switch": Metric(
+        "months", "Months the city kept its starting level before the first switch took "
+        "effect (the whole horizon when it never switched; all cities: the first city).",
+        "min"),
 }
 
 

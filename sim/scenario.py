@@ -437,14 +437,16 @@ class Measure(Sourced):
 
 
 RuleCondition = Literal["reserves_below_floor", "funds_withheld", "measure_in_force",
-                        "measure_rescinded"]
+                        "measure_rescinded", "injunction_lost", "final_loss"]
 """What an adaptive rule watches, in each city that follows the strategy.
 
 ``reserves_below_floor``: reserves net of short-term debt are below the
 reserve floor; ``funds_withheld``: a measure (``measure``, or any) withholds
 the city's federal funds; ``measure_in_force``: the measure (or any measure
 aimed at the city) is in force; ``measure_rescinded``: it (or any measure
-aimed at the city) has been rescinded.
+aimed at the city) has been rescinded; ``injunction_lost``: one of the city's
+suits lost a ruling (injunction denied or dissolved, merits, appeal or
+certiorari lost); ``final_loss``: one of its suits ended in a final loss.
 """
 MEASURE_CONDITIONS = frozenset({"funds_withheld", "measure_in_force", "measure_rescinded"})
 
@@ -459,7 +461,11 @@ class Rule(Sourced):
     """
 
     when: RuleCondition
-    """The condition watched (see the list above)."""
+    """The condition watched: ``reserves_below_floor``, ``funds_withheld``,
+    ``measure_in_force``, ``measure_rescinded``, ``injunction_lost`` (one of the
+    city's suits lost a ruling: injunction denied or dissolved, merits, appeal
+    or certiorari lost) or ``final_loss`` (one of its suits ended in a final
+    loss)."""
     months: int = Field(default=1, ge=1, le=600)
     """Consecutive months the condition must hold before the rule fires."""
     measure: str | None = Field(default=None, min_length=1, max_length=MAX_NAME)

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.model import federal, legal
+from sim.model import decisions, federal, legal
 from sim.model.bands import Bands
 from sim.model.enforcement import (
     enforcement_month,
@@ -204,13 +204,17 @@ class World:
         self.enforcement = initial_enforcement_state(plan, R)
         self.trust_inputs = sample_trust(plan, self.params, self.enforcement_inputs)
         self.trust = initial_trust_state(self.trust_inputs, S)
-        self.compliance = np.broadcast_to(plan.level0[:, None, :], (S, R, C)).astype(np.int8)
-        """(S, R, C) actual compliance level (what the jail does)."""
+        fed = self.federal_inputs
+        self.rules = decisions.compile_rules(plan)
+        self.decisions = decisions.initial_decision_state(
+            plan, self.rules, R, decisions.rescission_months(
+                plan, fed.occurs, fed.start_day, fed.rescinded, fed.rescind_day))
         self.agendas = [Agenda() for _ in range(R)]
         self.on_schedule: Callable[[int, float], None] | None = None
         self.legal_inputs = legal.sample_legal(plan, self.params, plan.calendar.start.toordinal())
         self.legal = legal.initial_legal_state(plan, self.legal_inputs, R)
-        self.handlers: dict[str, Handler] = {**FEDERAL_HANDLERS, **legal.HANDLERS}
+        self.handlers: dict[str, Handler] = {**FEDERAL_HANDLERS, **legal.HANDLERS,
+                                             **decisions.HANDLERS}
         self.events: list[tuple] = []
         horizon = plan.calendar.start_days[-1]
         for r, day, kind, payload in federal.initial_events(self.federal_inputs, horizon):
@@ -244,12 +248,12 @@ class World:
     def tick(self, m: int) -> None:
         """Account for month ``m`` in every strategy, replication and city."""
         accounts = federal.federal_month(self.federal, self.federal_inputs, self.plan, m)
-        accounts.update(enforcement_month(self.enforcement, self.enforcement_inputs,
-                                          self.compliance, self.federal.active,
-                                          self.plan.exposed, m))
-        accounts.update(trust_month(self.trust, self.trust_inputs, self.compliance,
+        level = self.decisions.level
+        accounts.update(enforcement_month(self.enforcement, self.enforcement_inputs, level,
+                                          self.federal.active, self.plan.exposed, m))
+        accounts.update(trust_month(self.trust, self.trust_inputs, level,
                                     accounts["enforcement_intensity"]))
-        accounts["compliance_level"] = self.compliance
+        accounts["compliance_level"] = level
         # Liability reads this month's accounts["unlawful_holds"].
         legal_cost, liability_cost = legal.legal_month(self, m, accounts)
         flows = CostFlows(
@@ -264,12 +268,14 @@ class World:
         self.recorder.record(m, accounts)
         self.bands.fold(m, accounts)
         legal.end_of_month(self, m)
+        decisions.evaluate(self, m, accounts)
 
     def result(self) -> BatchResult:
         """Outcomes once every month has been ticked."""
         outcomes = self.recorder.outcomes(self.fiscal.reserves, self.federal.pool.sum(axis=3))
         outcomes.update(legal.outcomes(self))
         outcomes["trust_end"] = self.trust.index
+        outcomes.update(decisions.outcomes(self))
         return BatchResult(
             replications=self.replications,
             outcomes=outcomes,
