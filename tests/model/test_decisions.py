@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -186,3 +189,15 @@ def test_rules_must_name_a_defined_measure_and_a_measure_condition():
     with pytest.raises(ScenarioError) as error:
         sim.load(text)
     assert "measure" in error.value.problems[0].message
+
+
+def test_readme_adaptive_strategy_example_runs():
+    """The README's [[strategy.rule]] example is a valid strategy that switches."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```toml\n(.*?)```", readme, flags=re.DOTALL)
+    (example,) = [b for b in blocks if "[[strategy.rule]]" in b]
+    text = ONE_CITY.replace('agencies = ["DOJ"]', 'agencies = ["DOJ"]\nrescind_probability = 1\n'
+                            'rescind_date = 2026-06-15') + example
+    plan, result = run(text, replications=1)
+    level = series(plan, result, "compliance_level", "hold out, then comply")
+    assert list(level) == [SANCTUARY] * 9 + [PARTIAL] * 10 + [SANCTUARY] * 5
