@@ -118,7 +118,8 @@ def test_strategy_option_is_checked_like_the_file():
         "Los Angeles by its state law (sanctuary_mandated, CA) (got 'full')")
     with pytest.raises(ScenarioError, match="strategy repeated: partial"):
         sim.run(SCENARIOS / "los-angeles.toml", strategies=["partial", "partial"])
-    with pytest.raises(UsageError, match=r"unknown strategy 'x' \(known: full, partial, sanctuary"):
+    with pytest.raises(UsageError, match=r"unknown strategy 'x' \(known: full, hold out, then "
+                       r"partial, partial, sanctuary"):
         sim.run(SCENARIOS / "los-angeles.toml", strategies=["partial", "x"])
 
 

@@ -177,7 +177,8 @@ EXPECTED: dict[str, list[Line]] = {
         "high 100)"],
     "rule_unknown_condition": [
         ": strategy[0].rule[0].when: must be one of 'reserves_below_floor', 'funds_withheld', "
-        "'measure_in_force', 'measure_rescinded' (got 'bankruptcy')"],
+        "'measure_in_force', 'measure_rescinded', 'injunction_lost', 'final_loss' "
+        "(got 'bankruptcy')"],
     "rule_undefined_measure": [
         ": strategy[0].rule[0].measure: no [[measure]] has this name (got 'Travel ban')"],
     "rule_zero_lag": [": strategy[0].rule[0].lag_months: must be >= 1 (got 0)"],

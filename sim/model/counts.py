@@ -57,7 +57,8 @@ def _by_table(mean: np.ndarray, u: np.ndarray) -> np.ndarray:
     start = np.cumsum(size) - size
     table = np.repeat(np.arange(len(values)), size)
     k = low[table] + np.arange(size.sum()) - start[table]
-    pmf = np.exp(k * np.log(values[table]) - values[table] - special.gammaln(k + 1.0))
+    log_factorial = special.gammaln(np.arange(k.max() + 1.0) + 1.0)
+    pmf = np.exp(k * np.log(values)[table] - values[table] - log_factorial[k])
     below = np.where(low > 0, special.pdtr(np.maximum(low - 1, 0), values), 0.0)
     running = np.cumsum(pmf)
     cdf = running - (running[start] - pmf[start])[table] + below[table]
