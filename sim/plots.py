@@ -1041,13 +1041,30 @@ RESPONSE_POINTS = 12
 """Grids with at most this many values per parameter are drawn as grids."""
 
 
-def unit_formatter(unit: str) -> FuncFormatter:
+def unit_formatter(unit: str) -> FuncFormatter | PercentFormatter:
     """Tick labels for a metric's unit: dollars, percent, or plain numbers."""
     if unit.startswith("USD"):
         return FuncFormatter(dollars)
     if unit in ("probability", "share of annual expenditure"):
-        return FuncFormatter(lambda v, _p=None: f"{v:.0%}" if abs(v) >= 0.1 else f"{v:.1%}")
-    return FuncFormatter(lambda v, _p=None: f"{v:.3g}")
+        return PercentFormatter(1.0)
+    return FuncFormatter(compact)
+
+
+def unit_text(unit: str, value: float) -> str:
+    """One value in a metric's unit, as text: $1.2M, 34.5%, 0.175."""
+    if unit.startswith("USD"):
+        return dollars(value)
+    if unit in ("probability", "share of annual expenditure"):
+        return f"{value:.1%}"
+    return compact(value)
+
+
+def compact(value: float, _position: object = None) -> str:
+    """Format a number compactly: 1.66B, 150M, 45K, 0.175."""
+    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e4, "K")):
+        if abs(value) >= size:
+            return f"{value / size:.3g}{suffix}"
+    return f"{value:.3g}"
 
 
 def _wrapped(labels: Sequence[str], width: int = 30) -> list[str]:
@@ -1082,7 +1099,7 @@ def tornado(swings: pd.DataFrame, title: str, unit: str) -> Figure:
     ax.xaxis.set_major_formatter(unit_formatter(unit))
     ax.margins(x=0.18)
     ax.grid(axis="y", visible=False)
-    ax.set_xlabel(f"{unit}; base case {unit_formatter(unit)(base)}")
+    ax.set_xlabel(f"{unit}; base case {unit_text(unit, base)}")
     legend_below(fig, ax.get_legend_handles_labels()[0])
     fig.suptitle(f"{title}\none parameter at a time, the others at their base values")
     return fig
@@ -1132,14 +1149,17 @@ def morris_indices(indices: pd.DataFrame, title: str, unit: str) -> Figure:
     ax = fig.subplots()
     ax.errorbar(indices["mu_star"], indices["sigma"], xerr=indices["mu_star_conf"], fmt="o",
                 color=FIRST_ORDER, ecolor="#999999", capsize=2)
-    for _, row in indices.iterrows():
+    top = float(np.nanmax(indices[["mu_star", "sigma"]].to_numpy())) if len(indices) else 1.0
+    near_zero = (indices["mu_star"] < 0.05 * top) & (indices["sigma"] < 0.05 * top)
+    for _, row in indices[~near_zero].iterrows():
         ax.annotate(_wrapped([row["label"]], 24)[0], (row["mu_star"], row["sigma"]),
                     xytext=(4, 4), textcoords="offset points", fontsize=7)
-    top = float(np.nanmax(indices[["mu_star", "sigma"]].to_numpy())) if len(indices) else 1.0
+    if near_zero.any():
+        ax.text(0.98, 0.02, "Near zero:\n" + "\n".join(indices.loc[near_zero, "label"]),
+                transform=ax.transAxes, ha="right", va="bottom", fontsize=7, color="#555555")
     ax.plot([0, top], [0, top], color="#999999", lw=0.8, ls="--", label="sigma = mu*")
-    formatter = unit_formatter(unit)
-    ax.xaxis.set_major_formatter(formatter)
-    ax.yaxis.set_major_formatter(formatter)
+    ax.xaxis.set_major_formatter(unit_formatter(unit))
+    ax.yaxis.set_major_formatter(unit_formatter(unit))
     ax.set_xlabel(f"mu*: mean absolute effect of moving a parameter ({unit})")
     ax.set_ylabel(f"sigma: spread of the effects ({unit})")
     ax.legend(loc="upper left")
@@ -1149,7 +1169,8 @@ def morris_indices(indices: pd.DataFrame, title: str, unit: str) -> Figure:
 
 @styled
 def response(points: pd.DataFrame, factors: Sequence[str], output: str, title: str,
-             unit: str, labels: Mapping[str, str] | None = None) -> Figure:
+             unit: str, labels: Mapping[str, str] | None = None,
+             others: Sequence[str] = ()) -> Figure:
     """An output against one or two parameters across the design's points.
 
     One parameter: the output against it (with its 95% confidence band when
@@ -1162,7 +1183,7 @@ def response(points: pd.DataFrame, factors: Sequence[str], output: str, title: s
     formatter = unit_formatter(unit)
     few = [points[f].nunique() <= RESPONSE_POINTS for f in factors]
     if len(factors) == 2 and all(few):
-        return _response_grid(points, factors, output, title, unit, names)
+        return _response_grid(points, factors, output, title, unit, names, others)
     fig = Figure(figsize=(7.5, 4.8), layout="constrained")
     ax = fig.subplots()
     x = points[factors[0]]
@@ -1180,9 +1201,11 @@ def response(points: pd.DataFrame, factors: Sequence[str], output: str, title: s
                            cmap="viridis")
         bar = fig.colorbar(cloud, ax=ax)
         bar.set_label(names[1])
-        if np.issubdtype(points[factors[1]].dtype, np.datetime64):
-            bar.ax.yaxis.set_major_formatter(FuncFormatter(_ordinal_date))
+        bar.ax.yaxis.set_major_formatter(FuncFormatter(
+            _ordinal_date if np.issubdtype(points[factors[1]].dtype, np.datetime64) else compact))
     ax.yaxis.set_major_formatter(formatter)
+    if not np.issubdtype(x.dtype, np.datetime64):
+        ax.xaxis.set_major_formatter(FuncFormatter(compact))
     ax.set_xlabel(names[0])
     ax.set_ylabel(unit)
     fig.suptitle(f"{title}\nacross the design's points")
@@ -1208,7 +1231,7 @@ def _ordinal_date(value: float, _position: object = None) -> str:
 
 @styled
 def _response_grid(points: pd.DataFrame, factors: Sequence[str], output: str, title: str,
-                   unit: str, names: Sequence[str]) -> Figure:
+                   unit: str, names: Sequence[str], others: Sequence[str]) -> Figure:
     table = points.pivot_table(index=factors[1], columns=factors[0], values=output,
                                aggfunc="mean")
     fig = Figure(figsize=(7.5, 5.2), layout="constrained")
@@ -1216,7 +1239,7 @@ def _response_grid(points: pd.DataFrame, factors: Sequence[str], output: str, ti
     image = ax.imshow(table.to_numpy(), origin="lower", aspect="auto", cmap="viridis")
     formatter = unit_formatter(unit)
     for (i, j), value in np.ndenumerate(table.to_numpy()):
-        ax.text(j, i, formatter(value), ha="center", va="center", fontsize=7,
+        ax.text(j, i, unit_text(unit, value), ha="center", va="center", fontsize=7,
                 color="white" if value < np.nanmean(table.to_numpy()) else "black")
     ax.set_xticks(range(len(table.columns)), [_tick(v) for v in table.columns], rotation=30)
     ax.set_yticks(range(len(table.index)), [_tick(v) for v in table.index])
@@ -1225,7 +1248,8 @@ def _response_grid(points: pd.DataFrame, factors: Sequence[str], output: str, ti
     ax.grid(False)
     bar = fig.colorbar(image, ax=ax, format=formatter)
     bar.set_label(unit)
-    fig.suptitle(f"{title}\nacross the grid (mean over replications)")
+    over = f"; each cell averages over {', '.join(others)}" if others else ""
+    fig.suptitle(f"{title}\nacross the grid{over}", wrap=True)
     return fig
 
 
@@ -1233,7 +1257,7 @@ def _tick(value: object) -> str:
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()
     if isinstance(value, float | np.floating):
-        return f"{value:.3g}"
+        return compact(float(value))
     return str(value)
 
 
@@ -1272,7 +1296,8 @@ class SweepPlotter:
         if len(factors) == 1:
             frame = frame.merge(_bands(result, target), on="point", how="left")
         labels = {f.path: f.label for f in result.sweep.factors}
-        return response(frame, factors, target.name, target.title, target.unit, labels)
+        others = [f.label for f in result.sweep.factors if f.path not in factors]
+        return response(frame, factors, target.name, target.title, target.unit, labels, others)
 
 
 def _bands(result: SweepResult, target) -> pd.DataFrame:

@@ -291,10 +291,9 @@ class Factor:
             return dt.date.fromordinal(int(x)).isoformat()
         if self.kind == "integer":
             return str(int(x))
-        for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e4, "K")):
-            if abs(x) >= size:
-                return f"{x / size:.3g}{suffix}"
-        return f"{x:.3g}"
+        from sim.plots import compact
+
+        return compact(x)
 
     @property
     def range_text(self) -> str:
