@@ -34,8 +34,9 @@ class _Group(click.Group):
                 click.echo(f"{hidden[0].file}: {len(hidden)} more problems not shown; fix "
                            "those above first", err=True)
             sys.exit(error.exit_code)
-        except (KeyboardInterrupt, Interrupted):
-            click.echo("interrupted; no results written", err=True)
+        except (KeyboardInterrupt, Interrupted) as error:
+            # A sweep says which points it kept; everything else wrote nothing.
+            click.echo(str(error) or "interrupted; no results written", err=True)
             sys.exit(Interrupted.exit_code)
         except FundsimError as error:
             click.echo(f"Error: {error}", err=True)

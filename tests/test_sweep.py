@@ -503,6 +503,21 @@ def test_cli_rejects_a_scenario_without_parameters_and_bad_param_text(cli, tmp_p
     assert bad.exit_code == 2 and "--param: expected PATH" in bad.stderr
 
 
+def test_cli_interrupted_sweep_says_how_to_resume(cli, tmp_path, monkeypatch):
+    """Ctrl-C: exit status 130 and the line saying which points were kept and how to resume."""
+    path = write_sweep(tmp_path)
+
+    def interrupted(*_args, **_kwargs):
+        raise Interrupted("interrupted; 4 of 87 points are saved in out; run the same command "
+                          "with -o out to resume")
+
+    monkeypatch.setattr(sweeps, "run", interrupted)
+    result = cli.invoke(main, ["sweep", str(path), "-o", str(tmp_path / "out"), "-q"])
+    assert result.exit_code == 130
+    assert result.stderr.strip() == ("interrupted; 4 of 87 points are saved in out; run the "
+                                     "same command with -o out to resume")
+
+
 def test_parse_parameter_reads_ranges_values_and_dates():
     """--param accepts PATH, PATH=LOW..HIGH and PATH=V1,V2 with numbers or dates."""
     assert sweeps.parse_parameter("a.b") == {"path": "a.b"}
