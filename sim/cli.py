@@ -188,11 +188,22 @@ def validate(scenario_files: tuple[Path, ...]) -> None:
 @main.command()
 @click.option("--markdown", is_flag=True,
               help="Print the scenario reference (every key, unit, default) as Markdown.")
-def schema(markdown: bool) -> None:
+@click.option("--sweep", "sweep_files", is_flag=True,
+              help="Describe sweep files (fundsim sweep) instead of scenarios.")
+def schema(markdown: bool, sweep_files: bool) -> None:
     """Print the JSON Schema of scenario files, or the scenario reference.
 
     Example: fundsim schema --markdown > docs/scenario-reference.md
+
+    Example: fundsim schema --sweep --markdown > docs/sweep-reference.md
     """
+    if sweep_files:
+        from sim.schema_docs import sweep_markdown
+        from sim.sweep import SweepFile
+
+        click.echo(sweep_markdown() if markdown else json.dumps(
+            SweepFile.model_json_schema(by_alias=True), indent=2), nl=not markdown)
+        return
     if markdown:
         from sim.schema_docs import markdown as reference
 

@@ -156,6 +156,9 @@ def describe_type(key: str, field: FieldInfo) -> str:
     if typing.get_origin(base) is dict:
         return "table of text"
     types_in = set(_walk_annotations(base))
+    if float in types_in and dt.date in types_in:
+        lists = any(typing.get_origin(a) is list for a in _walk_annotations(base))
+        return "list of numbers or dates" if lists else "number or date"
     if int in types_in:
         unit = "months" if key.endswith("_months") else "whole number"
         if key in ("fiscal_year_start", "award_month"):
@@ -264,4 +267,29 @@ def markdown() -> str:
     for section in _top_level():
         blocks.append("\n".join(section))
     blocks.append("\n".join(_distributions()))
+    return "\n".join(blocks).rstrip() + "\n"
+
+
+SWEEP_HEADER = """\
+# Sweep file reference
+
+Every key of a sweep file (`fundsim sweep`), generated from the schema by
+`fundsim schema --sweep --markdown` (do not edit by hand: a test checks that
+this file matches the code).  A sweep varies numbers of a base scenario, named
+by key path as in `Scenario.with_values` (`city[Denver].budget.reserves`,
+`measure[No Bailout for Sanctuary Cities Act].probability`), following a
+design, and ranks them by their effect on chosen outputs.  See the README's
+"Sweeps and sensitivity" and `scenarios/sweeps/` for examples.
+"""
+
+
+def sweep_markdown() -> str:
+    """The sweep-file reference as one Markdown document."""
+    from sim.sweep import SweepFile
+
+    blocks = [SWEEP_HEADER]
+    for key, field in SweepFile.model_fields.items():
+        sub, many = _submodel(field.annotation)
+        if sub is not None:
+            blocks.extend("\n".join(section) for section in _sections(sub, key, many, {sub}))
     return "\n".join(blocks).rstrip() + "\n"

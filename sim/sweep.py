@@ -1237,6 +1237,8 @@ def run(sweep: Sweep, folder: str | Path | None = None, *, workers: int | None =
     workers = (os.cpu_count() or 1) if workers is None else workers
     if workers < 1:
         raise UsageError(f"workers must be at least 1 (got {workers})")
+    if scheduler is not None:
+        _check_scheduler(scheduler)
     design_hash = hashlib.sha256("".join(t.key for t in tasks).encode()).hexdigest()
     _prepare(folder, sweep, design_hash, overwrite)
     store = PointStore(folder, len(tasks))
@@ -1264,6 +1266,15 @@ def run(sweep: Sweep, folder: str | Path | None = None, *, workers: int | None =
                                     else scheduler.scheduler.address)
     write_outputs(result, folder, figures=figures)
     return result
+
+
+def _check_scheduler(scheduler: Any) -> None:
+    """Reach the Dask scheduler before anything is written (a bad address is a usage error)."""
+    from sim.executors import dask_client
+
+    client, owned = dask_client(scheduler)
+    if owned:
+        client.close()
 
 
 def analyse(sweep: Sweep, design: DesignTable, metrics: pd.DataFrame,

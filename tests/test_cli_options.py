@@ -47,6 +47,17 @@ BAD_CALLS = {
     "backtest_scenario_instead": "backtest S",
     "backtest_endless_device": "backtest /dev/zero",
     "schema_unknown_option": "schema --yaml",
+    "sweep_missing": "sweep missing.toml",
+    "sweep_directory": "sweep DIR",
+    "sweep_endless_device": "sweep /dev/zero",
+    "sweep_empty_device": "sweep /dev/null",
+    "sweep_scenario_without_parameters": "sweep S",
+    "sweep_unreadable_parameter": "sweep S -p scenario.discount_rate=low..high",
+    "sweep_unknown_parameter": "sweep S -p scenario.discount=0..1",
+    "sweep_unknown_design": "sweep S -p scenario.discount_rate=0..0.1 --design taguchi",
+    "sweep_zero_workers": "sweep S -p scenario.discount_rate=0..0.1 -w 0",
+    "sweep_bad_scheduler": "sweep S -p scenario.discount_rate=0..0.1 --scheduler junk",
+    "sweep_unknown_metric": "sweep S -p scenario.discount_rate=0..0.1 -m happiness",
     "unknown_command": "simulate S",
 }
 

@@ -21,6 +21,7 @@ from tests.conftest import ONE_CITY, scenario_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted((ROOT / "scenarios" / "sweeps").glob("*.toml"))
+REFERENCE = ROOT / "docs" / "sweep-reference.md"
 
 SCENARIO = scenario_text(extra="""
 [[measure]]
@@ -534,3 +535,16 @@ def test_shipped_sweep_validates_and_runs_small(path, tmp_path):
     small = sweeps.load(path, {"samples": 2, "replications": 2})
     result = sweeps.run(small, tmp_path / "out", workers=1, figures=False)
     assert result.indices["ST"].notna().any()
+
+
+def test_committed_sweep_reference_matches_the_schema(cli):
+    """docs/sweep-reference.md is what `fundsim schema --sweep --markdown` prints."""
+    result = cli.invoke(main, ["schema", "--sweep", "--markdown"])
+    assert result.exit_code == 0
+    assert REFERENCE.read_text(encoding="utf-8") == result.stdout, (
+        "regenerate: fundsim schema --sweep --markdown > docs/sweep-reference.md")
+    for model in (sweeps.SweepInfo, sweeps.Parameter, sweeps.Output):
+        for key, field in model.model_fields.items():
+            assert field.description and f"| `{key}` |" in result.stdout, (model, key)
+    schema = json.loads(cli.invoke(main, ["schema", "--sweep"]).stdout)
+    assert set(schema["properties"]) == {"sweep", "parameter", "output"}
