@@ -25,6 +25,24 @@ def sum_last(values: np.ndarray) -> np.ndarray:
     return total
 
 
+def sum_by_label(values: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray:
+    """Sums of ``values`` over the last axis by integer label, as a new last axis.
+
+    Item ``k`` of the result is ``sum_last(np.where(labels == k, values, 0.0))``,
+    bit for bit.
+    """
+    total = np.zeros((*values.shape[:-1], count), dtype=np.result_type(values.dtype, np.float64))
+    if values.shape[-1] >= SHORT:
+        for k in range(count):
+            total[..., k] = sum_last(np.where(labels == k, values, 0.0))
+        return total
+    # Items in order, as sum_last adds them, one label at a time: the same sums.
+    for i in range(values.shape[-1]):
+        for k in range(count):
+            total[..., k] += np.where(labels[..., i] == k, values[..., i], 0.0)
+    return total
+
+
 def any_last(values: np.ndarray) -> np.ndarray:
     """``values.any(axis=-1)``, fast for a short last axis."""
     if values.shape[-1] >= SHORT:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.model.arrays import max_and_argmax, sum_last
+from sim.model.arrays import max_and_argmax, sum_by_label, sum_last
 from sim.model.plan import Parameters, Plan
 from sim.streams import ReplicationStreams
 
@@ -135,6 +135,12 @@ class FederalState:
     older than the longest payment lag)."""
     dirty: bool = True
     """Whether an event changed who is penalised since the last month."""
+    penalised: np.ndarray | None = None
+    """(S, R, C, M) the recognised level is penalised by the measure, as of the last
+    refresh (see :func:`exposure`; current from each month's accounting on)."""
+    exposed: np.ndarray | None = None
+    """(S, R, C, M) the measure in force targets the city at a penalised level, enjoined
+    or not, as of the last refresh."""
     awards: dict[int, np.ndarray] = field(default_factory=dict)
     """(R, C, G) annual awards by federal fiscal years elapsed, computed once each."""
 
@@ -162,19 +168,34 @@ def initial_federal_state(plan: Plan, replications: int) -> FederalState:
 
 def currently_hit(state: FederalState, plan: Plan) -> np.ndarray:
     """(S, R, C, M) whether each measure withholds from each city now."""
-    penalised = plan.penalises.T[state.recognised]
-    city_targeted = plan.targeted.any(axis=2).T
-    return (plan.exposed[:, None, None, None] & state.active[None, :, None, :]
-            & penalised & ~state.enjoined & city_targeted[None, None])
+    return exposure(state, plan)[1] & ~state.enjoined
+
+
+def exposure(state: FederalState, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
+    """(S, R, C, M) arrays: *penalised*, the recognised level is one the measure
+    penalises (under strategies exposed to measures), and *exposed*, also the
+    measure is in force and targets one of the city's grants (enjoined or not)."""
+    # np.take is the lookup penalises.T[recognised], several times faster.
+    penalised = np.take(plan.penalises.T, state.recognised, axis=0)
+    penalised &= plan.exposed[:, None, None, None]
+    exposed = np.empty_like(penalised)
+    city_targeted = plan.targeted.any(axis=2)
+    # One measure at a time: numpy broadcasts slowly along a short last axis.
+    for k in range(len(plan.measures)):
+        np.logical_and(penalised[..., k], state.active[None, :, k, None] & city_targeted[k],
+                       out=exposed[..., k])
+    return penalised, exposed
 
 
 def _refresh(state: FederalState, inputs: FederalInputs, plan: Plan, m: int,
              due_annual: np.ndarray) -> np.ndarray:
     """Recompute who is hit after events; return this month's clawbacks (S, R, C, M)."""
-    hit = currently_hit(state, plan)
+    state.penalised, state.exposed = exposure(state, plan)
+    hit = state.exposed & ~state.enjoined
     started, stopped = hit & ~state.hit, state.hit & ~hit
     state.release_at[started] = -1
-    state.release_at[stopped] = m + np.broadcast_to(plan.release_lag, hit.shape)[stopped]
+    for k in range(len(plan.measures)):
+        state.release_at[..., k][stopped[..., k]] = m + plan.release_lag[k]
     first = started & ~state.ever_hit
     clawback = np.zeros(hit.shape)
     if first.any() and plan.clawback_months.any():
@@ -184,9 +205,13 @@ def _refresh(state: FederalState, inputs: FederalInputs, plan: Plan, m: int,
     state.ever_hit |= hit
     state.hit = hit
     if len(plan.measures):  # with none, the initial zeros (nothing withheld) stand
-        shares = [hit[..., k, None] * (inputs.share[:, k, None, None] * plan.targeted[k])[None]
-                  for k in range(len(plan.measures))]
-        state.withheld_share, state.attributed = max_and_argmax(shares)
+        # New arrays, not filled in place: the history keeps the old ones.
+        state.withheld_share = np.empty(state.withheld_share.shape)
+        state.attributed = np.empty(state.attributed.shape, dtype=np.int32)
+        for g in range(len(plan.programs)):
+            shares = [hit[..., k] * (inputs.share[:, k, None] * plan.targeted[k, :, g])
+                      for k in range(len(plan.measures))]
+            state.withheld_share[..., g], state.attributed[..., g] = max_and_argmax(shares)
     state.dirty = False
     return clawback
 
@@ -223,9 +248,7 @@ def federal_month(state: FederalState, inputs: FederalInputs, plan: Plan,
     share, attributed = _share_when_spent(state, plan, m)
     due = due_annual * inputs.payment_share[m][None]
     withheld = due[None] * share
-    by_measure = np.zeros(state.pool.shape)
-    for k in range(len(plan.measures)):
-        by_measure[..., k] = sum_last(np.where(attributed == k, withheld, 0.0))
+    by_measure = sum_by_label(withheld, attributed, len(plan.measures))
     due_total = sum_last(due)
     received = due_total[None] - sum_last(withheld)
     if clawback is not None:
@@ -236,7 +259,8 @@ def federal_month(state: FederalState, inputs: FederalInputs, plan: Plan,
     # Spending from penalised months, withheld in arrears after the city stopped
     # being penalised, is released like the rest of the pool.
     orphaned = (by_measure > 0) & ~state.hit & ~state.forfeit & (state.release_at < 0)
-    state.release_at[orphaned] = m + np.broadcast_to(plan.release_lag, orphaned.shape)[orphaned]
+    for k in range(len(plan.measures)):
+        state.release_at[..., k][orphaned[..., k]] = m + plan.release_lag[k]
     release = (state.release_at >= 0) & (state.release_at <= m)
     restored = np.where(release, state.pool, 0.0)
     state.pool -= restored

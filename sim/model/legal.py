@@ -710,11 +710,13 @@ def end_of_month(world: World, m: int) -> None:
     """After month ``m``: withdrawals of complying plaintiffs, late filings, records."""
     legal, fed, plan = world.legal, world.federal, world.plan
     day = float(plan.calendar.tick_days[m])
-    penalised = (plan.penalises.T[fed.recognised] & plan.exposed[:, None, None, None])
-    targeted = plan.targeted.any(axis=2).T[None, None]
-    exposure = penalised & targeted & fed.active[None, :, None, :]
+    # The month's federal accounting refreshed these after the month's events.
+    penalised, exposure = fed.penalised, fed.exposed
     _record_exposure(world, m, exposure)
-    legal.months_enjoined += any_last(fed.enjoined & fed.active[None, :, None, :])
+    enjoined = np.zeros(legal.months_enjoined.shape, bool)
+    for k in range(len(plan.measures)):
+        enjoined |= fed.enjoined[..., k] & fed.active[None, :, k, None]
+    legal.months_enjoined += enjoined
     if legal.suits:
         _withdraw(world, day, penalised)
     # Groups that have filed (even if nobody took part then) take late plaintiffs.

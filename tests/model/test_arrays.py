@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from sim.model.arrays import any_last, max_and_argmax, min_last, sum_last
+from sim.model.arrays import any_last, max_and_argmax, min_last, sum_by_label, sum_last
 
 SHAPES = hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=9)
 FINITE = st.floats(-1e12, 1e12, allow_nan=False, width=64)
@@ -27,3 +27,14 @@ def test_max_and_argmax_pick_the_first_maximum(values):
     best, index = max_and_argmax(list(np.moveaxis(values, -1, 0)))
     np.testing.assert_array_equal(best, values.max(axis=-1))
     np.testing.assert_array_equal(index, values.argmax(axis=-1))
+
+
+@given(hnp.arrays(np.float64, SHAPES, elements=FINITE), st.integers(0, 3), st.data())
+def test_sum_by_label_equals_masked_sums(values, count, data):
+    """sum_by_label adds each label's items exactly as a masked sum over the last axis."""
+    labels = data.draw(hnp.arrays(np.int32, values.shape, elements=st.integers(0, 3)))
+    total = sum_by_label(values, labels, count)
+    assert total.shape == (*values.shape[:-1], count)
+    for k in range(count):
+        expected = np.where(labels == k, values, 0.0).sum(axis=-1)
+        assert total[..., k].tobytes() == expected.tobytes()
