@@ -650,10 +650,9 @@ def legal_month(world: World, m: int, accounts: dict[str, np.ndarray]
 
 
 def _log_releases(world: World, m: int, restored: np.ndarray) -> None:
-    day = float(world.plan.calendar.tick_days[m])
-    for s, r, c in zip(*np.nonzero(restored > 0), strict=True):
-        world.log(int(r), day, "funds_released", f"${restored[s, r, c]:,.0f}", city=int(c),
-                  strategies=[int(s)])
+    where = np.nonzero(restored > 0)
+    world.log_each(float(world.plan.calendar.tick_days[m]), "funds_released", where,
+                   [f"${amount:,.0f}" for amount in restored[where].tolist()])
 
 
 def _legal_costs(world: World, m: int) -> np.ndarray:

@@ -216,6 +216,8 @@ class World:
         self.handlers: dict[str, Handler] = {**FEDERAL_HANDLERS, **legal.HANDLERS,
                                              **decisions.HANDLERS}
         self.events: list[tuple] = []
+        self._numbers = self.replications.tolist()
+        self._exposed_strategies = np.flatnonzero(plan.exposed).tolist()
         horizon = plan.calendar.start_days[-1]
         for r, day, kind, payload in federal.initial_events(self.federal_inputs, horizon):
             self.schedule(r, day, kind, payload)
@@ -239,11 +241,20 @@ class World:
     def log(self, r: int, day: float, kind: str, detail: str = "",
             city: int = -1, strategies: Sequence[int] | None = None) -> None:
         """Add event-log rows (by default for every strategy exposed to measures)."""
-        rep = int(self.replications[r])
+        rep = self._numbers[r]
         if strategies is None:
-            strategies = np.nonzero(self.plan.exposed)[0]
-        for s in strategies:
-            self.events.append((int(s), rep, day, city, kind, detail))
+            strategies = self._exposed_strategies
+        elif isinstance(strategies, np.ndarray):
+            strategies = strategies.tolist()
+        self.events.extend([(int(s), rep, day, city, kind, detail) for s in strategies])
+
+    def log_each(self, day: float, kind: str, where: tuple[np.ndarray, np.ndarray, np.ndarray],
+                 details: Sequence[str]) -> None:
+        """Add one event-log row per (strategy, replication index, city) of ``where``."""
+        s, r, c = (index.tolist() for index in where)
+        numbers = self._numbers
+        self.events.extend([(s[i], numbers[r[i]], day, c[i], kind, details[i])
+                            for i in range(len(s))])
 
     def tick(self, m: int) -> None:
         """Account for month ``m`` in every strategy, replication and city."""
