@@ -310,12 +310,12 @@ def triangular_day(u: float, low: float, mode: float, high: float) -> float:
 class SuitDraws:
     """Exogenous court draws of one (replication, measure, group): every stage's fate."""
 
-    taken: np.ndarray
-    """(4,) uniforms deciding whether each stage happens."""
-    won: np.ndarray
-    """(4,) uniforms deciding each ruling."""
-    days: np.ndarray
-    """(4,) whole days each stage takes."""
+    taken: tuple[float, ...]
+    """Uniforms deciding whether each stage happens (one per stage)."""
+    won: tuple[float, ...]
+    """Uniforms deciding each ruling."""
+    days: tuple[float, ...]
+    """Whole days each stage takes."""
 
 
 @dataclass
@@ -369,7 +369,7 @@ class LegalState:
     """(S, R, C) claims incurred whose payment falls after the horizon."""
     suits: list[Suit] = field(default_factory=list)
     draws: dict[tuple[int, int, int], SuitDraws] = field(default_factory=dict)
-    members: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
+    members: dict[tuple[int, int], Litigants] = field(default_factory=dict)
     """Cities suing in each (measure, group), computed once."""
     liability_due: np.ndarray | None = None
     """(T, S, R, C) claims to pay each month, allocated once holds appear."""
@@ -429,21 +429,62 @@ def initial_events(inputs: LegalInputs, fed: federal.FederalInputs, plan: Plan,
 # Event handlers: each touches only replication r's slice.
 
 
-def _members(world: World, m: int, g: int) -> np.ndarray:
-    """Indices of the cities suing in group ``g`` over measure ``m`` (a lone city: itself)."""
-    legal, inputs = world.legal, world.legal_inputs
+@dataclass(frozen=True)
+class Litigants:
+    """The cities of one group's suit against one measure, worked out once per batch."""
+
+    cities: np.ndarray
+    """Indices of the cities suing in the group (a lone city: itself)."""
+    founders: np.ndarray
+    """Indices of the members suing from the filing."""
+    eligible: np.ndarray
+    """(S, n) whether each city sues under each strategy when penalised (targeted
+    grants, a strategy exposed to measures that sues)."""
+    description: str
+    """``"measure; group"``, the start of the event log's detail."""
+    lead: int
+    """City of the suit's ruling rows (see :func:`_lead_city`)."""
+
+
+def _litigants(world: World, m: int, g: int) -> Litigants:
+    """The cities suing in group ``g`` over measure ``m``, computed once and kept."""
+    legal = world.legal
     key = (m, g)
     if key not in legal.members:
-        legal.members[key] = np.flatnonzero(inputs.group_of[m] == g)
+        inputs, plan = world.legal_inputs, world.plan
+        cities = np.flatnonzero(inputs.group_of[m] == g)
+        legal.members[key] = Litigants(
+            cities=cities,
+            founders=cities[inputs.founders[g, cities]],
+            eligible=_eligible(world, m, cities),
+            description=_describe(world, m, g),
+            lead=_lead_city(world, g))
     return legal.members[key]
 
 
-def _could_sue(world: World, r: int, m: int, cities: np.ndarray) -> np.ndarray:
-    """(S, n) which of ``cities`` would be plaintiffs against ``m`` now, if members of a suit."""
-    legal, plan = world.legal, world.plan
-    level = world.federal.recognised[:, r, cities]
+def _members(world: World, m: int, g: int) -> np.ndarray:
+    """Indices of the cities suing in group ``g`` over measure ``m`` (a lone city: itself)."""
+    return _litigants(world, m, g).cities
+
+
+def _eligible(world: World, m: int, cities: np.ndarray) -> np.ndarray:
+    """(S, n) which of ``cities`` sue over ``m`` under each strategy, when penalised."""
+    plan = world.plan
     return (world.legal_inputs.sues[:, None] & plan.exposed[:, None]
-            & plan.targeted[m, cities].any(axis=1)[None, :] & plan.penalises[m][level]
+            & plan.targeted[m, cities].any(axis=1)[None, :])
+
+
+def _could_sue(world: World, r: int, m: int, cities: np.ndarray,
+               eligible: np.ndarray | None = None) -> np.ndarray:
+    """(S, n) which of ``cities`` would be plaintiffs against ``m`` now, if members of a suit.
+
+    ``eligible`` is :func:`_eligible` for these cities, when already known.
+    """
+    legal = world.legal
+    if eligible is None:
+        eligible = _eligible(world, m, cities)
+    level = world.federal.recognised[:, r, cities]
+    return (eligible & world.plan.penalises[m][level]
             & ~legal.party[:, r, cities, m] & ~legal.settled[:, r, cities, m])
 
 
@@ -464,21 +505,22 @@ def _suit_draws(world: World, r: int, m: int, g: int) -> SuitDraws:
     if key not in legal.draws:
         inputs = world.legal_inputs
         name = f"{world.plan.measures[m]}|{inputs.groups[g]}"
-        u = world.streams[r].draws("courts", name).random(3 * len(COURT_STAGES))
+        u = world.streams[r].draws("courts", name).random(3 * len(COURT_STAGES)).tolist()
         table = inputs.days[inputs.profile[m, g]].tolist()
-        days = [triangular_day(float(x), *stage) for x, stage in zip(u[8:12], table,
-                                                                      strict=True)]
-        legal.draws[key] = SuitDraws(taken=u[0:4], won=u[4:8], days=np.array(days))
+        days = [triangular_day(x, *stage) for x, stage in zip(u[8:12], table, strict=True)]
+        # Plain floats: handlers read them one at a time, faster than from arrays.
+        legal.draws[key] = SuitDraws(taken=tuple(u[0:4]), won=tuple(u[4:8]), days=tuple(days))
     return legal.draws[key]
 
 
 def _suit_filed(world: World, r: int, day: float, payload: tuple) -> None:
     m, g, only = payload
     legal, inputs = world.legal, world.legal_inputs
-    cities = _members(world, m, g)
-    legal.member[r, cities[inputs.founders[g, cities]], m] = True
-    plaintiffs = (_could_sue(world, r, m, cities) & legal.member[r, cities, m][None, :]
-                  & ~legal.open[:, r, g, m][:, None])
+    litigants = _litigants(world, m, g)
+    cities = litigants.cities
+    legal.member[r, litigants.founders, m] = True
+    plaintiffs = (_could_sue(world, r, m, cities, litigants.eligible)
+                  & legal.member[r, cities, m][None, :] & ~legal.open[:, r, g, m][:, None])
     if only is not None:
         plaintiffs &= only[:, None]
     if only is None and g < inputs.coalitions:
@@ -492,11 +534,12 @@ def _suit_filed(world: World, r: int, day: float, payload: tuple) -> None:
     legal.suits.append(suit)
     legal.party[:, r, cities, m] |= plaintiffs
     legal.covered[:, r, cities, m] |= plaintiffs
-    legal.open[strategies, r, g, m] = True
-    legal.instance[strategies, r, g, m] = suit.number
-    for i in np.flatnonzero(plaintiffs.any(axis=0)):
-        world.log(r, day, "suit_filed", _describe(world, m, g), city=int(cities[i]),
-                  strategies=np.flatnonzero(plaintiffs[:, i]))
+    legal.open[:, r, g, m] |= strategies
+    legal.instance[:, r, g, m][strategies] = suit.number
+    # One row per plaintiff city, its strategies in order.
+    i_index, s_index = np.nonzero(plaintiffs.T)
+    world.log_each(day, "suit_filed", (s_index, np.full_like(s_index, r), cities[i_index]),
+                   [litigants.description] * len(s_index))
     first = PI if suit.draws.taken[PI] < inputs.taken[r, inputs.profile[m, g], PI] else MERITS
     world.schedule(r, float(day + suit.draws.days[first]), "court_ruling",
                    (suit.number, first))
@@ -537,27 +580,30 @@ def _court_ruling(world: World, r: int, day: float, payload: tuple) -> None:
     suit = legal.suits[number]
     m, g = suit.measure, suit.group
     live = suit.strategies & legal.open[:, r, g, m] & (legal.instance[:, r, g, m] == number)
-    if not live.any():
+    strategies = np.flatnonzero(live).tolist()
+    if not strategies:
         return
     profile = inputs.profile[m, g]
     won = bool(suit.draws.won[stage] < inputs.win[r, profile, stage])
-    before = legal.injunction[:, r, g, m] & live
-    dissolved = not won and bool(before.any())
-    legal.injunction[live, r, g, m] = won
+    injunction = legal.injunction[:, r, g, m]  # a view: writes go to the state
+    before = injunction & live
+    changed = before.any() if not won else not before[strategies].all()
+    injunction[strategies] = won
     fee = inputs.stage_fee[r, g, stage]
     if fee:
-        legal.fees_due[live, r, g, m] += fee
-    cities = _members(world, m, g)
+        legal.fees_due[:, r, g, m][strategies] += fee
+    litigants = _litigants(world, m, g)
+    cities = litigants.cities
     if not won:
         legal.lost_injunction[:, r, cities] |= legal.party[:, r, cities, m] & live[:, None]
-    detail = _describe(world, m, g) + ("; injunction dissolved" if dissolved else "")
-    world.log(r, day, RULINGS[stage, won], detail, city=_lead_city(world, g),
-              strategies=np.flatnonzero(live))
-    if (before != (live & won)).any():
+    dissolved = not won and changed
+    detail = litigants.description + ("; injunction dissolved" if dissolved else "")
+    world.log(r, day, RULINGS[stage, won], detail, city=litigants.lead, strategies=strategies)
+    if changed:
         _protect(world, r, m, day, cities)
     following = _next_stage(stage, suit, inputs.taken[r, profile])
     if following is None:
-        _final(world, r, day, suit, live, won)
+        _final(world, r, day, suit, live, won, strategies)
     else:
         world.schedule(r, float(day + suit.draws.days[following]), "court_ruling",
                        (number, following))
@@ -572,25 +618,28 @@ def _next_stage(stage: int, suit: Suit, taken: np.ndarray) -> int | None:
     return None
 
 
-def _final(world: World, r: int, day: float, suit: Suit, live: np.ndarray, won: bool) -> None:
+def _final(world: World, r: int, day: float, suit: Suit, live: np.ndarray, won: bool,
+           strategies: list[int]) -> None:
+    """The last ruling became final for the ``live`` strategies (``strategies``: their indices)."""
     legal, fed = world.legal, world.federal
     m, g = suit.measure, suit.group
-    cities = _members(world, m, g)
+    litigants = _litigants(world, m, g)
+    cities = litigants.cities
     plaintiffs = legal.party[:, r, cities, m] & live[:, None]
-    legal.open[live, r, g, m] = False
+    legal.open[:, r, g, m][strategies] = False
     legal.settled[:, r, cities, m] |= plaintiffs
-    world.log(r, day, "judgment_final", _describe(world, m, g) + ("; won" if won else "; lost"),
-              city=_lead_city(world, g), strategies=np.flatnonzero(live))
+    world.log(r, day, "judgment_final", litigants.description + ("; won" if won else "; lost"),
+              city=litigants.lead, strategies=strategies)
     if won:
         return
     legal.final_loss[:, r, cities] |= plaintiffs
     s_index, i_index = np.nonzero(plaintiffs)
     c_index = cities[i_index]
-    lost = fed.pool[s_index, r, c_index, m]
-    for s, c, amount in zip(s_index, c_index, lost, strict=True):
-        world.log(r, day, "funds_forfeited", f"{_describe(world, m, g)}; ${amount:,.0f}",
-                  city=int(c), strategies=[int(s)])
-    federal.forfeit(fed, (s_index, np.full_like(s_index, r), c_index), m)
+    where = (s_index, np.full_like(s_index, r), c_index)
+    world.log_each(day, "funds_forfeited", where,
+                   [f"{litigants.description}; ${amount:,.0f}"
+                    for amount in fed.pool[(*where, m)].tolist()])
+    federal.forfeit(fed, where, m)
 
 
 def _suits_ended(world: World, r: int, day: float, m: int) -> None:
@@ -625,7 +674,8 @@ def _protect(world: World, r: int, m: int, day: float,
     world.federal.enjoined[:, r, cities, m] = protected
     world.federal.dirty = True
     first = legal.first_injunction[:, r, cities]
-    legal.first_injunction[:, r, cities] = np.where(protected & np.isinf(first), day, first)
+    first[protected & np.isinf(first)] = day
+    legal.first_injunction[:, r, cities] = first
 
 
 HANDLERS: dict[str, Any] = {
