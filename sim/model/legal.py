@@ -710,18 +710,22 @@ def _legal_costs(world: World, m: int) -> np.ndarray:
     if not legal.suits:
         return world.zeros
     K = inputs.coalitions
-    total = legal.open * inputs.monthly[None, :, :, None] + legal.fees_due
+    total = np.empty(legal.fees_due.shape)
+    for k in range(total.shape[-1]):  # per measure: numpy broadcasts slowly along a short axis
+        np.add(legal.open[..., k] * inputs.monthly, legal.fees_due[..., k], out=total[..., k])
     legal.fees_due[:] = 0.0
     cost = sum_last(total[:, :, K:, :])
     for k in range(K):
         base = _sharing_weights(world, k, m)
         for mm in np.nonzero(inputs.challenges[k])[0]:
-            amount = total[:, :, k, mm]
-            if amount.any():
-                # Only members can take part: split over their columns alone.
-                members = np.nonzero(inputs.group_of[mm] == k)[0]
-                taking_part = legal.party[:, :, members, mm]
-                cost[:, :, members] += share_costs(amount, base[:, members], taking_part)
+            # Only (strategy, replication) pairs with costs, and only members, take part.
+            s_index, r_index = np.nonzero(total[:, :, k, mm])
+            if len(s_index):
+                members = _members(world, mm, k)
+                taking_part = legal.party[s_index, r_index][:, members, mm]
+                shares = share_costs(total[s_index, r_index, k, mm], base[r_index][:, members],
+                                     taking_part)
+                cost[s_index[:, None], r_index[:, None], members] += shares
     return cost
 
 

@@ -81,9 +81,14 @@ def sample_trust(plan: Plan, params: Parameters, enforcement: EnforcementInputs)
 def target_index(target_by_level: np.ndarray, level: np.ndarray, sensitivity: np.ndarray,
                  visible: np.ndarray, immigrants: np.ndarray) -> np.ndarray:
     """The index's target at a compliance level and a month's visible enforcement."""
+    return _scaled(np.choose(level, target_by_level), sensitivity, visible, immigrants)
+
+
+def _scaled(by_level: np.ndarray, sensitivity: np.ndarray, visible: np.ndarray,
+            immigrants: np.ndarray) -> np.ndarray:
+    """Targets by level lowered by visible enforcement (see :func:`target_index`)."""
     per_thousand = np.divide(visible, immigrants / 1000, out=np.zeros(np.shape(visible)),
                              where=immigrants > 0)
-    by_level = np.choose(level, target_by_level)
     return by_level * np.exp(-sensitivity * per_thousand)
 
 
@@ -92,6 +97,10 @@ class TrustState:
     """The trust index, (S, R, C)."""
 
     index: np.ndarray
+    levels: np.ndarray | None = None
+    """(S, R, C) compliance levels of the last month (None before the first)."""
+    by_level: np.ndarray | None = None
+    """(S, R, C) the target with no visible enforcement at those levels."""
 
 
 def initial_trust_state(inputs: TrustInputs, strategies: int) -> TrustState:
@@ -106,8 +115,11 @@ def trust_month(state: TrustState, inputs: TrustInputs, level: np.ndarray,
 
     Returns the month's accounts: trust, reporting rate, unreported crimes.
     """
-    target = target_index(inputs.target_by_level, level, inputs.sensitivity, visible,
-                          inputs.immigrants)
+    if state.levels is None or not np.array_equal(level, state.levels):
+        # Levels change only when a city switches: look the targets up again only then.
+        state.levels = level.copy()
+        state.by_level = np.choose(level, inputs.target_by_level)
+    target = _scaled(state.by_level, inputs.sensitivity, visible, inputs.immigrants)
     recovered = target + (state.index - target) * inputs.retained
     state.index = np.where(target < state.index, target, recovered)
     relative = np.divide(state.index, inputs.trust0, out=np.ones_like(state.index),
