@@ -94,7 +94,9 @@ def _is_toml_text(text: str) -> bool:
 def run(source: Scenario | str | os.PathLike, *, replications: int | None = None,
         seed: int | None = None, workers: int | None = None,
         strategies: Sequence[str] | None = None, keep: int | None = None,
-        progress: Callable[[int], None] | None = None, **options: Any) -> RunResult:
+        progress: Callable[[int], None] | None = None,
+        thresholds: Sequence[str | Mapping[str, Any]] | None = None,
+        **options: Any) -> RunResult:
     """Simulate every strategy and the no-measure baseline on common random numbers.
 
     ``source`` is a scenario, or anything :func:`load` reads.  Options left
@@ -111,6 +113,11 @@ def run(source: Scenario | str | os.PathLike, *, replications: int | None = None
     cap; see :mod:`sim.limits`).  The same scenario and seed give the same
     numbers whatever the workers, batches or executor.
 
+    ``thresholds`` adds requirements a future must meet to the scenario's
+    ``[[threshold]]`` tables, for the report's robustness ranking: text such
+    as ``"floor_breached <= 0"`` or tables such as ``{"metric":
+    "net_fiscal_impact", "at_least": -5e7}``; they are checked before the run.
+
     Bad options raise :class:`UsageError`:
 
     >>> import sim
@@ -123,9 +130,18 @@ def run(source: Scenario | str | os.PathLike, *, replications: int | None = None
     from sim.runner import simulate
 
     chosen = source if isinstance(source, Scenario) else load(source)
+    checked = ()
+    if thresholds:
+        from sim.decision import thresholds_from
+
+        checked = thresholds_from([thresholds] if isinstance(thresholds, str) else thresholds,
+                                  chosen, origin="thresholds", where="thresholds")
     simulation = simulate(chosen, replications=replications, seed=seed, workers=workers,
                           strategies=strategies, keep=keep, progress=progress, **options)
-    return RunResult.from_simulation(simulation)
+    result = RunResult.from_simulation(simulation)
+    if checked:
+        result.manifest["thresholds"] = [t.model_dump(exclude_none=True) for t in checked]
+    return result
 
 
 def open_results(folder: str | os.PathLike) -> RunResult:

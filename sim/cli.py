@@ -102,23 +102,32 @@ def main() -> None:
                    "this machine's; 0: no cap).")
 @click.option("--max-time", metavar="DURATION", callback=_duration_option,
               help="Refuse runs estimated to take longer, e.g. 30m, 2h (default: 24h; 0: no cap).")
+@click.option("-t", "--threshold", "thresholds", multiple=True, metavar="'METRIC OP VALUE'",
+              help="A requirement each future should meet, for the report's robustness "
+                   "ranking, e.g. 'floor_breached <= 0' or 'net_fiscal_impact >= -5e7' "
+                   "(OP: >=, >, <=, <; METRIC@CITY for one city; repeatable; adds to the "
+                   "scenario's [[threshold]] tables).")
 def run(scenario_file: Path, output: Path | None, replications: int | None, seed: int | None,
         workers: int | None, strategies: tuple[str, ...], keep: int | None, overwrite: bool,
         no_figures: bool, quiet: bool, scheduler: str | None, max_memory: int | None,
-        max_time: float | None) -> None:
+        max_time: float | None, thresholds: tuple[str, ...]) -> None:
     """Run every strategy of SCENARIO_FILE against the no-measure baseline.
 
     Example: fundsim run scenarios/chicago.toml -n 2000 --seed 7
+
+    Example: fundsim run scenarios/denver-no-bailout.toml -t "floor_breached <= 0"
     """
     from sim.console import headline_table, progress_bar
+    from sim.decision import thresholds_from
     from sim.results import check_output, default_folder
 
     scenario = sim.load(scenario_file)
+    thresholds_from(thresholds, scenario)
     # Refuse a bad output folder before the work, not after it.
     check_output(output or default_folder(scenario), overwrite=overwrite, run=True)
     options = dict(replications=replications, seed=seed, workers=workers,
                    strategies=list(strategies) or None, keep=keep, scheduler=scheduler,
-                   max_memory=max_memory, max_seconds=max_time)
+                   max_memory=max_memory, max_seconds=max_time, thresholds=list(thresholds))
     total = replications or scenario.scenario.replications
     with progress_bar(total, enabled=not quiet and sys.stderr.isatty()) as advance:
         result = sim.run(scenario, progress=advance, **options)

@@ -903,6 +903,18 @@ def floor_shares(run: RunResult) -> dict[str, float]:
     return shares
 
 
+def _decision_figure(name: str, run: RunResult, colours: Mapping[str, str]) -> Figure:
+    from sim import decision_plots
+
+    return decision_plots.draw(name, run, colours)
+
+
+def _decision_applies(name: str, run: RunResult) -> bool:
+    from sim import decision_plots
+
+    return decision_plots.applies(name, run)
+
+
 FIGURES: dict[str, FigureSpec] = {
     "reserves_fan": FigureSpec(
         "Reserves by city and strategy",
@@ -962,6 +974,31 @@ FIGURES: dict[str, FigureSpec] = {
         lambda run, colours: enforcement_trust(run.trajectories, run.strategies, colours),
         needs={"trajectories": ("transfers", "at_large_arrests", "detainers_honoured", "trust",
                                 "compliance_level")}),
+    **{name: FigureSpec(title, caption, functools.partial(_decision_figure, name),
+                        when=functools.partial(_decision_applies, name))
+       for name, title, caption in (
+        ("legal_status", "Legal status of the federal measures over time",
+         "For each measure (rows) and strategy (columns), the share of replications in each "
+         "legal status at the end of every month: proposed (not in force), enacted, enjoined by "
+         "a court, in force again after a reversal, upheld or struck down for good, rescinded. "
+         "Strategies that never go to court share a column."),
+        ("robustness", "Robustness across futures",
+         "Strategies ranked by their largest regret: in each sampled future (replication), "
+         "regret is how much worse a strategy did than the best strategy in that same future "
+         "(net fiscal impact, all cities; paired thanks to common random numbers). Left: "
+         "expected impact, the mean of the worst 5% of futures (CVaR) and the range of 90%; "
+         "right: the share of futures meeting the thresholds, when the run has any."),
+        ("conditional_impact", "Net fiscal impact, conditioned on what happens",
+         "For the uncertain branches that split the outcome most (a measure happens, a court "
+         "grants or reverses an injunction, a policy switch), the distribution of the net fiscal "
+         "impact over the replications that took the branch and over those that did not, with "
+         "the probability of each side. Blended over both sides, they give the distribution of "
+         "the net fiscal impact figure."),
+        ("conditional_reserves", "Reserves, conditioned on what happens",
+         "Reserves net of short-term debt, all cities, over the kept replications that took the "
+         "branch (top) and those that did not (bottom): median and the bands holding 50% and "
+         "90% of them; dashed, the baseline's median in the same futures."),
+    )},
 }
 """Every figure of a run, by file name, in report order."""
 

@@ -14,8 +14,9 @@ found by this rule, first match wins:
 
 An uncertain quantity ``{dist = ...}`` is one leaf: its citation explains the
 whole distribution.  Run settings chosen by the analyst (``scenario.start``,
-``years``, ``replications``, ``seed``) are not data and need no source; nor do
-strings, names, booleans and lists of labels.  Numbers a file leaves out take
+``years``, ``replications``, ``seed``) and the analyst's requirements
+(``[[threshold]]``) are not data and need no source; nor do strings, names,
+booleans and lists of labels.  Numbers a file leaves out take
 the schema's defaults, whose field docstrings give their source or say
 "Assumption" (``fundsim schema --markdown``).
 
@@ -47,6 +48,8 @@ from sim.uncertain import Frozen, is_uncertain
 SETTINGS = frozenset({"scenario.start", "scenario.years", "scenario.replications",
                       "scenario.seed"})
 """Key paths that are run settings, not data: they need no source."""
+ANALYST_TABLES = frozenset({"threshold"})
+"""Top-level tables that hold the analyst's requirements, not data: no source needed."""
 
 ASSUMPTION = re.compile(r"^\s*assumption\b", re.IGNORECASE)
 ASSUMPTION_WORD = re.compile(r"\bassumption\b", re.IGNORECASE)
@@ -116,6 +119,8 @@ def _walk(node: Frozen, prefix: str, inherited: str | None,
     per_key = node.sources if isinstance(node, Sourced) else {}
     for key in type(node).model_fields:
         if key not in node.model_fields_set or key in ("source", "sources"):
+            continue
+        if not prefix and key in ANALYST_TABLES:
             continue
         path = f"{prefix}.{key}" if prefix else key
         if key in per_key:

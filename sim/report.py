@@ -461,8 +461,65 @@ def render_report(run: RunResult, pngs: Mapping[str, bytes] | None = None) -> st
         run=_run_facts(run), strategies=strategies_table(run), cities=cities_table(run),
         measures=measures_table(run), provenance=scenario_provenance(run),
         numbers={city: number_table(run, city) for city in cities}, city_names=cities,
-        strategy_names=run.strategies, figures=figures, events=events,
-        events_truncated=truncated, generated=_now())
+        strategy_names=run.strategies,
+        figures=[f for f in figures if f.name not in DECISION_FIGURES],
+        decision=decision_section(run, [f for f in figures if f.name in DECISION_FIGURES]),
+        events=events, events_truncated=truncated, generated=_now())
+
+
+DECISION_FIGURES = ("robustness", "conditional_impact", "conditional_reserves", "legal_status")
+"""Figures shown in the report's decision section rather than with the others."""
+
+
+def decision_section(run: RunResult, figures: Sequence[RenderedFigure]) -> dict[str, Any]:
+    """The report's decision section: thresholds, robustness ranking, branches, figures."""
+    from sim import decision, decision_plots
+
+    baseline = run.manifest.get("baseline", "baseline")
+    exposed = [s for s in run.strategies if s != baseline]
+    if not exposed or "net_fiscal_impact" not in run.replications:
+        return {"ranking": [], "thresholds": [], "branches": [], "figures": list(figures),
+                "strategies": exposed}
+    thresholds = decision.run_thresholds(run)
+    ranking = decision.robustness(run.replications, thresholds)
+    shares = decision.threshold_shares(run.replications, thresholds)
+    metric = "net_fiscal_impact"
+    rows = [{"rank": r.rank, "strategy": r.strategy,
+             "expected": format_metric(metric, r.expected),
+             "range": f"{format_metric(metric, r.p05)} to {format_metric(metric, r.p95)}",
+             "cvar": format_metric(metric, r.cvar05),
+             "max_regret": format_metric(metric, r.max_regret),
+             "mean_regret": format_metric(metric, r.mean_regret),
+             "met": [f"{shares.loc[r.strategy, str(t)]:.0%}" for t in thresholds],
+             "all_met": f"{r.thresholds_met:.0%}"} for r in ranking.itertuples()]
+    return {"ranking": rows, "thresholds": [str(t) for t in thresholds],
+            "branches": branch_rows(run, decision_plots.shown_branches(run), exposed),
+            "figures": list(figures), "strategies": exposed}
+
+
+def branch_rows(run: RunResult, branches: Sequence[str],
+                strategies: Sequence[str]) -> list[dict[str, Any]]:
+    """Per branch and strategy: its probability, and key outcomes if taken and if not."""
+    from sim.decision import futures
+
+    values = futures(run.replications).merge(run.branches, on=["strategy", "replication"])
+    breach = "floor_breached" in values
+    rows = []
+    for branch in branches:
+        cells = []
+        for strategy in strategies:
+            mine = values[values["strategy"] == strategy]
+            sides = {taken: mine[mine[branch] == taken] for taken in (True, False)}
+            cell = {"probability": f"{len(sides[True]) / max(len(mine), 1):.0%}"}
+            for taken, part in sides.items():
+                key = "if" if taken else "if_not"
+                cell[key] = (format_metric("net_fiscal_impact", part["net_fiscal_impact"].mean())
+                             if len(part) else "—")
+                cell[f"{key}_breach"] = (f"{part['floor_breached'].mean():.0%}"
+                                         if breach and len(part) else "—")
+            cells.append(cell)
+        rows.append({"branch": branch, "cells": cells})
+    return rows
 
 
 def number_table(run: RunResult, city: str) -> dict[str, list[dict[str, Any]]]:

@@ -325,6 +325,13 @@ class RunResult:
         """Tidy summary (see :func:`summarise`)."""
         return summarise(self.replications)
 
+    @cached_property
+    def branches(self) -> pd.DataFrame:
+        """Which uncertain branches each (strategy, replication) took (:mod:`sim.decision`)."""
+        from sim.decision import branches
+
+        return branches(self.events, self.replications)
+
     @property
     def strategies(self) -> list[str]:
         """Strategies compared, baseline first."""
@@ -552,6 +559,8 @@ def recorded_run(folder: str | Path) -> tuple[Scenario, dict[str, Any]]:
             options[key] = manifest[key]
     if "strategies" in manifest:
         options["strategies"] = list(manifest["strategies"])
+    if manifest.get("thresholds"):
+        options["thresholds"] = list(manifest["thresholds"])
     if not isinstance(options.get("seed"), int) or not isinstance(
             options.get("replications"), int):
         raise UsageError(f"{origin} lacks the seed or the number of replications")

@@ -841,6 +841,83 @@ class Litigation(Sourced):
         return f"litigation.{kind}.{stage}.{key}", COURT_DEFAULTS[kind][stage][key]
 
 
+def _plain_number(value: float) -> str:
+    """A bound as people write it: -50,000,000 rather than -5e+07."""
+    if abs(value) >= 1e4 and float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:g}"
+
+
+class Threshold(Frozen):
+    """``[[threshold]]``: a requirement a future must meet, for the robustness ranking.
+
+    Not model data but the analyst's test of a strategy, so it needs no
+    source.  Give one lower bound (``at_least`` or ``above``) and/or one upper
+    bound (``at_most`` or ``below``).  Examples: reserves never below the
+    floor, ``metric = "floor_breached", at_most = 0``; a net fiscal impact no
+    worse than -$50M, ``metric = "net_fiscal_impact", at_least = -5e7``.
+    """
+
+    metric: str = Field(min_length=1, max_length=MAX_NAME)
+    """A per-replication outcome of ``fundsim run`` (``replications.parquet``
+    columns, e.g. ``net_fiscal_impact``, ``floor_breached``)."""
+    city: str | None = Field(default=None, min_length=1, max_length=MAX_NAME)
+    """The city whose outcome is tested; default: all cities together (sums,
+    or the worst city for floor breaches and reserve ratios)."""
+    at_least: float | None = None
+    """The outcome must be at least this."""
+    above: float | None = None
+    """The outcome must be strictly above this."""
+    at_most: float | None = None
+    """The outcome must be at most this."""
+    below: float | None = None
+    """The outcome must be strictly below this."""
+    label: str | None = Field(default=None, max_length=MAX_NAME)
+    """Short name for the report; default: the condition itself."""
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Threshold:
+        if all(v is None for v in (self.at_least, self.above, self.at_most, self.below)):
+            raise ValueError("give a bound: at_least, above, at_most or below")
+        if self.at_least is not None and self.above is not None:
+            raise ValueError("give either at_least or above, not both")
+        if self.at_most is not None and self.below is not None:
+            raise ValueError("give either at_most or below, not both")
+        low, high = self.lower, self.upper
+        if low is not None and high is not None and not low < high:
+            raise ValueError(f"the lower bound ({low:g}) must be below the upper bound "
+                             f"({high:g}), or no future can meet it")
+        return self
+
+    @property
+    def lower(self) -> float | None:
+        """The lower bound, strict or not."""
+        return self.at_least if self.at_least is not None else self.above
+
+    @property
+    def upper(self) -> float | None:
+        """The upper bound, strict or not."""
+        return self.at_most if self.at_most is not None else self.below
+
+    def met(self, values: Any) -> Any:
+        """Whether each value (a number, array or Series) meets the requirement."""
+        ok = values == values  # True, NaN excepted, in the shape of ``values``
+        for bound, test in ((self.at_least, values.__ge__), (self.above, values.__gt__),
+                            (self.at_most, values.__le__), (self.below, values.__lt__)):
+            if bound is not None:
+                ok = ok & test(bound)
+        return ok
+
+    def __str__(self) -> str:
+        if self.label:
+            return self.label
+        parts = [f"{op} {_plain_number(bound)}"
+                 for op, bound in ((">=", self.at_least), (">", self.above),
+                                   ("<=", self.at_most), ("<", self.below)) if bound is not None]
+        where = f" in {self.city}" if self.city else ""
+        return f"{self.metric}{where} " + " and ".join(parts)
+
+
 class Scenario(Frozen):
     """A whole scenario file."""
 
@@ -858,6 +935,9 @@ class Scenario(Frozen):
     sources: dict[str, str] = Field(default_factory=dict)
     """Bibliography: short key -> full citation, referred to from ``source``
     entries."""
+    threshold: list[Threshold] = Field(default_factory=list, max_length=100)
+    """Requirements a future must meet (``[[threshold]]`` tables), for the
+    report's robustness ranking; ``fundsim run --threshold`` adds more."""
 
     @property
     def start(self) -> dt.date:
@@ -1443,6 +1523,7 @@ def _semantic_problems(scenario: Scenario, origin: str) -> list[Problem]:
                 f"strategy {name!r} ({table[name].compliance}) is forbidden in "
                 f"{city.name} by its state law ({city.state_law}, {city.state})", name))
     problems.extend(_forbidden_switch_problems(scenario, origin))
+    problems.extend(threshold_problems(scenario.threshold, scenario, origin, "threshold"))
     for i, city in enumerate(scenario.city):
         if city.current_policy in FORBIDDEN_BY_STATE_LAW[city.state_law]:
             problems.append(Problem(origin, f"city[{i}].current_policy",
@@ -1454,6 +1535,34 @@ def _semantic_problems(scenario: Scenario, origin: str) -> list[Problem]:
     if chosen == [] or (chosen is None and not scenario.strategies_to_run()):
         problems.append(Problem(origin, "scenario.strategies",
                                 "no strategy to run", chosen, chosen is not None))
+    return problems
+
+
+def threshold_problems(thresholds: list[Threshold], scenario: Scenario, origin: str,
+                       where: str = "threshold") -> list[Problem]:
+    """Thresholds naming an outcome or a city the run does not have.
+
+    ``where`` locates them: ``threshold`` for the file's ``[[threshold]]``
+    tables (``threshold[0].metric``), or an option such as ``--threshold``.
+    """
+    if not thresholds:
+        return []
+    from sim.results import METRICS
+
+    cities = [c.name for c in scenario.city]
+    problems = []
+    for i, threshold in enumerate(thresholds):
+        def at(key: str, i: int = i) -> str:
+            return f"{where}[{i}].{key}" if where == "threshold" else where
+
+        if threshold.metric not in METRICS:
+            close = difflib.get_close_matches(threshold.metric, list(METRICS), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(METRICS)}"
+            problems.append(Problem(origin, at("metric"), f"unknown outcome; {hint}",
+                                    threshold.metric))
+        if threshold.city is not None and threshold.city not in cities:
+            problems.append(Problem(origin, at("city"), "no [[city]] has this name (cities: "
+                                    f"{', '.join(cities)})", threshold.city))
     return problems
 
 

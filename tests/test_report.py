@@ -152,7 +152,7 @@ def test_report_copes_with_missing_tables_and_metrics(one_city_run):
         one_city_run.scenario, one_city_run.manifest,
         one_city_run.replications.drop(columns=["floor_breached", "legal_cost", "federal_due"]),
         one_city_run.trajectories.iloc[0:0], one_city_run.events.iloc[0:0])
-    assert set(plots.figures_for(slim)) == {"cost_breakdown", "net_impact"}
+    assert set(plots.figures_for(slim)) == {"cost_breakdown", "net_impact", "robustness"}
     html = report.render_report(slim, fake_figures())
     assert "No event happened" in html and "net fiscal impact" in html
 
