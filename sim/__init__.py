@@ -96,7 +96,9 @@ def run(source: Scenario | str | os.PathLike, *, replications: int | None = None
         strategies: Sequence[str] | None = None, keep: int | None = None,
         progress: Callable[[int], None] | None = None,
         thresholds: Sequence[str | Mapping[str, Any]] | None = None,
-        **options: Any) -> RunResult:
+        precision: float | None = None, max_replications: int | None = None,
+        precision_floor: Mapping[str, float] | Sequence[str] | None = None,
+        precision_batch: int | None = None, **options: Any) -> RunResult:
     """Simulate every strategy and the no-measure baseline on common random numbers.
 
     ``source`` is a scenario, or anything :func:`load` reads.  Options left
@@ -118,6 +120,16 @@ def run(source: Scenario | str | os.PathLike, *, replications: int | None = None
     as ``"floor_breached <= 0"`` or tables such as ``{"metric":
     "net_fiscal_impact", "at_least": -5e7}``; they are checked before the run.
 
+    ``precision`` (e.g. 0.02) chooses the number of replications instead of
+    ``replications``: batches of ``precision_batch`` replications (default
+    200) are added until the 95% confidence half-width of every headline mean
+    (each strategy and city, and each paired change against the baseline) is
+    within that share of the mean or within its floor, or until
+    ``max_replications`` (default 20,000).  ``precision_floor`` sets floors by
+    metric or unit family (``{"money": 1e6, "floor_breached": 0.01}``); see
+    :mod:`sim.precision`.  ``result.manifest["precision"]`` tells where and
+    why the run stopped.
+
     Bad options raise :class:`UsageError`:
 
     >>> import sim
@@ -136,8 +148,18 @@ def run(source: Scenario | str | os.PathLike, *, replications: int | None = None
 
         checked = thresholds_from([thresholds] if isinstance(thresholds, str) else thresholds,
                                   chosen, origin="thresholds", where="thresholds")
+    goal = None
+    if precision is not None:
+        from sim.precision import target
+
+        goal = target(precision, floors=precision_floor, batch=precision_batch,
+                      max_replications=max_replications)
+    elif (max_replications, precision_floor, precision_batch) != (None, None, None):
+        raise UsageError("max_replications, precision_floor and precision_batch apply to "
+                         "precision runs only; give precision too")
     simulation = simulate(chosen, replications=replications, seed=seed, workers=workers,
-                          strategies=strategies, keep=keep, progress=progress, **options)
+                          strategies=strategies, keep=keep, progress=progress, precision=goal,
+                          **options)
     result = RunResult.from_simulation(simulation)
     if checked:
         result.manifest["thresholds"] = [t.model_dump(exclude_none=True) for t in checked]

@@ -107,18 +107,36 @@ def main() -> None:
                    "ranking, e.g. 'floor_breached <= 0' or 'net_fiscal_impact >= -5e7' "
                    "(OP: >=, >, <=, <; METRIC@CITY for one city; repeatable; adds to the "
                    "scenario's [[threshold]] tables).")
+@click.option("--precision", type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
+              metavar="SHARE",
+              help="Add replications, a batch at a time, until the 95% confidence half-width of "
+                   "every headline mean (each strategy and city, and each change against the "
+                   "baseline) is within this share of the mean, e.g. 0.02, or within its floor.")
+@click.option("--max-replications", type=click.IntRange(min=2), metavar="N",
+              help="Cap on the replications of a --precision run (default: 20,000).")
+@click.option("--precision-floor", "precision_floors", multiple=True, metavar="KEY=VALUE",
+              help="Half-width that always suffices, by metric or unit family (money, "
+                   "probability, months, share, count), e.g. money=1e6 (repeatable; default: "
+                   "0.01%% of a year's spending for money, 0.005 for probabilities).")
+@click.option("--precision-batch", type=click.IntRange(min=1), metavar="N",
+              help="Replications added between two precision checks (default: 200).")
 def run(scenario_file: Path, output: Path | None, replications: int | None, seed: int | None,
         workers: int | None, strategies: tuple[str, ...], keep: int | None, overwrite: bool,
         no_figures: bool, quiet: bool, scheduler: str | None, max_memory: int | None,
-        max_time: float | None, thresholds: tuple[str, ...]) -> None:
+        max_time: float | None, thresholds: tuple[str, ...], precision: float | None,
+        max_replications: int | None, precision_floors: tuple[str, ...],
+        precision_batch: int | None) -> None:
     """Run every strategy of SCENARIO_FILE against the no-measure baseline.
 
     Example: fundsim run scenarios/chicago.toml -n 2000 --seed 7
 
     Example: fundsim run scenarios/denver-no-bailout.toml -t "floor_breached <= 0"
+
+    Example: fundsim run scenarios/denver-no-bailout.toml --precision 0.05 --max-replications 5000
     """
     from sim.console import headline_table, progress_bar
     from sim.decision import thresholds_from
+    from sim.precision import describe
     from sim.results import check_output, default_folder
 
     scenario = sim.load(scenario_file)
@@ -129,11 +147,26 @@ def run(scenario_file: Path, output: Path | None, replications: int | None, seed
                    strategies=list(strategies) or None, keep=keep, scheduler=scheduler,
                    max_memory=max_memory, max_seconds=max_time, thresholds=list(thresholds))
     total = replications or scenario.scenario.replications
+    if precision is not None:
+        if replications is not None:
+            raise click.UsageError("give either -n/--replications or --precision (whose runs "
+                                   "--max-replications caps), not both")
+        from sim.precision import DEFAULT_MAX_REPLICATIONS
+
+        options.update(precision=precision, max_replications=max_replications,
+                       precision_floor=list(precision_floors) or None,
+                       precision_batch=precision_batch)
+        total = max_replications or DEFAULT_MAX_REPLICATIONS
+    elif max_replications or precision_floors or precision_batch:
+        raise click.UsageError("--max-replications, --precision-floor and --precision-batch "
+                               "need --precision")
     with progress_bar(total, enabled=not quiet and sys.stderr.isatty()) as advance:
         result = sim.run(scenario, progress=advance, **options)
     folder = result.save(output, overwrite=overwrite, figures=not no_figures)
     if not quiet:
         headline_table(result)
+        if "precision" in result.manifest:
+            click.echo(describe(result.manifest["precision"]), err=True)
     click.echo(str(folder))
 
 

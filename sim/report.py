@@ -441,7 +441,17 @@ def _run_facts(run: RunResult) -> dict[str, Any]:
         "wall_time": manifest.get("wall_time_s"), "versions": manifest.get("versions", {}),
         "sha256": manifest.get("scenario_sha256", ""),
         "discount_rate": scenario.scenario.discount_rate,
+        **_precision_facts(manifest.get("precision")),
     }
+
+
+def _precision_facts(record: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The sentence saying how a precision run chose its replications, and whether it got there."""
+    if not record:
+        return {"precision": "", "precision_reached": True}
+    from sim.precision import describe
+
+    return {"precision": describe(record), "precision_reached": bool(record.get("reached"))}
 
 
 def render_report(run: RunResult, pngs: Mapping[str, bytes] | None = None) -> str:

@@ -304,6 +304,7 @@ class RunResult:
             "engine": s.engine,
             "scheduler": s.scheduler,
             "wall_time_s": round(sim.wall_time, 3),
+            **({"precision": sim.precision} if sim.precision is not None else {}),
             "versions": _versions(),
             "scenario": sim.scenario.model_dump(mode="json", by_alias=True),
             # Only the keys the file states: reading it back tells written values from

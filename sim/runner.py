@@ -18,8 +18,8 @@ import numbers
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -37,6 +37,9 @@ from sim.model.plan import Plan, build_plan
 from sim.model.reference import run_reference
 from sim.model.world import FLOW_TOTALS, TRAJECTORY, BatchResult, World, run_simpy
 from sim.scenario import Scenario
+
+if TYPE_CHECKING:
+    from sim.precision import PrecisionTarget
 
 Engine = Literal["simpy", "reference"]
 ENGINES: dict[str, Callable[[World], BatchResult]] = {
@@ -83,6 +86,8 @@ class Simulation:
     wall_time: float
     bands: Bands | None = None
     """Monthly quantile bands over every replication."""
+    precision: dict[str, Any] | None = None
+    """How a precision run chose its replications (:func:`sim.precision.record`)."""
 
 
 def default_keep(plan: Plan, replications: int) -> int:
@@ -254,18 +259,56 @@ class Collector:
 
 
 def simulate(scenario: Scenario, progress: Callable[[int], None] | None = None,
-             **options) -> Simulation:
+             precision: PrecisionTarget | None = None, **options) -> Simulation:
     """Run every replication of every strategy and the baseline.
 
     ``options`` are those of :func:`settle`; ``scheduler`` (a Dask scheduler
     address ``tcp://HOST:PORT`` or a ``distributed.Client``) runs the batches
     on a Dask cluster instead of local processes.  ``progress`` is called with
     the number of replications each time a batch finishes.
+
+    With ``precision`` (:func:`sim.precision.target`), replications are added
+    a batch at a time until the precision is reached or the cap on
+    replications is (``replications`` must then be left out); the numbers
+    are those of a run of the replications it stopped at.
     """
     began = time.perf_counter()
-    scheduler = options.get("scheduler")
+    if precision is not None:
+        if options.get("replications") is not None:
+            raise UsageError("give either a number of replications or a precision, not both "
+                             "(max replications caps a precision run)")
+        options["replications"] = precision.max_replications
     plan, settings = settle(scenario, **options)
-    bounds = batch_bounds(settings.replications, settings.batch_size)
+    collector = Collector(settings.replications, settings.keep)
+    record = None
+    if precision is None:
+        _run_batches(scenario, plan, settings, collector, 0, settings.replications, progress,
+                     options.get("scheduler"))
+    else:
+        settings, record = _run_to_precision(scenario, plan, settings, collector, precision,
+                                             progress, options)
+    return Simulation(
+        scenario=scenario,
+        plan=plan,
+        settings=settings,
+        outcomes={name: values[:, :settings.replications]
+                  for name, values in collector.outcomes.items()},
+        kept=np.arange(settings.keep),
+        trajectories={name: series[:, :, :settings.keep]
+                      for name, series in collector.trajectories.items()},
+        events=collector.events,
+        wall_time=time.perf_counter() - began,
+        bands=collector.bands,
+        precision=record,
+    )
+
+
+def _run_batches(scenario: Scenario, plan: Plan, settings: RunSettings, collector: Collector,
+                 first: int, last: int, progress: Callable[[int], None] | None,
+                 scheduler: Any, batch_size: int | None = None) -> None:
+    """Simulate replications ``first`` to ``last - 1`` on the chosen executor into ``collector``."""
+    size = batch_size or settings.batch_size
+    bounds = [(first + a, first + b) for a, b in batch_bounds(last - first, size)]
     if scheduler is not None:
         task = functools.partial(_batch_in_worker, scenario, settings)
         finished = run_on_dask(task, bounds, scheduler)
@@ -274,28 +317,39 @@ def simulate(scenario: Scenario, progress: Callable[[int], None] | None = None,
     else:
         task = functools.partial(_batch_in_worker, scenario, settings)
         finished = run_in_processes(task, bounds, settings.workers)
-    collector = Collector(settings.replications, settings.keep)
     try:
         for index, batch in finished:
-            first, last = bounds[index]
-            collector.add(first, batch)
+            start, stop = bounds[index]
+            collector.add(start, batch)
             if progress:
-                progress(last - first)
+                progress(stop - start)
     except KeyboardInterrupt:
         finished.close()  # stops the workers
         raise Interrupted(INTERRUPTED) from None
     except BatchFailed as failure:
-        first, last = bounds[failure.index]
-        raise BatchError(first, last, settings.seed, failure.cause,
+        start, stop = bounds[failure.index]
+        raise BatchError(start, stop, settings.seed, failure.cause,
                          failure.unfinished) from failure.cause
-    return Simulation(
-        scenario=scenario,
-        plan=plan,
-        settings=settings,
-        outcomes=collector.outcomes,
-        kept=np.arange(settings.keep),
-        trajectories=collector.trajectories,
-        events=collector.events,
-        wall_time=time.perf_counter() - began,
-        bands=collector.bands,
-    )
+
+
+def _run_to_precision(scenario: Scenario, plan: Plan, settings: RunSettings,
+                      collector: Collector, goal: PrecisionTarget,
+                      progress: Callable[[int], None] | None,
+                      options: dict[str, Any]) -> tuple[RunSettings, dict[str, Any]]:
+    """Add a batch of ``goal.batch`` replications at a time until the precision is reached.
+
+    The check happens at batch boundaries only and the batch size does not
+    depend on the workers, so the same seed stops at the same point.
+    """
+    from sim.precision import Rule, add_until_precise, record
+
+    def simulate_more(first: int, last: int) -> None:
+        sub = options.get("batch_size") or default_batch_size(last - first, settings.workers)
+        _run_batches(scenario, plan, settings, collector, first, last, progress,
+                     options.get("scheduler"), sub)
+
+    rule = Rule(goal, plan)
+    history = add_until_precise(goal, rule, collector.outcomes, simulate_more)
+    done = history[-1].replications
+    kept = min(settings.keep, done)
+    return replace(settings, replications=done, keep=kept), record(goal, rule, history)

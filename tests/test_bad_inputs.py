@@ -113,7 +113,7 @@ EXPECTED: dict[str, list[Line]] = {
     "unknown_table_typo": [": scenario: required key is missing",
                            ": scenaro: unknown key; did you mean 'scenario'?"],
     "unknown_key_top_level": [": author: unknown key (allowed here: scenario, city, measure, "
-                              "strategy, litigation, sources) (got 'me')"],
+                              "strategy, litigation, sources, threshold) (got 'me')"],
     "unknown_choice_typo": [
         ": city[0].state_law: must be one of 'sanctuary_mandated', 'neutral', "
         "'cooperation_mandated'; did you mean 'sanctuary_mandated'? (got 'sanctuary')"],
