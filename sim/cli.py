@@ -421,3 +421,54 @@ def sweep(sweep_file: Path, parameters: tuple[str, ...], design: str | None,
     if not quiet:
         sweep_table(result)
     click.echo(str(folder))
+
+
+@main.command()
+@click.argument("sweep_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--outcome", "outcomes", multiple=True, required=True,
+              metavar="'METRIC[.STATISTIC][@STRATEGY] OP VALUE'",
+              help="The outcome to locate, tested at each design point, e.g. "
+                   "'floor_breached@sanctuary > 0.5' (the mean over a point's replications; "
+                   "STATISTIC: mean, p05, p50, p95; OP: >=, >, <=, <; repeatable).")
+@click.option("--city", help="City whose outcome is tested (default: the only city, else all "
+                             "cities together).")
+@click.option("--min-coverage", type=click.FloatRange(min=0, max=1, min_open=True),
+              help="Keep the densest box holding at least this share of the points with the "
+                   "outcome (default: 0.8).")
+@click.option("--min-density", type=click.FloatRange(min=0, max=1, min_open=True),
+              help="Least share of a box's points with the outcome (default: 0.5).")
+@click.option("--boxes", type=click.IntRange(min=1, max=10),
+              help="Most boxes to look for, one after the other (default: 1).")
+@click.option("--no-figures", is_flag=True, help="Skip the figures and leave report.html as is.")
+@click.option("-q", "--quiet", is_flag=True, help="Do not print the boxes found.")
+def discover(sweep_dir: Path, outcomes: tuple[str, ...], city: str | None,
+             min_coverage: float | None, min_density: float | None, boxes: int | None,
+             no_figures: bool, quiet: bool) -> None:
+    """Find the parameter ranges of a finished sweep where an outcome happens (PRIM).
+
+    Writes discovery.csv, discovery_trajectory.csv, a coverage/density figure
+    per outcome and the report's discovery section into SWEEP_DIR, beside the
+    sweep file's own [[discovery]] questions; the sweep's other results are
+    left as they are.
+
+    Example: fundsim discover results/denver-sensitivity --outcome "floor_breached@sanctuary > 0.5"
+    """
+    from sim import sweep as sweeps
+    from sim.discovery import parse_outcome
+
+    options = {"city": city, "min_coverage": min_coverage, "min_density": min_density,
+               "boxes": boxes}
+    questions, problems = [], []
+    for text in outcomes:
+        try:
+            questions.append({**parse_outcome(text),
+                              **{k: v for k, v in options.items() if v is not None}})
+        except ScenarioError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise ScenarioError(problems)
+    result = sweeps.discover_in(sweep_dir, questions, figures=not no_figures)
+    if not quiet:
+        for finding in result.findings:
+            click.echo(finding.summary(), err=True)
+    click.echo(str(sweep_dir))

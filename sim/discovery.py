@@ -276,7 +276,7 @@ def discover(result: SweepResult, question: Discovery, name: str | None = None) 
     x = pd.DataFrame({f.path: _numeric(design[f.path], f.kind) for f in factors},
                      index=values.index).reset_index(drop=True)
     y = question.met(values.to_numpy()) & np.isfinite(values.to_numpy())
-    finding = Finding(question, slug(name or str(question))[:60] or "outcome", len(y),
+    finding = Finding(question, _short_slug(name or str(question)), len(y),
                       int(y.sum()), (), _empty_trajectory())
     if len(y) < 10:
         return replace(finding, note="Too few design points for PRIM (fewer than 10).")
@@ -333,6 +333,14 @@ def _without_chance_limits(box: Any, step: int, significance: float) -> int:
         inside = ((x >= limits.iloc[0]) & (x <= limits.iloc[1])).all(axis=1).to_numpy()
         box.update(limits, remaining[inside])
         step = len(box.peeling_trajectory) - 1
+
+
+def _short_slug(text: str, width: int = 48) -> str:
+    """A file-name form of a question, cut at a word boundary."""
+    name = slug(text)
+    if len(name) > width:
+        name = name[:width + 1].rsplit("-", 1)[0]
+    return name or "outcome"
 
 
 def _numeric(column: pd.Series, kind: str) -> np.ndarray:
@@ -421,21 +429,45 @@ def findings(result: SweepResult, questions: Sequence[Discovery] | None = None
     return found
 
 
+BOX_COLUMNS = ["outcome", "condition", "slug", "points", "cases", "box", "box_points",
+               "box_cases", "coverage", "density", "mass", "parameter", "label", "low", "high",
+               "low_text", "high_text", "low_restricted", "high_restricted", "qp_low", "qp_high",
+               "words", "note"]
+
+
 def boxes_table(found: Sequence[Finding]) -> pd.DataFrame:
-    """Every box of every finding, one row per restricted parameter (``discovery.csv``)."""
+    """Every box of every finding, one row per limited parameter (``discovery.csv``).
+
+    ``low`` and ``high`` are the parameter's range inside the box (dates as
+    day ordinals; ``low_text`` and ``high_text`` as people read them), with
+    ``*_restricted`` saying which ends PRIM moved and ``qp_*`` their
+    quasi-p-values.  A question without a box has one row with its ``note``.
+    """
     rows = []
     for finding in found:
+        head = {"outcome": str(finding.question), "condition": finding.question.condition,
+                "slug": finding.slug, "points": finding.points, "cases": finding.cases}
+        if not finding.boxes:
+            rows.append({**head, "note": finding.note})
         for box in finding.boxes:
             for limit in box.limits:
                 rows.append({
-                    "outcome": str(finding.question), "slug": finding.slug,
-                    "points": finding.points, "cases": finding.cases, "box": box.number,
-                    "coverage": box.coverage, "density": box.density, "mass": box.mass,
-                    "parameter": limit.path, "label": limit.label, "low": limit.low,
-                    "high": limit.high, "low_restricted": limit.low_restricted,
+                    **head, "box": box.number, "box_points": box.points,
+                    "box_cases": box.cases, "coverage": box.coverage, "density": box.density,
+                    "mass": box.mass, "parameter": limit.path, "label": limit.label,
+                    "low": limit.low, "high": limit.high, "low_text": limit.low_text,
+                    "high_text": limit.high_text, "low_restricted": limit.low_restricted,
                     "high_restricted": limit.high_restricted, "qp_low": limit.qp_low,
-                    "qp_high": limit.qp_high, "words": box.words})
-    return pd.DataFrame(rows, columns=[
-        "outcome", "slug", "points", "cases", "box", "coverage", "density", "mass", "parameter",
-        "label", "low", "high", "low_restricted", "high_restricted", "qp_low", "qp_high",
-        "words"])
+                    "qp_high": limit.qp_high, "words": box.words, "note": ""})
+    table = pd.DataFrame(rows, columns=BOX_COLUMNS)
+    return table.astype({"box": "Int64", "box_points": "Int64", "box_cases": "Int64"})
+
+
+def trajectories(found: Sequence[Finding]) -> pd.DataFrame:
+    """PRIM's peeling trajectory of every box (``discovery_trajectory.csv``)."""
+    frames = [finding.trajectory.assign(slug=finding.slug) for finding in found
+              if not finding.trajectory.empty]
+    columns = ["slug", *_empty_trajectory().columns]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]

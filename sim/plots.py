@@ -38,6 +38,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from sim.errors import UsageError
 from sim.results import ALL_CITIES, METRICS
 
 if TYPE_CHECKING:
@@ -1298,6 +1299,75 @@ def _tick(value: object) -> str:
     return str(value)
 
 
+KEPT_BOX = "#000000"
+"""Colour of the star marking the box kept on a PRIM trajectory."""
+
+
+@styled
+def discovery_tradeoff(trajectory: pd.DataFrame, boxes: pd.DataFrame, title: str,
+                       rate: float) -> Figure:
+    """PRIM's peeling trajectory: coverage against density, the kept box starred.
+
+    ``trajectory`` has one row per step: ``box``, ``coverage``, ``density``,
+    ``res_dim`` (parameters limited) and ``kept`` (the step chosen, ringed,
+    before limits that could be chance are opened); ``boxes`` one row per kept box:
+    ``box``, ``coverage``, ``density``, ``res_dim`` and ``words`` (its limits
+    in plain words).  ``rate`` is the share of all points with the outcome,
+    the density of the whole space.
+    """
+    import matplotlib as mpl
+
+    fig = Figure(figsize=(8.0, 5.6), layout="constrained")
+    ax = fig.subplots()
+    most = max(int(trajectory["res_dim"].max()), int(boxes["res_dim"].max()), 1)
+    # Viridis without its palest yellow, which fades into white.
+    shades = [mpl.colormaps["viridis"](x) for x in np.linspace(0.0, 0.85, most)]
+    handles = []
+    for _, steps in trajectory.groupby("box", sort=True):
+        ax.plot(steps["coverage"], steps["density"], color="#BBBBBB", lw=0.8, zorder=1)
+        ax.scatter(steps["coverage"], steps["density"], s=16, zorder=2, edgecolors="none",
+                   c=[shades[max(r, 1) - 1] for r in steps["res_dim"]])
+        chosen = steps[steps["kept"].astype(bool)]
+        ax.scatter(chosen["coverage"], chosen["density"], s=90, facecolors="none",
+                   edgecolors=KEPT_BOX, linewidths=1.0, zorder=3)
+    for limited in range(1, most + 1):
+        handles.append(Line2D([], [], ls="", marker="o", markersize=5, color=shades[limited - 1],
+                              label=f"{limited} parameter{'s' if limited > 1 else ''} limited"))
+    handles.append(Line2D([], [], ls="", marker="o", markersize=8, markerfacecolor="none",
+                          markeredgecolor=KEPT_BOX, label="step chosen"))
+    ax.axhline(rate, color="#666666", lw=0.8, ls="--")
+    ax.annotate(f"whole space: {rate:.0%} of points", (0.01, rate), xycoords=("axes fraction",
+                "data"), xytext=(0, 3), textcoords="offset points", fontsize=7, color="#555555")
+    for _, box in boxes.iterrows():
+        ax.scatter([box["coverage"]], [box["density"]], marker="*", s=220, color=KEPT_BOX,
+                   zorder=3)
+        chosen = trajectory[(trajectory["box"] == box["box"]) & trajectory["kept"].astype(bool)]
+        for _, step in chosen.iterrows():
+            ax.annotate("", (box["coverage"], box["density"]),
+                        xytext=(step["coverage"], step["density"]),
+                        arrowprops={"arrowstyle": "->", "color": "#555555", "lw": 0.8,
+                                    "shrinkA": 6, "shrinkB": 8})
+        text = (f"box {box['box']}: coverage {box['coverage']:.0%}, density "
+                f"{box['density']:.0%}\n" + "\n".join(_wrapped([box["words"]], 44)))
+        ax.annotate(text, (box["coverage"], box["density"]), xytext=(-12, -14),
+                    textcoords="offset points", ha="right", va="top", fontsize=7.5,
+                    bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "#999999",
+                          "lw": 0.6})
+    handles.append(Line2D([], [], ls="", marker="*", markersize=11, color=KEPT_BOX,
+                          label="box kept (chance limits opened)"))
+    lowest = min(float(trajectory["coverage"].min()), float(boxes["coverage"].min()))
+    ax.set_xlim(max(0.0, np.floor(lowest * 10) / 10 - 0.05), 1.03)
+    ax.set_ylim(0, 1.05)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("coverage: share of the points with the outcome that lie in the box")
+    ax.set_ylabel("density: share of the box's points with the outcome")
+    legend_below(fig, handles, columns=min(len(handles), 3))
+    fig.suptitle(f"{title}\nscenario discovery (PRIM): each step peels points off the box",
+                 wrap=True)
+    return fig
+
+
 class SweepPlotter:
     """The figures of one sweep: ``result.plot.tornado()`` and so on.
 
@@ -1336,6 +1406,19 @@ class SweepPlotter:
         others = [f.label for f in result.sweep.factors if f.path not in factors]
         return response(frame, factors, target.name, target.title, target.unit, labels, others)
 
+    def discovery(self, question: str | None = None) -> Figure:
+        """See :func:`discovery_tradeoff`; ``question``: its slug (default: the first found)."""
+        found = [f for f in self._result.findings if f.boxes]
+        chosen = next((f for f in found if question in (None, f.slug, str(f.question))), None)
+        if chosen is None:
+            known = ", ".join(f.slug for f in found) or "none"
+            raise UsageError(f"no discovered box for {question!r} (questions with boxes: "
+                             f"{known})")
+        boxes = pd.DataFrame([{"box": b.number, "coverage": b.coverage, "density": b.density,
+                               "res_dim": len(b.limits), "words": b.words}
+                              for b in chosen.boxes])
+        return discovery_tradeoff(chosen.trajectory, boxes, str(chosen.question), chosen.rate)
+
 
 def _bands(result: SweepResult, target) -> pd.DataFrame:
     metrics = result.metrics
@@ -1346,11 +1429,17 @@ def _bands(result: SweepResult, target) -> pd.DataFrame:
     return mine[["point", "ci95_low", "ci95_high"]]
 
 
+def discovery_figures(result: SweepResult) -> dict[str, Callable[[], Figure]]:
+    """``discovery-<question>``: the trade-off figure of each question PRIM found a box for."""
+    return {f"discovery-{finding.slug}": functools.partial(result.plot.discovery, finding.slug)
+            for finding in result.findings if finding.boxes}
+
+
 def sweep_figures(result: SweepResult) -> dict[str, Callable[[], Figure]]:
     """Every figure of a sweep, by file name (without extension), as a function drawing it.
 
     Per output: ``<output>-tornado``, ``<output>-<method>`` (the indices) and
-    ``<output>-response``.
+    ``<output>-response``; per discovery question: ``discovery-<question>``.
     """
     figures: dict[str, Callable[[], Figure]] = {}
     plot = result.plot
@@ -1362,6 +1451,7 @@ def sweep_figures(result: SweepResult) -> dict[str, Callable[[], Figure]]:
                                                                           target.name)
         if result.design["block"].eq("design").sum() > 1:
             figures[f"{target.slug}-response"] = functools.partial(plot.response, target.name)
+    figures.update(discovery_figures(result))
     return figures
 
 

@@ -1031,6 +1031,11 @@ SWEEP_FIGURE_TEXT = {
                "Parameters near the origin can be fixed."),
     "response": ("Response", "The output at every point of the design against the most influential "
                  "parameter (coloured by the second), or across the grid."),
+    "discovery": ("Coverage and density", "Each dot is one step of PRIM's peeling: the box "
+                  "shrinks, holding fewer of the points with the outcome (coverage, left) but a "
+                  "larger share of its points have it (density, up); colour: how many parameters "
+                  "it limits. The star is the box kept, after limits that could be chance were "
+                  "opened again."),
 }
 
 
@@ -1051,9 +1056,51 @@ def render_sweep_report(result: Any, pngs: Mapping[str, bytes] | None = None) ->
                 title, caption = SWEEP_FIGURE_TEXT[kind]
                 figures.append(RenderedFigure(name, title, caption, (_png(png),)))
         targets.append({**_sweep_target(result, target), "figures": figures})
+    findings = []
+    for finding in result.findings:
+        name = f"discovery-{finding.slug}"
+        figure = None
+        if name in drawers:
+            png = pngs.get(name) or plots.png_bytes(drawers[name]())
+            title, caption = SWEEP_FIGURE_TEXT["discovery"]
+            figure = RenderedFigure(name, title, caption, (_png(png),))
+        findings.append({**_finding_facts(finding, result), "figure": figure})
     template = _environment().get_template("sweep.html.j2")
     return template.render(sweep=_sweep_facts(result), parameters=_sweep_parameters(result),
-                           targets=targets, generated=_now())
+                           targets=targets, findings=findings, generated=_now())
+
+
+def _finding_facts(finding: Any, result: Any) -> dict[str, Any]:
+    """One discovery question for the report: the outcome, each box in words, its limits."""
+    question = finding.question
+    by_path = {f.path: f for f in result.sweep.factors}
+    boxes = []
+    for box in finding.boxes:
+        limits = [{"label": limit.label, "inside": f"{limit.low_text} to {limit.high_text}",
+                   "range": f"{by_path[limit.path].show(limit.lowest)} to "
+                            f"{by_path[limit.path].show(limit.highest)}",
+                   "qp": _quasi_p(limit)} for limit in box.limits]
+        boxes.append({
+            "number": box.number, "words": box.words[:1].upper() + box.words[1:],
+            "sentence": (f"{box.cases:,} of {box.points:,} points ({box.density:.0%}) have the "
+                         f"outcome; the box holds {box.coverage:.0%} of all points with it and "
+                         f"{box.mass:.0%} of the design."),
+            "limits": limits})
+    return {
+        "slug": finding.slug, "title": str(question), "condition": question.condition,
+        "labelled": bool(question.label), "description": METRICS[question.metric].description,
+        "rate": (f"The outcome happens at {finding.cases:,} of the {finding.points:,} design "
+                 f"points ({finding.rate:.0%})."),
+        "boxes": boxes, "note": finding.note,
+    }
+
+
+def _quasi_p(limit: Any) -> str:
+    values = [v for v in (limit.qp_low, limit.qp_high) if v is not None]
+    if not values:
+        return "n/a"
+    value = min(values)
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
 
 def _sweep_facts(result: Any) -> dict[str, Any]:

@@ -47,6 +47,11 @@ The sweep file (TOML)::
     [[output]]
     metric = "net_fiscal_impact"
     strategy = "sanctuary"
+
+    [[discovery]]                            # where does the outcome happen? (PRIM)
+    metric = "floor_breached"
+    strategy = "sanctuary"
+    above = 0.5
 """
 
 from __future__ import annotations
@@ -68,6 +73,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from sim.discovery import Discovery, Finding, discovery_problems
 from sim.errors import Interrupted, OutputError, Problem, ScenarioError, UsageError
 from sim.messages import plain_message
 from sim.results import ALL_CITIES, METRICS, VERSION, scenario_digest, slug
@@ -206,6 +212,9 @@ class SweepFile(Frozen):
     output: list[Output] = Field(default_factory=list, max_length=100)
     """Outputs to analyse (``[[output]]`` tables); default: the net fiscal
     impact of each strategy."""
+    discovery: list[Discovery] = Field(default_factory=list, max_length=20)
+    """Outcomes whose region of the parameter space PRIM should find
+    (``[[discovery]]`` tables, scenario discovery); default: none."""
 
     @field_validator("parameter")
     @classmethod
@@ -520,6 +529,7 @@ def validate_sweep(data: dict[str, Any], origin: str = "<sweep>", base_dir: Path
                for i, p in enumerate(file.parameter)]
     targets = _targets(file, scenario, strategies, origin, problems)
     problems.extend(_design_problems(file.sweep, origin))
+    problems.extend(discovery_problems(file.discovery, scenario, strategies, origin))
     if problems:
         raise ScenarioError(problems)
     sweep = Sweep(file=file, origin=origin, scenario=scenario,
@@ -1173,6 +1183,8 @@ class SweepResult:
     second_order: pd.DataFrame
     tornado: pd.DataFrame
     """One-at-a-time swings (see :func:`tornado_table`)."""
+    findings: list[Finding] = field(default_factory=list)
+    """Scenario discovery: PRIM's boxes for each ``[[discovery]]`` question."""
     manifest: dict[str, Any] = field(default_factory=dict)
     folder: Path | None = None
 
@@ -1278,14 +1290,23 @@ def _check_scheduler(scheduler: Any) -> None:
 
 
 def analyse(sweep: Sweep, design: DesignTable, metrics: pd.DataFrame,
-            folder: Path | None = None) -> SweepResult:
-    """Responses, indices and tornado swings from the points' metrics."""
+            folder: Path | None = None,
+            questions: Sequence[Discovery] | None = None) -> SweepResult:
+    """Responses, indices, tornado swings and discovered boxes from the points' metrics.
+
+    ``questions``: the outcomes for scenario discovery (default: the sweep
+    file's ``[[discovery]]`` tables).
+    """
+    from sim.discovery import findings
+
     table = responses(sweep, metrics, len(design.table))
     indices, second = sensitivity(sweep, design, table)
-    return SweepResult(sweep=sweep, design=design.table, metrics=metrics,
-                       responses=table.assign(block=design.table["block"].to_numpy()),
-                       indices=indices, second_order=second,
-                       tornado=tornado_table(sweep, design, table), folder=folder)
+    result = SweepResult(sweep=sweep, design=design.table, metrics=metrics,
+                         responses=table.assign(block=design.table["block"].to_numpy()),
+                         indices=indices, second_order=second,
+                         tornado=tornado_table(sweep, design, table), folder=folder)
+    result.findings = findings(result, questions)
+    return result
 
 
 STATE = "sweep.json"
@@ -1380,13 +1401,31 @@ def write_outputs(result: SweepResult, folder: Path, *, figures: bool = True) ->
     if not result.tornado.empty:
         tables.append(("tornado.csv", lambda p: result.tornado.to_csv(
             p, index=False, float_format="%.6f")))
-    for name, write in tables:
+    for name, write in tables + _discovery_tables(result):
         _write_atomic(folder / name, write)
     if figures:
         _write_figures(result, folder)
+    _write_manifest(result, folder)
+
+
+def _discovery_tables(result: SweepResult) -> list[tuple[str, Callable[[Path], Any]]]:
+    """``discovery.csv`` (the boxes) and ``discovery_trajectory.csv`` (PRIM's peeling)."""
+    from sim.discovery import boxes_table, trajectories
+
+    if not result.findings:
+        return []
+    boxes, steps = boxes_table(result.findings), trajectories(result.findings)
+    return [("discovery.csv", lambda p: boxes.to_csv(p, index=False, float_format="%.6g")),
+            ("discovery_trajectory.csv", lambda p: steps.to_csv(p, index=False,
+                                                                float_format="%.6f"))]
+
+
+def _write_manifest(result: SweepResult, folder: Path) -> None:
+    """``manifest.json``, last: every other file's SHA-256 and the questions PRIM answered."""
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.parent.name != "points"
                    and not p.name.startswith(".") and p.name != "manifest.json")
     manifest = dict(result.manifest)
+    manifest["discovery"] = [f.question.model_dump(mode="json") for f in result.findings]
     manifest["files"] = {str(p.relative_to(folder)): _sha256(p) for p in files}
     text = json.dumps(manifest, indent=2) + "\n"
     _write_atomic(folder / "manifest.json", lambda p: p.write_text(text))
@@ -1430,8 +1469,82 @@ def open_sweep(folder: str | Path) -> SweepResult:
         scenario = validate(manifest["scenario"], str(manifest_path))
         sweep = validate_sweep(manifest["sweep"], str(manifest_path), scenario=scenario)
         metrics = pd.read_parquet(folder / "metrics.parquet")
+        questions = [Discovery.model_validate(q) for q in manifest.get("discovery", [])]
     except (OSError, ValueError, KeyError) as error:
         raise UsageError(f"cannot read sweep folder {folder}: {error}") from None
-    result = analyse(sweep, build_design(sweep), metrics, folder)
+    result = analyse(sweep, build_design(sweep), metrics, folder,
+                     questions if "discovery" in manifest else None)
     result.manifest = manifest
     return result
+
+
+def discover_in(folder: str | Path, questions: Sequence[dict[str, Any]], *,
+                origin: str = "command line", where: str = "--outcome",
+                figures: bool = True) -> SweepResult:
+    """Scenario discovery on a finished sweep folder, for more questions.
+
+    ``questions`` are ``[[discovery]]`` tables (see
+    :func:`sim.discovery.parse_outcome`); the sweep file's own questions are
+    answered beside them.  Only the discovery tables and figures, the report
+    and the manifest are rewritten, each atomically, after every question
+    has been checked and answered: a bad question writes nothing.
+    """
+    from sim.discovery import findings, resolved
+    from sim.plots import discovery_figures, png_bytes, svg_bytes
+    from sim.report import render_sweep_report
+
+    folder = Path(folder)
+    result = open_sweep(folder)
+    sweep = result.sweep
+    asked = _validated_questions(questions, sweep, origin, where)
+    chosen = list(sweep.file.discovery)
+    seen = [resolved(q, sweep.scenario, sweep.strategies) for q in chosen]
+    for question in asked:
+        if resolved(question, sweep.scenario, sweep.strategies) not in seen:
+            chosen.append(question)
+            seen.append(resolved(question, sweep.scenario, sweep.strategies))
+    result.findings = findings(result, chosen)
+    drawn: dict[str, tuple[bytes, bytes]] = {}
+    html = None
+    if figures and (folder / "report.html").is_file():
+        for name, draw in discovery_figures(result).items():
+            fig = draw()
+            drawn[name] = (png_bytes(fig), svg_bytes(fig))
+        pngs = {p.stem: p.read_bytes() for p in (folder / "figures").glob("*.png")}
+        pngs.update({name: png for name, (png, _) in drawn.items()})
+        html = render_sweep_report(result, pngs)
+    for name, write in _discovery_tables(result):
+        _write_atomic(folder / name, write)
+    if html is not None:
+        _replace_discovery_figures(folder / "figures", drawn)
+        _write_atomic(folder / "report.html", lambda p: p.write_text(html, encoding="utf-8"))
+    _write_manifest(result, folder)
+    return result
+
+
+def _validated_questions(questions: Sequence[dict[str, Any]], sweep: Sweep, origin: str,
+                         where: str) -> list[Discovery]:
+    """Questions checked against the sweep; every problem at once."""
+    parsed, problems = [], []
+    for data in questions:
+        try:
+            parsed.append(Discovery.model_validate(data))
+        except ValidationError as error:
+            problems.extend(Problem(origin, where, plain_message(err, Discovery),
+                                    err.get("input"), err["type"] != "missing")
+                            for err in error.errors())
+    problems.extend(discovery_problems(parsed, sweep.scenario, sweep.strategies, origin, where))
+    if problems:
+        raise ScenarioError(problems)
+    return parsed
+
+
+def _replace_discovery_figures(figures: Path, drawn: dict[str, tuple[bytes, bytes]]) -> None:
+    """Write the discovery figures (each atomically), then remove those of earlier questions."""
+    figures.mkdir(exist_ok=True)
+    for name, (png, svg) in drawn.items():
+        _write_atomic(figures / f"{name}.png", lambda p, data=png: p.write_bytes(data))
+        _write_atomic(figures / f"{name}.svg", lambda p, data=svg: p.write_bytes(data))
+    for stale in figures.glob("discovery-*"):
+        if stale.stem not in drawn:
+            stale.unlink(missing_ok=True)
