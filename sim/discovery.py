@@ -54,8 +54,17 @@ class Discovery(Threshold):
     (``at_least`` or ``above``) and/or one upper bound (``at_most`` or
     ``below``).  Example: reserves below the floor in more than half of the
     futures, ``metric = "floor_breached", strategy = "sanctuary", above = 0.5``.
+    The boxes go to ``discovery.csv``, the peeling trajectories to
+    ``discovery_trajectory.csv``, a coverage/density figure per question to
+    ``figures/discovery-*.png`` and the box limits, in words, to the report.
+    ``fundsim discover SWEEP_DIR --outcome ...`` asks more questions of a
+    finished sweep.
     """
 
+    city: str | None = Field(default=None, min_length=1, max_length=MAX_NAME)
+    """City whose outcome is tested, or ``"all cities"``; default: the only
+    city, else all cities together (sums, or the worst city for floor breaches
+    and reserve ratios)."""
     strategy: str | None = Field(default=None, min_length=1, max_length=MAX_NAME)
     """Strategy (or ``baseline``); default: the sweep's only strategy, else required."""
     statistic: Statistic = "mean"
@@ -287,7 +296,9 @@ def discover(result: SweepResult, question: Discovery, name: str | None = None) 
                                      "range avoids it.")
     boxes, frames = [], []
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)  # pandas idioms inside ema_workbench
+        # ema_workbench uses pandas idioms that newer pandas deprecates (FutureWarning,
+        # Pandas4Warning); they are its own, not ours, and change no result.
+        warnings.simplefilter("ignore")
         algorithm = _prim_module().Prim(x, y.astype(int), threshold=question.min_density,
                                         peel_alpha=question.peel_alpha,
                                         mass_min=question.mass_min)

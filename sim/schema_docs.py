@@ -278,8 +278,9 @@ Every key of a sweep file (`fundsim sweep`), generated from the schema by
 this file matches the code).  A sweep varies numbers of a base scenario, named
 by key path as in `Scenario.with_values` (`city[Denver].budget.reserves`,
 `measure[No Bailout for Sanctuary Cities Act].probability`), following a
-design, and ranks them by their effect on chosen outputs.  See the README's
-"Sweeps and sensitivity" and `scenarios/sweeps/` for examples.
+design, and ranks them by their effect on chosen outputs; `[[discovery]]`
+tables ask where in that space an outcome happens (PRIM scenario discovery).
+See the README's "Sweeps and sensitivity" and `scenarios/sweeps/` for examples.
 """
 
 

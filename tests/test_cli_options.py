@@ -58,6 +58,12 @@ BAD_CALLS = {
     "sweep_zero_workers": "sweep S -p scenario.discount_rate=0..0.1 -w 0",
     "sweep_bad_scheduler": "sweep S -p scenario.discount_rate=0..0.1 --scheduler junk",
     "sweep_unknown_metric": "sweep S -p scenario.discount_rate=0..0.1 -m happiness",
+    "discover_missing": "discover missing --outcome floor_breached>0.5",
+    "discover_not_a_sweep": "discover DIR --outcome floor_breached>0.5",
+    "discover_file": "discover S --outcome floor_breached>0.5",
+    "discover_without_outcome": "discover DIR",
+    "discover_zero_boxes": "discover DIR --outcome floor_breached>0.5 --boxes 0",
+    "discover_coverage_above_one": "discover DIR --outcome floor_breached>0.5 --min-coverage 2",
     "unknown_command": "simulate S",
 }
 

@@ -242,3 +242,21 @@ def test_reserves_fan_draws_bands_over_all_replications(trajectories):
     fig = plots.reserves_fan(trajectories.iloc[0:0], STRATEGIES, bands=bands)
     assert "all replications" in fig._suptitle.get_text()
     assert len(fig.axes) == len(CITIES) * 2
+
+
+def test_discovery_tradeoff_stars_the_kept_box_and_rings_the_chosen_step():
+    """The trade-off figure: percent axes, the chosen step ringed, the kept box starred."""
+    steps = pd.DataFrame({"box": 1, "step": range(4), "coverage": [1.0, 0.95, 0.85, 0.7],
+                          "density": [0.3, 0.5, 0.8, 0.9], "res_dim": [0, 1, 2, 3],
+                          "kept": [False, False, True, False]})
+    boxes = pd.DataFrame([{"box": 1, "coverage": 0.9, "density": 0.75, "res_dim": 1,
+                           "words": "Reserves below 168M"}])
+    fig = plots.discovery_tradeoff(steps, boxes, "Floor breached", rate=0.3)
+    (ax,) = fig.axes
+    offsets = [c.get_offsets().tolist() for c in ax.collections]
+    assert [[0.9, 0.75]] in offsets and [[0.85, 0.8]] in offsets
+    assert ax.xaxis.get_major_formatter()(0.5, 0) == "50%"
+    texts = [t.get_text() for t in ax.texts]
+    assert any("Reserves below 168M" in t and "coverage 90%" in t for t in texts)
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "step chosen" in labels and "3 parameters limited" in labels

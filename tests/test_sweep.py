@@ -543,8 +543,8 @@ def test_committed_sweep_reference_matches_the_schema(cli):
     assert result.exit_code == 0
     assert REFERENCE.read_text(encoding="utf-8") == result.stdout, (
         "regenerate: fundsim schema --sweep --markdown > docs/sweep-reference.md")
-    for model in (sweeps.SweepInfo, sweeps.Parameter, sweeps.Output):
+    for model in (sweeps.SweepInfo, sweeps.Parameter, sweeps.Output, sweeps.Discovery):
         for key, field in model.model_fields.items():
             assert field.description and f"| `{key}` |" in result.stdout, (model, key)
     schema = json.loads(cli.invoke(main, ["schema", "--sweep"]).stdout)
-    assert set(schema["properties"]) == {"sweep", "parameter", "output"}
+    assert set(schema["properties"]) == {"sweep", "parameter", "output", "discovery"}
