@@ -187,7 +187,7 @@ def test_boxes_table_has_one_row_per_limit_with_readable_ends(share_and_reserves
 
 
 def test_summary_states_the_box_in_plain_words(share_and_reserves):
-    """The summary gives the share of points with the outcome, each box's limits, density, coverage."""
+    """The summary gives the share with the outcome, each box's limits, density, coverage."""
     (finding,) = discovery.findings(share_and_reserves, [BREACHED])
     text = finding.summary()
     assert f"at {finding.cases} of 400 design points" in text
