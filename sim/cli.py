@@ -420,6 +420,8 @@ def sweep(sweep_file: Path, parameters: tuple[str, ...], design: str | None,
                             progress=advance, overwrite=overwrite, figures=not no_figures)
     if not quiet:
         sweep_table(result)
+        for finding in result.findings:
+            click.echo(finding.summary(), err=True)
     click.echo(str(folder))
 
 
