@@ -294,7 +294,7 @@ def discover(result: SweepResult, question: Discovery, name: str | None = None) 
     if y.all():
         return replace(finding, note="The outcome happens at every design point: no parameter "
                                      "range avoids it.")
-    boxes, frames = [], []
+    boxes, frames, note = [], [], ""
     with warnings.catch_warnings():
         # ema_workbench uses pandas idioms that newer pandas deprecates (FutureWarning,
         # Pandas4Warning); they are its own, not ours, and change no result.
@@ -314,14 +314,26 @@ def discover(result: SweepResult, question: Discovery, name: str | None = None) 
             kept = _without_chance_limits(box, step, question.significance)
             stats = box.peeling_trajectory.iloc[kept]
             if stats["res_dim"] == 0 or stats["density"] < question.min_density:
+                note = _why_no_box(question, peeled, stats)
                 break
             boxes.append(_box(number, kept, box, algorithm.box_init, factors))
             frames.append(_trajectory(number, box.peeling_trajectory.iloc[:peeled], step))
     if not boxes:
-        return replace(finding, note=f"PRIM found no box where at least "
-                                     f"{question.min_density:.0%} of the points have the "
-                                     "outcome: it is spread over the space.")
+        return replace(finding, note=note or "PRIM found no box.")
     return replace(finding, boxes=tuple(boxes), trajectory=pd.concat(frames, ignore_index=True))
+
+
+def _why_no_box(question: Discovery, peeled: int, stats: pd.Series) -> str:
+    """Why the first box PRIM drew was not kept, and what to try."""
+    if peeled == 1:
+        return (f"PRIM found no box where at least {question.min_density:.0%} of the points "
+                "have the outcome: it is spread over the space.")
+    if stats["res_dim"] == 0:
+        return (f"Every limit PRIM drew could be chance (quasi-p-value above "
+                f"{question.significance:g}): the outcome is spread over the space.")
+    return (f"No box holds {question.min_coverage:.0%} of the points with the outcome at a "
+            f"density of {question.min_density:.0%} or more (the densest such box: "
+            f"{stats['density']:.0%}); a lower min_coverage finds smaller, denser boxes.")
 
 
 def _without_chance_limits(box: Any, step: int, significance: float) -> int:

@@ -401,3 +401,14 @@ def test_cli_discover_refuses_a_folder_that_is_not_a_sweep(cli, tmp_path):
     """A folder without a finished sweep is a usage error (exit 2)."""
     result = cli.invoke(main, ["discover", str(tmp_path), "--outcome", "floor_breached > 0"])
     assert result.exit_code == 2 and "is not a complete sweep" in result.stderr
+
+
+def test_a_diagonal_region_needs_a_lower_coverage_and_the_note_says_so(sweep):
+    """Breached where share > 10 x rate: no 90% dense box holds 80% of it; one holds half."""
+    result = planted(sweep, lambda d: d[SHARE] > 10 * d[RATE])
+    dense = {**BREACHED.model_dump(), "min_density": 0.9}
+    strict = discovery.discover(result, Discovery.model_validate(dense))
+    assert not strict.boxes and "a lower min_coverage finds smaller, denser boxes" in strict.note
+    loose = discovery.discover(result, Discovery.model_validate({**dense, "min_coverage": 0.5}))
+    (box,) = loose.boxes
+    assert set(limits_of(box)) == {SHARE, RATE} and box.density >= 0.9
