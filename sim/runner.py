@@ -52,6 +52,12 @@ world, sending results back) is small against simulating, small enough that
 many batches keep every worker busy to the end."""
 KEEP_ROWS = 1_000_000
 """Default cap on kept trajectory rows (strategy x replication x city x month)."""
+KEPT_BATCH_BYTES = 64 * 2**20
+"""Most kept-trajectory bytes one batch sends back.  A worker holds a batch's
+trajectories three times over while pickling them back, so the replications
+whose trajectories are kept run in batches of their own this small (measured
+on the reference workload: a 250-replication batch with 41 kept replications
+peaked at 1,050 MiB, one with none at 345 MiB)."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +117,27 @@ def batch_bounds(replications: int, batch_size: int) -> list[tuple[int, int]]:
     """(first, last + 1) replication of each batch, in order."""
     return [(first, min(first + batch_size, replications))
             for first in range(0, replications, batch_size)]
+
+
+def kept_batch_size(plan: Plan) -> int:
+    """Kept replications per batch so that a batch's trajectories stay under
+    :data:`KEPT_BATCH_BYTES`."""
+    strategies, cities = plan.shape
+    per_replication = len(TRAJECTORY) * plan.calendar.months * strategies * cities * 8
+    return max(1, KEPT_BATCH_BYTES // per_replication)
+
+
+def split_kept(bounds: Sequence[tuple[int, int]], keep: int,
+               size: int) -> list[tuple[int, int]]:
+    """``bounds`` with the kept replications (``0`` to ``keep - 1``) cut into batches
+    of at most ``size`` replications, the others left in their batches."""
+    split = []
+    for first, last in bounds:
+        cut = min(max(first, keep), last)
+        split.extend((start, min(start + size, cut)) for start in range(first, cut, size))
+        if cut < last:
+            split.append((cut, last))
+    return split
 
 
 def settle(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
@@ -309,10 +336,13 @@ def _run_batches(scenario: Scenario, plan: Plan, settings: RunSettings, collecto
     """Simulate replications ``first`` to ``last - 1`` on the chosen executor into ``collector``."""
     size = batch_size or settings.batch_size
     bounds = [(first + a, first + b) for a, b in batch_bounds(last - first, size)]
+    here = scheduler is None and (settings.workers == 1 or len(bounds) == 1)
+    if not here:  # trajectories sent back from elsewhere cost memory three times over
+        bounds = split_kept(bounds, settings.keep, kept_batch_size(plan))
     if scheduler is not None:
         task = functools.partial(_batch_in_worker, scenario, settings)
         finished = run_on_dask(task, bounds, scheduler)
-    elif settings.workers == 1 or len(bounds) == 1:
+    elif here:
         finished = run_here(functools.partial(simulate_batch, plan, settings), bounds)
     else:
         task = functools.partial(_batch_in_worker, scenario, settings)

@@ -19,7 +19,7 @@ import sim
 from sim.errors import UsageError
 from sim.model.fiscal import sample_fiscal
 from sim.model.plan import Parameters, build_plan
-from sim.runner import batch_bounds, default_batch_size, settle, simulate
+from sim.runner import batch_bounds, default_batch_size, settle, simulate, split_kept
 from sim.streams import ReplicationStreams
 from tests.model.test_world import UNCERTAIN
 
@@ -227,6 +227,22 @@ def test_output_files_identical_for_any_batch_size(two_cities, tmp_path):
                       batch_size=size, keep=9)
                for size in (24, 7, 1)]
     assert digests[0] == digests[1] == digests[2]
+
+
+def test_kept_replications_run_in_small_batches_of_their_own():
+    """Replications whose trajectories are kept are cut out of their batch in small batches."""
+    assert split_kept([(0, 250), (250, 500)], 41, 12) == [
+        (0, 12), (12, 24), (24, 36), (36, 41), (41, 250), (250, 500)]
+    assert split_kept([(0, 5), (5, 10)], 7, 4) == [(0, 4), (4, 5), (5, 7), (7, 10)]
+    assert split_kept([(0, 5), (5, 10)], 0, 4) == [(0, 5), (5, 10)]
+
+
+def test_output_files_identical_when_kept_batches_are_split(two_cities, tmp_path, monkeypatch):
+    """Kept replications in batches of one on two workers give the files of one batch."""
+    whole = _saved(two_cities, tmp_path / "whole", replications=12, workers=1, keep=5)
+    monkeypatch.setattr("sim.runner.KEPT_BATCH_BYTES", 1)
+    split = _saved(two_cities, tmp_path / "split", replications=12, workers=2, keep=5)
+    assert whole == split
 
 
 def test_simpy_engine_and_numpy_reference_agree_exactly(two_cities):
