@@ -120,8 +120,7 @@ def batch_bounds(replications: int, batch_size: int) -> list[tuple[int, int]]:
 
 
 def kept_batch_size(plan: Plan) -> int:
-    """Kept replications per batch so that a batch's trajectories stay under
-    :data:`KEPT_BATCH_BYTES`."""
+    """Kept replications per batch: their trajectories stay under :data:`KEPT_BATCH_BYTES`."""
     strategies, cities = plan.shape
     per_replication = len(TRAJECTORY) * plan.calendar.months * strategies * cities * 8
     return max(1, KEPT_BATCH_BYTES // per_replication)
@@ -129,8 +128,10 @@ def kept_batch_size(plan: Plan) -> int:
 
 def split_kept(bounds: Sequence[tuple[int, int]], keep: int,
                size: int) -> list[tuple[int, int]]:
-    """``bounds`` with the kept replications (``0`` to ``keep - 1``) cut into batches
-    of at most ``size`` replications, the others left in their batches."""
+    """``bounds`` with the kept replications cut into batches of at most ``size``.
+
+    Kept replications are ``0`` to ``keep - 1``; the others stay in their batches.
+    """
     split = []
     for first, last in bounds:
         cut = min(max(first, keep), last)

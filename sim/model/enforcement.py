@@ -66,7 +66,8 @@ class EnforcementInputs:
     community: np.ndarray
     """(T, R, C) ICE community (at-large) arrests without any surge."""
     surge_pool: np.ndarray
-    """(T, R, C) extra community arrests at the largest possible surge."""
+    """(T, R, C) extra community arrests at the largest possible surge.  Counts are
+    stored as small unsigned integers."""
     surge_max: np.ndarray
     """(R, C) largest surge factor a measure occurring in the replication brings."""
     surge_factor: np.ndarray
@@ -156,12 +157,16 @@ def sample_enforcement(plan: Plan, params: Parameters, streams: list[Replication
 
 
 def _counts(mean: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """(T, R, C) Poisson counts from means (R, C) and uniforms (R, C, T)."""
+    """(T, R, C) Poisson counts from means (R, C) and uniforms (R, C, T).
+
+    Kept in the smallest unsigned integer type that holds them: a batch holds
+    five such series for every month, replication and city.
+    """
     R, C, T = u.shape
     if not mean.any():
-        return np.zeros((T, R, C))
+        return np.zeros((T, R, C), dtype=np.uint8)
     flat = poisson_quantile(mean.reshape(-1), u.reshape(R * C, T))
-    return flat.reshape(R, C, T).transpose(2, 0, 1).astype(float)
+    return flat.reshape(R, C, T).transpose(2, 0, 1).astype(np.min_scalar_type(flat.max()))
 
 
 @dataclass
@@ -201,7 +206,7 @@ def enforcement_month(state: EnforcementState, inputs: EnforcementInputs, level:
     ``enforcement_intensity`` is the month's expected transfers and at-large
     arrests given the level and any surge, which drives trust.
     """
-    warrant, serious, other = inputs.detainers[:, m]
+    warrant, serious, other = inputs.detainers[:, m].astype(float)
     honour_serious, honour_other = honoured_share(level)
     unlawful = serious * honour_serious + other * honour_other
     honoured = warrant + unlawful

@@ -372,7 +372,8 @@ class LegalState:
     members: dict[tuple[int, int], Litigants] = field(default_factory=dict)
     """Cities suing in each (measure, group), computed once."""
     liability_due: np.ndarray | None = None
-    """(T, S, R, C) claims to pay each month, allocated once holds appear."""
+    """(L, S, R, C) claims to pay in month p, in slot p % L (L: longest payout lag + 1,
+    at most T), allocated once holds appear."""
     claim_u: np.ndarray | None = None
     """(T, R, C) uniforms of the monthly claim counts."""
     claim_z: np.ndarray | None = None
@@ -894,12 +895,16 @@ def _liability(world: World, m: int, holds: np.ndarray | None) -> np.ndarray:
                                inputs.payout_sigma[None, :, None], legal.claim_z[m][None])
         paid_in = m + inputs.payout_lag
         inside = np.flatnonzero(paid_in < world.plan.calendar.months)
-        legal.liability_due[paid_in[inside], :, inside, :] += cost[:, inside, :].transpose(1, 0, 2)
+        slot = paid_in[inside] % len(legal.liability_due)
+        legal.liability_due[slot, :, inside, :] += cost[:, inside, :].transpose(1, 0, 2)
         outside = paid_in >= world.plan.calendar.months
         legal.liability_accrued[:, outside, :] += cost[:, outside, :]
     if legal.liability_due is None:
         return world.zeros
-    return legal.liability_due[m].copy()
+    slot = m % len(legal.liability_due)
+    due = legal.liability_due[slot].copy()
+    legal.liability_due[slot] = 0.0
+    return due
 
 
 def _draw_liability(world: World) -> None:
@@ -917,7 +922,9 @@ def _draw_liability(world: World) -> None:
             u[:, r, c] = generator.random(T)
             z[:, r, c] = generator.standard_normal(T)
     legal.claim_u, legal.claim_z = u, z
-    legal.liability_due = np.zeros((T, *world.zeros.shape))
+    # Month p's claims sit in slot p % months: paid and cleared before a later month needs it.
+    months = min(T, int(world.legal_inputs.payout_lag.max(initial=0)) + 1)
+    legal.liability_due = np.zeros((months, *world.zeros.shape))
 
 
 # --------------------------------------------------------------------------
