@@ -352,4 +352,9 @@ def run_simpy(world: World) -> BatchResult:
     done = env.process(ticker())
     env.run(until=done)
     world.on_schedule = None
-    return world.result()
+    result = world.result()
+    # Walkers still waiting are garbage in a reference cycle with the environment that
+    # only the cycle collector frees; let go of the world they see now, or its arrays
+    # stay in memory into the next batch.
+    world = None
+    return result

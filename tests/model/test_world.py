@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import numpy as np
 
 import sim
@@ -35,6 +38,21 @@ def test_simpy_engine_equals_numpy_reference():
         assert np.array_equal(a.trajectories[name], b.trajectories[name]), name
     assert sorted(a.events) == sorted(b.events)
     assert any(kind == "measure_rescinded" for *_, kind, _ in a.events)
+
+
+def test_a_finished_batch_frees_its_world_without_the_cycle_collector():
+    """Once a batch's result is out, its world's arrays go at once, not at some later gc."""
+    plan = build_plan(sim.load(UNCERTAIN))
+    world = World(plan, 11, range(10), keep=2)
+    alive = weakref.ref(world)
+    gc.disable()
+    try:
+        result = run_simpy(world)
+        del world
+        assert alive() is None
+    finally:
+        gc.enable()
+    assert result.outcomes["reserves_end"].shape[1] == 10
 
 
 def test_batches_do_not_change_a_replication():
