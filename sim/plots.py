@@ -1349,7 +1349,7 @@ def discovery_tradeoff(trajectory: pd.DataFrame, boxes: pd.DataFrame, title: str
                                     "shrinkA": 6, "shrinkB": 8})
         text = (f"box {box['box']}: coverage {box['coverage']:.0%}, density "
                 f"{box['density']:.0%}\n" + "\n".join(_wrapped([box["words"]], 44)))
-        ax.annotate(text, (box["coverage"], box["density"]), xytext=(-12, -14),
+        ax.annotate(text, (box["coverage"], box["density"]), xytext=(-24, -36),
                     textcoords="offset points", ha="right", va="top", fontsize=7.5,
                     bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "#999999",
                           "lw": 0.6})
