@@ -1424,13 +1424,17 @@ def _litigation_problems(data: dict, origin: str, cities: set[str],
             if count > 1:
                 problems.append(Problem(origin, where, f"city {ref!r} listed {count} times "
                                         "(members and late_members)", ref))
-        challenged = coalition.get("measures") or sorted(measures)
-        for j, ref in enumerate(coalition.get("measures") or []):
+        named = coalition.get("measures")
+        challenged = named or sorted(measures)
+        # A retyped list (measures = 0.5) is the schema's to report, not a crash here.
+        for j, ref in enumerate(named if isinstance(named, list) else []):
             if isinstance(ref, str) and ref not in measures:
                 problems.append(Problem(origin, f"{where}.measures[{j}]",
                                         "no [[measure]] has this name", ref))
         for _, city in listed:
             for measure in challenged if isinstance(challenged, list) else []:
+                if not isinstance(measure, str):
+                    continue
                 other = suing_where.setdefault((city, measure), coalition.get("name", where))
                 if other != coalition.get("name", where):
                     problems.append(Problem(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import tomllib
+from pathlib import Path
 
 import pytest
 
 import sim
 from sim.errors import ScenarioError
-from sim.scenario import EXAMPLE, json_schema, loads, uncertain_leaves
+from sim.scenario import EXAMPLE, json_schema, loads, uncertain_leaves, validate
 from tests.conftest import ONE_CITY, scenario_text
 
 
@@ -178,3 +181,16 @@ def test_schema_describes_every_field():
             if field != "dist" and "description" not in spec:
                 missing.append(f"{name}.{field}")
     assert not missing, missing
+
+
+@pytest.mark.parametrize("measures, message", [
+    (0.5, "litigation.coalition[0].measures: must be a list"),
+    ([{"a": 1}], "litigation.coalition[0].measures[0]: must be text"),
+], ids=["number", "table-in-list"])
+def test_retyped_coalition_measures_are_problems_not_crashes(measures, message):
+    """A coalition's measures retyped (found by the mutation property test) is a clean problem."""
+    data = tomllib.loads((Path(__file__).parents[1] / "scenarios" / "coalition-2025.toml")
+                         .read_text())
+    data["litigation"]["coalition"][0]["measures"] = measures
+    with pytest.raises(ScenarioError, match=re.escape(f"c.toml: {message}")):
+        validate(data, "c.toml")
