@@ -377,6 +377,11 @@ def compare(run_a: Path, run_b: Path | None, strategies: tuple[str, str] | None,
               help="Strategy to simulate (repeatable; default: the file's or scenario's).")
 @click.option("-m", "--metric", "metrics", multiple=True, metavar="METRIC[@STRATEGY]",
               help="Output to analyse (repeatable; replaces the file's).")
+@click.option("--outcome", "outcomes", multiple=True,
+              metavar="'METRIC[.STATISTIC][@STRATEGY] OP VALUE'",
+              help="Outcome whose parameter ranges PRIM should find, e.g. "
+                   "'floor_breached@sanctuary > 0.5' (repeatable; replaces the file's "
+                   "[[discovery]] tables; see fundsim discover).")
 @click.option("--no-tornado", is_flag=True, help="Skip the one-at-a-time points.")
 @click.option("-w", "--workers", type=click.IntRange(min=1),
               help="Worker processes, one design point per task (default: all cores).")
@@ -390,7 +395,8 @@ def compare(run_a: Path, run_b: Path | None, strategies: tuple[str, str] | None,
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or ranking table.")
 def sweep(sweep_file: Path, parameters: tuple[str, ...], design: str | None,
           samples: int | None, levels: int | None, replications: int | None, seed: int | None,
-          strategies: tuple[str, ...], metrics: tuple[str, ...], no_tornado: bool,
+          strategies: tuple[str, ...], metrics: tuple[str, ...], outcomes: tuple[str, ...],
+          no_tornado: bool,
           workers: int | None, output: Path | None, scheduler: str | None, overwrite: bool,
           no_figures: bool, quiet: bool) -> None:
     """Vary scenario parameters; rank them by their effect on outputs (Sobol, Morris).
@@ -412,6 +418,8 @@ def sweep(sweep_file: Path, parameters: tuple[str, ...], design: str | None,
         overrides["parameter"] = [sweeps.parse_parameter(p) for p in parameters]
     if metrics:
         overrides["output"] = [sweeps.parse_output(m) for m in metrics]
+    if outcomes:
+        overrides["discovery"] = _outcomes(outcomes)
     plan = sweeps.load(sweep_file, overrides)
     folder = output or sweeps.default_folder(plan)
     total = plan.total_points()
@@ -456,21 +464,27 @@ def discover(sweep_dir: Path, outcomes: tuple[str, ...], city: str | None,
     Example: fundsim discover results/denver-sensitivity --outcome "floor_breached@sanctuary > 0.5"
     """
     from sim import sweep as sweeps
-    from sim.discovery import parse_outcome
 
     options = {"city": city, "min_coverage": min_coverage, "min_density": min_density,
                "boxes": boxes}
-    questions, problems = [], []
-    for text in outcomes:
-        try:
-            questions.append({**parse_outcome(text),
-                              **{k: v for k, v in options.items() if v is not None}})
-        except ScenarioError as error:
-            problems.extend(error.problems)
-    if problems:
-        raise ScenarioError(problems)
+    questions = _outcomes(outcomes, {k: v for k, v in options.items() if v is not None})
     result = sweeps.discover_in(sweep_dir, questions, figures=not no_figures)
     if not quiet:
         for finding in result.findings:
             click.echo(finding.summary(), err=True)
     click.echo(str(sweep_dir))
+
+
+def _outcomes(texts: tuple[str, ...], options: dict | None = None) -> list[dict]:
+    """``[[discovery]]`` tables from --outcome texts; every unreadable one reported at once."""
+    from sim.discovery import parse_outcome
+
+    questions, problems = [], []
+    for text in texts:
+        try:
+            questions.append({**parse_outcome(text), **(options or {})})
+        except ScenarioError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise ScenarioError(problems)
+    return questions

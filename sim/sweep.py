@@ -405,7 +405,7 @@ def load(path: str | Path, overrides: dict[str, Any] | None = None) -> Sweep:
     """Read and validate a sweep file, or sweep a scenario file.
 
     ``overrides`` replace keys of ``[sweep]`` (``design``, ``samples``...)
-    and the ``parameter`` or ``output`` lists, as the command line does; for a
+    and the ``parameter``, ``output`` or ``discovery`` lists, as the command line does; for a
     scenario file they describe the whole sweep (``parameter`` is required).
     Raises :class:`~sim.errors.ScenarioError` listing every problem, each
     naming the file, the key path and the value.
@@ -491,7 +491,7 @@ def _overridden(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, An
     data = dict(data)
     info = dict(data.get("sweep") or {})
     for key, value in overrides.items():
-        if key in ("parameter", "output"):
+        if key in ("parameter", "output", "discovery"):
             data[key] = value
         elif value is not None:
             info[key] = value

@@ -58,6 +58,8 @@ BAD_CALLS = {
     "sweep_zero_workers": "sweep S -p scenario.discount_rate=0..0.1 -w 0",
     "sweep_bad_scheduler": "sweep S -p scenario.discount_rate=0..0.1 --scheduler junk",
     "sweep_unknown_metric": "sweep S -p scenario.discount_rate=0..0.1 -m happiness",
+    "sweep_unreadable_outcome": "sweep S -p scenario.discount_rate=0..0.1 --outcome breached",
+    "sweep_unknown_outcome_metric": "sweep S -p scenario.discount_rate=0..0.1 --outcome x>1",
     "discover_missing": "discover missing --outcome floor_breached>0.5",
     "discover_not_a_sweep": "discover DIR --outcome floor_breached>0.5",
     "discover_file": "discover S --outcome floor_breached>0.5",

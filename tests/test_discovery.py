@@ -412,3 +412,18 @@ def test_a_diagonal_region_needs_a_lower_coverage_and_the_note_says_so(sweep):
     loose = discovery.discover(result, Discovery.model_validate({**dense, "min_coverage": 0.5}))
     (box,) = loose.boxes
     assert set(limits_of(box)) == {SHARE, RATE} and box.density >= 0.9
+
+
+def test_cli_sweep_answers_outcome_options(cli, tmp_path):
+    """`fundsim sweep SCENARIO -p ... --outcome ...` runs PRIM on the new sweep."""
+    (tmp_path / "scenario.toml").write_text(SCENARIO)
+    out = tmp_path / "out"
+    result = cli.invoke(main, [
+        "sweep", str(tmp_path / "scenario.toml"), "--design", "grid", "--levels", "4",
+        "-n", "4", "-w", "1", "-s", "sanctuary", "-p", f"{SHARE}=0.2..1",
+        "-p", f"{RESERVES}=1e6..2e8", "--outcome", "floor_breached > 0.5", "-o", str(out),
+        "--no-figures"])
+    assert result.exit_code == 0, result.output
+    assert "floor_breached [sanctuary, Springfield] > 0.5: at " in result.stderr
+    boxes = pd.read_csv(out / "discovery.csv")
+    assert set(boxes["condition"]) == {"floor_breached [sanctuary, Springfield] > 0.5"}
