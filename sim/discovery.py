@@ -276,8 +276,8 @@ def _prim_module():
     return prim
 
 
-def discover(result: SweepResult, question: Discovery, name: str | None = None) -> Finding:
-    """Run PRIM on a sweep's design points for one (resolved) question."""
+def discover(result: SweepResult, question: Discovery) -> Finding:
+    """Run PRIM on a sweep's design points for one question (strategy and city resolved here)."""
     question = resolved(question, result.sweep.scenario, result.sweep.strategies)
     values = outcome_at_points(result, question)
     design = result.design.set_index("point").loc[values.index]
@@ -285,7 +285,7 @@ def discover(result: SweepResult, question: Discovery, name: str | None = None) 
     x = pd.DataFrame({f.path: _numeric(design[f.path], f.kind) for f in factors},
                      index=values.index).reset_index(drop=True)
     y = question.met(values.to_numpy()) & np.isfinite(values.to_numpy())
-    finding = Finding(question, _short_slug(name or str(question)), len(y),
+    finding = Finding(question, _short_slug(str(question)), len(y),
                       int(y.sum()), (), _empty_trajectory())
     if len(y) < 10:
         return replace(finding, note="Too few design points for PRIM (fewer than 10).")
@@ -314,7 +314,7 @@ def discover(result: SweepResult, question: Discovery, name: str | None = None) 
             kept = _without_chance_limits(box, step, question.significance)
             stats = box.peeling_trajectory.iloc[kept]
             if stats["res_dim"] == 0 or stats["density"] < question.min_density:
-                note = _why_no_box(question, peeled, stats)
+                note = _why_no_box(question, box.peeling_trajectory, step, kept)
                 break
             boxes.append(_box(number, kept, box, algorithm.box_init, factors))
             frames.append(_trajectory(number, box.peeling_trajectory.iloc[:peeled], step))
@@ -323,12 +323,13 @@ def discover(result: SweepResult, question: Discovery, name: str | None = None) 
     return replace(finding, boxes=tuple(boxes), trajectory=pd.concat(frames, ignore_index=True))
 
 
-def _why_no_box(question: Discovery, peeled: int, stats: pd.Series) -> str:
-    """Why the first box PRIM drew was not kept, and what to try."""
-    if peeled == 1:
+def _why_no_box(question: Discovery, trajectory: pd.DataFrame, step: int, kept: int) -> str:
+    """Why the box PRIM drew was not kept, and what to try."""
+    chosen, stats = trajectory.iloc[step], trajectory.iloc[kept]
+    if len(trajectory) == 1:
         return (f"PRIM found no box where at least {question.min_density:.0%} of the points "
                 "have the outcome: it is spread over the space.")
-    if stats["res_dim"] == 0:
+    if stats["res_dim"] == 0 and chosen["res_dim"] > 0:
         return (f"Every limit PRIM drew could be chance (quasi-p-value above "
                 f"{question.significance:g}): the outcome is spread over the space.")
     return (f"No box holds {question.min_coverage:.0%} of the points with the outcome at a "
@@ -358,6 +359,11 @@ def _without_chance_limits(box: Any, step: int, significance: float) -> int:
         step = len(box.peeling_trajectory) - 1
 
 
+def _significance(values: Sequence[float | None]) -> float:
+    """A parameter's quasi-p-value: its more significant limit's (-1 marks an open side)."""
+    return min((v for v in values if v is not None and v >= 0), default=1.0)
+
+
 def _short_slug(text: str, width: int = 48) -> str:
     """A file-name form of a question, cut at a word boundary."""
     name = slug(text)
@@ -379,9 +385,8 @@ def _empty_trajectory() -> pd.DataFrame:
 def _kept_step(trajectory: pd.DataFrame, min_coverage: float) -> int:
     """The densest step with enough coverage (ties: the fewest restrictions, the most coverage)."""
     steps = trajectory.reset_index(drop=True)
+    # The whole space (step 0) always qualifies: its coverage is that of all cases left.
     eligible = steps[steps["coverage"] >= min_coverage - 1e-12]
-    if eligible.empty:
-        eligible = steps.iloc[:1]
     best = eligible.sort_values(["density", "res_dim", "coverage"],
                                 ascending=[False, True, False], kind="stable")
     return int(best.index[0])
@@ -402,8 +407,7 @@ def _box(number: int, step: int, box: Any, initial: pd.DataFrame, factors: Seque
     by_path = {f.path: f for f in factors}
     found = []
     # Most significant restriction first (PRIM's own order: lowest quasi-p-value).
-    order = sorted(limits.columns, key=lambda c: min(
-        (v for v in qp.get(c, [1.0, 1.0]) if v is not None and v >= 0), default=1.0))
+    order = sorted(limits.columns, key=lambda c: _significance(qp.get(c, [])))
     for path in order:
         low, high = float(limits[path].iloc[0]), float(limits[path].iloc[1])
         lowest, highest = float(initial[path].iloc[0]), float(initial[path].iloc[1])
