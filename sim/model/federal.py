@@ -172,9 +172,12 @@ def currently_hit(state: FederalState, plan: Plan) -> np.ndarray:
 
 
 def exposure(state: FederalState, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
-    """(S, R, C, M) arrays: *penalised*, the recognised level is one the measure
-    penalises (under strategies exposed to measures), and *exposed*, also the
-    measure is in force and targets one of the city's grants (enjoined or not)."""
+    """(S, R, C, M) arrays *penalised* and *exposed*.
+
+    *Penalised*: the recognised level is one the measure penalises (under
+    strategies exposed to measures).  *Exposed*: also, the measure is in force
+    and targets one of the city's grants (enjoined or not).
+    """
     # np.take is the lookup penalises.T[recognised], several times faster.
     penalised = np.take(plan.penalises.T, state.recognised, axis=0)
     penalised &= plan.exposed[:, None, None, None]

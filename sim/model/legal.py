@@ -452,7 +452,7 @@ def _litigants(world: World, m: int, g: int) -> Litigants:
     legal = world.legal
     key = (m, g)
     if key not in legal.members:
-        inputs, plan = world.legal_inputs, world.plan
+        inputs = world.legal_inputs
         cities = np.flatnonzero(inputs.group_of[m] == g)
         legal.members[key] = Litigants(
             cities=cities,
