@@ -7,7 +7,7 @@ import pytest
 import sim
 from sim.cli import main
 from sim.errors import UsageError
-from sim.executors import dask_client
+from sim.executors import _on_dask_worker, dask_client
 from tests.model.test_world import UNCERTAIN
 
 distributed = pytest.importorskip("distributed")
@@ -57,3 +57,8 @@ def test_scheduler_must_be_an_address():
     """Something that is not tcp://HOST:PORT is a usage error, not a traceback."""
     with pytest.raises(UsageError, match="tcp://HOST:PORT"):
         dask_client("localhost")
+
+
+def test_a_dask_task_runs_its_batch_after_setting_the_allocator():
+    """The wrapper Dask runs sets glibc's thresholds (if glibc) and returns the batch."""
+    assert _on_dask_worker(lambda first, last: (first, last), 250, 500) == (250, 500)
