@@ -18,6 +18,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import itertools
 import multiprocessing
 import platform
 import signal
@@ -34,6 +35,10 @@ Task = Callable[[int, int], "BatchResult"]
 """Runs replications ``first`` to ``last - 1``; must be picklable for pools."""
 Bounds = Sequence[tuple[int, int]]
 INTERRUPTED = "interrupted; no results written"
+QUEUED_PER_WORKER = 2
+"""Batches handed to the local pool ahead of each worker."""
+WAKE_SECONDS = 0.1
+"""How often the parent wakes while it waits for the pool, to notice a Ctrl-C."""
 MMAP_THRESHOLD = 32 * 2**20
 """Blocks below this come from the heap in Dask workers (glibc's own dynamic upper limit)."""
 TRIM_THRESHOLD = 64 * 2**20
@@ -79,14 +84,30 @@ def run_in_processes(task: Task, bounds: Bounds,
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint,
                                mp_context=multiprocessing.get_context(method))
+    waiting = iter(enumerate(bounds))
+    pending: dict[Future, int] = {}
+
+    def submit_next() -> None:
+        for index, (first, last) in itertools.islice(waiting, 1):
+            pending[pool.submit(task, first, last)] = index
+
     try:
-        pending: dict[Future, int] = {pool.submit(task, first, last): index
-                                      for index, (first, last) in enumerate(bounds)}
+        # A few batches ahead of the workers, not all of them: a million
+        # replications are thousands of batches, and queueing them all up
+        # front takes seconds and delays a Ctrl-C.
+        for _ in range(QUEUED_PER_WORKER * workers):
+            submit_next()
+        finished = 0
         while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            # Waking up now and then lets a Ctrl-C through: the signal may be
+            # taken by one of the pool's threads, and is then handled only
+            # when the main thread runs Python code again.
+            done, _ = wait(pending, timeout=WAKE_SECONDS, return_when=FIRST_COMPLETED)
             for future in sorted(done, key=pending.__getitem__):
                 index = pending.pop(future)
-                yield index, _checked(index, future.result, len(pending))
+                submit_next()
+                finished += 1
+                yield index, _checked(index, future.result, len(bounds) - finished)
     except KeyboardInterrupt:
         _terminate(pool)
         raise Interrupted(INTERRUPTED) from None
@@ -105,6 +126,11 @@ def _terminate(pool: ProcessPoolExecutor) -> None:
         process.terminate()
     for process in processes:
         process.join(timeout=5)
+    # A task being fed to a worker when it died can leave the queue's feeder
+    # thread blocked on a full pipe, and joining it at exit would hang.
+    calls = getattr(pool, "_call_queue", None)
+    if calls is not None:
+        calls.cancel_join_thread()
 
 
 def dask_client(scheduler: Any):
