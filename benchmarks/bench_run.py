@@ -273,8 +273,10 @@ def main() -> None:
     report.add("Dask LocalCluster start (not in the ratio)", f"{started:.2f} s")
     if args.rss:
         rss = peak_rss(args.rss, 2, 50)
+        total = rss["parent"] + rss["worker"]
+        # The target is at 100,000 replications; a smaller run cannot meet or miss it.
         report.add(f"peak RSS, {args.rss:,} replications: parent", f"{rss['parent']:.0f} MiB",
-                   "<= 1024 MiB (with workers)", rss["parent"] + rss["worker"] <= 1024)
+                   "<= 1024 MiB at 100,000", total <= 1024 if args.rss >= 100_000 else None)
         report.add(f"peak RSS, {args.rss:,} replications: largest worker",
                    f"{rss['worker']:.0f} MiB")
     if args.json:
