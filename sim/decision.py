@@ -331,13 +331,8 @@ def parse_threshold(text: str, origin: str = "command line",
     {'metric': 'net_fiscal_impact', 'above': -50000000.0, 'city': 'Denver'}
     """
     match = _CONDITION.match(text)
-    value = None
-    if match:
-        try:
-            value = float(match["value"])
-        except ValueError:
-            value = None
-    if match is None or value is None or not np.isfinite(value):
+    value = condition_value(match)
+    if match is None or value is None:
         raise ScenarioError([Problem(origin, where, "expected METRIC OP VALUE, e.g. "
                                      "\"floor_breached <= 0\" or \"net_fiscal_impact >= -5e7\" "
                                      "(OP: >=, >, <=, <; METRIC@CITY for one city)", text)])
@@ -345,6 +340,17 @@ def parse_threshold(text: str, origin: str = "command line",
     if match["city"]:
         found["city"] = match["city"].strip()
     return found
+
+
+def condition_value(match: re.Match[str] | None) -> float | None:
+    """The finite number after the operator of a matched condition, or None."""
+    if match is None:
+        return None
+    try:
+        value = float(match["value"])
+    except ValueError:
+        return None
+    return value if np.isfinite(value) else None
 
 
 def thresholds_from(items: Iterable[str | Mapping[str, Any] | Threshold], scenario: Scenario,

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
+from sim.decision import OPERATORS, condition_value
 from sim.errors import Problem, ScenarioError
 from sim.results import ALL_CITIES, METRICS, slug
 from sim.scenario import MAX_NAME, Threshold, _plain_number
@@ -107,7 +108,6 @@ class Discovery(Threshold):
 _OUTCOME = re.compile(r"^\s*(?P<metric>[A-Za-z_][A-Za-z0-9_]*)(?:\.(?P<statistic>\w+))?"
                       r"\s*(?:@\s*(?P<strategy>[^<>=]+?))?\s*(?P<op><=|>=|<|>)\s*"
                       r"(?P<value>\S+)\s*$")
-OPERATORS = {">=": "at_least", ">": "above", "<=": "at_most", "<": "below"}
 
 
 def parse_outcome(text: str, origin: str = "command line",
@@ -120,13 +120,8 @@ def parse_outcome(text: str, origin: str = "command line",
     {'metric': 'net_fiscal_impact', 'at_most': -100000000.0, 'statistic': 'p05'}
     """
     match = _OUTCOME.match(text)
-    value = None
-    if match:
-        try:
-            value = float(match["value"])
-        except ValueError:
-            value = None
-    if match is None or value is None or not np.isfinite(value):
+    value = condition_value(match)
+    if match is None or value is None:
         raise ScenarioError([Problem(origin, where, "expected METRIC[.STATISTIC][@STRATEGY] OP "
                                      "VALUE, e.g. \"floor_breached@sanctuary > 0.5\" (OP: >=, >, "
                                      "<=, <; STATISTIC: mean, p05, p50, p95)", text)])
