@@ -117,7 +117,7 @@ def main() -> None:
 @click.option("--precision-floor", "precision_floors", multiple=True, metavar="KEY=VALUE",
               help="Half-width that always suffices, by metric or unit family (money, "
                    "probability, months, share, count), e.g. money=1e6 (repeatable; default: "
-                   "0.01%% of a year's spending for money, 0.005 for probabilities).")
+                   "0.01% of a year's spending for money, 0.005 for probabilities).")
 @click.option("--precision-batch", type=click.IntRange(min=1), metavar="N",
               help="Replications added between two precision checks (default: 200).")
 def run(scenario_file: Path, output: Path | None, replications: int | None, seed: int | None,
