@@ -1164,7 +1164,32 @@ def _sweep_target(result: Any, target: Any) -> dict[str, Any]:
         "spread": spread, "constant": len(values) > 1 and values.nunique() == 1,
         "columns": [c.replace("_", " ").replace("mu star", "mu*") for c in columns],
         "has_tornado": not swings.empty, "rows": rows,
+        "outside": outside_unit_range(indices, {f.path: f.label for f in result.sweep.factors}),
     }
+
+
+SHOWN = 0.005
+"""Sobol estimates this close outside 0 to 1 read as 0.00 or 1.00 and are not flagged."""
+
+
+def outside_unit_range(indices: pd.DataFrame, labels: dict[str, str]) -> list[str]:
+    """Sobol indices visibly below 0 or above 1, as "LABEL: S1 -0.05" texts.
+
+    True indices are shares of a variance, between 0 and 1; estimates outside
+    that range show how noisy the design's base samples leave them.
+
+    >>> frame = pd.DataFrame({"parameter": ["a", "b"], "S1": [-0.2, -0.001], "ST": [0.1, 1.4]})
+    >>> outside_unit_range(frame, {"a": "A", "b": "B"})
+    ['A: S1 -0.20', 'B: ST 1.40']
+    """
+    found = []
+    for _, row in indices.iterrows():
+        for column in ("S1", "ST"):
+            value = row.get(column, np.nan)
+            if np.isfinite(value) and not -SHOWN < value < 1.0 + SHOWN:
+                found.append(f"{labels.get(row['parameter'], row['parameter'])}: "
+                             f"{column} {value:.2f}")
+    return found
 
 
 def _index_cell(row: pd.DataFrame, column: str, metric: str) -> str:
