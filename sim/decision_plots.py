@@ -295,7 +295,7 @@ def robustness_chart(ranking: pd.DataFrame, shares: pd.DataFrame | None,
                 offset = (len(values) - 1) / 2 * height - n * height
                 met.barh(y[k] + offset, value, height * 0.9, color=colours[strategy],
                          alpha=1.0 if n == 0 else 0.35)
-                met.annotate(f"{value:.0%} {_wrap(labels[n], 40).splitlines()[0]}",
+                met.annotate(f"{value:.0%} {textwrap.shorten(labels[n], 40, placeholder='…')}",
                              (0, y[k] + offset), xytext=(3, 0), textcoords="offset points",
                              va="center", fontsize=6.5, color="white" if n == 0 else "black",
                              fontweight="bold" if n == 0 else "normal")
