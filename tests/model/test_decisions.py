@@ -14,7 +14,7 @@ from sim.model.plan import build_plan
 from sim.model.reference import run_reference
 from sim.model.world import World, run_simpy
 from tests.conftest import ONE_CITY
-from tests.model.test_world import UNCERTAIN
+from tests.model.test_world import UNCERTAIN, assert_same_batches
 
 MILLION = 1e6
 SANCTUARY, PARTIAL, FULL = 0, 1, 2
@@ -156,11 +156,7 @@ def test_simpy_engine_equals_reference_with_rules_firing():
             + rule(when="funds_withheld", months=2, switch_to="partial", lag_months=2)
             + rule(when="measure_rescinded", switch_to="sanctuary", lag_months=1))
     (_, a), (_, b) = (run(text, 30, engine) for engine in (run_simpy, run_reference))
-    for name in a.outcomes:
-        assert np.array_equal(a.outcomes[name], b.outcomes[name]), name
-    for name in a.trajectories:
-        assert np.array_equal(a.trajectories[name], b.trajectories[name]), name
-    assert sorted(a.events) == sorted(b.events)
+    assert_same_batches(a, b)
     kinds = {kind for *_, kind, _ in a.events}
     assert {"switch_decided", "compliance_switch", "compliance_recognised"} <= kinds
 

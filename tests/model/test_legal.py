@@ -17,6 +17,7 @@ from sim.model import legal
 from sim.model.plan import LEVEL, build_plan
 from sim.model.reference import run_reference
 from sim.model.world import World, run_simpy
+from tests.model.test_world import assert_same_batches
 
 MILLION = 1e6
 SANCTUARY, PARTIAL, FULL = 1, 2, 3
@@ -358,11 +359,7 @@ def test_simpy_engine_equals_numpy_reference_with_litigation():
     plan = build_plan(sim.load(UNCERTAIN))
     a = run_simpy(World(plan, 5, range(40), keep=5))
     b = run_reference(World(plan, 5, range(40), keep=5))
-    for name in a.outcomes:
-        assert np.array_equal(a.outcomes[name], b.outcomes[name]), name
-    for name in a.trajectories:
-        assert np.array_equal(a.trajectories[name], b.trajectories[name]), name
-    assert sorted(a.events) == sorted(b.events)
+    assert_same_batches(a, b)
     kinds = {kind for *_, kind, _ in a.events}
     assert {"suit_joined", "injunction_granted", "judgment_final"} <= kinds
 
