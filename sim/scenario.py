@@ -36,6 +36,7 @@ from sim.uncertain import (
     Share,
     UncertainDate,
     date_range,
+    is_money,
     is_uncertain,
     uncertain,
 )
@@ -1032,6 +1033,20 @@ class Scenario(Frozen):
                     raise KeyError(f"{here} is not a list; [{selector}] selects nothing")
                 node = node[_item_index(node, selector, here)]
         return node
+
+    def is_money(self, path: str) -> bool:
+        """Whether the key at ``path`` holds money (US dollars).
+
+        >>> s = loads(EXAMPLE)
+        >>> s.is_money("city[Springfield].budget.reserves"), s.is_money("scenario.years")
+        (True, False)
+        """
+        *parents, (key, _) = parse_path(path)
+        owner = self.value_at(_joined(parents)) if parents else self
+        if not isinstance(owner, Frozen):
+            return False
+        fields = {info.alias or name: info for name, info in type(owner).model_fields.items()}
+        return key in fields and is_money(fields[key])
 
 
 def _plain(value: Any) -> Any:

@@ -21,7 +21,17 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from sim.scenario import Scenario
-from sim.uncertain import DATE_DISTS, NUMBER_DISTS, Frozen, Money, Rate, Share, UncertainDate
+from sim.uncertain import (
+    DATE_DISTS,
+    NUMBER_DISTS,
+    Frozen,
+    Money,
+    Rate,
+    Share,
+    UncertainDate,
+    field_metadata,
+    walk_annotations,
+)
 
 _NAMED_NUMBERS = {
     id(Money.__metadata__[-1].func): "money, USD ≥ 0",
@@ -50,22 +60,6 @@ the citation its enclosing table inherits by the same rule; numbers no
 source backs say `"assumption: ..."` (see `sim/provenance.py` and
 `fundsim sources`).
 """
-
-
-def _walk_annotations(annotation: Any) -> typing.Iterator[Any]:
-    """The annotation and every type nested in it (Optional, Annotated, list...)."""
-    yield annotation
-    for arg in typing.get_args(annotation):
-        yield from _walk_annotations(arg)
-    yield from getattr(annotation, "__metadata__", ())
-
-
-def _metadata(field: FieldInfo) -> list[Any]:
-    found = list(field.metadata)
-    for item in _walk_annotations(field.annotation):
-        if not isinstance(item, type) and not typing.get_origin(item):
-            found.append(item)
-    return found
 
 
 def _submodel(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
@@ -120,7 +114,7 @@ def _without_none(annotation: Any) -> Any:
 
 
 def _literal(annotation: Any) -> list[str] | None:
-    for item in _walk_annotations(annotation):
+    for item in walk_annotations(annotation):
         if typing.get_origin(item) is Literal:
             return [str(v) for v in typing.get_args(item)]
     return None
@@ -128,7 +122,7 @@ def _literal(annotation: Any) -> list[str] | None:
 
 def describe_type(key: str, field: FieldInfo) -> str:
     """Type and unit of a field, in words."""
-    metadata = _metadata(field)
+    metadata = field_metadata(field)
     discriminators = [m.discriminator for m in metadata if hasattr(m, "discriminator")]
     if _DATE_DISCRIMINATOR in discriminators:
         return "date" + _UNCERTAIN
@@ -155,9 +149,9 @@ def describe_type(key: str, field: FieldInfo) -> str:
         return "one of: " + ", ".join(f"`{v}`" for v in literal)
     if typing.get_origin(base) is dict:
         return "table of text"
-    types_in = set(_walk_annotations(base))
+    types_in = set(walk_annotations(base))
     if float in types_in and dt.date in types_in:
-        lists = any(typing.get_origin(a) is list for a in _walk_annotations(base))
+        lists = any(typing.get_origin(a) is list for a in walk_annotations(base))
         return "list of numbers or dates" if lists else "number or date"
     if int in types_in:
         unit = "months" if key.endswith("_months") else "whole number"

@@ -250,6 +250,8 @@ class Factor:
     dist: Any = None
     """The scenario's distribution, when the parameter has no range of its own."""
     source: str | None = None
+    money: bool = False
+    """Whether the parameter is in US dollars (shown as $150M)."""
 
     def value(self, u: np.ndarray) -> np.ndarray:
         """Values at unit coordinates ``u`` in [0, 1]."""
@@ -302,7 +304,7 @@ class Factor:
             return str(int(x))
         from sim.plots import compact
 
-        return compact(x)
+        return f"${compact(x)}" if self.money else compact(x)
 
     @property
     def range_text(self) -> str:
@@ -598,7 +600,7 @@ def _factor(parameter: Parameter, i: int, scenario: Scenario, info: SweepInfo, o
         scale=parameter.scale,
         values=None if parameter.values is None else tuple(_number(v) for v in parameter.values),
         dist=current if parameter.low is None and parameter.values is None else None,
-        source=parameter.source)
+        source=parameter.source, money=scenario.is_money(parameter.path))
     return replace(factor, base=_base(parameter, current, factor))
 
 

@@ -14,6 +14,7 @@ and a vectorised ``ppf`` (percent-point function, the inverse CDF) built on
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, Self
 
@@ -27,6 +28,7 @@ from pydantic import (
     Tag,
     model_validator,
 )
+from pydantic.fields import FieldInfo
 
 
 def _stats() -> Any:
@@ -464,6 +466,29 @@ Share = uncertain(ge=0, le=1)
 """A share or probability in [0, 1], possibly uncertain."""
 Rate = uncertain(ge=-1, le=1)
 """An annual rate of change, possibly uncertain."""
+
+
+def walk_annotations(annotation: Any) -> typing.Iterator[Any]:
+    """The annotation and every type nested in it (Optional, Annotated, list...)."""
+    yield annotation
+    for arg in typing.get_args(annotation):
+        yield from walk_annotations(arg)
+    yield from getattr(annotation, "__metadata__", ())
+
+
+def field_metadata(field: FieldInfo) -> list[Any]:
+    """Every validator and constraint of a schema field, nested ones included."""
+    found = list(field.metadata)
+    for item in walk_annotations(field.annotation):
+        if not isinstance(item, type) and not typing.get_origin(item):
+            found.append(item)
+    return found
+
+
+def is_money(field: FieldInfo) -> bool:
+    """Whether a schema field holds :data:`Money` (US dollars)."""
+    check = Money.__metadata__[-1].func
+    return any(getattr(meta, "func", None) is check for meta in field_metadata(field))
 
 
 def is_uncertain(value: Any) -> bool:

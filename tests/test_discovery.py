@@ -123,6 +123,8 @@ def test_prim_recovers_a_planted_box_and_leaves_other_parameters_free(share_and_
                                  & (share_and_reserves.design[RESERVES] < 8e7)).sum())
     assert box.words.startswith(("DOJ share withheld above 0.", "Reserves below "))
     assert " and " in box.words
+    assert "Reserves below $" in box.words  # dollars say so; the share has no unit
+    assert "above $" not in box.words
 
 
 def test_prim_recovers_a_box_on_a_date_and_says_before(sweep):
