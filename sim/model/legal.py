@@ -83,8 +83,8 @@ strategies watch.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -95,6 +95,7 @@ from sim.model import federal
 from sim.model.arrays import any_last, min_last, sum_last
 from sim.model.plan import Parameters, Plan
 from sim.scenario import COURT_STAGES, LegalCosts, Scenario
+from sim.streams import ReplicationStreams, name_key, philox_uniforms
 
 if TYPE_CHECKING:
     from sim.model.world import World
@@ -296,14 +297,15 @@ def _court_profiles(scenario: Scenario,
     return taken, win, days
 
 
-def triangular_day(u: float, low: float, mode: float, high: float) -> float:
-    """Whole days from a uniform by the triangular inverse CDF (fixed when low == high)."""
+def triangular_days(u: np.ndarray, low: np.ndarray, mode: np.ndarray,
+                    high: np.ndarray) -> np.ndarray:
+    """Whole days from uniforms by the triangular inverse CDF (fixed where low == high)."""
     span = high - low
-    if span <= 0:
-        return float(round(low))
-    if u * span < mode - low:
-        return float(round(low + math.sqrt(u * span * (mode - low))))
-    return float(round(high - math.sqrt((1.0 - u) * span * (high - mode))))
+    with np.errstate(invalid="ignore"):  # the branch not taken may be the root of a negative
+        rising = low + np.sqrt(u * span * (mode - low))
+        falling = high - np.sqrt((1.0 - u) * span * (high - mode))
+    days = np.where(u * span < mode - low, rising, falling)
+    return np.rint(np.where(span <= 0, low, days))
 
 
 @dataclass(frozen=True)
@@ -408,11 +410,7 @@ def initial_legal_state(plan: Plan, inputs: LegalInputs, replications: int) -> L
 def initial_events(inputs: LegalInputs, fed: federal.FederalInputs, plan: Plan,
                    horizon_day: float) -> list[tuple[int, float, str, Any]]:
     """(replication, day, kind, payload) of every filing and every rescission ending suits."""
-    targeted = plan.targeted.any(axis=2)
-    suing = ((inputs.founders.astype(np.int64) @ targeted.T.astype(np.int64)) > 0
-             ) & inputs.challenges
-    if not inputs.sues.any():
-        suing[:] = False
+    suing = _suing(inputs, plan)
     events = []
     for r, m in zip(*np.nonzero(fed.occurs), strict=True):
         ends = fed.rescind_day[r, m] if fed.rescinded[r, m] else np.inf
@@ -424,6 +422,41 @@ def initial_events(inputs: LegalInputs, fed: federal.FederalInputs, plan: Plan,
             day = max(ends, fed.start_day[r, m])
             events.append((int(r), float(day), "suits_ended", int(m)))
     return events
+
+
+def _suing(inputs: LegalInputs, plan: Plan) -> np.ndarray:
+    """(G, M) whether the group sues over the measure (when it happens)."""
+    targeted = plan.targeted.any(axis=2)
+    suing = ((inputs.founders.astype(np.int64) @ targeted.T.astype(np.int64)) > 0
+             ) & inputs.challenges
+    if not inputs.sues.any():
+        suing[:] = False
+    return suing
+
+
+def draw_suits(inputs: LegalInputs, plan: Plan, occurs: np.ndarray,
+               streams: Sequence[ReplicationStreams]) -> dict[tuple[int, int, int], SuitDraws]:
+    """Court draws of every (replication, measure, group) that can file, at once.
+
+    Each is the first ``3 x 4`` uniforms of the ``courts`` stream under the
+    name ``"measure|group"``: taken, won and days of each stage.
+    """
+    suing = _suing(inputs, plan)
+    r_index, m_index, g_index = np.nonzero(occurs[:, :, None] & suing.T[None])
+    stages = len(COURT_STAGES)
+    names = [f"{measure}|{group}" for measure in plan.measures for group in inputs.groups]
+    name_keys = np.array([name_key(name) for name in names], dtype=np.uint64)
+    stream_keys = np.array([rs.stream_key("courts") for rs in streams], dtype=np.uint64)
+    keys = np.stack([stream_keys[r_index],
+                     name_keys[m_index * len(inputs.groups) + g_index]], axis=1)
+    u = philox_uniforms(keys, 3 * stages)
+    table = inputs.days[inputs.profile[m_index, g_index]]
+    days = triangular_days(u[:, 2 * stages:], table[..., 0], table[..., 1], table[..., 2])
+    # Plain floats: handlers read them one at a time, faster than from arrays.
+    taken, won = u[:, :stages].tolist(), u[:, stages:2 * stages].tolist()
+    triples = zip(r_index.tolist(), m_index.tolist(), g_index.tolist(), strict=True)
+    return {key: SuitDraws(taken=tuple(t), won=tuple(w), days=tuple(d))
+            for key, t, w, d in zip(triples, taken, won, days.tolist(), strict=True)}
 
 
 # --------------------------------------------------------------------------
@@ -500,18 +533,12 @@ def _lead_city(world: World, g: int) -> int:
 
 
 def _suit_draws(world: World, r: int, m: int, g: int) -> SuitDraws:
-    """The court draws of (replication, measure, group), drawn once and kept."""
-    key = (r, m, g)
+    """The court draws of (replication, measure, group), drawn for the whole batch once."""
     legal = world.legal
-    if key not in legal.draws:
-        inputs = world.legal_inputs
-        name = f"{world.plan.measures[m]}|{inputs.groups[g]}"
-        u = world.streams[r].draws("courts", name).random(3 * len(COURT_STAGES)).tolist()
-        table = inputs.days[inputs.profile[m, g]].tolist()
-        days = [triangular_day(x, *stage) for x, stage in zip(u[8:12], table, strict=True)]
-        # Plain floats: handlers read them one at a time, faster than from arrays.
-        legal.draws[key] = SuitDraws(taken=tuple(u[0:4]), won=tuple(u[4:8]), days=tuple(days))
-    return legal.draws[key]
+    if not legal.draws:
+        legal.draws = draw_suits(world.legal_inputs, world.plan, world.federal_inputs.occurs,
+                                 world.streams)
+    return legal.draws[r, m, g]
 
 
 def _suit_filed(world: World, r: int, day: float, payload: tuple) -> None:

@@ -19,7 +19,7 @@ import numpy as np
 
 from sim.model.clock import Calendar
 from sim.scenario import BASELINE, COMPLIANCE_LEVELS, Measure, Scenario, uncertain_leaves
-from sim.streams import ReplicationStreams
+from sim.streams import ReplicationStreams, uniforms
 
 LEVEL = {name: i for i, name in enumerate(COMPLIANCE_LEVELS)}
 """Index of each compliance level in arrays."""
@@ -149,9 +149,10 @@ class Parameters:
         self.plan = plan
         self.size = len(streams)
         self.sampled: dict[str, np.ndarray] = {}
-        for path, dist in uncertain_leaves(plan.scenario):
-            u = np.array([rs.draws("parameters", path).random() for rs in streams])
-            self.sampled[path] = np.asarray(dist.ppf(u), dtype=float)
+        leaves = list(uncertain_leaves(plan.scenario))
+        u = uniforms(streams, "parameters", [path for path, _ in leaves], ())
+        for i, (path, dist) in enumerate(leaves):
+            self.sampled[path] = np.asarray(dist.ppf(u[:, i]), dtype=float)
 
     def get(self, path: str, fixed: Any) -> Value:
         """The value at ``path``: sampled array if uncertain, else ``fixed`` as float.
