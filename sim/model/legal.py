@@ -333,6 +333,12 @@ class Suit:
     strategies: np.ndarray
     """(S,) strategies litigating this instance."""
     draws: SuitDraws
+    taken: tuple[float, ...]
+    """Probability each stage happens, in this replication's courts."""
+    win: tuple[float, ...]
+    """Probability the plaintiffs win each stage, in this replication's courts."""
+    fees: tuple[float, ...]
+    """Lump sum billed at each stage's ruling."""
 
 
 @dataclass
@@ -469,6 +475,9 @@ class Litigants:
 
     cities: np.ndarray
     """Indices of the cities suing in the group (a lone city: itself)."""
+    index: slice | np.ndarray
+    """``cities`` as a slice when evenly spaced (a lone city always): indexing
+    state arrays by a slice gives views, several times cheaper than copies."""
     founders: np.ndarray
     """Indices of the members suing from the filing."""
     eligible: np.ndarray
@@ -489,11 +498,22 @@ def _litigants(world: World, m: int, g: int) -> Litigants:
         cities = np.flatnonzero(inputs.group_of[m] == g)
         legal.members[key] = Litigants(
             cities=cities,
+            index=_as_index(cities),
             founders=cities[inputs.founders[g, cities]],
             eligible=_eligible(world, m, cities),
             description=_describe(world, m, g),
             lead=_lead_city(world, g))
     return legal.members[key]
+
+
+def _as_index(cities: np.ndarray) -> slice | np.ndarray:
+    """The same selection as ``cities`` (increasing indices), as a slice if evenly spaced."""
+    if len(cities) == 1:
+        return slice(int(cities[0]), int(cities[0]) + 1)
+    steps = np.unique(np.diff(cities))
+    if len(steps) == 1:
+        return slice(int(cities[0]), int(cities[-1]) + 1, int(steps[0]))
+    return cities
 
 
 def _members(world: World, m: int, g: int) -> np.ndarray:
@@ -508,11 +528,12 @@ def _eligible(world: World, m: int, cities: np.ndarray) -> np.ndarray:
             & plan.targeted[m, cities].any(axis=1)[None, :])
 
 
-def _could_sue(world: World, r: int, m: int, cities: np.ndarray,
+def _could_sue(world: World, r: int, m: int, cities: slice | np.ndarray,
                eligible: np.ndarray | None = None) -> np.ndarray:
     """(S, n) which of ``cities`` would be plaintiffs against ``m`` now, if members of a suit.
 
-    ``eligible`` is :func:`_eligible` for these cities, when already known.
+    ``cities`` indexes the city axis (indices or a slice); ``eligible`` is
+    :func:`_eligible` for these cities, when already known.
     """
     legal = world.legal
     if eligible is None:
@@ -545,39 +566,44 @@ def _suit_filed(world: World, r: int, day: float, payload: tuple) -> None:
     m, g, only = payload
     legal, inputs = world.legal, world.legal_inputs
     litigants = _litigants(world, m, g)
-    cities = litigants.cities
+    index = litigants.index
     legal.member[r, litigants.founders, m] = True
-    plaintiffs = (_could_sue(world, r, m, cities, litigants.eligible)
-                  & legal.member[r, cities, m][None, :] & ~legal.open[:, r, g, m][:, None])
+    plaintiffs = _could_sue(world, r, m, index, litigants.eligible)
+    plaintiffs &= legal.member[r, index, m]
+    plaintiffs &= ~legal.open[:, r, g, m, None]
     if only is not None:
         plaintiffs &= only[:, None]
     if only is None and g < inputs.coalitions:
         for c, after in inputs.late[g]:
             world.schedule(r, float(day + after[r]), "suit_joined", (m, g, c, None))
-    strategies = plaintiffs.any(axis=1)
-    if not strategies.any():
+    if not plaintiffs.any():
         return
+    strategies = plaintiffs.any(axis=1)
+    profile = inputs.profile[m, g]
     suit = Suit(number=len(legal.suits), replication=r, measure=m, group=g, filed=day,
-                strategies=strategies, draws=_suit_draws(world, r, m, g))
+                strategies=strategies, draws=_suit_draws(world, r, m, g),
+                taken=tuple(inputs.taken[r, profile].tolist()),
+                win=tuple(inputs.win[r, profile].tolist()),
+                fees=tuple(inputs.stage_fee[r, g].tolist()))
     legal.suits.append(suit)
-    legal.party[:, r, cities, m] |= plaintiffs
-    legal.covered[:, r, cities, m] |= plaintiffs
+    legal.party[:, r, index, m] |= plaintiffs
+    legal.covered[:, r, index, m] |= plaintiffs
     legal.open[:, r, g, m] |= strategies
-    legal.instance[:, r, g, m][strategies] = suit.number
+    legal.instance[strategies, r, g, m] = suit.number
     # One row per plaintiff city, its strategies in order.
     i_index, s_index = np.nonzero(plaintiffs.T)
-    world.log_each(day, "suit_filed", (s_index, np.full_like(s_index, r), cities[i_index]),
+    world.log_each(day, "suit_filed",
+                   (s_index, np.full_like(s_index, r), litigants.cities[i_index]),
                    [litigants.description] * len(s_index))
-    first = PI if suit.draws.taken[PI] < inputs.taken[r, inputs.profile[m, g], PI] else MERITS
-    world.schedule(r, float(day + suit.draws.days[first]), "court_ruling",
-                   (suit.number, first))
+    first = PI if suit.draws.taken[PI] < suit.taken[PI] else MERITS
+    world.schedule(r, day + suit.draws.days[first], "court_ruling", (suit.number, first))
 
 
 def _suit_joined(world: World, r: int, day: float, payload: tuple) -> None:
     m, g, c, only = payload
     legal = world.legal
     legal.member[r, c, m] = True
-    joining = legal.open[:, r, g, m] & _could_sue(world, r, m, np.array([c]))[:, 0]
+    joining = legal.open[:, r, g, m] & _could_sue(world, r, m, slice(c, c + 1))[:, 0]
     if only is not None:
         joining &= only
     if not joining.any():
@@ -599,49 +625,49 @@ def _injunction_extended(world: World, r: int, day: float, payload: tuple) -> No
     if in_force.any():
         world.log(r, day, "injunction_extended", _describe(world, m, g), city=c,
                   strategies=np.flatnonzero(in_force))
-    _protect(world, r, m, day, np.array([c]))
+    _protect(world, r, m, day, slice(c, c + 1), g)
 
 
 def _court_ruling(world: World, r: int, day: float, payload: tuple) -> None:
     number, stage = payload
-    legal, inputs = world.legal, world.legal_inputs
+    legal = world.legal
     suit = legal.suits[number]
     m, g = suit.measure, suit.group
-    live = suit.strategies & legal.open[:, r, g, m] & (legal.instance[:, r, g, m] == number)
+    live = suit.strategies & legal.open[:, r, g, m]
+    live &= legal.instance[:, r, g, m] == number
     strategies = np.flatnonzero(live).tolist()
     if not strategies:
         return
-    profile = inputs.profile[m, g]
-    won = bool(suit.draws.won[stage] < inputs.win[r, profile, stage])
+    won = suit.draws.won[stage] < suit.win[stage]
     injunction = legal.injunction[:, r, g, m]  # a view: writes go to the state
-    before = injunction & live
-    changed = before.any() if not won else not before[strategies].all()
+    before = injunction[strategies].tolist()
+    changed = not all(before) if won else any(before)
     injunction[strategies] = won
-    fee = inputs.stage_fee[r, g, stage]
+    fee = suit.fees[stage]
     if fee:
-        legal.fees_due[:, r, g, m][strategies] += fee
+        legal.fees_due[strategies, r, g, m] += fee
     litigants = _litigants(world, m, g)
-    cities = litigants.cities
+    index = litigants.index
     if not won:
-        legal.lost_injunction[:, r, cities] |= legal.party[:, r, cities, m] & live[:, None]
-    dissolved = not won and changed
-    detail = litigants.description + ("; injunction dissolved" if dissolved else "")
+        legal.lost_injunction[:, r, index] |= legal.party[:, r, index, m] & live[:, None]
+    detail = litigants.description
+    if changed and not won:
+        detail += "; injunction dissolved"
     world.log(r, day, RULINGS[stage, won], detail, city=litigants.lead, strategies=strategies)
     if changed:
-        _protect(world, r, m, day, cities)
-    following = _next_stage(stage, suit, inputs.taken[r, profile])
+        _protect(world, r, m, day, index, g)
+    following = _next_stage(stage, suit)
     if following is None:
         _final(world, r, day, suit, live, won, strategies)
     else:
-        world.schedule(r, float(day + suit.draws.days[following]), "court_ruling",
-                       (number, following))
+        world.schedule(r, day + suit.draws.days[following], "court_ruling", (number, following))
 
 
-def _next_stage(stage: int, suit: Suit, taken: np.ndarray) -> int | None:
+def _next_stage(stage: int, suit: Suit) -> int | None:
     """The stage after ``stage``, or None when its ruling is final."""
     if stage == PI:
         return MERITS
-    if stage in (MERITS, APPEAL) and suit.draws.taken[stage + 1] < taken[stage + 1]:
+    if stage in (MERITS, APPEAL) and suit.draws.taken[stage + 1] < suit.taken[stage + 1]:
         return stage + 1
     return None
 
@@ -652,17 +678,17 @@ def _final(world: World, r: int, day: float, suit: Suit, live: np.ndarray, won: 
     legal, fed = world.legal, world.federal
     m, g = suit.measure, suit.group
     litigants = _litigants(world, m, g)
-    cities = litigants.cities
-    plaintiffs = legal.party[:, r, cities, m] & live[:, None]
-    legal.open[:, r, g, m][strategies] = False
-    legal.settled[:, r, cities, m] |= plaintiffs
+    index = litigants.index
+    plaintiffs = legal.party[:, r, index, m] & live[:, None]
+    legal.open[strategies, r, g, m] = False
+    legal.settled[:, r, index, m] |= plaintiffs
     world.log(r, day, "judgment_final", litigants.description + ("; won" if won else "; lost"),
               city=litigants.lead, strategies=strategies)
     if won:
         return
-    legal.final_loss[:, r, cities] |= plaintiffs
+    legal.final_loss[:, r, index] |= plaintiffs
     s_index, i_index = np.nonzero(plaintiffs)
-    c_index = cities[i_index]
+    c_index = litigants.cities[i_index]
     where = (s_index, np.full_like(s_index, r), c_index)
     world.log_each(day, "funds_forfeited", where,
                    [f"{litigants.description}; ${amount:,.0f}"
@@ -683,21 +709,25 @@ def _suits_ended(world: World, r: int, day: float, m: int) -> None:
 
 
 def _protect(world: World, r: int, m: int, day: float,
-             cities: np.ndarray | None = None) -> None:
+             cities: slice | np.ndarray | None = None, group: int | None = None) -> None:
     """Recompute who injunctions protect from measure ``m`` in replication ``r``.
 
-    Under ``parties`` scope only the given cities (a suit's members) can
-    change; ``universal`` scope and ``cities=None`` recompute every city.
+    Under ``parties`` scope only the given cities (members of ``group``'s
+    suit; indices or a slice) can change; ``universal`` scope and
+    ``cities=None`` recompute every city.
     """
     legal, inputs = world.legal, world.legal_inputs
     in_force = legal.injunction[:, r, :, m]
-    if inputs.universal or cities is None:
-        cities = np.arange(len(world.plan.cities))
     if inputs.universal:
-        protected = np.repeat(in_force.any(axis=1)[:, None], len(cities), axis=1)
+        cities = slice(None)
+        protected = np.repeat(in_force.any(axis=1)[:, None], len(world.plan.cities), axis=1)
     else:
-        protected = (legal.covered[:, r, cities, m] & legal.party[:, r, cities, m]
-                     & in_force[:, inputs.group_of[m, cities]])
+        if cities is None:
+            cities = slice(None)
+        enjoined = (in_force[:, group, None] if group is not None
+                    else in_force[:, inputs.group_of[m, cities]])
+        protected = legal.covered[:, r, cities, m] & legal.party[:, r, cities, m]
+        protected &= enjoined
     protected &= world.plan.exposed[:, None]
     world.federal.enjoined[:, r, cities, m] = protected
     world.federal.dirty = True
