@@ -330,8 +330,8 @@ class Suit:
     group: int
     filed: float
     """Day of filing."""
-    strategies: np.ndarray
-    """(S,) strategies litigating this instance."""
+    strategies: tuple[int, ...]
+    """Strategies litigating this instance, in order."""
     draws: SuitDraws
     taken: tuple[float, ...]
     """Probability each stage happens, in this replication's courts."""
@@ -483,6 +483,8 @@ class Litigants:
     eligible: np.ndarray
     """(S, n) whether each city sues under each strategy when penalised (targeted
     grants, a strategy exposed to measures that sues)."""
+    eligible_cities: tuple[tuple[int, ...], ...]
+    """Per strategy, the cities of :attr:`eligible`, as plain ints for the handlers."""
     description: str
     """``"measure; group"``, the start of the event log's detail."""
     lead: int
@@ -496,11 +498,13 @@ def _litigants(world: World, m: int, g: int) -> Litigants:
     if key not in legal.members:
         inputs = world.legal_inputs
         cities = np.flatnonzero(inputs.group_of[m] == g)
+        eligible = _eligible(world, m, cities)
         legal.members[key] = Litigants(
             cities=cities,
             index=_as_index(cities),
             founders=cities[inputs.founders[g, cities]],
-            eligible=_eligible(world, m, cities),
+            eligible=eligible,
+            eligible_cities=tuple(tuple(cities[row].tolist()) for row in eligible),
             description=_describe(world, m, g),
             lead=_lead_city(world, g))
     return legal.members[key]
@@ -566,19 +570,23 @@ def _suit_filed(world: World, r: int, day: float, payload: tuple) -> None:
     m, g, only = payload
     legal, inputs = world.legal, world.legal_inputs
     litigants = _litigants(world, m, g)
-    index = litigants.index
     legal.member[r, litigants.founders, m] = True
-    plaintiffs = _could_sue(world, r, m, index, litigants.eligible)
-    plaintiffs &= legal.member[r, index, m]
-    plaintiffs &= ~legal.open[:, r, g, m, None]
-    if only is not None:
-        plaintiffs &= only[:, None]
     if only is None and g < inputs.coalitions:
         for c, after in inputs.late[g]:
             world.schedule(r, float(day + after[r]), "suit_joined", (m, g, c, None))
-    if not plaintiffs.any():
+    # Plain scalar reads: a suit has a few strategies and cities, and numpy's
+    # per-call overhead on arrays that small is many times a scalar read.
+    member, party, settled, is_open = legal.member, legal.party, legal.settled, legal.open
+    penalises, recognised = world.plan.penalises, world.federal.recognised
+    plaintiffs = sorted(
+        (c, s) for s, cities in enumerate(litigants.eligible_cities)
+        if cities and not is_open[s, r, g, m] and (only is None or only[s])
+        for c in cities
+        if (member[r, c, m] and penalises[m, recognised[s, r, c]]
+            and not party[s, r, c, m] and not settled[s, r, c, m]))
+    if not plaintiffs:
         return
-    strategies = plaintiffs.any(axis=1)
+    strategies = tuple(sorted({s for _, s in plaintiffs}))
     profile = inputs.profile[m, g]
     suit = Suit(number=len(legal.suits), replication=r, measure=m, group=g, filed=day,
                 strategies=strategies, draws=_suit_draws(world, r, m, g),
@@ -586,15 +594,16 @@ def _suit_filed(world: World, r: int, day: float, payload: tuple) -> None:
                 win=tuple(inputs.win[r, profile].tolist()),
                 fees=tuple(inputs.stage_fee[r, g].tolist()))
     legal.suits.append(suit)
-    legal.party[:, r, index, m] |= plaintiffs
-    legal.covered[:, r, index, m] |= plaintiffs
-    legal.open[:, r, g, m] |= strategies
-    legal.instance[strategies, r, g, m] = suit.number
+    covered = legal.covered
+    for c, s in plaintiffs:
+        party[s, r, c, m] = covered[s, r, c, m] = True
+    for s in strategies:
+        is_open[s, r, g, m] = True
+        legal.instance[s, r, g, m] = suit.number
     # One row per plaintiff city, its strategies in order.
-    i_index, s_index = np.nonzero(plaintiffs.T)
-    world.log_each(day, "suit_filed",
-                   (s_index, np.full_like(s_index, r), litigants.cities[i_index]),
-                   [litigants.description] * len(s_index))
+    c_index, s_index = np.array(plaintiffs).T
+    world.log_each(day, "suit_filed", (s_index, np.full_like(s_index, r), c_index),
+                   [litigants.description] * len(plaintiffs))
     first = PI if suit.draws.taken[PI] < suit.taken[PI] else MERITS
     world.schedule(r, day + suit.draws.days[first], "court_ruling", (suit.number, first))
 
@@ -633,34 +642,45 @@ def _court_ruling(world: World, r: int, day: float, payload: tuple) -> None:
     legal = world.legal
     suit = legal.suits[number]
     m, g = suit.measure, suit.group
-    live = suit.strategies & legal.open[:, r, g, m]
-    live &= legal.instance[:, r, g, m] == number
-    strategies = np.flatnonzero(live).tolist()
+    is_open, instance, injunction = legal.open, legal.instance, legal.injunction
+    # Scalar reads and writes, as in _suit_filed.
+    strategies = [s for s in suit.strategies
+                  if is_open[s, r, g, m] and instance[s, r, g, m] == number]
     if not strategies:
         return
     won = suit.draws.won[stage] < suit.win[stage]
-    injunction = legal.injunction[:, r, g, m]  # a view: writes go to the state
-    before = injunction[strategies].tolist()
+    before = [injunction[s, r, g, m] for s in strategies]
     changed = not all(before) if won else any(before)
-    injunction[strategies] = won
     fee = suit.fees[stage]
-    if fee:
-        legal.fees_due[strategies, r, g, m] += fee
+    for s in strategies:
+        injunction[s, r, g, m] = won
+        if fee:
+            legal.fees_due[s, r, g, m] += fee
     litigants = _litigants(world, m, g)
-    index = litigants.index
+    plaintiffs = _plaintiffs(legal.party, r, m, strategies, litigants.eligible_cities)
     if not won:
-        legal.lost_injunction[:, r, index] |= legal.party[:, r, index, m] & live[:, None]
+        for s, c in plaintiffs:
+            legal.lost_injunction[s, r, c] = True
     detail = litigants.description
     if changed and not won:
         detail += "; injunction dissolved"
     world.log(r, day, RULINGS[stage, won], detail, city=litigants.lead, strategies=strategies)
     if changed:
-        _protect(world, r, m, day, index, g)
+        _protect(world, r, m, day, litigants.index, g)
     following = _next_stage(stage, suit)
     if following is None:
-        _final(world, r, day, suit, live, won, strategies)
+        _final(world, r, day, suit, plaintiffs, won, strategies)
     else:
         world.schedule(r, day + suit.draws.days[following], "court_ruling", (number, following))
+
+
+def _plaintiffs(party: np.ndarray, r: int, m: int, strategies: list[int],
+                eligible_cities: tuple[tuple[int, ...], ...]) -> list[tuple[int, int]]:
+    """(strategy, city) of the plaintiffs of ``strategies`` in a suit, strategy by strategy.
+
+    Only cities eligible under a strategy can ever be its plaintiffs.
+    """
+    return [(s, c) for s in strategies for c in eligible_cities[s] if party[s, r, c, m]]
 
 
 def _next_stage(stage: int, suit: Suit) -> int | None:
@@ -672,23 +692,23 @@ def _next_stage(stage: int, suit: Suit) -> int | None:
     return None
 
 
-def _final(world: World, r: int, day: float, suit: Suit, live: np.ndarray, won: bool,
-           strategies: list[int]) -> None:
-    """The last ruling became final for the ``live`` strategies (``strategies``: their indices)."""
+def _final(world: World, r: int, day: float, suit: Suit, plaintiffs: list[tuple[int, int]],
+           won: bool, strategies: list[int]) -> None:
+    """The last ruling became final for ``strategies`` and their (strategy, city) plaintiffs."""
     legal, fed = world.legal, world.federal
     m, g = suit.measure, suit.group
     litigants = _litigants(world, m, g)
-    index = litigants.index
-    plaintiffs = legal.party[:, r, index, m] & live[:, None]
-    legal.open[strategies, r, g, m] = False
-    legal.settled[:, r, index, m] |= plaintiffs
+    for s in strategies:
+        legal.open[s, r, g, m] = False
+    for s, c in plaintiffs:
+        legal.settled[s, r, c, m] = True
     world.log(r, day, "judgment_final", litigants.description + ("; won" if won else "; lost"),
               city=litigants.lead, strategies=strategies)
     if won:
         return
-    legal.final_loss[:, r, index] |= plaintiffs
-    s_index, i_index = np.nonzero(plaintiffs)
-    c_index = litigants.cities[i_index]
+    for s, c in plaintiffs:
+        legal.final_loss[s, r, c] = True
+    s_index, c_index = np.array(plaintiffs, dtype=np.intp).reshape(-1, 2).T
     where = (s_index, np.full_like(s_index, r), c_index)
     world.log_each(day, "funds_forfeited", where,
                    [f"{litigants.description}; ${amount:,.0f}"
