@@ -43,6 +43,21 @@ def sum_by_label(values: np.ndarray, labels: np.ndarray, count: int) -> np.ndarr
     return total
 
 
+def divide_where(numerator: np.ndarray, denominator: np.ndarray, where: np.ndarray,
+                 fill: float = 0.0) -> np.ndarray:
+    """``numerator / denominator`` where ``where`` holds, ``fill`` elsewhere (broadcast).
+
+    Equals ``np.divide(..., out=np.full(shape, fill), where=where)`` bit for
+    bit; numpy's masked division is ten times slower than a plain one, so the
+    plain one is used whenever ``where`` holds everywhere.
+    """
+    shape = np.broadcast_shapes(np.shape(numerator), np.shape(denominator), np.shape(where))
+    if np.all(where):
+        quotient = np.divide(numerator, denominator)
+        return quotient if quotient.shape == shape else np.broadcast_to(quotient, shape).copy()
+    return np.divide(numerator, denominator, out=np.full(shape, fill), where=where)
+
+
 def any_last(values: np.ndarray) -> np.ndarray:
     """``values.any(axis=-1)``, fast for a short last axis."""
     if values.shape[-1] >= SHORT:

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.model.arrays import divide_where
 from sim.model.counts import poisson_quantile
 from sim.model.plan import LEVEL, Parameters, Plan
 from sim.streams import ReplicationStreams, uniforms
@@ -214,7 +215,7 @@ def enforcement_month(state: EnforcementState, inputs: EnforcementInputs, level:
     declined = received - honoured
     extra = (surge_now(inputs, active) - 1.0) * (exposed[:, None, None] & ~honour_other)
     room = inputs.surge_max - 1.0
-    scale = np.divide(extra, room, out=np.zeros_like(extra), where=room > 0)
+    scale = divide_where(extra, room, room > 0)
     starting = honour_other & ~state.agreement
     state.agreement = honour_other
     return {

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from sim.model.arrays import divide_where
 from sim.model.plan import Parameters, Plan
 from sim.streams import ReplicationStreams
 
@@ -267,8 +268,7 @@ def _gap_closing(state: FiscalState, inputs: FiscalInputs, m: int, gap: np.ndarr
         return np.where(can_cut, np.minimum(cut_room, remaining / p.cut_spread), 0.0)
 
     def taxes(remaining: np.ndarray) -> np.ndarray:
-        needed = np.divide(remaining, annual_own, out=np.zeros_like(remaining),
-                           where=annual_own >= 1.0)
+        needed = divide_where(remaining, annual_own, annual_own >= 1.0)
         return np.where(can_tax, np.minimum(tax_room, needed), 0.0)
 
     cut_a = cuts(gap)

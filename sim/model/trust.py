@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.model.arrays import divide_where
 from sim.model.enforcement import EnforcementInputs, expected_visible
 from sim.model.plan import Parameters, Plan
 
@@ -87,8 +88,7 @@ def target_index(target_by_level: np.ndarray, level: np.ndarray, sensitivity: np
 def _scaled(by_level: np.ndarray, sensitivity: np.ndarray, visible: np.ndarray,
             immigrants: np.ndarray) -> np.ndarray:
     """Targets by level lowered by visible enforcement (see :func:`target_index`)."""
-    per_thousand = np.divide(visible, immigrants / 1000, out=np.zeros(np.shape(visible)),
-                             where=immigrants > 0)
+    per_thousand = divide_where(visible, immigrants / 1000, immigrants > 0)
     return by_level * np.exp(-sensitivity * per_thousand)
 
 
@@ -122,8 +122,7 @@ def trust_month(state: TrustState, inputs: TrustInputs, level: np.ndarray,
     target = _scaled(state.by_level, inputs.sensitivity, visible, inputs.immigrants)
     recovered = target + (state.index - target) * inputs.retained
     state.index = np.where(target < state.index, target, recovered)
-    relative = np.divide(state.index, inputs.trust0, out=np.ones_like(state.index),
-                         where=inputs.trust0 > 0)
+    relative = divide_where(state.index, inputs.trust0, inputs.trust0 > 0, fill=1.0)
     reporting = np.minimum(inputs.reporting0 * relative, 1.0)
     return {
         "trust": state.index,

@@ -29,6 +29,7 @@ import numpy as np
 import simpy
 
 from sim.model import decisions, federal, legal
+from sim.model.arrays import divide_where
 from sim.model.bands import Bands
 from sim.model.enforcement import (
     enforcement_month,
@@ -131,7 +132,7 @@ class Recorder:
         annual = 12 * accounts["expenditure"]
         net = accounts["reserves"] - accounts["debt"]
         # Below a dollar a year, a reserve ratio means nothing (and overflows).
-        ratio = np.divide(net, annual, out=np.zeros_like(net), where=annual >= 1.0)
+        ratio = divide_where(net, annual, annual >= 1.0)
         np.minimum(self.min_reserve_ratio, ratio, out=self.min_reserve_ratio)
         self.months_below_floor += accounts["below_floor"]
         np.maximum(self.peak_debt, accounts["debt"], out=self.peak_debt)

@@ -7,7 +7,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from sim.model.arrays import any_last, max_and_argmax, min_last, sum_by_label, sum_last
+from sim.model.arrays import (
+    any_last,
+    divide_where,
+    max_and_argmax,
+    min_last,
+    sum_by_label,
+    sum_last,
+)
 
 SHAPES = hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=9)
 FINITE = st.floats(-1e12, 1e12, allow_nan=False, width=64)
@@ -38,3 +45,13 @@ def test_sum_by_label_equals_masked_sums(values, count, data):
     for k in range(count):
         expected = np.where(labels == k, values, 0.0).sum(axis=-1)
         assert total[..., k].tobytes() == expected.tobytes()
+
+
+@given(hnp.arrays(np.float64, (3, 4), elements=FINITE),
+       hnp.arrays(np.float64, (4,), elements=FINITE), st.floats(-2, 2), st.data())
+def test_divide_where_equals_masked_divide(numerator, denominator, fill, data):
+    """divide_where equals numpy's masked division into a filled array, bit for bit."""
+    where = data.draw(hnp.arrays(bool, data.draw(st.sampled_from([(4,), (3, 4)]))))
+    with np.errstate(all="ignore"):
+        expected = np.divide(numerator, denominator, out=np.full((3, 4), fill), where=where)
+        assert divide_where(numerator, denominator, where, fill).tobytes() == expected.tobytes()
