@@ -74,11 +74,12 @@ def _balancing_revenue(plan: Plan, params: Parameters, expenditure: np.ndarray,
     of the growth in the reserve floor-to-be: reserves keep their opening
     share of expenditure as it grows.
     """
-    federal_years = plan.calendar.years_elapsed(10)[:, 0]
+    # Awards step up once a federal fiscal year: work out each year's once.
+    years, year_of_month = np.unique(plan.calendar.years_elapsed(10)[:, 0], return_inverse=True)
     amount = params.per_grant("amount")
     grant_growth = params.per_grant("growth")
-    federal = np.stack([(amount * (1.0 + grant_growth) ** k).sum(axis=2)
-                        for k in federal_years]) / 12
+    federal = (np.stack([(amount * (1.0 + grant_growth) ** k).sum(axis=2)
+                         for k in years]) / 12)[year_of_month]
     reserves0 = params.per_city("budget.reserves", lambda c: c.budget.reserves)
     expenditure0 = expenditure[0] * 12
     ratio = np.divide(reserves0, expenditure0, out=np.zeros_like(reserves0),
