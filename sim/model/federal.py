@@ -143,6 +143,8 @@ class FederalState:
     or not, as of the last refresh."""
     awards: dict[int, np.ndarray] = field(default_factory=dict)
     """(R, C, G) annual awards by federal fiscal years elapsed, computed once each."""
+    seen: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    """Copies of ``active``, ``recognised`` and ``enjoined`` as of the last refresh."""
 
 
 def initial_federal_state(plan: Plan, replications: int) -> FederalState:
@@ -178,44 +180,84 @@ def exposure(state: FederalState, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
     strategies exposed to measures).  *Exposed*: also, the measure is in force
     and targets one of the city's grants (enjoined or not).
     """
+    return _exposure(state.recognised, state.active, plan)
+
+
+def _exposure(recognised: np.ndarray, active: np.ndarray,
+              plan: Plan) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`exposure` of recognised levels (S, n, C) and measures in force (n, M)."""
     # np.take is the lookup penalises.T[recognised], several times faster.
-    penalised = np.take(plan.penalises.T, state.recognised, axis=0)
+    penalised = np.take(plan.penalises.T, recognised, axis=0)
     penalised &= plan.exposed[:, None, None, None]
     exposed = np.empty_like(penalised)
     city_targeted = plan.targeted.any(axis=2)
     # One measure at a time: numpy broadcasts slowly along a short last axis.
     for k in range(len(plan.measures)):
-        np.logical_and(penalised[..., k], state.active[None, :, k, None] & city_targeted[k],
+        np.logical_and(penalised[..., k], active[None, :, k, None] & city_targeted[k],
                        out=exposed[..., k])
     return penalised, exposed
 
 
+def _changed_replications(state: FederalState) -> np.ndarray | slice:
+    """Replications whose measures, recognised levels or injunctions changed since the
+    last refresh (every one at the first), as indices, or a slice for all of them."""
+    seen = state.seen
+    if seen is None:
+        return slice(None)
+    active, recognised, enjoined = seen
+    S, R = recognised.shape[:2]
+    changed = ((state.active != active).any(axis=1)
+               | (state.recognised != recognised).any(axis=2).any(axis=0)
+               | (state.enjoined != enjoined).reshape(S, R, -1).any(axis=2).any(axis=0))
+    return np.flatnonzero(changed)
+
+
 def _refresh(state: FederalState, inputs: FederalInputs, plan: Plan, m: int,
-             due_annual: np.ndarray) -> np.ndarray:
-    """Recompute who is hit after events; return this month's clawbacks (S, R, C, M)."""
-    state.penalised, state.exposed = exposure(state, plan)
-    hit = state.exposed & ~state.enjoined
-    started, stopped = hit & ~state.hit, state.hit & ~hit
-    state.release_at[started] = -1
+             due_annual: np.ndarray) -> np.ndarray | None:
+    """Recompute who is hit after events; return this month's clawbacks (S, R, C, M).
+
+    Only replications whose events changed something are recomputed (each
+    cell depends on its own replication's state alone); None: no clawback.
+    """
+    rows = _changed_replications(state)
+    state.dirty = False
+    state.seen = (state.active.copy(), state.recognised.copy(), state.enjoined.copy())
+    if isinstance(rows, np.ndarray) and not rows.size:
+        return None
+    every = (slice(None), rows)
+    penalised, exposed = _exposure(state.recognised[every], state.active[rows], plan)
+    if state.penalised is None:
+        state.penalised, state.exposed = penalised, exposed
+    else:
+        state.penalised[every], state.exposed[every] = penalised, exposed
+    hit = exposed & ~state.enjoined[every]
+    was_hit = state.hit[every]
+    started, stopped = hit & ~was_hit, was_hit & ~hit
+    release_at = state.release_at[every]
+    release_at[started] = -1
     for k in range(len(plan.measures)):
-        state.release_at[..., k][stopped[..., k]] = m + plan.release_lag[k]
-    first = started & ~state.ever_hit
-    clawback = np.zeros(hit.shape)
+        release_at[..., k][stopped[..., k]] = m + plan.release_lag[k]
+    state.release_at[every] = release_at
+    first = started & ~state.ever_hit[every]
+    clawback = None
     if first.any() and plan.clawback_months.any():
         targeted_amount = np.einsum("rcg,mcg->rcm", due_annual, plan.targeted.astype(float))
-        clawback = (first * (plan.clawback_months / 12) * inputs.share[None, :, None, :]
-                    * targeted_amount[None])
-    state.ever_hit |= hit
-    state.hit = hit
+        clawback = np.zeros(state.hit.shape)
+        clawback[every] = (first * (plan.clawback_months / 12)
+                           * inputs.share[rows][None, :, None, :] * targeted_amount[rows][None])
+    state.ever_hit[every] |= hit
+    state.hit[every] = hit
     if len(plan.measures):  # with none, the initial zeros (nothing withheld) stand
         # New arrays, not filled in place: the history keeps the old ones.
-        state.withheld_share = np.empty(state.withheld_share.shape)
-        state.attributed = np.empty(state.attributed.shape, dtype=np.int32)
+        state.withheld_share = state.withheld_share.copy()
+        state.attributed = state.attributed.copy()
+        share = inputs.share[rows]
         for g in range(len(plan.programs)):
-            shares = [hit[..., k] * (inputs.share[:, k, None] * plan.targeted[k, :, g])
+            shares = [hit[..., k] * (share[:, k, None] * plan.targeted[k, :, g])
                       for k in range(len(plan.measures))]
-            state.withheld_share[..., g], state.attributed[..., g] = max_and_argmax(shares)
-    state.dirty = False
+            best, index = max_and_argmax(shares)
+            state.withheld_share[..., g][every] = best
+            state.attributed[..., g][every] = index
     return clawback
 
 
