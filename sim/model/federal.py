@@ -199,8 +199,10 @@ def _exposure(recognised: np.ndarray, active: np.ndarray,
 
 
 def _changed_replications(state: FederalState) -> np.ndarray | slice:
-    """Replications whose measures, recognised levels or injunctions changed since the
-    last refresh (every one at the first), as indices, or a slice for all of them."""
+    """Replications whose measures, recognised levels or injunctions changed.
+
+    Changed since the last refresh, as indices; at the first, a slice of all.
+    """
     seen = state.seen
     if seen is None:
         return slice(None)
