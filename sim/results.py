@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import functools
 import hashlib
 import json
 import os
@@ -18,7 +19,7 @@ import platform
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -28,9 +29,12 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import OutputError, ScenarioError, UsageError
+from sim.model.world import Events
 from sim.scenario import Scenario, validate
+from sim.store import OutcomeStore
 
 if TYPE_CHECKING:
+    from sim.model.plan import Plan
     from sim.runner import Simulation
 
 VERSION = "0.1.0"
@@ -190,51 +194,172 @@ def summarise(replications: pd.DataFrame) -> pd.DataFrame:
                                        "p95", "ci95_low", "ci95_high", "n"])
 
 
-def _replications_frame(sim: Simulation) -> pd.DataFrame:
+SUMMARY_COLUMNS = ["strategy", "city", "metric", "mean", "p05", "p50", "p95", "ci95_low",
+                   "ci95_high", "n"]
+
+
+def _statistics(values: np.ndarray) -> tuple[float, ...]:
+    """mean, p05, p50, p95, CI of the mean (low, high) and n of one group's values."""
+    from scipy import stats
+
+    n = len(values)
+    mean = values.mean()
+    p05, p50, p95 = np.percentile(values, [5, 50, 95])
+    half = stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / np.sqrt(n) if n > 1 else 0.0
+    return mean, p05, p50, p95, mean - half, mean + half, n
+
+
+def summarise_outcomes(outcomes: Mapping[str, np.ndarray], strategies: Sequence[str],
+                       cities: Sequence[str]) -> pd.DataFrame:
+    """:func:`summarise` of the replications table, computed from the outcome arrays.
+
+    Same rows and the same numbers to the last bit, but one metric at a time,
+    so a run whose replications table would not fit in memory is summarised
+    in little.
+    """
+    metrics = [m for m in METRICS if m in outcomes]
+    S = len(strategies)
+    groups = [(s, c) for s in range(S) for c in range(len(cities))]
+    if len(cities) > 1:
+        groups += [(s, None) for s in range(S)]
+    rows: dict[tuple[int, int | None], list[tuple]] = {group: [] for group in groups}
+    for metric in metrics:
+        # One metric in memory at a time, read from disk if the run was spilled there.
+        values = np.asarray(outcomes.load(metric) if isinstance(outcomes, OutcomeStore)
+                            else outcomes[metric], dtype=float)
+        R, C = values.shape[1:]
+        for s, c in groups:
+            if c is None:
+                # As the groupby of the table does it (pandas sums with compensation).
+                keys = np.repeat(np.arange(R), C)
+                column = pd.Series(values[s].reshape(-1)).groupby(keys, sort=False).agg(
+                    METRICS[metric].over_cities).to_numpy(dtype=float)
+            else:
+                column = np.ascontiguousarray(values[s, :, c])
+            rows[s, c].append((strategies[s], ALL_CITIES if c is None else cities[c], metric,
+                               *_statistics(column)))
+        del values
+    return pd.DataFrame([row for group in groups for row in rows[group]],
+                        columns=SUMMARY_COLUMNS)
+
+
+ROWS_PER_GROUP = 2**17
+"""Rows per Parquet row group, and about the rows of table built at once when
+writing a run: a run's tables are written a piece at a time, so saving a big
+run never holds a whole table in memory."""
+
+
+def _replications_block(sim: Simulation, s: int, first: int, last: int) -> pd.DataFrame:
+    """Rows of strategy index ``s``, replications ``first`` to ``last - 1``."""
     plan = sim.plan
-    S, R, C = next(iter(sim.outcomes.values())).shape
+    C = len(plan.cities)
+    count = last - first
     frame = pd.DataFrame({
-        "strategy": np.repeat(plan.strategies, R * C),
-        "replication": np.tile(np.repeat(np.arange(R), C), S),
-        "city": np.tile(plan.cities, S * R),
+        "strategy": np.repeat(plan.strategies[s:s + 1], count * C),
+        "replication": np.repeat(np.arange(first, last), C),
+        "city": np.tile(plan.cities, count),
     })
     for name in METRICS:
         if name in sim.outcomes:
-            frame[name] = sim.outcomes[name].reshape(-1)
+            frame[name] = np.asarray(sim.outcomes[name][s, first:last]).reshape(-1)
     return frame
 
 
-def _trajectories_frame(sim: Simulation) -> pd.DataFrame:
+def _replications_chunks(sim: Simulation) -> Iterator[pd.DataFrame]:
+    S, R, C = next(iter(sim.outcomes.values())).shape
+    step = max(1, ROWS_PER_GROUP // max(C, 1))
+    for s in range(S):
+        for first in range(0, R, step):
+            yield _replications_block(sim, s, first, min(first + step, R))
+
+
+def _trajectories_block(sim: Simulation, strategies: slice, first: int,
+                        last: int) -> pd.DataFrame:
+    """Rows of the given strategies and kept replications ``first`` to ``last - 1``."""
     plan = sim.plan
-    first = next(iter(sim.trajectories.values()))
-    T, S, K, C = first.shape
+    T, _, _, C = next(iter(sim.trajectories.values())).shape
+    names = plan.strategies[strategies]
+    S, K = len(names), last - first
     months = pd.to_datetime(plan.calendar.month_starts[:-1]).astype(DATE_DTYPE)
     frame = pd.DataFrame({
-        "strategy": np.repeat(plan.strategies, K * C * T),
-        "replication": np.tile(np.repeat(sim.kept, C * T), S),
+        "strategy": np.repeat(names, K * C * T),
+        "replication": np.tile(np.repeat(sim.kept[first:last], C * T), S),
         "city": np.tile(np.repeat(plan.cities, T), S * K),
         "month": np.tile(np.arange(T), S * K * C),
         "date": np.tile(months, S * K * C),
     })
     for name, series in sim.trajectories.items():
-        frame[name] = series.transpose(1, 2, 3, 0).reshape(-1)
+        frame[name] = series[:, strategies, first:last].transpose(1, 2, 3, 0).reshape(-1)
     return frame
 
 
-def _events_frame(sim: Simulation) -> pd.DataFrame:
-    plan = sim.plan
-    columns = ["strategy", "replication", "day", "city", "kind", "detail"]
-    raw = pd.DataFrame(sim.events, columns=columns)
-    raw = raw.sort_values(["strategy", "replication", "day"], kind="stable")
+def _trajectories_chunks(sim: Simulation) -> Iterator[pd.DataFrame]:
+    T, S, K, C = next(iter(sim.trajectories.values())).shape
+    if not K:
+        yield _trajectories_block(sim, slice(None), 0, 0)
+        return
+    step = max(1, ROWS_PER_GROUP // max(C * T, 1))
+    for s in range(S):
+        for first in range(0, K, step):
+            yield _trajectories_block(sim, slice(s, s + 1), first, min(first + step, K))
+
+
+def _events_block(plan: Plan, events: Events) -> pd.DataFrame:
+    """The event-log table of rows already in table order."""
+    start = np.datetime64(plan.calendar.start, "D")
+    dates = start + np.floor(events.day).astype("timedelta64[D]")
+    cities = np.asarray(["", *plan.cities], dtype=object)
     return pd.DataFrame({
-        "strategy": pd.Series([plan.strategies[s] for s in raw["strategy"]], dtype="str"),
-        "replication": raw["replication"].to_numpy(dtype=np.int64),
-        "date": pd.to_datetime([plan.calendar.date_of_day(d) for d in raw["day"]])
-                  .astype(DATE_DTYPE),
-        "city": pd.Series(["" if c < 0 else plan.cities[c] for c in raw["city"]], dtype="str"),
-        "kind": pd.Series(raw["kind"].to_list(), dtype="str"),
-        "detail": pd.Series(raw["detail"].to_list(), dtype="str"),
+        "strategy": pd.Series(np.asarray(plan.strategies, dtype=object)[events.strategy],
+                              dtype="str"),
+        "replication": events.replication.astype(np.int64),
+        "date": dates.astype(DATE_DTYPE),
+        "city": pd.Series(cities[events.city + 1], dtype="str"),
+        "kind": pd.Series(np.asarray(events.kinds, dtype=object)[events.kind], dtype="str"),
+        "detail": pd.Series(np.asarray(events.details, dtype=object)[events.detail],
+                            dtype="str"),
     })
+
+
+def _events_chunks(sim: Simulation) -> Iterator[pd.DataFrame]:
+    yield _events_block(sim.plan, Events.empty())
+    for s in sim.events.strategies:
+        for events in sim.events.of_strategy(s):
+            yield _events_block(sim.plan, events)
+
+
+def _frame(chunks: Iterator[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat(list(chunks), ignore_index=True)
+
+
+def write_parquet(path: Path, chunks: Iterator[pd.DataFrame]) -> None:
+    """Write a table given as consecutive pieces (the first sets the schema).
+
+    Row groups hold :data:`ROWS_PER_GROUP` rows whatever the pieces, so the
+    file depends only on the rows.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    writer = None
+    waiting: list[pa.Table] = []
+    count = 0
+    try:
+        for chunk in chunks:
+            table = pa.Table.from_pandas(chunk, preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema)
+            waiting.append(table.cast(writer.schema))
+            count += table.num_rows
+            while count >= ROWS_PER_GROUP:
+                ready = pa.concat_tables(waiting)
+                writer.write_table(ready.slice(0, ROWS_PER_GROUP), row_group_size=ROWS_PER_GROUP)
+                waiting, count = [ready.slice(ROWS_PER_GROUP)], count - ROWS_PER_GROUP
+        if count:
+            writer.write_table(pa.concat_tables(waiting), row_group_size=ROWS_PER_GROUP)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def _bands_frame(sim: Simulation) -> pd.DataFrame | None:
@@ -264,26 +389,53 @@ def _bands_frame(sim: Simulation) -> pd.DataFrame | None:
     return pd.concat(frames, ignore_index=True)
 
 
+class _Table:
+    """A table of :class:`RunResult`, built (or read) on first use when given as a function.
+
+    A big run's tables are written piece by piece and never built unless asked for.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, result: RunResult | None, owner: type) -> Any:
+        if result is None:
+            return self
+        table = result._tables[self.name]
+        if callable(table):
+            table = result._tables[self.name] = table()
+        return table
+
+    def __set__(self, result: RunResult, table: pd.DataFrame) -> None:
+        result._tables[self.name] = table
+
+
 class RunResult:
     """A finished run as pandas tables, in memory or read back from its folder.
 
     ``summary``, ``replications``, ``trajectories`` and ``events`` are
     DataFrames; ``plot`` draws the report's figures.  ``bands`` holds monthly
     quantiles over every replication (``trajectories`` holds the first
-    ``keep`` replications only).
+    ``keep`` replications only).  Tables are built or read when first used.
     """
 
+    replications = _Table()
+    trajectories = _Table()
+    events = _Table()
+
     def __init__(self, scenario: Scenario, manifest: dict[str, Any],
-                 replications: pd.DataFrame, trajectories: pd.DataFrame,
-                 events: pd.DataFrame, folder: Path | None = None,
-                 bands: pd.DataFrame | None = None):
+                 replications: pd.DataFrame | Callable[[], pd.DataFrame],
+                 trajectories: pd.DataFrame | Callable[[], pd.DataFrame],
+                 events: pd.DataFrame | Callable[[], pd.DataFrame], folder: Path | None = None,
+                 bands: pd.DataFrame | None = None, simulation: Simulation | None = None):
         self.scenario = scenario
         self.manifest = manifest
-        self.replications = replications
-        self.trajectories = trajectories
-        self.events = events
+        self._tables: dict[str, Any] = {"replications": replications,
+                                        "trajectories": trajectories, "events": events}
         self.folder = folder
         self.bands = bands
+        self.simulation = simulation
+        """The arrays the tables come from, for a run just simulated."""
 
     @classmethod
     def from_simulation(cls, sim: Simulation) -> RunResult:
@@ -312,8 +464,9 @@ class RunResult:
             "scenario_as_written": sim.scenario.model_dump(mode="json", by_alias=True,
                                                            exclude_unset=True),
         }
-        return cls(sim.scenario, manifest, _replications_frame(sim), _trajectories_frame(sim),
-                   _events_frame(sim), bands=_bands_frame(sim))
+        return cls(sim.scenario, manifest, lambda: _frame(_replications_chunks(sim)),
+                   lambda: _frame(_trajectories_chunks(sim)), lambda: _frame(_events_chunks(sim)),
+                   bands=_bands_frame(sim), simulation=sim)
 
     def __repr__(self) -> str:
         saved = f", saved in {self.folder}" if self.folder is not None else ""
@@ -324,6 +477,9 @@ class RunResult:
     @cached_property
     def summary(self) -> pd.DataFrame:
         """Tidy summary (see :func:`summarise`)."""
+        if self.simulation is not None:
+            sim = self.simulation
+            return summarise_outcomes(sim.outcomes, sim.plan.strategies, sim.plan.cities)
         return summarise(self.replications)
 
     @cached_property
@@ -466,9 +622,8 @@ def _umask() -> int:
 
 def _write_files(result: RunResult, staging: Path, figures: bool) -> None:
     result.summary.to_csv(staging / "summary.csv", index=False, float_format="%.6f")
-    result.replications.to_parquet(staging / "replications.parquet", index=False)
-    result.trajectories.to_parquet(staging / "trajectories.parquet", index=False)
-    result.events.to_parquet(staging / "events.parquet", index=False)
+    for name, chunks in _table_chunks(result).items():
+        write_parquet(staging / f"{name}.parquet", chunks)
     if result.bands is not None:
         result.bands.to_parquet(staging / "bands.parquet", index=False)
     if figures:
@@ -481,6 +636,16 @@ def _write_files(result: RunResult, staging: Path, figures: bool) -> None:
     manifest = dict(result.manifest)
     manifest["files"] = {str(p.relative_to(staging)): _sha256(p) for p in files}
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+def _table_chunks(result: RunResult) -> dict[str, Iterator[pd.DataFrame]]:
+    """Each table as pieces: from the arrays of a run just simulated, else the frames."""
+    sim = result.simulation
+    if sim is not None:
+        return {"replications": _replications_chunks(sim),
+                "trajectories": _trajectories_chunks(sim), "events": _events_chunks(sim)}
+    return {name: iter([getattr(result, name)])
+            for name in ("replications", "trajectories", "events")}
 
 
 def _swap_into_place(staging: Path, folder: Path) -> None:
@@ -502,16 +667,28 @@ def open_results(folder: str | Path) -> RunResult:
     folder = Path(folder)
     manifest_path = folder / "manifest.json"
     manifest = read_manifest(folder)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     try:
         scenario = validate(manifest.get("scenario_as_written", manifest["scenario"]),
                             str(manifest_path))
-        tables = {name: pd.read_parquet(folder / f"{name}.parquet")
-                  for name in ("replications", "trajectories", "events")}
+        tables: dict[str, Any] = {}
+        for name in ("replications", "trajectories", "events"):
+            pq.read_schema(folder / f"{name}.parquet")  # damaged files fail here, not later
+            tables[name] = functools.partial(_read_table, folder, name)
         if (folder / "bands.parquet").is_file():
             tables["bands"] = pd.read_parquet(folder / "bands.parquet")
-    except (OSError, ValueError, KeyError) as error:
+    except (OSError, ValueError, KeyError, pa.ArrowException) as error:
         raise UsageError(f"cannot read run folder {folder}: {error}") from None
     return RunResult(scenario, manifest, folder=folder, **tables)
+
+
+def _read_table(folder: Path, name: str) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(folder / f"{name}.parquet")
+    except (OSError, ValueError) as error:
+        raise UsageError(f"cannot read run folder {folder}: {error}") from None
 
 
 REPRODUCIBLE = ("summary.csv", "replications.parquet", "trajectories.parquet")

@@ -17,7 +17,7 @@ import functools
 import numbers
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -37,6 +37,7 @@ from sim.model.plan import Plan, build_plan
 from sim.model.reference import run_reference
 from sim.model.world import FLOW_TOTALS, TRAJECTORY, BatchResult, World, run_simpy
 from sim.scenario import Scenario
+from sim.store import EventStore, OutcomeStore, SpillFolder
 
 if TYPE_CHECKING:
     from sim.precision import PrecisionTarget
@@ -58,6 +59,10 @@ trajectories three times over while pickling them back, so the replications
 whose trajectories are kept run in batches of their own this small (measured
 on the reference workload: a 250-replication batch with 41 kept replications
 peaked at 1,050 MiB, one with none at 345 MiB)."""
+SPILL_BYTES = 256 * 2**20
+"""Outcomes or event logs of a run bigger than this go to a temporary folder on
+disk as batches finish (:mod:`sim.store`), so that the parent process stays
+small whatever the number of replications."""
 
 
 @dataclass(frozen=True)
@@ -83,12 +88,13 @@ class Simulation:
     scenario: Scenario
     plan: Plan
     settings: RunSettings
-    outcomes: dict[str, np.ndarray]
-    """Per-replication outcomes, arrays (S, R, C)."""
+    outcomes: Mapping[str, np.ndarray]
+    """Per-replication outcomes, arrays (S, R, C); on disk for a big run (:mod:`sim.store`)."""
     kept: np.ndarray
     trajectories: dict[str, np.ndarray]
     """Monthly series, arrays (T, S, K, C)."""
-    events: list[tuple]
+    events: EventStore
+    """Event log, rows by strategy, replication and day."""
     wall_time: float
     bands: Bands | None = None
     """Monthly quantile bands over every replication."""
@@ -241,26 +247,22 @@ class Collector:
     """Gathers finished batches, in any order, into whole-run arrays.
 
     Each batch is written into its replications' place, so the arrays do not
-    depend on which batch finished first; events are put in replication order
-    at the end.
+    depend on which batch finished first.  Outcomes and events past
+    :data:`SPILL_BYTES` go to disk (:mod:`sim.store`).
     """
 
     def __init__(self, replications: int, keep: int):
         self.replications = replications
         self.keep = keep
-        self.outcomes: dict[str, np.ndarray] = {}
+        spill = SpillFolder()
+        self.outcomes = OutcomeStore(replications, SPILL_BYTES, spill)
+        self.events = EventStore(SPILL_BYTES, spill)
         self.trajectories: dict[str, np.ndarray] = {}
         self.bands: Bands | None = None
-        self._events: dict[int, list[tuple]] = {}
 
     def add(self, first: int, batch: BatchResult) -> None:
         """Fold in the batch whose first replication is ``first``."""
-        size = len(batch.replications)
-        for name, values in batch.outcomes.items():
-            if name not in self.outcomes:
-                shape = (values.shape[0], self.replications, *values.shape[2:])
-                self.outcomes[name] = np.empty(shape, dtype=values.dtype)
-            self.outcomes[name][:, first:first + size] = values
+        self.outcomes.add(first, batch.outcomes)
         kept = len(batch.kept)
         for name, series in batch.trajectories.items():
             if name not in self.trajectories:
@@ -268,22 +270,12 @@ class Collector:
                 self.trajectories[name] = np.empty((T, S, self.keep, C), dtype=series.dtype)
             if kept:
                 self.trajectories[name][:, :, first:first + kept] = series
-        self._events[first] = batch.events
+        self.events.add(first, batch.events)
         if batch.bands is not None:
             if self.bands is None:
                 self.bands = batch.bands
             else:
                 self.bands.merge(batch.bands)
-
-    @property
-    def events(self) -> list[tuple]:
-        """Event-log rows by replication, then strategy, each in the order events happened.
-
-        A batch logs its replications' events interleaved in time; this order
-        does not depend on how replications were batched.
-        """
-        rows = [row for first in sorted(self._events) for row in self._events[first]]
-        return sorted(rows, key=lambda row: (row[1], row[0]))
 
 
 def simulate(scenario: Scenario, progress: Callable[[int], None] | None = None,
@@ -319,8 +311,7 @@ def simulate(scenario: Scenario, progress: Callable[[int], None] | None = None,
         scenario=scenario,
         plan=plan,
         settings=settings,
-        outcomes={name: values[:, :settings.replications]
-                  for name, values in collector.outcomes.items()},
+        outcomes=collector.outcomes.limited(settings.replications),
         kept=np.arange(settings.keep),
         trajectories={name: series[:, :, :settings.keep]
                       for name, series in collector.trajectories.items()},

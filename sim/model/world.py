@@ -168,6 +168,109 @@ class Recorder:
         return out
 
 
+@dataclass(eq=False)
+class Events:
+    """Event-log rows as columns: compact to send back from a worker and to hold.
+
+    Rows are in the order of the output table: by strategy, replication and
+    day, same-day events in the order they happened.  Iterating gives rows
+    ``(strategy index, replication, day, city index or -1, kind, detail)``.
+    """
+
+    strategy: np.ndarray
+    """(N,) strategy index."""
+    replication: np.ndarray
+    """(N,) replication number."""
+    day: np.ndarray
+    """(N,) day of the event (days from the scenario start)."""
+    city: np.ndarray
+    """(N,) city index, -1 for an event of no one city."""
+    kind: np.ndarray
+    """(N,) index into ``kinds``."""
+    detail: np.ndarray
+    """(N,) index into ``details``."""
+    kinds: tuple[str, ...] = ()
+    details: tuple[str, ...] = ()
+
+    @classmethod
+    def empty(cls) -> Events:
+        """No events."""
+        return EventLog().freeze()
+
+    def __len__(self) -> int:
+        return len(self.strategy)
+
+    def __iter__(self):
+        kinds, details = self.kinds, self.details
+        return zip(self.strategy.tolist(), self.replication.tolist(), self.day.tolist(),
+                   self.city.tolist(), [kinds[k] for k in self.kind.tolist()],
+                   [details[d] for d in self.detail.tolist()], strict=True)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Events) and list(self) == list(other)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the columns (not counting the kind and detail texts)."""
+        return sum(column.nbytes for column in self._columns())
+
+    def _columns(self) -> tuple[np.ndarray, ...]:
+        return self.strategy, self.replication, self.day, self.city, self.kind, self.detail
+
+    def of_strategy(self, s: int) -> Events:
+        """The rows of strategy index ``s`` (a contiguous run, rows being ordered)."""
+        low, high = np.searchsorted(self.strategy, [s, s + 1])
+        return Events(*(column[low:high] for column in self._columns()), self.kinds,
+                      self.details)
+
+
+class EventLog:
+    """Event-log rows of a batch as they are logged, column by column."""
+
+    def __init__(self) -> None:
+        self._columns: tuple[list, ...] = ([], [], [], [], [], [])
+        self._kinds: dict[str, int] = {}
+        self._details: dict[str, int] = {}
+
+    def add(self, strategies: list[int], replication: int, day: float, city: int, kind: str,
+            detail: str) -> None:
+        """One row per strategy, alike but for the strategy."""
+        n = len(strategies)
+        strategy, replications, days, cities, kinds, details = self._columns
+        strategy.extend(strategies)
+        replications.extend([replication] * n)
+        days.extend([day] * n)
+        cities.extend([city] * n)
+        kinds.extend([self._kinds.setdefault(kind, len(self._kinds))] * n)
+        details.extend([self._details.setdefault(detail, len(self._details))] * n)
+
+    def add_each(self, strategies: list[int], replications: list[int], day: float,
+                 cities: list[int], kind: str, details: Sequence[str]) -> None:
+        """One row per element of the lists, each with its own detail."""
+        n = len(strategies)
+        columns = self._columns
+        columns[0].extend(strategies)
+        columns[1].extend(replications)
+        columns[2].extend([day] * n)
+        columns[3].extend(cities)
+        columns[4].extend([self._kinds.setdefault(kind, len(self._kinds))] * n)
+        codes = self._details
+        columns[5].extend([codes.setdefault(detail, len(codes)) for detail in details])
+
+    def __len__(self) -> int:
+        return len(self._columns[0])
+
+    def freeze(self) -> Events:
+        """The rows as :class:`Events`, by strategy, replication and day."""
+        dtypes = (np.int16, np.int64, np.float64, np.int32, np.int32, np.int32)
+        columns = [np.array(column, dtype=dtype) for column, dtype in zip(self._columns, dtypes,
+                                                                          strict=True)]
+        # lexsort is stable: same-day events keep the order they happened in.
+        order = np.lexsort((columns[2], columns[1], columns[0]))
+        return Events(*(column[order] for column in columns), tuple(self._kinds),
+                      tuple(self._details))
+
+
 @dataclass
 class BatchResult:
     """What one batch of replications produced."""
@@ -180,8 +283,8 @@ class BatchResult:
     """Replication numbers whose trajectories are kept."""
     trajectories: dict[str, np.ndarray]
     """Monthly series, arrays (T, S, K, C) for the kept replications."""
-    events: list[tuple]
-    """Event log rows: (strategy index, replication, day, city index or -1, kind, detail)."""
+    events: Events
+    """Event log (see :class:`Events`)."""
     bands: Bands | None = None
     """Monthly histograms of every replication, for quantile bands."""
 
@@ -218,7 +321,7 @@ class World:
         self.legal = legal.initial_legal_state(plan, self.legal_inputs, R)
         self.handlers: dict[str, Handler] = {**FEDERAL_HANDLERS, **legal.HANDLERS,
                                              **decisions.HANDLERS}
-        self.events: list[tuple] = []
+        self.events = EventLog()
         self._numbers = self.replications.tolist()
         self._exposed_strategies = np.flatnonzero(plan.exposed).tolist()
         horizon = plan.calendar.start_days[-1]
@@ -244,20 +347,20 @@ class World:
     def log(self, r: int, day: float, kind: str, detail: str = "",
             city: int = -1, strategies: Sequence[int] | None = None) -> None:
         """Add event-log rows (by default for every strategy exposed to measures)."""
-        rep = self._numbers[r]
         if strategies is None:
             strategies = self._exposed_strategies
         elif isinstance(strategies, np.ndarray):
             strategies = strategies.tolist()
-        self.events.extend([(int(s), rep, day, city, kind, detail) for s in strategies])
+        else:
+            strategies = [int(s) for s in strategies]
+        self.events.add(strategies, self._numbers[r], float(day), int(city), kind, detail)
 
     def log_each(self, day: float, kind: str, where: tuple[np.ndarray, np.ndarray, np.ndarray],
                  details: Sequence[str]) -> None:
         """Add one event-log row per (strategy, replication index, city) of ``where``."""
-        s, r, c = (index.tolist() for index in where)
-        numbers = self._numbers
-        self.events.extend([(s[i], numbers[r[i]], day, c[i], kind, details[i])
-                            for i in range(len(s))])
+        s, r, c = where
+        self.events.add_each(s.tolist(), self.replications[r].tolist(), float(day), c.tolist(),
+                             kind, details)
 
     def tick(self, m: int) -> None:
         """Account for month ``m`` in every strategy, replication and city."""
@@ -295,7 +398,7 @@ class World:
             outcomes=outcomes,
             kept=self.replications[self.recorder.kept],
             trajectories=self.recorder.trajectories,
-            events=self.events,
+            events=self.events.freeze(),
             bands=self.bands,
         )
 

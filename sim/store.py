@@ -1,0 +1,193 @@
+"""Whole-run arrays of a simulation, held in memory or spilled to disk.
+
+A run of 100,000 replications of 50 cities has some 40 outcomes of 20 million
+values each (6 GB) and tens of millions of event-log rows: more than memory
+holds.  The stores here gather finished batches in memory while the run is
+small, and in files of a temporary folder once it is large, so the parent
+process holds little; readers load one metric (or one batch of events) at a
+time.  What is stored, and how it reads back, does not depend on where it is
+kept.
+"""
+
+from __future__ import annotations
+
+import pickle
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import numpy as np
+
+from sim.model.world import Events
+
+
+class SpillFolder:
+    """A temporary folder, made on first use, removed with the last store using it."""
+
+    def __init__(self) -> None:
+        self._folder: tempfile.TemporaryDirectory | None = None
+
+    @property
+    def path(self) -> Path:
+        """The folder (``$TMPDIR/fundsim-...``), made now if need be."""
+        if self._folder is None:
+            self._folder = tempfile.TemporaryDirectory(prefix="fundsim-spill-")
+        return Path(self._folder.name)
+
+
+class OutcomeStore(Mapping[str, np.ndarray]):
+    """Per-replication outcomes by name, arrays (S, R, C), filled a batch at a time.
+
+    Past ``spill_bytes`` (judged from the first batch), each outcome is a
+    ``.npy`` file written batch by batch; reading an outcome then maps the
+    file, so only the pages used stay in memory, and only as long as the
+    array read is kept.
+    """
+
+    def __init__(self, replications: int, spill_bytes: int, folder: SpillFolder,
+                 length: int | None = None):
+        self.replications = replications
+        """Replications the store has room for."""
+        self.length = replications if length is None else length
+        """Replications read back (a precision run stops short of the room made)."""
+        self.spill_bytes = spill_bytes
+        self.folder = folder
+        self._arrays: dict[str, np.ndarray] = {}
+        self._files: dict[str, tuple[Path, int, tuple[int, ...], np.dtype]] = {}
+
+    @property
+    def spilled(self) -> bool:
+        """Whether outcomes are kept on disk."""
+        return bool(self._files)
+
+    def add(self, first: int, outcomes: Mapping[str, np.ndarray]) -> None:
+        """Store a batch's outcomes (arrays (S, batch, C)) from replication ``first`` on."""
+        if not self._arrays and not self._files:
+            size = next(iter(outcomes.values())).shape[1] if outcomes else 1
+            total = sum(values.nbytes for values in outcomes.values()) * self.replications
+            if total > self.spill_bytes * max(size, 1):
+                for name, values in outcomes.items():
+                    self._files[name] = self._create(name, values)
+        for name, values in outcomes.items():
+            if self._files:
+                self._write(name, first, values)
+            else:
+                if name not in self._arrays:
+                    shape = (values.shape[0], self.replications, *values.shape[2:])
+                    self._arrays[name] = np.empty(shape, dtype=values.dtype)
+                self._arrays[name][:, first:first + values.shape[1]] = values
+
+    def _create(self, name: str, values: np.ndarray) -> tuple[Path, int, tuple[int, ...],
+                                                               np.dtype]:
+        shape = (values.shape[0], self.replications, *values.shape[2:])
+        path = self.folder.path / f"outcome-{len(self._files)}.npy"
+        mapped = np.lib.format.open_memmap(path, mode="w+", dtype=values.dtype, shape=shape)
+        offset = mapped.offset
+        del mapped  # a sparse file: its pages are written batch by batch
+        return path, offset, shape, values.dtype
+
+    def _write(self, name: str, first: int, values: np.ndarray) -> None:
+        path, offset, shape, dtype = self._files[name]
+        row = int(np.prod(shape[2:], dtype=np.int64)) * dtype.itemsize
+        data = np.ascontiguousarray(values, dtype=dtype)
+        with open(path, "r+b") as file:
+            for s in range(shape[0]):
+                file.seek(offset + (s * shape[1] + first) * row)
+                file.write(memoryview(data[s]).cast("B"))
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name in self._arrays:
+            return self._arrays[name][:, :self.length]
+        path = self._files[name][0]
+        return np.load(path, mmap_mode="r")[:, :self.length]
+
+    def load(self, name: str) -> np.ndarray:
+        """Outcome ``name`` in memory (a copy when it was on disk)."""
+        values = self[name]
+        return np.array(values) if isinstance(values, np.memmap) else values
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._files or self._arrays)
+
+    def __len__(self) -> int:
+        return len(self._files or self._arrays)
+
+    def limited(self, length: int) -> Mapping[str, np.ndarray]:
+        """The outcomes of the first ``length`` replications: a dict when in memory."""
+        if not self._files:
+            return {name: values[:, :length] for name, values in self._arrays.items()}
+        view = OutcomeStore(self.replications, self.spill_bytes, self.folder, length)
+        view._files = self._files
+        return view
+
+
+class EventStore:
+    """Event logs of finished batches, by first replication; spilled past ``spill_bytes``.
+
+    Iterating gives the rows of the output table in order: by strategy, then
+    replication and day (batches hold consecutive replications and their rows
+    come ordered, see :class:`~sim.model.world.Events`).
+    """
+
+    def __init__(self, spill_bytes: int, folder: SpillFolder):
+        self.spill_bytes = spill_bytes
+        self.folder = folder
+        self._parts: dict[int, Events | Path] = {}
+        self._rows = 0
+        self._bytes = 0
+        self._strategies: set[int] = set()
+
+    @property
+    def spilled(self) -> bool:
+        """Whether batches' events are kept on disk."""
+        return self._bytes > self.spill_bytes
+
+    def add(self, first: int, events: Events) -> None:
+        """Store the events of the batch whose first replication is ``first``."""
+        self._rows += len(events)
+        self._bytes += events.nbytes
+        self._strategies.update(np.unique(events.strategy).tolist())
+        self._parts[first] = events
+        if self.spilled:
+            for start, part in self._parts.items():
+                if isinstance(part, Events):
+                    self._parts[start] = self._spill(start, part)
+
+    def _spill(self, first: int, events: Events) -> Path:
+        path = self.folder.path / f"events-{first}.pickle"
+        with open(path, "wb") as file:
+            pickle.dump(events, file, protocol=pickle.HIGHEST_PROTOCOL)
+        return path
+
+    def parts(self) -> Iterator[Events]:
+        """Each batch's events, in replication order."""
+        for first in sorted(self._parts):
+            part = self._parts[first]
+            if isinstance(part, Events):
+                yield part
+            else:
+                with open(part, "rb") as file:
+                    yield pickle.load(file)
+
+    @property
+    def strategies(self) -> list[int]:
+        """Strategy indices with at least one event."""
+        return sorted(self._strategies)
+
+    def of_strategy(self, s: int) -> Iterator[Events]:
+        """Strategy ``s``'s events, batch by batch in replication order."""
+        for part in self.parts():
+            rows = part.of_strategy(s)
+            if len(rows):
+                yield rows
+
+    def __iter__(self) -> Iterator[tuple]:
+        for s in self.strategies:
+            for rows in self.of_strategy(s):
+                yield from rows
+
+    def __len__(self) -> int:
+        return self._rows
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, EventStore) and list(self) == list(other)
