@@ -662,8 +662,16 @@ def _swap_into_place(staging: Path, folder: Path) -> None:
     shutil.rmtree(retired, ignore_errors=True)
 
 
+LAZY_FILE_BYTES = 64 * 2**20
+"""Tables stored in bigger files than this are read when first used, not on opening."""
+
+
 def open_results(folder: str | Path) -> RunResult:
-    """Read a run folder written by ``fundsim run`` or :meth:`RunResult.save`."""
+    """Read a run folder written by ``fundsim run`` or :meth:`RunResult.save`.
+
+    A big run's tables (files over :data:`LAZY_FILE_BYTES`) are read when first
+    used, from the folder as it is then.
+    """
     folder = Path(folder)
     manifest_path = folder / "manifest.json"
     manifest = read_manifest(folder)
@@ -675,8 +683,12 @@ def open_results(folder: str | Path) -> RunResult:
                             str(manifest_path))
         tables: dict[str, Any] = {}
         for name in ("replications", "trajectories", "events"):
-            pq.read_schema(folder / f"{name}.parquet")  # damaged files fail here, not later
-            tables[name] = functools.partial(_read_table, folder, name)
+            path = folder / f"{name}.parquet"
+            if path.stat().st_size <= LAZY_FILE_BYTES:
+                tables[name] = pd.read_parquet(path)
+            else:
+                pq.read_schema(path)  # a damaged file fails here, not when first used
+                tables[name] = functools.partial(_read_table, folder, name)
         if (folder / "bands.parquet").is_file():
             tables["bands"] = pd.read_parquet(folder / "bands.parquet")
     except (OSError, ValueError, KeyError, pa.ArrowException) as error:
