@@ -198,15 +198,22 @@ SUMMARY_COLUMNS = ["strategy", "city", "metric", "mean", "p05", "p50", "p95", "c
                    "ci95_high", "n"]
 
 
-def _statistics(values: np.ndarray) -> tuple[float, ...]:
-    """mean, p05, p50, p95, CI of the mean (low, high) and n of one group's values."""
+def _statistics(values: np.ndarray) -> list[np.ndarray]:
+    """mean, p05, p50, p95 and CI of the mean (low, high) of each row of ``values``.
+
+    Each row is one group's values, contiguous: numpy then sums it as it sums
+    a table column, so the numbers are those of :func:`summarise` to the bit.
+    """
     from scipy import stats
 
-    n = len(values)
-    mean = values.mean()
-    p05, p50, p95 = np.percentile(values, [5, 50, 95])
-    half = stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / np.sqrt(n) if n > 1 else 0.0
-    return mean, p05, p50, p95, mean - half, mean + half, n
+    n = values.shape[-1]
+    mean = values.mean(axis=-1)
+    p05, p50, p95 = np.percentile(values, [5, 50, 95], axis=-1)
+    if n > 1:
+        half = stats.t.ppf(0.975, n - 1) * values.std(axis=-1, ddof=1) / np.sqrt(n)
+    else:
+        half = np.zeros_like(mean)
+    return [mean, p05, p50, p95, mean - half, mean + half]
 
 
 def summarise_outcomes(outcomes: Mapping[str, np.ndarray], strategies: Sequence[str],
@@ -218,29 +225,43 @@ def summarise_outcomes(outcomes: Mapping[str, np.ndarray], strategies: Sequence[
     in little.
     """
     metrics = [m for m in METRICS if m in outcomes]
-    S = len(strategies)
-    groups = [(s, c) for s in range(S) for c in range(len(cities))]
-    if len(cities) > 1:
-        groups += [(s, None) for s in range(S)]
-    rows: dict[tuple[int, int | None], list[tuple]] = {group: [] for group in groups}
+    S, C = len(strategies), len(cities)
+    labels = list(cities) + ([ALL_CITIES] if C > 1 else [])
+    columns: list[list[np.ndarray]] = []
     for metric in metrics:
         # One metric in memory at a time, read from disk if the run was spilled there.
         values = np.asarray(outcomes.load(metric) if isinstance(outcomes, OutcomeStore)
                             else outcomes[metric], dtype=float)
-        R, C = values.shape[1:]
-        for s, c in groups:
-            if c is None:
-                # As the groupby of the table does it (pandas sums with compensation).
-                keys = np.repeat(np.arange(R), C)
-                column = pd.Series(values[s].reshape(-1)).groupby(keys, sort=False).agg(
-                    METRICS[metric].over_cities).to_numpy(dtype=float)
-            else:
-                column = np.ascontiguousarray(values[s, :, c])
-            rows[s, c].append((strategies[s], ALL_CITIES if c is None else cities[c], metric,
-                               *_statistics(column)))
+        R = values.shape[1]
+        groups = np.ascontiguousarray(values.transpose(0, 2, 1))  # (S, C, R)
+        if C > 1:
+            # Cities combined per replication as the groupby of the table does it
+            # (pandas sums with compensation, unlike numpy).
+            keys = np.repeat(np.arange(R), C)
+            combined = np.stack([
+                pd.Series(values[s].reshape(-1)).groupby(keys, sort=False).agg(
+                    METRICS[metric].over_cities).to_numpy(dtype=float) for s in range(S)])
+            groups = np.concatenate([groups, combined[:, None, :]], axis=1)
         del values
-    return pd.DataFrame([row for group in groups for row in rows[group]],
-                        columns=SUMMARY_COLUMNS)
+        columns.append(_statistics(groups))
+        del groups
+    if not metrics:
+        return pd.DataFrame([], columns=SUMMARY_COLUMNS)
+    table = np.array(columns)  # (metric, statistic, strategy, city or all)
+    # Rows in the order of summarise(): each strategy's cities, then each
+    # strategy's all-cities row; metrics within.
+    pairs = [(s, c) for s in range(S) for c in range(C)]
+    pairs += [(s, C) for s in range(S)] if C > 1 else []
+    s_index, c_index = np.array(pairs).T
+    frame = pd.DataFrame({
+        "strategy": [strategies[s] for s, _ in pairs for _ in metrics],
+        "city": [labels[c] for _, c in pairs for _ in metrics],
+        "metric": metrics * len(pairs),
+    })
+    for j, name in enumerate(SUMMARY_COLUMNS[3:9]):
+        frame[name] = table[:, j, s_index, c_index].T.reshape(-1)
+    frame["n"] = R
+    return frame
 
 
 ROWS_PER_GROUP = 2**17

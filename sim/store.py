@@ -12,7 +12,9 @@ kept.
 from __future__ import annotations
 
 import pickle
+import shutil
 import tempfile
+import weakref
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -25,14 +27,15 @@ class SpillFolder:
     """A temporary folder, made on first use, removed with the last store using it."""
 
     def __init__(self) -> None:
-        self._folder: tempfile.TemporaryDirectory | None = None
+        self._path: Path | None = None
 
     @property
     def path(self) -> Path:
-        """The folder (``$TMPDIR/fundsim-...``), made now if need be."""
-        if self._folder is None:
-            self._folder = tempfile.TemporaryDirectory(prefix="fundsim-spill-")
-        return Path(self._folder.name)
+        """The folder (``$TMPDIR/fundsim-spill-...``), made now if need be."""
+        if self._path is None:
+            self._path = Path(tempfile.mkdtemp(prefix="fundsim-spill-"))
+            weakref.finalize(self, shutil.rmtree, self._path, ignore_errors=True)
+        return self._path
 
 
 class OutcomeStore(Mapping[str, np.ndarray]):
