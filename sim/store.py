@@ -11,7 +11,7 @@ kept.
 
 from __future__ import annotations
 
-import pickle
+import json
 import shutil
 import tempfile
 import weakref
@@ -157,10 +157,18 @@ class EventStore:
                     self._parts[start] = self._spill(start, part)
 
     def _spill(self, first: int, events: Events) -> Path:
-        path = self.folder.path / f"events-{first}.pickle"
-        with open(path, "wb") as file:
-            pickle.dump(events, file, protocol=pickle.HIGHEST_PROTOCOL)
+        path = self.folder.path / f"events-{first}.npz"
+        texts = json.dumps([events.kinds, events.details]).encode()
+        np.savez(path, texts=np.frombuffer(texts, dtype=np.uint8),
+                 **{name: getattr(events, name) for name in Events.COLUMNS})
         return path
+
+    @staticmethod
+    def _read(path: Path) -> Events:
+        with np.load(path) as saved:
+            kinds, details = json.loads(saved["texts"].tobytes())
+            return Events(*(saved[name] for name in Events.COLUMNS), tuple(kinds),
+                          tuple(details))
 
     def parts(self) -> Iterator[Events]:
         """Each batch's events, in replication order."""
@@ -169,8 +177,7 @@ class EventStore:
             if isinstance(part, Events):
                 yield part
             else:
-                with open(part, "rb") as file:
-                    yield pickle.load(file)
+                yield self._read(part)
 
     @property
     def strategies(self) -> list[int]:

@@ -192,6 +192,8 @@ class Events:
     kinds: tuple[str, ...] = ()
     details: tuple[str, ...] = ()
 
+    COLUMNS = ("strategy", "replication", "day", "city", "kind", "detail")
+
     @classmethod
     def empty(cls) -> Events:
         """No events."""
