@@ -9,6 +9,7 @@ finished, and an existing folder is never half-overwritten.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import functools
@@ -365,20 +366,28 @@ def write_parquet(path: Path, chunks: Iterator[pd.DataFrame]) -> None:
     writer = None
     waiting: list[pa.Table] = []
     count = 0
-    try:
-        for chunk in chunks:
-            table = pa.Table.from_pandas(chunk, preserve_index=False)
-            if writer is None:
-                writer = pq.ParquetWriter(path, table.schema)
-            waiting.append(table.cast(writer.schema))
-            count += table.num_rows
-            while count >= ROWS_PER_GROUP:
-                ready = pa.concat_tables(waiting)
-                writer.write_table(ready.slice(0, ROWS_PER_GROUP), row_group_size=ROWS_PER_GROUP)
-                waiting, count = [ready.slice(ROWS_PER_GROUP)], count - ROWS_PER_GROUP
-        if count:
-            writer.write_table(pa.concat_tables(waiting), row_group_size=ROWS_PER_GROUP)
-    finally:
+    # The file is ours to close whatever happens: a writer that failed (disk full)
+    # would otherwise keep it open.
+    with open(path, "wb") as sink:
+        try:
+            for chunk in chunks:
+                table = pa.Table.from_pandas(chunk, preserve_index=False)
+                if writer is None:
+                    writer = pq.ParquetWriter(sink, table.schema)
+                waiting.append(table.cast(writer.schema))
+                count += table.num_rows
+                while count >= ROWS_PER_GROUP:
+                    ready = pa.concat_tables(waiting)
+                    writer.write_table(ready.slice(0, ROWS_PER_GROUP),
+                                       row_group_size=ROWS_PER_GROUP)
+                    waiting, count = [ready.slice(ROWS_PER_GROUP)], count - ROWS_PER_GROUP
+            if count:
+                writer.write_table(pa.concat_tables(waiting), row_group_size=ROWS_PER_GROUP)
+        except BaseException:
+            if writer is not None:
+                with contextlib.suppress(Exception):
+                    writer.close()
+            raise
         if writer is not None:
             writer.close()
 
