@@ -256,11 +256,42 @@ def fiscal_month(state: FiscalState, inputs: FiscalInputs, m: int,
 def _gap_closing(state: FiscalState, inputs: FiscalInputs, m: int, gap: np.ndarray,
                  months_below: np.ndarray, own: np.ndarray,
                  expenditure: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Service cut and tax rate for next month, sized to the gap in the city's order."""
+    """Service cut and tax rate for next month, sized to the gap in the city's order.
+
+    Where no tool can act (at or above the floor, or not below it long enough)
+    the cut in force holds until the year ends and the tax rate stays; only the
+    other cells, usually few, are sized (see :func:`_size_tools`).
+    """
     p = inputs.policy
     year_ends = inputs.next_is_year_start[m]
+    acting = (months_below > 0) & ((months_below >= p.cut_lag)
+                                   | (year_ends & (months_below >= p.tax_lag)))
+    cut = np.where(year_ends, 0.0, np.maximum(state.service_cut, 0.0))
+    tax_rate = state.tax_rate + 0.0
+    cells = np.flatnonzero(acting)
+    if cells.size:
+        C = gap.shape[-1]
+        city, budget = cells % C, cells % own.size
+
+        def at(values: np.ndarray, index: np.ndarray = cells) -> np.ndarray:
+            return values.ravel()[index]
+
+        rate = at(state.tax_rate)
+        sized, increase = _size_tools(
+            GapPolicy(**{name: getattr(p, name)[city] for name in GapPolicy.__dataclass_fields__}),
+            year_ends[city], at(gap), at(months_below), at(state.service_cut), rate,
+            at(own, budget), at(expenditure, budget))
+        cut.ravel()[cells] = sized
+        tax_rate.ravel()[cells] = rate + increase
+    return cut, tax_rate
+
+
+def _size_tools(p: GapPolicy, year_ends: np.ndarray, gap: np.ndarray, months_below: np.ndarray,
+                service_cut: np.ndarray, tax_rate: np.ndarray, own: np.ndarray,
+                expenditure: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Next month's service cut and tax increase of cells given as matching 1-d arrays."""
     cut_room = p.cut_limit * expenditure
-    tax_room = np.minimum(p.tax_limit, np.maximum(p.tax_cap - state.tax_rate, 0.0))
+    tax_room = np.minimum(p.tax_limit, np.maximum(p.tax_cap - tax_rate, 0.0))
     can_tax = year_ends & (months_below >= p.tax_lag) & (months_below > 0)
     can_cut = (months_below >= p.cut_lag) & (months_below > 0)
     annual_own = 12 * own
@@ -279,5 +310,5 @@ def _gap_closing(state: FiscalState, inputs: FiscalInputs, m: int, gap: np.ndarr
     target_cut = np.where(p.cuts_first, cut_a, cut_b)
     increase = np.where(p.cuts_first, tax_b, tax_a)
     # Cuts adopted mid-year hold until the year ends; each budget starts afresh.
-    cut = np.where(year_ends, target_cut, np.maximum(state.service_cut, target_cut))
-    return cut, state.tax_rate + increase
+    cut = np.where(year_ends, target_cut, np.maximum(service_cut, target_cut))
+    return cut, increase

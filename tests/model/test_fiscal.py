@@ -8,7 +8,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.model.fiscal import revenue_noise
+from sim.model.fiscal import (
+    FiscalInputs,
+    FiscalState,
+    GapPolicy,
+    _gap_closing,
+    _size_tools,
+    revenue_noise,
+)
 from sim.model.plan import build_plan
 from sim.model.reference import run_reference
 from sim.model.world import World
@@ -129,3 +136,33 @@ def test_revenue_noise_has_the_stated_long_run_spread():
     x = revenue_noise(z, np.full((400, 1), 0.05), np.array([0.9]))
     assert x[0].max() == 0
     assert np.std(x[300:]) == pytest.approx(0.05, rel=0.05)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 11), st.booleans())
+def test_gap_closing_sizes_only_cells_where_a_tool_can_act(seed, m, cuts_first):
+    """Sizing the few cells where a tool can act equals sizing every cell, bit for bit."""
+    rng = np.random.default_rng(seed)
+    S, R, C = 3, 4, 5
+    shape = (S, R, C)
+    policy = GapPolicy(
+        cut_limit=rng.uniform(0, 0.3, C), cut_lag=rng.integers(0, 4, C).astype(float),
+        cut_spread=rng.integers(1, 12, C).astype(float), tax_limit=rng.uniform(0, 0.1, C),
+        tax_cap=rng.uniform(0, 0.2, C), tax_lag=rng.integers(0, 4, C).astype(float),
+        borrow_limit=np.zeros(C), borrow_rate=np.zeros(C),
+        cuts_first=np.full(C, cuts_first) ^ (rng.random(C) < 0.3))
+    year_starts = rng.random((12, C)) < 0.3
+    inputs = FiscalInputs(own_source=rng.uniform(0, 1e8, (12, R, C)), expenditure=None,
+                          state_aid=None, reserves0=None, floor_share=None,
+                          next_is_year_start=year_starts, policy=policy)
+    state = FiscalState(reserves=None, debt=None, tax_rate=rng.uniform(0, 0.1, shape),
+                        service_cut=rng.uniform(0, 1e6, shape) * (rng.random(shape) < 0.5),
+                        months_below=None)
+    months_below = rng.integers(0, 5, shape) * (rng.random(shape) < 0.4)
+    gap = rng.uniform(0, 1e8, shape) * (months_below > 0)
+    own, expenditure = inputs.own_source[m], rng.uniform(0, 1e8, (R, C))
+    cut, rate = _gap_closing(state, inputs, m, gap, months_below, own, expenditure)
+    every, increase = _size_tools(policy, year_starts[m], gap, months_below,
+                                  state.service_cut, state.tax_rate, own, expenditure)
+    assert cut.tobytes() == every.tobytes()
+    assert rate.tobytes() == (state.tax_rate + increase).tobytes()
