@@ -176,6 +176,26 @@ class EnforcementState:
 
     agreement: np.ndarray
     """A 287(g) agreement is in force."""
+    regime: Regime | None = None
+    """What the compliance levels and measures in force of the last month imply."""
+
+
+@dataclass(frozen=True)
+class Regime:
+    """What compliance levels and measures in force imply, worked out once per change."""
+
+    level: np.ndarray
+    """(S, R, C) compliance levels."""
+    active: np.ndarray
+    """(R, M) measures in force."""
+    honour_serious: np.ndarray
+    honour_other: np.ndarray
+    surge_scale: np.ndarray
+    """(S, R, C) share of the surge pool arrested."""
+    intensity: np.ndarray
+    """(S, R, C) expected transfers plus at-large arrests (:func:`expected_visible`)."""
+    agreement_cost: np.ndarray
+    """(S, R, C) monthly staff cost of agreements in force."""
 
 
 def initial_enforcement_state(plan: Plan, replications: int) -> EnforcementState:
@@ -207,15 +227,17 @@ def enforcement_month(state: EnforcementState, inputs: EnforcementInputs, level:
     ``enforcement_intensity`` is the month's expected transfers and at-large
     arrests given the level and any surge, which drives trust.
     """
+    regime = state.regime
+    if (regime is None or not np.array_equal(level, regime.level)
+            or not np.array_equal(active, regime.active)):
+        # Levels and measures change only at events: most months reuse the last regime.
+        regime = state.regime = _regime(inputs, level, active, exposed)
     warrant, serious, other = inputs.detainers[:, m].astype(float)
-    honour_serious, honour_other = honoured_share(level)
+    honour_serious, honour_other = regime.honour_serious, regime.honour_other
     unlawful = serious * honour_serious + other * honour_other
     honoured = warrant + unlawful
     received = np.broadcast_to(warrant + serious + other, honoured.shape)
     declined = received - honoured
-    extra = (surge_now(inputs, active) - 1.0) * (exposed[:, None, None] & ~honour_other)
-    room = inputs.surge_max - 1.0
-    scale = divide_where(extra, room, room > 0)
     starting = honour_other & ~state.agreement
     state.agreement = honour_other
     return {
@@ -225,12 +247,31 @@ def enforcement_month(state: EnforcementState, inputs: EnforcementInputs, level:
         "unlawful_holds": unlawful,
         "transfers": inputs.pickup * honoured,
         "at_large_arrests": (inputs.community[m] + inputs.followup * declined
-                             + inputs.surge_pool[m] * scale),
-        "enforcement_intensity": expected_visible(inputs, level, extra),
-        "compliance_cost": (honoured * inputs.cost_per_hold
-                            + honour_other * inputs.agreement_monthly
+                             + inputs.surge_pool[m] * regime.surge_scale),
+        "enforcement_intensity": regime.intensity,
+        "compliance_cost": (honoured * inputs.cost_per_hold + regime.agreement_cost
                             + starting * inputs.agreement_setup),
     }
+
+
+def _regime(inputs: EnforcementInputs, level: np.ndarray, active: np.ndarray,
+            exposed: np.ndarray) -> Regime:
+    """What compliance levels ``level`` (S, R, C) and measures ``active`` (R, M) imply.
+
+    ``extra`` is the surge factor in force minus one where the city declines detainers.
+    """
+    honour_serious, honour_other = honoured_share(level)
+    extra = (surge_now(inputs, active) - 1.0) * (exposed[:, None, None] & ~honour_other)
+    room = inputs.surge_max - 1.0
+    return Regime(
+        level=level.copy(),
+        active=active.copy(),
+        honour_serious=honour_serious,
+        honour_other=honour_other,
+        surge_scale=divide_where(extra, room, room > 0),
+        intensity=expected_visible(inputs, level, extra),
+        agreement_cost=honour_other * inputs.agreement_monthly,
+    )
 
 
 def expected_visible(inputs: EnforcementInputs, level: np.ndarray,

@@ -6,6 +6,11 @@ import numpy as np
 import pytest
 
 import sim
+from sim.model.enforcement import (
+    EnforcementState,
+    enforcement_month,
+    initial_enforcement_state,
+)
 from sim.model.plan import build_plan
 from sim.model.reference import run_reference
 from sim.model.world import World
@@ -152,3 +157,21 @@ def test_defaults_scale_detainers_with_population():
     mean = 100_000 * 7.3e6 / 333.2e6 / 12 * 0.2 * 0.462 * 0.11
     received = monthly(result, "detainers_received")[:, BASELINE]
     assert received.mean() == pytest.approx(mean, abs=4 * np.sqrt(mean / received.size))
+
+
+def test_a_month_after_a_switch_or_a_new_measure_equals_a_fresh_one():
+    """Levels or measures changed in place between months are noticed, month by month."""
+    scenario = sim.load(WITH_JAIL)
+    world = World(build_plan(scenario), scenario.scenario.seed, range(5), keep=0)
+    inputs, level = world.enforcement_inputs, world.decisions.level
+    active, exposed = world.federal.active, world.plan.exposed
+    state = initial_enforcement_state(world.plan, 5)
+    enforcement_month(state, inputs, level, active, exposed, 0)
+    for m, change in enumerate([lambda: level.__setitem__((SANCTUARY, slice(2, None)), 2),
+                                lambda: active.__setitem__(slice(1, None), True)], start=1):
+        change()
+        fresh = EnforcementState(agreement=state.agreement.copy())
+        again = enforcement_month(state, inputs, level, active, exposed, m)
+        expected = enforcement_month(fresh, inputs, level, active, exposed, m)
+        for name, values in expected.items():
+            assert again[name].tobytes() == values.tobytes(), (m, name)
