@@ -83,6 +83,7 @@ strategies watch.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -478,7 +479,7 @@ class Litigants:
     index: slice | np.ndarray
     """``cities`` as a slice when evenly spaced (a lone city always): indexing
     state arrays by a slice gives views, several times cheaper than copies."""
-    founders: np.ndarray
+    founders: tuple[int, ...]
     """Indices of the members suing from the filing."""
     eligible: np.ndarray
     """(S, n) whether each city sues under each strategy when penalised (targeted
@@ -502,7 +503,7 @@ def _litigants(world: World, m: int, g: int) -> Litigants:
         legal.members[key] = Litigants(
             cities=cities,
             index=_as_index(cities),
-            founders=cities[inputs.founders[g, cities]],
+            founders=tuple(cities[inputs.founders[g, cities]].tolist()),
             eligible=eligible,
             eligible_cities=tuple(tuple(cities[row].tolist()) for row in eligible),
             description=_describe(world, m, g),
@@ -570,7 +571,8 @@ def _suit_filed(world: World, r: int, day: float, payload: tuple) -> None:
     m, g, only = payload
     legal, inputs = world.legal, world.legal_inputs
     litigants = _litigants(world, m, g)
-    legal.member[r, litigants.founders, m] = True
+    for c in litigants.founders:
+        legal.member[r, c, m] = True
     if only is None and g < inputs.coalitions:
         for c, after in inputs.late[g]:
             world.schedule(r, float(day + after[r]), "suit_joined", (m, g, c, None))
@@ -666,7 +668,7 @@ def _court_ruling(world: World, r: int, day: float, payload: tuple) -> None:
         detail += "; injunction dissolved"
     world.log(r, day, RULINGS[stage, won], detail, city=litigants.lead, strategies=strategies)
     if changed:
-        _protect(world, r, m, day, litigants.index, g)
+        _protect_suit(world, r, m, g, litigants, day)
     following = _next_stage(stage, suit)
     if following is None:
         _final(world, r, day, suit, plaintiffs, won, strategies)
@@ -754,6 +756,36 @@ def _protect(world: World, r: int, m: int, day: float,
     first = legal.first_injunction[:, r, cities]
     first[protected & np.isinf(first)] = day
     legal.first_injunction[:, r, cities] = first
+
+
+SCALAR_UP_TO = 16
+"""Strategy x city pairs up to which :func:`_protect_suit` reads and writes plain
+scalars rather than calling numpy (measured: one numpy call on a few elements
+costs about as much as fifteen scalar reads)."""
+
+
+def _protect_suit(world: World, r: int, m: int, g: int, litigants: Litigants,
+                  day: float) -> None:
+    """:func:`_protect` for the cities of group ``g``'s suit, by scalars when the suit is small.
+
+    Under ``parties`` scope a city is protected only as a plaintiff, so only
+    the cities eligible under a strategy can change.
+    """
+    eligible = litigants.eligible_cities
+    if world.legal_inputs.universal or sum(map(len, eligible)) > SCALAR_UP_TO:
+        _protect(world, r, m, day, litigants.index, g)
+        return
+    legal = world.legal
+    injunction, covered, party = legal.injunction, legal.covered, legal.party
+    enjoined, first = world.federal.enjoined, legal.first_injunction
+    for s, cities in enumerate(eligible):
+        in_force = bool(injunction[s, r, g, m])
+        for c in cities:
+            protected = in_force and bool(covered[s, r, c, m] and party[s, r, c, m])
+            enjoined[s, r, c, m] = protected
+            if protected and math.isinf(first[s, r, c]):
+                first[s, r, c] = day
+    world.federal.dirty = True
 
 
 HANDLERS: dict[str, Any] = {

@@ -397,6 +397,63 @@ def test_a_new_city_leaves_other_suits_rulings_unchanged():
     assert springfield_pair(a, small) == springfield_pair(b, big)
 
 
+def test_court_draws_of_a_batch_are_each_suits_own_stream():
+    """Court draws drawn for a whole batch equal each suit's courts stream, drawn alone."""
+    plan = build_plan(sim.load(UNCERTAIN))
+    world = World(plan, 5, range(7, 37), keep=0)
+    inputs = world.legal_inputs
+    draws = legal.draw_suits(inputs, plan, world.federal_inputs.occurs, world.streams)
+    assert len(draws) > 30
+    for (r, m, g), suit in draws.items():
+        name = f"{plan.measures[m]}|{inputs.groups[g]}"
+        u = world.streams[r].generator("courts", name).random(12)
+        assert suit.taken == tuple(u[:4]) and suit.won == tuple(u[4:8])
+        stages = inputs.days[inputs.profile[m, g]].tolist()
+        assert suit.days == tuple(triangular_by_hand(x, *stage)
+                                  for x, stage in zip(u[8:], stages, strict=True))
+
+
+def triangular_by_hand(u: float, low: float, mode: float, high: float) -> float:
+    """Whole days of the triangular inverse CDF, one number at a time."""
+    if high <= low:
+        return float(round(low))
+    if u * (high - low) < mode - low:
+        return float(round(low + np.sqrt(u * (high - low) * (mode - low))))
+    return float(round(high - np.sqrt((1 - u) * (high - low) * (high - mode))))
+
+
+@settings(max_examples=200, deadline=None)
+@given(u=st.floats(0, 1, exclude_max=True), low=st.integers(0, 400), rise=st.integers(0, 400),
+       fall=st.integers(0, 400))
+def test_triangular_days_stay_in_range_and_match_the_inverse_cdf(u, low, rise, fall):
+    """Vectorised triangular days equal the inverse CDF rounded, within [low, high]."""
+    mode, high = low + rise, low + rise + fall
+    days = legal.triangular_days(np.array([u]), np.array([low]), np.array([mode]),
+                                 np.array([high]))
+    assert days.tolist() == [triangular_by_hand(u, low, mode, high)]
+    assert low <= days[0] <= high
+
+
+@given(st.lists(st.integers(0, 29), min_size=1, max_size=10, unique=True))
+def test_suit_cities_index_state_arrays_as_the_indices_do(cities):
+    """A suit's cities as a slice (evenly spaced) or indices select the same state entries."""
+    cities = np.array(sorted(cities))
+    state = np.arange(4 * 30).reshape(4, 30)
+    index = legal._as_index(cities)
+    assert np.array_equal(state[:, index], state[:, cities])
+    assert isinstance(index, slice) == (len(set(np.diff(cities).tolist())) <= 1)
+
+
+def test_small_suits_protect_by_scalars_exactly_as_by_arrays(monkeypatch):
+    """Injunction protection of small suits (plain scalars) equals the numpy path."""
+    plan = build_plan(sim.load(UNCERTAIN))
+    scalars = run_reference(World(plan, 5, range(40), keep=5))
+    monkeypatch.setattr(legal, "SCALAR_UP_TO", 0)
+    arrays = run_reference(World(plan, 5, range(40), keep=5))
+    assert_same_batches(scalars, arrays)
+    assert any(kind == "injunction_granted" for *_, kind, _ in scalars.events)
+
+
 def test_poisson_quantile_matches_scipy():
     """Inverse-transform claim counts equal scipy's Poisson quantiles (exact range)."""
     u = np.linspace(0.0005, 0.9995, 41)[:, None]
