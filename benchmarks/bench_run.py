@@ -7,6 +7,7 @@ schema has them).  Prints each figure beside its target (issue 5)::
 
     python benchmarks/bench_run.py            # everything (about 15 minutes on 2 cores)
     python benchmarks/bench_run.py --quick --rss 0   # skip 10,000 and 100,000 replications
+    python benchmarks/bench_run.py --rss-only --rss 10000   # peak memory only
 
 Figures are wall times on this machine; other load on it shows up in them.
 """
@@ -163,17 +164,31 @@ class Report:
         print(f"{name:<58} {value:>24}   {target:<22} {verdict}", flush=True)
 
 
-def peak_rss(replications: int, workers: int, cities: int) -> dict[str, float]:
-    """Peak resident memory (MiB) of a run in a fresh process: the parent and its workers."""
+def peak_rss(replications: int, workers: int, cities: int,
+             save: bool = False) -> dict[str, float]:
+    """Peak resident memory (MiB) of a run in a fresh process: the parent and its workers.
+
+    With ``save``, the run is also written to a folder (``sim.run(...).save()``,
+    without figures): building the tables is where a big run needs memory.
+    The parent's CPU seconds come along, to see what it takes from the workers.
+    """
     code = f"""
-import json, resource, sys
+import json, resource, sys, tempfile
 sys.path.insert(0, {str(ROOT / "benchmarks")!r})
 from bench_run import synthetic_scenario
 import sim
 from sim.runner import simulate
-simulate(sim.load(synthetic_scenario({cities})), replications={replications}, workers={workers})
-print(json.dumps({{"parent": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "worker": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}}))
+scenario = sim.load(synthetic_scenario({cities}))
+if {save!r}:
+    with tempfile.TemporaryDirectory() as scratch:
+        sim.run(scenario, replications={replications}, workers={workers}).save(
+            scratch + "/run", figures=False)
+else:
+    simulate(scenario, replications={replications}, workers={workers})
+own = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({{"parent": own.ru_maxrss / 1024,
+                  "worker": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+                  "parent_cpu": own.ru_utime + own.ru_stime}}))
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
@@ -220,11 +235,23 @@ def main() -> None:
                         help="replications of the Dask against pool timing "
                              "(default 10,000; 1,000 with --quick)")
     parser.add_argument("--rss", type=int, default=100_000,
-                        help="replications of the peak-memory run (default 100,000; 0: skip)")
+                        help="replications of the peak-memory runs (default 100,000; 0: skip)")
+    parser.add_argument("--rss-only", action="store_true",
+                        help="only the peak-memory runs (simulate; simulate and save)")
     args = parser.parse_args()
     print(f"fundsim benchmark: {os.cpu_count()} cores, numpy {np.__version__}, "
           f"load average {os.getloadavg()[0]:.1f}\n")
     report = Report()
+    if not args.rss_only:
+        timings(args, report)
+    if args.rss:
+        memory(args.rss, report)
+    if args.json:
+        args.json.write_text(json.dumps(report.rows, indent=2) + "\n")
+
+
+def timings(args: argparse.Namespace, report: Report) -> None:
+    """Every timed figure against its target."""
     scenario = sim.load(synthetic_scenario(50))
     validation = validate_seconds()
     report.add("fundsim validate (shipped scenario)",
@@ -271,16 +298,22 @@ def main() -> None:
     report.add(f"Dask LocalCluster / process pool, {n:,} replications",
                f"{on_dask / pool:.2f}x", "<= 1.2x", on_dask / pool <= 1.2)
     report.add("Dask LocalCluster start (not in the ratio)", f"{started:.2f} s")
-    if args.rss:
-        rss = peak_rss(args.rss, 2, 50)
+
+
+def memory(replications: int, report: Report) -> None:
+    """Peak resident memory of a run that only simulates, and of one that also saves."""
+    for save in (False, True):
+        rss = peak_rss(replications, 2, 50, save)
         total = rss["parent"] + rss["worker"]
+        what = "simulate and save" if save else "simulate"
         # The target is at 100,000 replications; a smaller run cannot meet or miss it.
-        report.add(f"peak RSS, {args.rss:,} replications: parent", f"{rss['parent']:.0f} MiB",
-                   "<= 1024 MiB at 100,000", total <= 1024 if args.rss >= 100_000 else None)
-        report.add(f"peak RSS, {args.rss:,} replications: largest worker",
+        report.add(f"peak RSS, {replications:,} replications, {what}: parent + worker",
+                   f"{total:.0f} MiB", "<= 1024 MiB at 100,000",
+                   total <= 1024 if replications >= 100_000 else None)
+        report.add(f"peak RSS, {replications:,} replications, {what}: parent",
+                   f"{rss['parent']:.0f} MiB (cpu {rss['parent_cpu']:.1f} s)")
+        report.add(f"peak RSS, {replications:,} replications, {what}: largest worker",
                    f"{rss['worker']:.0f} MiB")
-    if args.json:
-        args.json.write_text(json.dumps(report.rows, indent=2) + "\n")
 
 
 if __name__ == "__main__":
