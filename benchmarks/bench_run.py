@@ -164,31 +164,34 @@ class Report:
         print(f"{name:<58} {value:>24}   {target:<22} {verdict}", flush=True)
 
 
-def peak_rss(replications: int, workers: int, cities: int,
-             save: bool = False) -> dict[str, float]:
+def peak_rss(replications: int, workers: int, cities: int) -> dict[str, float]:
     """Peak resident memory (MiB) of a run in a fresh process: the parent and its workers.
 
-    With ``save``, the run is also written to a folder (``sim.run(...).save()``,
-    without figures): building the tables is where a big run needs memory.
-    The parent's CPU seconds come along, to see what it takes from the workers.
+    The run simulates, then saves its folder (``sim.run(...).save()``, without
+    figures): building the tables is where a big run needs memory.  The
+    parent's peak is taken after each step; its CPU seconds come along, to
+    see what it takes from the workers.
     """
     code = f"""
 import json, resource, sys, tempfile
 sys.path.insert(0, {str(ROOT / "benchmarks")!r})
 from bench_run import synthetic_scenario
 import sim
+from sim.results import RunResult
 from sim.runner import simulate
-scenario = sim.load(synthetic_scenario({cities}))
-if {save!r}:
-    with tempfile.TemporaryDirectory() as scratch:
-        sim.run(scenario, replications={replications}, workers={workers}).save(
-            scratch + "/run", figures=False)
-else:
-    simulate(scenario, replications={replications}, workers={workers})
+
+def peak():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+simulation = simulate(sim.load(synthetic_scenario({cities})), replications={replications},
+                      workers={workers})
 own = resource.getrusage(resource.RUSAGE_SELF)
-print(json.dumps({{"parent": own.ru_maxrss / 1024,
-                  "worker": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-                  "parent_cpu": own.ru_utime + own.ru_stime}}))
+figures = {{"simulate": peak(), "parent_cpu": own.ru_utime + own.ru_stime,
+           "worker": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}}
+with tempfile.TemporaryDirectory() as scratch:
+    RunResult.from_simulation(simulation).save(scratch + "/run", figures=False)
+figures["save"] = peak()
+print(json.dumps(figures))
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
@@ -237,7 +240,7 @@ def main() -> None:
     parser.add_argument("--rss", type=int, default=100_000,
                         help="replications of the peak-memory runs (default 100,000; 0: skip)")
     parser.add_argument("--rss-only", action="store_true",
-                        help="only the peak-memory runs (simulate; simulate and save)")
+                        help="only the peak-memory run")
     args = parser.parse_args()
     print(f"fundsim benchmark: {os.cpu_count()} cores, numpy {np.__version__}, "
           f"load average {os.getloadavg()[0]:.1f}\n")
@@ -301,20 +304,20 @@ def timings(args: argparse.Namespace, report: Report) -> None:
 
 
 def memory(replications: int, report: Report) -> None:
-    """Peak resident memory of a run that only simulates, and of one that also saves."""
-    for save in (False, True):
-        rss = peak_rss(replications, 2, 50, save)
-        total = rss["parent"] + rss["worker"]
-        what = "simulate and save" if save else "simulate"
+    """Peak resident memory of a run, simulating and then saving its folder."""
+    rss = peak_rss(replications, 2, 50)
+    for step, what in (("simulate", "simulate"), ("save", "simulate and save")):
+        total = rss[step] + rss["worker"]
         # The target is at 100,000 replications; a smaller run cannot meet or miss it.
         report.add(f"peak RSS, {replications:,} replications, {what}: parent + worker",
                    f"{total:.0f} MiB", "<= 1024 MiB at 100,000",
                    total <= 1024 if replications >= 100_000 else None)
         report.add(f"peak RSS, {replications:,} replications, {what}: parent",
-                   f"{rss['parent']:.0f} MiB (cpu {rss['parent_cpu']:.1f} s)")
-        report.add(f"peak RSS, {replications:,} replications, {what}: largest worker",
-                   f"{rss['worker']:.0f} MiB")
-
+                   f"{rss[step]:.0f} MiB")
+    report.add(f"peak RSS, {replications:,} replications: largest worker",
+               f"{rss['worker']:.0f} MiB")
+    report.add(f"parent CPU while simulating {replications:,} replications",
+               f"{rss['parent_cpu']:.1f} s")
 
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as scratch:

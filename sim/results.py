@@ -32,7 +32,6 @@ import pandas as pd
 from sim.errors import OutputError, ScenarioError, UsageError
 from sim.model.world import Events
 from sim.scenario import Scenario, validate
-from sim.store import OutcomeStore
 
 if TYPE_CHECKING:
     from sim.model.plan import Plan
@@ -217,6 +216,24 @@ def _statistics(values: np.ndarray) -> list[np.ndarray]:
     return [mean, p05, p50, p95, mean - half, mean + half]
 
 
+def _strategy_groups(outcomes: Mapping[str, np.ndarray], metric: str, s: int) -> np.ndarray:
+    """(cities [+ all cities], R) values of one metric and strategy, each group contiguous.
+
+    Only this strategy's values are read (from disk, if the run was spilled there).
+    """
+    values = np.array(outcomes[metric][s], dtype=float)  # (R, C)
+    R, C = values.shape
+    groups = np.ascontiguousarray(values.T)
+    if C > 1:
+        # Cities combined per replication as the groupby of the table does it
+        # (pandas sums with compensation, unlike numpy).
+        combined = pd.Series(values.reshape(-1)).groupby(np.repeat(np.arange(R), C),
+                                                         sort=False).agg(
+            METRICS[metric].over_cities).to_numpy(dtype=float)
+        groups = np.concatenate([groups, combined[None, :]])
+    return groups
+
+
 def summarise_outcomes(outcomes: Mapping[str, np.ndarray], strategies: Sequence[str],
                        cities: Sequence[str]) -> pd.DataFrame:
     """:func:`summarise` of the replications table, computed from the outcome arrays.
@@ -228,27 +245,14 @@ def summarise_outcomes(outcomes: Mapping[str, np.ndarray], strategies: Sequence[
     metrics = [m for m in METRICS if m in outcomes]
     S, C = len(strategies), len(cities)
     labels = list(cities) + ([ALL_CITIES] if C > 1 else [])
-    columns: list[list[np.ndarray]] = []
+    columns = []
     for metric in metrics:
-        # One metric in memory at a time, read from disk if the run was spilled there.
-        values = np.asarray(outcomes.load(metric) if isinstance(outcomes, OutcomeStore)
-                            else outcomes[metric], dtype=float)
-        R = values.shape[1]
-        groups = np.ascontiguousarray(values.transpose(0, 2, 1))  # (S, C, R)
-        if C > 1:
-            # Cities combined per replication as the groupby of the table does it
-            # (pandas sums with compensation, unlike numpy).
-            keys = np.repeat(np.arange(R), C)
-            combined = np.stack([
-                pd.Series(values[s].reshape(-1)).groupby(keys, sort=False).agg(
-                    METRICS[metric].over_cities).to_numpy(dtype=float) for s in range(S)])
-            groups = np.concatenate([groups, combined[:, None, :]], axis=1)
-        del values
-        columns.append(_statistics(groups))
-        del groups
+        columns.append(np.stack([_statistics(_strategy_groups(outcomes, metric, s))
+                                 for s in range(S)], axis=1))
     if not metrics:
         return pd.DataFrame([], columns=SUMMARY_COLUMNS)
     table = np.array(columns)  # (metric, statistic, strategy, city or all)
+    R = int(outcomes[metrics[0]].shape[1])
     # Rows in the order of summarise(): each strategy's cities, then each
     # strategy's all-cities row; metrics within.
     pairs = [(s, c) for s in range(S) for c in range(C)]

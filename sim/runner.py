@@ -37,7 +37,7 @@ from sim.model.plan import Plan, build_plan
 from sim.model.reference import run_reference
 from sim.model.world import FLOW_TOTALS, TRAJECTORY, BatchResult, World, run_simpy
 from sim.scenario import Scenario
-from sim.store import EventStore, OutcomeStore, SpillFolder
+from sim.store import ArrayStore, EventStore, SpillFolder
 
 if TYPE_CHECKING:
     from sim.precision import PrecisionTarget
@@ -91,8 +91,8 @@ class Simulation:
     outcomes: Mapping[str, np.ndarray]
     """Per-replication outcomes, arrays (S, R, C); on disk for a big run (:mod:`sim.store`)."""
     kept: np.ndarray
-    trajectories: dict[str, np.ndarray]
-    """Monthly series, arrays (T, S, K, C)."""
+    trajectories: Mapping[str, np.ndarray]
+    """Monthly series, arrays (T, S, K, C); on disk for a big run."""
     events: EventStore
     """Event log, rows by strategy, replication and day."""
     wall_time: float
@@ -255,21 +255,18 @@ class Collector:
         self.replications = replications
         self.keep = keep
         spill = SpillFolder()
-        self.outcomes = OutcomeStore(replications, SPILL_BYTES, spill)
+        self.outcomes = ArrayStore(replications, SPILL_BYTES, spill)
         self.events = EventStore(SPILL_BYTES, spill)
-        self.trajectories: dict[str, np.ndarray] = {}
+        self.trajectories = ArrayStore(keep, SPILL_BYTES, spill, axis=2)
         self.bands: Bands | None = None
 
     def add(self, first: int, batch: BatchResult) -> None:
         """Fold in the batch whose first replication is ``first``."""
         self.outcomes.add(first, batch.outcomes)
-        kept = len(batch.kept)
-        for name, series in batch.trajectories.items():
-            if name not in self.trajectories:
-                T, S, _, C = series.shape
-                self.trajectories[name] = np.empty((T, S, self.keep, C), dtype=series.dtype)
-            if kept:
-                self.trajectories[name][:, :, first:first + kept] = series
+        if self.outcomes.spilled:
+            self.events.spill()  # a run too big for its outcomes has too many events too
+        if len(batch.kept) or not self.trajectories:
+            self.trajectories.add(first, batch.trajectories, spill=self.outcomes.spilled)
         self.events.add(first, batch.events)
         if batch.bands is not None:
             if self.bands is None:
@@ -313,8 +310,7 @@ def simulate(scenario: Scenario, progress: Callable[[int], None] | None = None,
         settings=settings,
         outcomes=collector.outcomes.limited(settings.replications),
         kept=np.arange(settings.keep),
-        trajectories={name: series[:, :, :settings.keep]
-                      for name, series in collector.trajectories.items()},
+        trajectories=collector.trajectories.limited(settings.keep),
         events=collector.events,
         wall_time=time.perf_counter() - began,
         bands=collector.bands,

@@ -38,19 +38,21 @@ class SpillFolder:
         return self._path
 
 
-class OutcomeStore(Mapping[str, np.ndarray]):
-    """Per-replication outcomes by name, arrays (S, R, C), filled a batch at a time.
+class ArrayStore(Mapping[str, np.ndarray]):
+    """Whole-run arrays by name, filled a batch of replications at a time.
 
-    Past ``spill_bytes`` (judged from the first batch), each outcome is a
-    ``.npy`` file written batch by batch; reading an outcome then maps the
-    file, so only the pages used stay in memory, and only as long as the
-    array read is kept.
+    Replications run along ``axis``: outcomes are (S, R, C), axis 1; kept
+    trajectories (T, S, K, C), axis 2.  Past ``spill_bytes`` (judged from the
+    first batch), each array is a ``.npy`` file written batch by batch;
+    reading an array then maps the file, so only the pages used stay in
+    memory, and only as long as the array read is kept.
     """
 
     def __init__(self, replications: int, spill_bytes: int, folder: SpillFolder,
-                 length: int | None = None):
+                 axis: int = 1, length: int | None = None):
         self.replications = replications
         """Replications the store has room for."""
+        self.axis = axis
         self.length = replications if length is None else length
         """Replications read back (a precision run stops short of the room made)."""
         self.spill_bytes = spill_bytes
@@ -60,30 +62,39 @@ class OutcomeStore(Mapping[str, np.ndarray]):
 
     @property
     def spilled(self) -> bool:
-        """Whether outcomes are kept on disk."""
+        """Whether the arrays are kept on disk."""
         return bool(self._files)
 
-    def add(self, first: int, outcomes: Mapping[str, np.ndarray]) -> None:
-        """Store a batch's outcomes (arrays (S, batch, C)) from replication ``first`` on."""
+    def _shape(self, values: np.ndarray) -> tuple[int, ...]:
+        shape = list(values.shape)
+        shape[self.axis] = self.replications
+        return tuple(shape)
+
+    def add(self, first: int, arrays: Mapping[str, np.ndarray], spill: bool = False) -> None:
+        """Store a batch's arrays from replication ``first`` on.
+
+        ``spill``: keep the arrays on disk whatever their size (decided at the first batch).
+        """
         if not self._arrays and not self._files:
-            size = next(iter(outcomes.values())).shape[1] if outcomes else 1
-            total = sum(values.nbytes for values in outcomes.values()) * self.replications
-            if total > self.spill_bytes * max(size, 1):
-                for name, values in outcomes.items():
-                    self._files[name] = self._create(name, values)
-        for name, values in outcomes.items():
+            total = sum(int(np.prod(self._shape(v), dtype=np.int64)) * v.itemsize
+                        for v in arrays.values())
+            if spill or total > self.spill_bytes:
+                for name, values in arrays.items():
+                    self._files[name] = self._create(values)
+        for name, values in arrays.items():
             if self._files:
                 self._write(name, first, values)
             else:
                 if name not in self._arrays:
-                    shape = (values.shape[0], self.replications, *values.shape[2:])
-                    self._arrays[name] = np.empty(shape, dtype=values.dtype)
-                self._arrays[name][:, first:first + values.shape[1]] = values
+                    self._arrays[name] = np.empty(self._shape(values), dtype=values.dtype)
+                self._arrays[name][self._span(first, first + values.shape[self.axis])] = values
 
-    def _create(self, name: str, values: np.ndarray) -> tuple[Path, int, tuple[int, ...],
-                                                               np.dtype]:
-        shape = (values.shape[0], self.replications, *values.shape[2:])
-        path = self.folder.path / f"outcome-{len(self._files)}.npy"
+    def _span(self, first: int, last: int) -> tuple[slice, ...]:
+        return (slice(None),) * self.axis + (slice(first, last),)
+
+    def _create(self, values: np.ndarray) -> tuple[Path, int, tuple[int, ...], np.dtype]:
+        shape = self._shape(values)
+        path = self.folder.path / f"array-{id(self)}-{len(self._files)}.npy"
         mapped = np.lib.format.open_memmap(path, mode="w+", dtype=values.dtype, shape=shape)
         offset = mapped.offset
         del mapped  # a sparse file: its pages are written batch by batch
@@ -91,23 +102,20 @@ class OutcomeStore(Mapping[str, np.ndarray]):
 
     def _write(self, name: str, first: int, values: np.ndarray) -> None:
         path, offset, shape, dtype = self._files[name]
-        row = int(np.prod(shape[2:], dtype=np.int64)) * dtype.itemsize
+        if not values.shape[self.axis]:
+            return
+        row = int(np.prod(shape[self.axis + 1:], dtype=np.int64)) * dtype.itemsize
         data = np.ascontiguousarray(values, dtype=dtype)
         with open(path, "r+b") as file:
-            for s in range(shape[0]):
-                file.seek(offset + (s * shape[1] + first) * row)
-                file.write(memoryview(data[s]).cast("B"))
+            for number, index in enumerate(np.ndindex(*shape[:self.axis])):
+                file.seek(offset + (number * shape[self.axis] + first) * row)
+                file.write(memoryview(data[index]).cast("B"))
 
     def __getitem__(self, name: str) -> np.ndarray:
+        span = self._span(0, self.length)
         if name in self._arrays:
-            return self._arrays[name][:, :self.length]
-        path = self._files[name][0]
-        return np.load(path, mmap_mode="r")[:, :self.length]
-
-    def load(self, name: str) -> np.ndarray:
-        """Outcome ``name`` in memory (a copy when it was on disk)."""
-        values = self[name]
-        return np.array(values) if isinstance(values, np.memmap) else values
+            return self._arrays[name][span]
+        return np.load(self._files[name][0], mmap_mode="r")[span]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._files or self._arrays)
@@ -116,10 +124,11 @@ class OutcomeStore(Mapping[str, np.ndarray]):
         return len(self._files or self._arrays)
 
     def limited(self, length: int) -> Mapping[str, np.ndarray]:
-        """The outcomes of the first ``length`` replications: a dict when in memory."""
+        """The arrays of the first ``length`` replications: a dict when in memory."""
         if not self._files:
-            return {name: values[:, :length] for name, values in self._arrays.items()}
-        view = OutcomeStore(self.replications, self.spill_bytes, self.folder, length)
+            span = self._span(0, length)
+            return {name: values[span] for name, values in self._arrays.items()}
+        view = ArrayStore(self.replications, self.spill_bytes, self.folder, self.axis, length)
         view._files = self._files
         return view
 
@@ -139,11 +148,16 @@ class EventStore:
         self._rows = 0
         self._bytes = 0
         self._strategies: set[int] = set()
+        self._spilling = False
 
     @property
     def spilled(self) -> bool:
         """Whether batches' events are kept on disk."""
-        return self._bytes > self.spill_bytes
+        return self._spilling or self._bytes > self.spill_bytes
+
+    def spill(self) -> None:
+        """Keep events on disk from now on, whatever their size (a big run's are)."""
+        self._spilling = True
 
     def add(self, first: int, events: Events) -> None:
         """Store the events of the batch whose first replication is ``first``."""

@@ -12,7 +12,7 @@ import sim
 from sim.model.world import EventLog
 from sim.results import summarise, summarise_outcomes, write_parquet
 from sim.runner import simulate
-from sim.store import EventStore, OutcomeStore, SpillFolder
+from sim.store import ArrayStore, EventStore, SpillFolder
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 FILES = ("summary.csv", "replications.parquet", "trajectories.parquet", "events.parquet",
@@ -41,28 +41,34 @@ def test_spilled_run_writes_the_files_of_a_run_in_memory(coalition, tmp_path, mo
 
 def test_spilled_simulation_reads_back_the_same_arrays_and_events(coalition, monkeypatch):
     """A spilled simulation's outcomes and event rows equal those held in memory."""
-    memory = simulate(coalition, replications=5, workers=1, batch_size=2)
+    memory = simulate(coalition, replications=5, workers=1, batch_size=2, keep=3)
     monkeypatch.setattr("sim.runner.SPILL_BYTES", 1)
-    spilled = simulate(coalition, replications=5, workers=1, batch_size=2)
-    assert isinstance(spilled.outcomes, OutcomeStore) and spilled.outcomes.spilled
+    spilled = simulate(coalition, replications=5, workers=1, batch_size=2, keep=3)
+    assert isinstance(spilled.outcomes, ArrayStore) and spilled.outcomes.spilled
+    assert isinstance(spilled.trajectories, ArrayStore) and spilled.trajectories.spilled
     assert spilled.events.spilled and len(spilled.events) == len(memory.events) > 0
     assert set(spilled.outcomes) == set(memory.outcomes)
     for name, values in memory.outcomes.items():
         np.testing.assert_array_equal(spilled.outcomes[name], values, err_msg=name)
+    for name, values in memory.trajectories.items():
+        np.testing.assert_array_equal(spilled.trajectories[name], values, err_msg=name)
     assert spilled.events == memory.events
 
 
-def test_outcome_store_on_disk_puts_batches_in_place_in_any_order():
+@pytest.mark.parametrize("axis", [1, 2])
+def test_array_store_on_disk_puts_batches_in_place_in_any_order(axis):
     """Batches added out of order land at their replications, on disk as in memory."""
-    values = np.arange(2 * 7 * 3, dtype=float).reshape(2, 7, 3)
-    memory, disk = (OutcomeStore(7, limit, SpillFolder()) for limit in (2**30, 1))
-    for first, last in ((4, 7), (0, 2), (2, 4)):
+    shape = [2, 3, 4]
+    shape.insert(axis, 7)
+    values = np.arange(np.prod(shape), dtype=float).reshape(shape)
+    memory, disk = (ArrayStore(7, limit, SpillFolder(), axis) for limit in (2**30, 1))
+    for first, last in ((4, 7), (0, 2), (2, 2), (2, 4)):
         for store in (memory, disk):
-            store.add(first, {"x": values[:, first:last]})
+            store.add(first, {"x": values.take(np.arange(first, last), axis=axis)})
     assert disk.spilled and not memory.spilled
     np.testing.assert_array_equal(disk["x"], values)
     np.testing.assert_array_equal(memory["x"], values)
-    np.testing.assert_array_equal(disk.limited(5)["x"], values[:, :5])
+    np.testing.assert_array_equal(disk.limited(5)["x"], values.take(np.arange(5), axis=axis))
 
 
 def test_events_come_ordered_by_strategy_replication_and_day():
