@@ -36,11 +36,17 @@ def sum_by_label(values: np.ndarray, labels: np.ndarray, count: int) -> np.ndarr
         for k in range(count):
             total[..., k] = sum_last(np.where(labels == k, values, 0.0))
         return total
-    # Items in order, as sum_last adds them, one label at a time: the same sums.
-    for i in range(values.shape[-1]):
-        for k in range(count):
-            total[..., k] += np.where(labels[..., i] == k, values[..., i], 0.0)
-    return total
+    if not total.size or not values.size:
+        return total
+    if labels.min() < 0 or labels.max() >= count:
+        labels = np.where((labels >= 0) & (labels < count), labels, count)
+        values = np.where(labels < count, values, 0.0)
+        labels = np.minimum(labels, count - 1)
+    # np.bincount adds each bin's weights in input order: item by item, as sum_last
+    # adds them; skipping the other labels' items, which add 0.0, changes nothing.
+    first = np.arange(total.size, step=count).reshape(*values.shape[:-1], 1)
+    return np.bincount((first + labels).ravel(), weights=values.ravel(),
+                       minlength=total.size).reshape(total.shape)
 
 
 def divide_where(numerator: np.ndarray, denominator: np.ndarray, where: np.ndarray,
