@@ -866,7 +866,11 @@ def share_costs(amount: np.ndarray, weights: np.ndarray,
     whole = cumulative[..., -1:]
     fraction = np.divide(cumulative, whole, out=np.zeros_like(cumulative), where=whole > 0)
     cents = np.rint(np.rint(np.asarray(amount) * 100.0)[..., None] * fraction)
-    return np.diff(cents, axis=-1, prepend=0.0) / 100.0
+    # np.diff(cents, prepend=0.0), without its concatenation.
+    shares = np.empty_like(cents)
+    np.subtract(cents[..., :1], 0.0, out=shares[..., :1])
+    np.subtract(cents[..., 1:], cents[..., :-1], out=shares[..., 1:])
+    return shares / 100.0
 
 
 def end_of_month(world: World, m: int) -> None:
