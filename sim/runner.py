@@ -28,6 +28,7 @@ from sim.errors import BatchError, Interrupted, UsageError
 from sim.executors import (
     INTERRUPTED,
     BatchFailed,
+    release_freed_memory,
     run_here,
     run_in_processes,
     run_on_dask,
@@ -53,12 +54,13 @@ world, sending results back) is small against simulating, small enough that
 many batches keep every worker busy to the end."""
 KEEP_ROWS = 1_000_000
 """Default cap on kept trajectory rows (strategy x replication x city x month)."""
-KEPT_BATCH_BYTES = 64 * 2**20
+KEPT_BATCH_BYTES = 32 * 2**20
 """Most kept-trajectory bytes one batch sends back.  A worker holds a batch's
 trajectories three times over while pickling them back, so the replications
 whose trajectories are kept run in batches of their own this small (measured
 on the reference workload: a 250-replication batch with 41 kept replications
-peaked at 1,050 MiB, one with none at 345 MiB)."""
+peaked at 1,050 MiB, one with none at 345 MiB; with 64 MiB batches of kept
+replications, workers peaked at 401 MiB in a run of 10,000)."""
 SPILL_BYTES = 256 * 2**20
 """Outcomes or event logs of a run bigger than this go to a temporary folder on
 disk as batches finish (:mod:`sim.store`), so that the parent process stays
@@ -339,6 +341,8 @@ def _run_batches(scenario: Scenario, plan: Plan, settings: RunSettings, collecto
         for index, batch in finished:
             start, stop = bounds[index]
             collector.add(start, batch)
+            del batch
+            release_freed_memory()
             if progress:
                 progress(stop - start)
     except KeyboardInterrupt:
