@@ -447,18 +447,20 @@ def run_simpy(world: World) -> BatchResult:
     waking = [float("inf")] * len(world.agendas)
 
     def walker(r: int):
-        agenda = world.agendas[r]
+        # Not world.apply bound here: walkers left waiting must not keep the world alive.
+        agenda, timeout = world.agendas[r], env.timeout
         while True:
-            waking[r] = agenda.next_day
+            next_day = waking[r] = agenda.next_day
             try:
                 if agenda:
-                    yield env.timeout(max(agenda.next_day - env.now, 0.0))
+                    yield timeout(max(next_day - env.now, 0.0))
                 else:
                     yield env.event()
             except simpy.Interrupt:
                 continue
             waking[r] = -float("inf")  # busy: events scheduled now are seen by this loop
-            while agenda and agenda.next_day <= env.now:
+            now = env.now
+            while agenda.next_day <= now:  # infinity once the agenda is empty
                 day, _, kind, payload = agenda.pop()
                 world.apply(r, day, kind, payload)
 
