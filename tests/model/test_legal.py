@@ -518,6 +518,22 @@ def test_liability_for_unlawful_holds_is_paid_after_its_lag():
     assert np.allclose(spending, result.trajectories["liability_cost"][:, FULL])
 
 
+def test_liability_is_the_same_whatever_the_batch_when_payout_lags_differ():
+    """Each replication's claims are booked at its own payout lag, in any batch."""
+    text = scenario_text(litigation="strategies = []\n[litigation.liability]\n"
+                         "claim_probability = 0.05\npayout_mean = 10000\npayout_sigma = 1\n"
+                         'payout_lag_months = { dist = "uniform", low = 0, high = 16 }',
+                         years=1)
+    scenario = sim.load(text.replace("[city.budget]", HOLDING_JAIL + "[city.budget]"))
+    plan = build_plan(scenario)
+    batch = run_reference(World(plan, scenario.scenario.seed, range(8), keep=0)).outcomes
+    assert batch["liability_cost"].any() and batch["liability_accrued"].any()
+    for r in range(8):
+        alone = run_reference(World(plan, scenario.scenario.seed, [r], keep=0)).outcomes
+        for name in ("liability_cost", "liability_accrued"):
+            assert alone[name][:, 0].tobytes() == batch[name][:, r].tobytes(), (r, name)
+
+
 def test_no_holds_no_liability():
     """A jail that holds no one on a detainer (sanctuary, or no detainers) pays no damages."""
     _, result = run(scenario_text())
