@@ -1004,36 +1004,20 @@ def _liability(world: World, m: int, holds: np.ndarray | None) -> np.ndarray:
         _draw_liability(world)
         claims = poisson_quantile(legal.claim_u[m][None],
                                   holds * inputs.claim_probability[None, :, None])
-        cost = _claims_cost(world, m, claims)
+        cost = lognormal_total(claims, inputs.payout_mean[None, :, None],
+                               inputs.payout_sigma[None, :, None], legal.claim_z[m][None])
         paid_in = m + inputs.payout_lag
-        T = world.plan.calendar.months
-        slot = paid_in % len(legal.liability_due)
-        if np.all(paid_in < T) and np.all(slot == slot[0]):
-            legal.liability_due[slot[0]] += cost  # one payout lag for the whole batch
-        else:
-            inside = np.flatnonzero(paid_in < T)
-            legal.liability_due[slot[inside], :, inside, :] += cost[:, inside, :].transpose(
-                1, 0, 2)
-            outside = paid_in >= T
-            legal.liability_accrued[:, outside, :] += cost[:, outside, :]
+        inside = np.flatnonzero(paid_in < world.plan.calendar.months)
+        slot = paid_in[inside] % len(legal.liability_due)
+        legal.liability_due[slot, :, inside, :] += cost[:, inside, :].transpose(1, 0, 2)
+        outside = paid_in >= world.plan.calendar.months
+        legal.liability_accrued[:, outside, :] += cost[:, outside, :]
     if legal.liability_due is None:
         return world.zeros
     slot = m % len(legal.liability_due)
     due = legal.liability_due[slot].copy()
     legal.liability_due[slot] = 0.0
     return due
-
-
-def _claims_cost(world: World, m: int, claims: np.ndarray) -> np.ndarray:
-    """(S, R, C) total cost of month ``m``'s claims; no claim costs nothing (exactly 0)."""
-    inputs = world.legal_inputs
-    cost = np.zeros(claims.shape)
-    paid = np.nonzero(claims)
-    if paid[0].size:
-        r = paid[1]
-        cost[paid] = lognormal_total(claims[paid], inputs.payout_mean[r],
-                                     inputs.payout_sigma[r], world.legal.claim_z[m][paid[1:]])
-    return cost
 
 
 def _draw_liability(world: World) -> None:
