@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -35,6 +36,9 @@ class _Group(click.Group):
                            "those above first", err=True)
             sys.exit(error.exit_code)
         except (KeyboardInterrupt, Interrupted) as error:
+            # Another Ctrl-C while the interpreter shuts the pool's threads down
+            # would only add "Exception ignored" noise under the one line.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
             # A sweep says which points it kept; everything else wrote nothing.
             click.echo(str(error) or "interrupted; no results written", err=True)
             sys.exit(Interrupted.exit_code)

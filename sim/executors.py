@@ -15,6 +15,7 @@ parent, without a traceback from each worker.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import functools
@@ -22,6 +23,7 @@ import itertools
 import multiprocessing
 import platform
 import signal
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
@@ -119,18 +121,41 @@ def run_in_processes(task: Task, bounds: Bounds,
 
 def _terminate(pool: ProcessPoolExecutor) -> None:
     # The pool's own shutdown waits for running batches; a user who pressed
-    # Ctrl-C should not wait for them.
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        process.join(timeout=5)
-    # A task being fed to a worker when it died can leave the queue's feeder
-    # thread blocked on a full pipe, and joining it at exit would hang.
-    calls = getattr(pool, "_call_queue", None)
-    if calls is not None:
-        calls.cancel_join_thread()
+    # Ctrl-C should not wait for them.  A second Ctrl-C must not cut this
+    # short: workers left running, or pipes left open, hang the exit.
+    with _sigint_ignored():
+        # Shutting down drops the pool's references to these: take them first.
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        calls = getattr(pool, "_call_queue", None)
+        results = getattr(pool, "_result_queue", None)
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=5)
+        # A task being fed to a worker when it died can leave the queue's feeder
+        # thread blocked on a full pipe, and joining it at exit would hang.
+        if calls is not None:
+            calls.cancel_join_thread()
+        # A worker killed while sending a result leaves the pool's thread
+        # waiting for the rest of it, and the interpreter joins that thread at
+        # exit.  With the parent's copy of the write end closed too (the dead
+        # workers' copies are), the thread reads end-of-file and stops.
+        if results is not None:
+            results._writer.close()
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT for a moment (only the main thread can set handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def dask_client(scheduler: Any):

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 import pytest
 
 import sim
@@ -62,3 +67,37 @@ def test_scheduler_must_be_an_address():
 def test_a_dask_task_runs_its_batch_after_setting_the_allocator():
     """The wrapper Dask runs sets glibc's thresholds (if glibc) and returns the batch."""
     assert _on_dask_worker(lambda first, last: (first, last), 250, 500) == (250, 500)
+
+
+HALF_SENT = textwrap.dedent("""
+    import multiprocessing, os, signal, struct, time
+    from sim.errors import Interrupted
+    from sim.executors import run_in_processes
+
+    def half_sent(first, last):
+        # Like a worker killed while it sends a big result: the pool's reader
+        # gets the length of a message and only its first bytes.
+        results = multiprocessing.current_process()._args[1]
+        os.write(results._writer.fileno(), struct.pack("!i", 1000) + b"x" * 10)
+        time.sleep(600)
+
+    def ctrl_c(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGALRM, ctrl_c)
+    signal.setitimer(signal.ITIMER_REAL, 1.0)
+    try:
+        list(run_in_processes(half_sent, [(0, 1), (1, 2)], 2))
+    except Interrupted:
+        print("interrupted")
+""")
+
+
+def test_interrupt_while_a_worker_is_sending_does_not_hang_the_exit(tmp_path):
+    """Ctrl-C while a result is half sent: the process still exits, at once."""
+    script = tmp_path / "half_sent.py"
+    script.write_text(HALF_SENT)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=30, cwd=Path(__file__).resolve().parent.parent)
+    assert done.stdout.strip() == "interrupted", done.stderr
+    assert done.returncode == 0, done.stderr
