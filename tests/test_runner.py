@@ -319,7 +319,10 @@ def test_ctrl_c_stops_workers_and_writes_nothing(two_cities, tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "sim", "run", str(scenario), "-n", "1000000", "-w", "2",
          "-o", str(target), "--no-figures"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # A suite started in the background inherits SIGINT ignored, and Python
+        # then never installs its handler: give the run a terminal's default.
+        preexec_fn=_default_sigint)
     deadline = time.monotonic() + 60
     while len(_children(process.pid)) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -334,6 +337,10 @@ def test_ctrl_c_stops_workers_and_writes_nothing(two_cities, tmp_path):
     assert _digests(earlier) == before
     for pid in workers:
         assert not Path(f"/proc/{pid}").exists() or _is_zombie(pid)
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _is_zombie(pid: int) -> bool:
