@@ -221,16 +221,21 @@ def _strategy_groups(outcomes: Mapping[str, np.ndarray], metric: str, s: int) ->
 
     Only this strategy's values are read (from disk, if the run was spilled there).
     """
-    values = np.array(outcomes[metric][s], dtype=float)  # (R, C)
+    values = np.asarray(outcomes[metric][s], dtype=float)  # (R, C)
     R, C = values.shape
-    groups = np.ascontiguousarray(values.T)
+    groups = np.empty((C + (C > 1), R))
+    groups[:C] = values.T
     if C > 1:
         # Cities combined per replication as the groupby of the table does it
-        # (pandas sums with compensation, unlike numpy).
-        combined = pd.Series(values.reshape(-1)).groupby(np.repeat(np.arange(R), C),
-                                                         sort=False).agg(
-            METRICS[metric].over_cities).to_numpy(dtype=float)
-        groups = np.concatenate([groups, combined[None, :]])
+        # (pandas sums with compensation, unlike numpy), a block of
+        # replications at a time to keep the groupby's working copies small.
+        how = METRICS[metric].over_cities
+        step = max(1, ROWS_PER_GROUP // C)
+        keys = np.repeat(np.arange(step), C)
+        for first in range(0, R, step):
+            block = values[first:first + step].reshape(-1)
+            groups[C, first:first + step] = pd.Series(block).groupby(
+                keys[:len(block)], sort=False).agg(how).to_numpy(dtype=float)
     return groups
 
 
@@ -385,6 +390,8 @@ def write_parquet(path: Path, chunks: Iterator[pd.DataFrame]) -> None:
                     writer.write_table(ready.slice(0, ROWS_PER_GROUP),
                                        row_group_size=ROWS_PER_GROUP)
                     waiting, count = [ready.slice(ROWS_PER_GROUP)], count - ROWS_PER_GROUP
+                    del ready
+                    pa.default_memory_pool().release_unused()
             if count:
                 writer.write_table(pa.concat_tables(waiting), row_group_size=ROWS_PER_GROUP)
         except BaseException:
