@@ -199,21 +199,27 @@ SUMMARY_COLUMNS = ["strategy", "city", "metric", "mean", "p05", "p50", "p95", "c
 
 
 def _statistics(values: np.ndarray) -> list[np.ndarray]:
-    """mean, p05, p50, p95 and CI of the mean (low, high) of each row of ``values``.
+    """mean, p05, p50, p95 and CI of the mean (low, high) of one group's values.
 
-    Each row is one group's values, contiguous: numpy then sums it as it sums
-    a table column, so the numbers are those of :func:`summarise` to the bit.
+    The values are contiguous: numpy then sums them as it sums a table
+    column, so the numbers are those of :func:`summarise` to the bit.
     """
-    from scipy import stats
-
     n = values.shape[-1]
     mean = values.mean(axis=-1)
     p05, p50, p95 = np.percentile(values, [5, 50, 95], axis=-1)
     if n > 1:
-        half = stats.t.ppf(0.975, n - 1) * values.std(axis=-1, ddof=1) / np.sqrt(n)
+        half = _t_quantile(n - 1) * values.std(axis=-1, ddof=1) / np.sqrt(n)
     else:
         half = np.zeros_like(mean)
     return [mean, p05, p50, p95, mean - half, mean + half]
+
+
+@functools.lru_cache(maxsize=8)
+def _t_quantile(freedom: int) -> float:
+    """97.5th percentile of Student's t with this many degrees of freedom."""
+    from scipy import stats
+
+    return stats.t.ppf(0.975, freedom)
 
 
 def _strategy_groups(outcomes: Mapping[str, np.ndarray], metric: str, s: int) -> np.ndarray:
@@ -252,8 +258,10 @@ def summarise_outcomes(outcomes: Mapping[str, np.ndarray], strategies: Sequence[
     labels = list(cities) + ([ALL_CITIES] if C > 1 else [])
     columns = []
     for metric in metrics:
-        columns.append(np.stack([_statistics(_strategy_groups(outcomes, metric, s))
-                                 for s in range(S)], axis=1))
+        # Group by group: numpy's working copies stay the size of one group.
+        columns.append(np.stack([
+            np.stack([_statistics(group) for group in _strategy_groups(outcomes, metric, s)],
+                     axis=-1) for s in range(S)], axis=1))
     if not metrics:
         return pd.DataFrame([], columns=SUMMARY_COLUMNS)
     table = np.array(columns)  # (metric, statistic, strategy, city or all)
