@@ -212,7 +212,9 @@ def _on_dask_worker(task: Task, first: int, last: int) -> BatchResult:
     return task(first, last)
 
 
+@functools.lru_cache(maxsize=1)
 def _glibc() -> ctypes.CDLL | None:
+    """The C library when it is glibc (looked up once: finding it runs ``ldconfig``)."""
     if platform.libc_ver()[0] != "glibc":
         return None
     return ctypes.CDLL(ctypes.util.find_library("c"))
