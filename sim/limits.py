@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -32,6 +34,16 @@ written and the summary's working copies (measured: about 58)."""
 BYTES_PER_TRAJECTORY_CELL = 24
 """Bytes per kept (month, strategy, replication, city) and column: the kept
 array, the trajectories table and its Arrow copy (measured: 18 to 21)."""
+SPILL_BYTES = 256 * 2**20
+"""Outcomes or event logs of a run bigger than this go to a temporary folder on
+disk as batches finish (:mod:`sim.store`), so that the parent process stays
+small whatever the number of replications."""
+BYTES_PER_SPILLED_CELL = 48
+"""Bytes per (replication, city) while a spilled run is summarised: one metric of
+one strategy read back from disk at a time, with the summary's working copies."""
+TABLE_WRITE_BYTES = 160 * 2**20
+"""Most memory writing one table of a spilled run takes (row groups of 131,072
+rows; measured: 146 MiB for the replications table of the reference workload)."""
 BYTES_PER_BATCH_CELL = 16
 """Bytes per element of a batch's arrays (state, flows and their temporaries)."""
 BYTES_PER_SERIES_CELL = 72
@@ -97,6 +109,9 @@ class Estimate:
     seconds: float
     parts: dict[str, int]
     """Bytes by part: outcomes, trajectories, batches."""
+    disk: int = 0
+    """Bytes of outcomes and kept trajectories a big run spills to the temporary
+    folder (:data:`SPILL_BYTES`); its event log comes on top."""
 
 
 def estimate(size: Size) -> Estimate:
@@ -110,11 +125,15 @@ def estimate(size: Size) -> Estimate:
     batch = min(s.batch_size, s.replications)
     batch_cells = s.strategies * batch * s.cities
     widest = max(1, s.measures) * max(1, s.programs)
+    stored = cells * s.outcomes * 8
+    spilled = stored > SPILL_BYTES
+    kept = s.months * s.strategies * s.kept * s.cities * s.series
     parts = {
         "interpreter": BASE_MEMORY + max(0, s.local_batches - 1) * WORKER_MEMORY,
-        "outcomes": cells * s.outcomes * BYTES_PER_OUTCOME,
-        "trajectories": s.months * s.strategies * s.kept * s.cities * s.series
-        * BYTES_PER_TRAJECTORY_CELL,
+        "outcomes": (s.replications * s.cities * BYTES_PER_SPILLED_CELL + TABLE_WRITE_BYTES
+                     if spilled else cells * s.outcomes * BYTES_PER_OUTCOME),
+        "trajectories": min(kept * BYTES_PER_TRAJECTORY_CELL,
+                            TABLE_WRITE_BYTES if spilled else kept * BYTES_PER_TRAJECTORY_CELL),
         "batches": s.local_batches * (
             batch_cells * (widest + 4 * max(1, s.measures) + s.outcomes) * BYTES_PER_BATCH_CELL
             + s.months * batch * s.cities * BYTES_PER_SERIES_CELL
@@ -125,12 +144,15 @@ def estimate(size: Size) -> Estimate:
                + s.replications * s.months * SECONDS_PER_REPLICATION_MONTH) / max(1, s.workers)
     rows = cells + s.months * s.strategies * s.kept * s.cities
     return Estimate(memory=sum(parts.values()), seconds=compute + rows * SECONDS_PER_TABLE_ROW,
-                    parts=parts)
+                    parts=parts, disk=stored + kept * 8 if spilled else 0)
 
 
 def check(size: Size, max_memory: int | str | None = None,
           max_seconds: float | str | None = None) -> None:
     """Refuse a run whose estimate exceeds a cap (``None``: the default cap; 0: no cap).
+
+    A run big enough to spill is also refused when its spilled arrays would
+    not fit in the temporary folder (unless the memory cap is off).
 
     Caps are bytes and seconds, or text such as ``"8GiB"`` and ``"2h"``.  The
     error gives the estimate, its biggest part, and the options that would
@@ -140,6 +162,8 @@ def check(size: Size, max_memory: int | str | None = None,
             DEFAULT_MAX_SECONDS if max_seconds is None else _cap(max_seconds, parse_duration))
     found = estimate(size)
     if _fits(found, caps):
+        if caps[0]:
+            _check_spill_space(found)
         return
     over = []
     if caps[0] and found.memory > caps[0]:
@@ -149,6 +173,18 @@ def check(size: Size, max_memory: int | str | None = None,
     if caps[1] and found.seconds > caps[1]:
         over.append(f"about {show_seconds(found.seconds)} (cap {show_seconds(caps[1])})")
     raise UsageError(f"this run would need {' and '.join(over)}. " + _advice(size, caps))
+
+
+def _check_spill_space(found: Estimate) -> None:
+    """Refuse a run whose spilled arrays would not fit in the temporary folder."""
+    if not found.disk:
+        return
+    folder = tempfile.gettempdir()
+    free = shutil.disk_usage(folder).free
+    if found.disk > free:
+        raise UsageError(f"this run would spill about {show_bytes(found.disk)} of outcomes "
+                         f"to {folder}, which has {show_bytes(free)} free. Point TMPDIR at a "
+                         "bigger disk, or run fewer replications.")
 
 
 def _cap(value: Any, parse: Callable[[str], float]) -> Any:

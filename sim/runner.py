@@ -61,10 +61,6 @@ whose trajectories are kept run in batches of their own this small (measured
 on the reference workload: a 250-replication batch with 41 kept replications
 peaked at 1,050 MiB, one with none at 345 MiB; with 64 MiB batches of kept
 replications, workers peaked at 401 MiB in a run of 10,000)."""
-SPILL_BYTES = 256 * 2**20
-"""Outcomes or event logs of a run bigger than this go to a temporary folder on
-disk as batches finish (:mod:`sim.store`), so that the parent process stays
-small whatever the number of replications."""
 
 
 @dataclass(frozen=True)
@@ -250,16 +246,16 @@ class Collector:
 
     Each batch is written into its replications' place, so the arrays do not
     depend on which batch finished first.  Outcomes and events past
-    :data:`SPILL_BYTES` go to disk (:mod:`sim.store`).
+    :data:`~sim.limits.SPILL_BYTES` go to disk (:mod:`sim.store`).
     """
 
     def __init__(self, replications: int, keep: int):
         self.replications = replications
         self.keep = keep
         spill = SpillFolder()
-        self.outcomes = ArrayStore(replications, SPILL_BYTES, spill)
-        self.events = EventStore(SPILL_BYTES, spill)
-        self.trajectories = ArrayStore(keep, SPILL_BYTES, spill, axis=2)
+        self.outcomes = ArrayStore(replications, limits.SPILL_BYTES, spill)
+        self.events = EventStore(limits.SPILL_BYTES, spill)
+        self.trajectories = ArrayStore(keep, limits.SPILL_BYTES, spill, axis=2)
         self.bands: Bands | None = None
 
     def add(self, first: int, batch: BatchResult) -> None:

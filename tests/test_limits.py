@@ -7,6 +7,8 @@ smallest valid values still run and give finite numbers everywhere.
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -208,3 +210,29 @@ def test_python_caps_accept_text_and_refuse_nonsense(cap, refused, one_city):
             settle(one_city, replications=10, workers=1, max_memory=cap)
     else:
         settle(one_city, replications=10, workers=1, max_memory=cap)
+
+
+REFERENCE_100K = limits.Size(strategies=4, replications=100_000, cities=50, months=120,
+                             measures=3, programs=3, kept=41, batch_size=250, workers=2,
+                             local_batches=2, outcomes=26, series=29)
+"""The benchmark's reference workload at 100,000 replications."""
+
+
+def test_a_run_that_spills_is_estimated_by_what_stays_in_memory():
+    """100,000 replications spill: the estimate is a GiB or two of memory plus the disk used."""
+    found = limits.estimate(REFERENCE_100K)
+    assert found.memory < 3 * limits.GIB  # measured: about 0.9 GiB, parent and worker
+    assert found.disk >= 4 * 100_000 * 50 * 26 * 8
+    small = limits.estimate(limits.Size(**{**REFERENCE_100K.__dict__, "replications": 1000}))
+    assert small.disk == 0
+
+
+def test_a_spill_bigger_than_the_free_disk_is_refused(monkeypatch):
+    """Too little room in the temporary folder: refused, naming the size and TMPDIR."""
+    monkeypatch.setattr(limits.shutil, "disk_usage", lambda _: shutil._ntuple_diskusage(
+        10 * limits.GIB, 10 * limits.GIB - 2**20, 2**20))
+    with pytest.raises(UsageError, match=r"spill about .* GiB .* 1\.0 MiB free\. Point TMPDIR"):
+        limits.check(REFERENCE_100K, 64 * limits.GIB, 0)
+    limits.check(REFERENCE_100K, 0, 0)  # no memory cap, no disk check either
+    limits.check(limits.Size(**{**REFERENCE_100K.__dict__, "replications": 1000}),
+                 64 * limits.GIB, 0)

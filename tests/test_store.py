@@ -34,7 +34,7 @@ def saved(scenario: sim.Scenario, folder: Path, **options) -> dict[str, bytes]:
 def test_spilled_run_writes_the_files_of_a_run_in_memory(coalition, tmp_path, monkeypatch):
     """Outcomes and events on disk (tiny spill threshold) give byte-identical files."""
     in_memory = saved(coalition, tmp_path / "memory", workers=1, batch_size=2)
-    monkeypatch.setattr("sim.runner.SPILL_BYTES", 1)
+    monkeypatch.setattr("sim.limits.SPILL_BYTES", 1)
     spilled = saved(coalition, tmp_path / "spilled", workers=2, batch_size=2)
     assert in_memory == spilled
 
@@ -42,7 +42,7 @@ def test_spilled_run_writes_the_files_of_a_run_in_memory(coalition, tmp_path, mo
 def test_spilled_simulation_reads_back_the_same_arrays_and_events(coalition, monkeypatch):
     """A spilled simulation's outcomes and event rows equal those held in memory."""
     memory = simulate(coalition, replications=5, workers=1, batch_size=2, keep=3)
-    monkeypatch.setattr("sim.runner.SPILL_BYTES", 1)
+    monkeypatch.setattr("sim.limits.SPILL_BYTES", 1)
     spilled = simulate(coalition, replications=5, workers=1, batch_size=2, keep=3)
     assert isinstance(spilled.outcomes, ArrayStore) and spilled.outcomes.spilled
     assert isinstance(spilled.trajectories, ArrayStore) and spilled.trajectories.spilled
