@@ -162,9 +162,11 @@ def check(size: Size, max_memory: int | str | None = None,
             DEFAULT_MAX_SECONDS if max_seconds is None else _cap(max_seconds, parse_duration))
     found = estimate(size)
     if _fits(found, caps):
-        if caps[0]:
-            _check_spill_space(found)
         return
+    if _within_caps(found, caps):
+        raise UsageError(f"this run would spill about {show_bytes(found.disk)} of outcomes to "
+                         f"{tempfile.gettempdir()}, which has {show_bytes(_spill_room())} free. "
+                         "Point TMPDIR at a bigger disk. " + _advice(size, caps))
     over = []
     if caps[0] and found.memory > caps[0]:
         biggest = max(found.parts, key=found.parts.__getitem__)
@@ -175,16 +177,9 @@ def check(size: Size, max_memory: int | str | None = None,
     raise UsageError(f"this run would need {' and '.join(over)}. " + _advice(size, caps))
 
 
-def _check_spill_space(found: Estimate) -> None:
-    """Refuse a run whose spilled arrays would not fit in the temporary folder."""
-    if not found.disk:
-        return
-    folder = tempfile.gettempdir()
-    free = shutil.disk_usage(folder).free
-    if found.disk > free:
-        raise UsageError(f"this run would spill about {show_bytes(found.disk)} of outcomes "
-                         f"to {folder}, which has {show_bytes(free)} free. Point TMPDIR at a "
-                         "bigger disk, or run fewer replications.")
+def _spill_room() -> int:
+    """Free bytes in the temporary folder big runs spill to."""
+    return shutil.disk_usage(tempfile.gettempdir()).free
 
 
 def _cap(value: Any, parse: Callable[[str], float]) -> Any:
@@ -195,9 +190,15 @@ def _cap(value: Any, parse: Callable[[str], float]) -> Any:
     return value
 
 
-def _fits(found: Estimate, caps: tuple[int, float]) -> bool:
+def _within_caps(found: Estimate, caps: tuple[int, float]) -> bool:
     return ((not caps[0] or found.memory <= caps[0])
             and (not caps[1] or found.seconds <= caps[1]))
+
+
+def _fits(found: Estimate, caps: tuple[int, float]) -> bool:
+    """Within the caps, and, unless the memory cap is off, its spill within the free disk."""
+    return _within_caps(found, caps) and (not caps[0] or not found.disk
+                                          or found.disk <= _spill_room())
 
 
 def _largest_fitting(size: Size, caps: tuple[int, float], field: str, top: int) -> int:

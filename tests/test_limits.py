@@ -231,7 +231,8 @@ def test_a_spill_bigger_than_the_free_disk_is_refused(monkeypatch):
     """Too little room in the temporary folder: refused, naming the size and TMPDIR."""
     monkeypatch.setattr(limits.shutil, "disk_usage", lambda _: shutil._ntuple_diskusage(
         10 * limits.GIB, 10 * limits.GIB - 2**20, 2**20))
-    with pytest.raises(UsageError, match=r"spill about .* GiB .* 1\.0 MiB free\. Point TMPDIR"):
+    refused = r"spill about .* GiB .* 1\.0 MiB free\. Point TMPDIR.*--replications [0-9]+"
+    with pytest.raises(UsageError, match=refused):
         limits.check(REFERENCE_100K, 64 * limits.GIB, 0)
     limits.check(REFERENCE_100K, 0, 0)  # no memory cap, no disk check either
     limits.check(limits.Size(**{**REFERENCE_100K.__dict__, "replications": 1000}),
