@@ -167,31 +167,37 @@ class Report:
 def peak_rss(replications: int, workers: int, cities: int) -> dict[str, float]:
     """Peak resident memory (MiB) of a run in a fresh process: the parent and its workers.
 
-    The run simulates, then saves its folder (``sim.run(...).save()``, without
-    figures): building the tables is where a big run needs memory.  The
-    parent's peak is taken after each step; its CPU seconds come along, to
-    see what it takes from the workers.
+    The run simulates, saves its tables, then draws its figures and report, as
+    ``fundsim run`` does.  The parent's peak is taken after each step; its CPU
+    seconds come along, to see what it takes from the workers.
     """
     code = f"""
 import json, resource, sys, tempfile
 sys.path.insert(0, {str(ROOT / "benchmarks")!r})
 from bench_run import synthetic_scenario
 import sim
-from sim.results import RunResult
+from pathlib import Path
+from sim.plots import save_figures
+from sim.report import render_report
+from sim.results import RunResult, for_figures
 from sim.runner import simulate
 
 def peak():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-# No caps: sim.limits still counts every outcome as held in memory.
+# No caps: this measures memory; whether the limits admit the run is tested elsewhere.
 simulation = simulate(sim.load(synthetic_scenario({cities})), replications={replications},
                       workers={workers}, max_memory=0, max_seconds=0)
 own = resource.getrusage(resource.RUSAGE_SELF)
 figures = {{"simulate": peak(), "parent_cpu": own.ru_utime + own.ru_stime,
            "worker": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}}
+result = RunResult.from_simulation(simulation)
 with tempfile.TemporaryDirectory() as scratch:
-    RunResult.from_simulation(simulation).save(scratch + "/run", figures=False)
-figures["save"] = peak()
+    result.save(scratch + "/run", figures=False)
+    figures["save"] = peak()
+    drawn = for_figures(result)
+    render_report(drawn, save_figures(drawn, Path(scratch) / "figures"))
+figures["figures"] = peak()
 print(json.dumps(figures))
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -308,7 +314,8 @@ def timings(args: argparse.Namespace, report: Report) -> None:
 def memory(replications: int, report: Report) -> None:
     """Peak resident memory of a run, simulating and then saving its folder."""
     rss = peak_rss(replications, 2, 50)
-    for step, what in (("simulate", "simulate"), ("save", "simulate and save")):
+    for step, what in (("simulate", "simulate"), ("save", "simulate and save"),
+                       ("figures", "simulate, save, figures and report")):
         total = rss[step] + rss["worker"]
         # The target is at 100,000 replications; a smaller run cannot meet or miss it.
         report.add(f"peak RSS, {replications:,} replications, {what}: parent + worker",

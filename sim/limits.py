@@ -44,6 +44,13 @@ one strategy read back from disk at a time, with the summary's working copies.""
 TABLE_WRITE_BYTES = 160 * 2**20
 """Most memory writing one table of a spilled run takes (row groups of 131,072
 rows; measured: 146 MiB for the replications table of the reference workload)."""
+FIGURE_ROWS = 500_000
+"""Most rows of the replications table that figures and the report are drawn from
+(a bigger run's come from its first replications: :func:`sim.results.for_figures`)."""
+BYTES_PER_FIGURE_CELL = 16
+"""Bytes per value (replications-table row and metric, or kept trajectory cell and
+column) while a spilled run draws its figures and report: the tables and the
+plots' working copies (measured: about 15 at 2,000 replications of 50 cities)."""
 BYTES_PER_BATCH_CELL = 16
 """Bytes per element of a batch's arrays (state, flows and their temporaries)."""
 BYTES_PER_SERIES_CELL = 72
@@ -108,7 +115,7 @@ class Estimate:
     memory: int
     seconds: float
     parts: dict[str, int]
-    """Bytes by part: outcomes, trajectories, batches."""
+    """Bytes by part: interpreter, figures, outcomes, trajectories, batches."""
     disk: int = 0
     """Bytes of outcomes and kept trajectories a big run spills to the temporary
     folder (:data:`SPILL_BYTES`); its event log comes on top."""
@@ -128,8 +135,12 @@ def estimate(size: Size) -> Estimate:
     stored = cells * s.outcomes * 8
     spilled = stored > SPILL_BYTES
     kept = s.months * s.strategies * s.kept * s.cities * s.series
+    # A run small enough to keep its outcomes in memory draws its figures within
+    # what building its tables took; a spilled run's figures come on top.
+    figures = (min(cells, FIGURE_ROWS) * s.outcomes + kept) * BYTES_PER_FIGURE_CELL
     parts = {
         "interpreter": BASE_MEMORY + max(0, s.local_batches - 1) * WORKER_MEMORY,
+        "figures": figures if spilled else 0,
         "outcomes": (s.replications * s.cities * BYTES_PER_SPILLED_CELL + TABLE_WRITE_BYTES
                      if spilled else cells * s.outcomes * BYTES_PER_OUTCOME),
         "trajectories": min(kept * BYTES_PER_TRAJECTORY_CELL,

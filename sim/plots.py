@@ -39,7 +39,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from sim.errors import UsageError
-from sim.results import ALL_CITIES, METRICS
+from sim.results import ALL_CITIES, METRICS, for_figures
 
 if TYPE_CHECKING:
     from sim.results import RunResult
@@ -1056,7 +1056,11 @@ class Plotter:
 
 
 def save_figures(result: RunResult, folder: Path) -> dict[str, bytes]:
-    """Write every applicable figure as PNG (150 dpi) and SVG; return the PNGs by name."""
+    """Write every applicable figure as PNG (150 dpi) and SVG; return the PNGs by name.
+
+    A big run's figures are drawn from its first replications (:func:`sim.results.for_figures`).
+    """
+    result = for_figures(result)
     folder.mkdir(parents=True, exist_ok=True)
     pngs = {}
     for name in figures_for(result):

@@ -38,7 +38,7 @@ from scipy import stats
 
 from sim import plots, provenance
 from sim.errors import OutputError, UsageError
-from sim.results import ALL_CITIES, METRICS, RunResult, slug
+from sim.results import ALL_CITIES, METRICS, RunResult, for_figures, slug
 
 HEADLINE_METRICS = ("net_fiscal_impact", "gap_closing_burden", "federal_withheld",
                     "federal_restored", "federal_lost", "legal_cost", "compliance_cost",
@@ -436,6 +436,8 @@ def _run_facts(run: RunResult) -> dict[str, Any]:
         "start": scenario.start, "end": scenario.end - dt.timedelta(days=1),
         "years": scenario.scenario.years,
         "replications": manifest.get("replications"), "seed": manifest.get("seed"),
+        # Set when the report is drawn from the first replications of a bigger run.
+        "replications_run": manifest.get("replications_run"),
         "keep": manifest.get("keep"), "folder": str(run.folder) if run.folder else "",
         "version": manifest.get("fundsim", ""), "engine": manifest.get("engine", ""),
         "wall_time": manifest.get("wall_time_s"), "versions": manifest.get("versions", {}),
@@ -459,6 +461,7 @@ def render_report(run: RunResult, pngs: Mapping[str, bytes] | None = None) -> st
 
     ``pngs`` are figures already drawn (by name); the others are drawn here.
     """
+    run = for_figures(run)
     pngs = dict(pngs or {})
     figures = []
     for name, spec in plots.figures_for(run).items():
@@ -752,7 +755,8 @@ def compare(run_a: RunResult, run_b: RunResult | None = None,
     if same_run and strategies is None:
         raise UsageError("compare needs a second run, or --strategies A B to compare two "
                          "strategies of one run")
-    run_b = run_a if run_b is None else run_b
+    run_a = for_figures(run_a)
+    run_b = run_a if run_b is None else for_figures(run_b)
     if strategies is not None:
         for name, run, side in ((strategies[0], run_a, "A "), (strategies[1], run_b, "B ")):
             if name not in run.strategies:

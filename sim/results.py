@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from sim import limits
 from sim.errors import OutputError, ScenarioError, UsageError
 from sim.model.world import Events
 from sim.scenario import Scenario, validate
@@ -288,20 +289,30 @@ writing a run: a run's tables are written a piece at a time, so saving a big
 run never holds a whole table in memory."""
 
 
-def _replications_block(sim: Simulation, s: int, first: int, last: int) -> pd.DataFrame:
-    """Rows of strategy index ``s``, replications ``first`` to ``last - 1``."""
+def _replications_block(sim: Simulation, strategies: slice, first: int,
+                        last: int) -> pd.DataFrame:
+    """Rows of the given strategies and replications ``first`` to ``last - 1``."""
     plan = sim.plan
-    C = len(plan.cities)
-    count = last - first
+    names = plan.strategies[strategies]
+    C, count = len(plan.cities), last - first
     frame = pd.DataFrame({
-        "strategy": np.repeat(plan.strategies[s:s + 1], count * C),
-        "replication": np.repeat(np.arange(first, last), C),
-        "city": np.tile(plan.cities, count),
+        "strategy": np.repeat(names, count * C),
+        "replication": np.tile(np.repeat(np.arange(first, last), C), len(names)),
+        "city": np.tile(plan.cities, len(names) * count),
     })
     for name in METRICS:
         if name in sim.outcomes:
-            frame[name] = np.asarray(sim.outcomes[name][s, first:last]).reshape(-1)
+            frame[name] = np.asarray(sim.outcomes[name][strategies, first:last]).reshape(-1)
     return frame
+
+
+def _replications_table(sim: Simulation, last: int | None = None) -> pd.DataFrame:
+    """The replications table (replications up to ``last - 1``, default all).
+
+    Built whole: pieces put together would take twice its memory.
+    """
+    R = next(iter(sim.outcomes.values())).shape[1]
+    return _replications_block(sim, slice(None), 0, R if last is None else min(R, last))
 
 
 def _replications_chunks(sim: Simulation) -> Iterator[pd.DataFrame]:
@@ -309,7 +320,7 @@ def _replications_chunks(sim: Simulation) -> Iterator[pd.DataFrame]:
     step = max(1, ROWS_PER_GROUP // max(C, 1))
     for s in range(S):
         for first in range(0, R, step):
-            yield _replications_block(sim, s, first, min(first + step, R))
+            yield _replications_block(sim, slice(s, s + 1), first, min(first + step, R))
 
 
 def _trajectories_block(sim: Simulation, strategies: slice, first: int,
@@ -330,6 +341,12 @@ def _trajectories_block(sim: Simulation, strategies: slice, first: int,
     for name, series in sim.trajectories.items():
         frame[name] = series[:, strategies, first:last].transpose(1, 2, 3, 0).reshape(-1)
     return frame
+
+
+def _trajectories_table(sim: Simulation) -> pd.DataFrame:
+    """The trajectories table, built whole (pieces put together take twice its memory)."""
+    kept = next(iter(sim.trajectories.values())).shape[2]
+    return _trajectories_block(sim, slice(None), 0, kept)
 
 
 def _trajectories_chunks(sim: Simulation) -> Iterator[pd.DataFrame]:
@@ -360,10 +377,13 @@ def _events_block(plan: Plan, events: Events) -> pd.DataFrame:
     })
 
 
-def _events_chunks(sim: Simulation) -> Iterator[pd.DataFrame]:
+def _events_chunks(sim: Simulation, last: int | None = None) -> Iterator[pd.DataFrame]:
+    """The event log in pieces (replications up to ``last - 1``, default all)."""
     yield _events_block(sim.plan, Events.empty())
     for s in sim.events.strategies:
         for events in sim.events.of_strategy(s):
+            if last is not None:
+                events = events.before(last)
             yield _events_block(sim.plan, events)
 
 
@@ -476,7 +496,8 @@ class RunResult:
                  replications: pd.DataFrame | Callable[[], pd.DataFrame],
                  trajectories: pd.DataFrame | Callable[[], pd.DataFrame],
                  events: pd.DataFrame | Callable[[], pd.DataFrame], folder: Path | None = None,
-                 bands: pd.DataFrame | None = None, simulation: Simulation | None = None):
+                 bands: pd.DataFrame | None = None, simulation: Simulation | None = None,
+                 summary: pd.DataFrame | None = None):
         self.scenario = scenario
         self.manifest = manifest
         self._tables: dict[str, Any] = {"replications": replications,
@@ -485,6 +506,8 @@ class RunResult:
         self.bands = bands
         self.simulation = simulation
         """The arrays the tables come from, for a run just simulated."""
+        if summary is not None:  # a view of a bigger run keeps the whole run's summary
+            self.__dict__["summary"] = summary
 
     @classmethod
     def from_simulation(cls, sim: Simulation) -> RunResult:
@@ -513,8 +536,8 @@ class RunResult:
             "scenario_as_written": sim.scenario.model_dump(mode="json", by_alias=True,
                                                            exclude_unset=True),
         }
-        return cls(sim.scenario, manifest, lambda: _frame(_replications_chunks(sim)),
-                   lambda: _frame(_trajectories_chunks(sim)), lambda: _frame(_events_chunks(sim)),
+        return cls(sim.scenario, manifest, lambda: _replications_table(sim),
+                   lambda: _trajectories_table(sim), lambda: _frame(_events_chunks(sim)),
                    bands=_bands_frame(sim), simulation=sim)
 
     def __repr__(self) -> str:
@@ -556,6 +579,52 @@ class RunResult:
         target = Path(folder) if folder is not None else default_folder(self.scenario)
         self.folder = write_run(self, target, overwrite=overwrite, figures=figures)
         return self.folder
+
+
+def drawn_replications(manifest: Mapping[str, Any]) -> int:
+    """Replications a run's figures and report are drawn from.
+
+    All of them, up to :data:`sim.limits.FIGURE_ROWS` rows of the replications
+    table; a bigger run's figures and report come from its first replications,
+    so drawing them takes bounded memory (about 0.6 GiB at the limit).
+    Replications are independent and identically distributed, so the first
+    ones are a random sample of all.  ``summary.csv`` and the Parquet tables
+    keep every replication.
+    """
+    replications = int(manifest["replications"])
+    rows_each = (1 + len(manifest["strategies"])) * max(1, len(manifest["cities"]))
+    return min(replications, max(1, limits.FIGURE_ROWS // rows_each))
+
+
+def for_figures(result: RunResult) -> RunResult:
+    """The run itself, or for a big run a view of its first :func:`drawn_replications`.
+
+    The view's manifest gives the replications it holds; ``replications_run``
+    keeps the run's own count, and its summary is the whole run's.
+    """
+    manifest = result.manifest
+    drawn = drawn_replications(manifest)
+    if drawn >= int(manifest["replications"]):
+        return result
+    sim = result.simulation
+    names = ("replications", "trajectories", "events")
+    if sim is not None:
+        tables = {"replications": lambda: _replications_table(sim, drawn),
+                  "trajectories": lambda: _first_rows(result.trajectories, drawn),
+                  "events": lambda: _frame(_events_chunks(sim, drawn))}
+    else:
+        tables = {name: (functools.partial(_read_table, result.folder, name, drawn)
+                         if callable(result._tables[name])
+                         else _first_rows(result._tables[name], drawn))
+                  for name in names}
+    return RunResult(result.scenario, {**manifest, "replications": drawn,
+                                       "replications_run": manifest["replications"]},
+                     folder=result.folder, bands=result.bands, summary=result.summary,
+                     **tables)
+
+
+def _first_rows(table: pd.DataFrame, last: int) -> pd.DataFrame:
+    return table[table["replication"] < last].reset_index(drop=True)
 
 
 def _versions() -> dict[str, str]:
@@ -679,8 +748,9 @@ def _write_files(result: RunResult, staging: Path, figures: bool) -> None:
         from sim.plots import save_figures
         from sim.report import render_report
 
-        pngs = save_figures(result, staging / "figures")
-        (staging / "report.html").write_text(render_report(result, pngs), encoding="utf-8")
+        drawn = for_figures(result)
+        pngs = save_figures(drawn, staging / "figures")
+        (staging / "report.html").write_text(render_report(drawn, pngs), encoding="utf-8")
     files = sorted(p for p in staging.rglob("*") if p.is_file())
     manifest = dict(result.manifest)
     manifest["files"] = {str(p.relative_to(staging)): _sha256(p) for p in files}
@@ -745,9 +815,11 @@ def open_results(folder: str | Path) -> RunResult:
     return RunResult(scenario, manifest, folder=folder, **tables)
 
 
-def _read_table(folder: Path, name: str) -> pd.DataFrame:
+def _read_table(folder: Path, name: str, last: int | None = None) -> pd.DataFrame:
+    """A table of a run folder (its replications up to ``last - 1``, default all)."""
+    below = None if last is None else [("replication", "<", last)]
     try:
-        return pd.read_parquet(folder / f"{name}.parquet")
+        return pd.read_parquet(folder / f"{name}.parquet", filters=below)
     except (OSError, ValueError) as error:
         raise UsageError(f"cannot read run folder {folder}: {error}") from None
 

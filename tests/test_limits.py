@@ -225,6 +225,10 @@ def test_a_run_that_spills_is_estimated_by_what_stays_in_memory():
     assert found.disk >= 4 * 100_000 * 50 * 26 * 8
     small = limits.estimate(limits.Size(**{**REFERENCE_100K.__dict__, "replications": 1000}))
     assert small.disk == 0
+    # Figures of a spilled run are drawn from its first replications: bounded, on top.
+    assert 0 < found.parts["figures"] < limits.GIB and small.parts["figures"] == 0
+    bigger = limits.estimate(limits.Size(**{**REFERENCE_100K.__dict__, "replications": 10**6}))
+    assert bigger.parts["figures"] == found.parts["figures"]
 
 
 def test_a_spill_bigger_than_the_free_disk_is_refused(monkeypatch):

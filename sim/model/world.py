@@ -219,6 +219,11 @@ class Events:
     def _columns(self) -> tuple[np.ndarray, ...]:
         return self.strategy, self.replication, self.day, self.city, self.kind, self.detail
 
+    def before(self, last: int) -> Events:
+        """The rows of replications numbered below ``last``."""
+        keep = self.replication < last
+        return Events(*(column[keep] for column in self._columns()), self.kinds, self.details)
+
     def of_strategy(self, s: int) -> Events:
         """The rows of strategy index ``s`` (a contiguous run, rows being ordered)."""
         low, high = np.searchsorted(self.strategy, [s, s + 1])

@@ -1,0 +1,79 @@
+"""Big runs draw their figures and report from their first replications (sim/results.py)."""
+
+import pandas as pd
+import pytest
+
+import sim
+from sim import limits, plots, results
+from sim.report import compare, render_comparison, render_report
+
+from .conftest import ONE_CITY
+
+ROWS_EACH = 4
+"""Rows of the replications table per replication: one city, three strategies and the baseline."""
+
+
+@pytest.fixture(scope="module")
+def run():
+    """Twelve replications of the one-city scenario (events in every one)."""
+    return sim.run(sim.load(ONE_CITY.replace("years = 2", "years = 1")), replications=12,
+                   workers=1)
+
+
+@pytest.fixture
+def five_drawn(monkeypatch):
+    """Figures drawn from at most five replications."""
+    monkeypatch.setattr(limits, "FIGURE_ROWS", 5 * ROWS_EACH + ROWS_EACH - 1)
+
+
+def test_a_run_within_the_limit_is_drawn_whole(run):
+    assert results.drawn_replications(run.manifest) == 12
+    assert results.for_figures(run) is run
+
+
+def test_a_bigger_run_is_drawn_from_its_first_replications(run, five_drawn):
+    view = results.for_figures(run)
+    assert view.manifest["replications"] == 5 and view.manifest["replications_run"] == 12
+    pd.testing.assert_frame_equal(view.replications,
+                                  run.replications[run.replications["replication"] < 5]
+                                  .reset_index(drop=True))
+    pd.testing.assert_frame_equal(view.events, run.events[run.events["replication"] < 5]
+                                  .reset_index(drop=True))
+    assert not view.events.empty
+    assert view.trajectories["replication"].max() < 5
+    pd.testing.assert_frame_equal(view.summary, run.summary)  # the whole run's
+    assert set(view.summary["n"]) == {12}
+    assert results.for_figures(view) is view
+
+
+def test_a_saved_big_run_keeps_every_replication_and_says_what_its_report_used(
+        run, five_drawn, tmp_path, monkeypatch):
+    monkeypatch.setattr(plots, "FIGURES", {"net_impact": plots.FIGURES["net_impact"]})
+    folder = run.save(tmp_path / "run")
+    assert pd.read_parquet(folder / "replications.parquet")["replication"].nunique() == 12
+    html = (folder / "report.html").read_text()
+    assert "the first 5 replications, a random sample" in html
+    assert "hold all 12" in html
+
+
+@pytest.mark.parametrize("lazy", [False, True], ids=["read at once", "read when used"])
+def test_an_opened_big_run_reads_only_the_replications_it_draws(run, five_drawn, tmp_path,
+                                                                 monkeypatch, lazy):
+    folder = run.save(tmp_path / "run", figures=False)
+    if lazy:
+        monkeypatch.setattr(results, "LAZY_FILE_BYTES", 0)
+    opened = sim.open_results(folder)
+    view = results.for_figures(opened)
+    assert view.manifest["replications_run"] == 12
+    for name in ("replications", "events", "trajectories"):
+        table = getattr(opened, name)
+        pd.testing.assert_frame_equal(getattr(view, name),
+                                      table[table["replication"] < 5].reset_index(drop=True))
+
+
+def test_reports_and_comparisons_of_a_big_run_name_the_replications_they_use(
+        run, five_drawn, monkeypatch):
+    monkeypatch.setattr(plots, "FIGURES", {})
+    assert "the first 5 replications" in render_report(run)
+    both = render_comparison(compare(run, run))
+    assert both.count("(compared: the first 5)") == 2
