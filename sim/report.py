@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import json
 import os
 import re
@@ -150,8 +151,14 @@ def mean_difference(a: np.ndarray, b: np.ndarray, paired: bool) -> Interval:
         estimate = 0.0
     if se < noise or not np.isfinite(se):
         return Interval(estimate, estimate, estimate)
-    half = float(stats.t.ppf(0.975, max(df, 1)) * se)
+    half = float(_t_975(max(df, 1)) * se)
     return Interval(estimate, estimate - half, estimate + half, float(se))
+
+
+@functools.lru_cache(maxsize=256)
+def _t_975(freedom: float) -> float:
+    """97.5th percentile of Student's t (a report asks for the same few thousands of times)."""
+    return float(stats.t.ppf(0.975, freedom))
 
 
 def drift(reference: RunResult, current: RunResult, family_error: float = 1e-3) -> pd.DataFrame:
@@ -209,21 +216,20 @@ def key_numbers(run: RunResult, city: str) -> pd.DataFrame:
     """
     frame = per_city_frame(run.replications, city)
     baseline = run.manifest.get("baseline", "baseline")
-    has_baseline = baseline in frame.index.get_level_values("strategy")
+    present = set(frame.index.get_level_values("strategy"))
     rows = []
-    for strategy in run.strategies:
-        if strategy not in frame.index.get_level_values("strategy"):
-            continue
+    for strategy in [s for s in run.strategies if s in present]:
         data = frame.loc[strategy]
+        # The baseline's replications lined up with this strategy's, once for every metric.
+        base = (frame.loc[baseline].reindex(data.index)
+                if baseline in present and strategy != baseline else None)
         for metric in frame.columns:
             values = data[metric].to_numpy(dtype=float)
-            change = None
-            if has_baseline and strategy != baseline:
-                base = frame.loc[baseline, metric].reindex(data.index).to_numpy(dtype=float)
-                change = mean_difference(base, values, paired=True)
+            change = (None if base is None else
+                      mean_difference(base[metric].to_numpy(dtype=float), values, paired=True))
+            p05, p95 = np.percentile(values, [5, 95])
             rows.append({"strategy": strategy, "metric": metric, "mean": values.mean(),
-                         "p05": np.percentile(values, 5), "p95": np.percentile(values, 95),
-                         "change": change})
+                         "p05": p05, "p95": p95, "change": change})
     return pd.DataFrame(rows)
 
 
@@ -540,10 +546,13 @@ def number_table(run: RunResult, city: str) -> dict[str, list[dict[str, Any]]]:
     numbers = key_numbers(run, city)
     cells = {(r.strategy, r.metric): r for r in numbers.itertuples()}
     rows: dict[str, list[Any]] = {"headline": [], "other": [], "zero": []}
-    for metric in dict.fromkeys(numbers["metric"]) if not numbers.empty else []:
+    if numbers.empty:
+        return rows
+    nonzero = pd.Series(numbers[["mean", "p05", "p95"]].to_numpy().any(axis=1)).groupby(
+        numbers["metric"].to_numpy(), sort=False).any()
+    for metric in nonzero.index:
         info = METRICS.get(metric)
-        values = numbers.loc[numbers["metric"] == metric, ["mean", "p05", "p95"]]
-        if not values.to_numpy().any():
+        if not nonzero[metric]:
             rows["zero"].append(metric.replace("_", " "))
             continue
         row = {"metric": metric, "label": metric.replace("_", " "),
