@@ -39,7 +39,7 @@ from scipy import stats
 
 from sim import plots, provenance
 from sim.errors import OutputError, UsageError
-from sim.results import ALL_CITIES, METRICS, RunResult, for_figures, slug
+from sim.results import ALL_CITIES, METRICS, RunResult, file_sha256, for_figures, slug
 
 HEADLINE_METRICS = ("net_fiscal_impact", "gap_closing_burden", "federal_withheld",
                     "federal_restored", "federal_lost", "legal_cost", "compliance_cost",
@@ -631,12 +631,9 @@ def write_report(run: RunResult, path: str | Path | None = None) -> Path:
 
 
 def _record_checksum(folder: Path, name: str) -> None:
-    import hashlib
-
     manifest_path = folder / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
-    digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
-    manifest.setdefault("files", {})[name] = digest
+    manifest.setdefault("files", {})[name] = file_sha256(folder / name)
     manifest["files"] = dict(sorted(manifest["files"].items()))
     write_text_atomically(manifest_path, json.dumps(manifest, indent=2) + "\n")
 

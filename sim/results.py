@@ -152,8 +152,10 @@ def slug(name: str) -> str:
     return text or "scenario"
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, read a block at a time (a big run's tables are gigabytes)."""
+    with open(path, "rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def scenario_digest(scenario: Scenario) -> str:
@@ -753,7 +755,7 @@ def _write_files(result: RunResult, staging: Path, figures: bool) -> None:
         (staging / "report.html").write_text(render_report(drawn, pngs), encoding="utf-8")
     files = sorted(p for p in staging.rglob("*") if p.is_file())
     manifest = dict(result.manifest)
-    manifest["files"] = {str(p.relative_to(staging)): _sha256(p) for p in files}
+    manifest["files"] = {str(p.relative_to(staging)): file_sha256(p) for p in files}
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
 
@@ -882,4 +884,4 @@ def compare_files(original: Path, again: Path,
                   names: tuple[str, ...] = REPRODUCIBLE) -> dict[str, bool]:
     """Whether each named file of two run folders is byte for byte the same."""
     return {name: (original / name).is_file() and (again / name).is_file()
-            and _sha256(original / name) == _sha256(again / name) for name in names}
+            and file_sha256(original / name) == file_sha256(again / name) for name in names}

@@ -76,7 +76,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from sim.discovery import Discovery, Finding, discovery_problems
 from sim.errors import Interrupted, OutputError, Problem, ScenarioError, UsageError
 from sim.messages import plain_message
-from sim.results import ALL_CITIES, METRICS, VERSION, scenario_digest, slug
+from sim.results import ALL_CITIES, METRICS, VERSION, file_sha256, scenario_digest, slug
 from sim.scenario import (
     BASELINE,
     MAX_FILE_BYTES,
@@ -1428,7 +1428,7 @@ def _write_manifest(result: SweepResult, folder: Path) -> None:
                    and not p.name.startswith(".") and p.name != "manifest.json")
     manifest = dict(result.manifest)
     manifest["discovery"] = [f.question.model_dump(mode="json") for f in result.findings]
-    manifest["files"] = {str(p.relative_to(folder)): _sha256(p) for p in files}
+    manifest["files"] = {str(p.relative_to(folder)): file_sha256(p) for p in files}
     text = json.dumps(manifest, indent=2) + "\n"
     _write_atomic(folder / "manifest.json", lambda p: p.write_text(text))
 
@@ -1452,10 +1452,6 @@ def _write_figures(result: SweepResult, folder: Path) -> None:
         raise OutputError(f"cannot write figures to {folder}: {error.strerror}") from None
     html = render_sweep_report(result, pngs)
     _write_atomic(folder / "report.html", lambda p: p.write_text(html, encoding="utf-8"))
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def open_sweep(folder: str | Path) -> SweepResult:

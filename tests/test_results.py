@@ -1,4 +1,6 @@
-"""Big runs draw their figures and report from their first replications (sim/results.py)."""
+"""Run results: figures of big runs, file checksums (sim/results.py)."""
+
+import hashlib
 
 import pandas as pd
 import pytest
@@ -77,3 +79,10 @@ def test_reports_and_comparisons_of_a_big_run_name_the_replications_they_use(
     assert "the first 5 replications" in render_report(run)
     both = render_comparison(compare(run, run))
     assert both.count("(compared: the first 5)") == 2
+
+
+def test_file_checksums_are_sha256_of_the_bytes(tmp_path):
+    """Files are hashed a block at a time (a big run's tables are gigabytes), same digest."""
+    data = bytes(range(256)) * 40_000
+    (tmp_path / "table").write_bytes(data)
+    assert results.file_sha256(tmp_path / "table") == hashlib.sha256(data).hexdigest()
