@@ -499,7 +499,7 @@ class RunResult:
                  trajectories: pd.DataFrame | Callable[[], pd.DataFrame],
                  events: pd.DataFrame | Callable[[], pd.DataFrame], folder: Path | None = None,
                  bands: pd.DataFrame | None = None, simulation: Simulation | None = None,
-                 summary: pd.DataFrame | None = None):
+                 summary: Callable[[], pd.DataFrame] | None = None):
         self.scenario = scenario
         self.manifest = manifest
         self._tables: dict[str, Any] = {"replications": replications,
@@ -508,8 +508,8 @@ class RunResult:
         self.bands = bands
         self.simulation = simulation
         """The arrays the tables come from, for a run just simulated."""
-        if summary is not None:  # a view of a bigger run keeps the whole run's summary
-            self.__dict__["summary"] = summary
+        self._summary = summary
+        """Where the summary comes from, when not from these tables (a view's: its run's)."""
 
     @classmethod
     def from_simulation(cls, sim: Simulation) -> RunResult:
@@ -551,6 +551,8 @@ class RunResult:
     @cached_property
     def summary(self) -> pd.DataFrame:
         """Tidy summary (see :func:`summarise`)."""
+        if self._summary is not None:
+            return self._summary()
         if self.simulation is not None:
             sim = self.simulation
             return summarise_outcomes(sim.outcomes, sim.plan.strategies, sim.plan.cities)
@@ -621,7 +623,8 @@ def for_figures(result: RunResult) -> RunResult:
                   for name in names}
     return RunResult(result.scenario, {**manifest, "replications": drawn,
                                        "replications_run": manifest["replications"]},
-                     folder=result.folder, bands=result.bands, summary=result.summary,
+                     folder=result.folder, bands=result.bands,
+                     summary=lambda: result.summary,
                      **tables)
 
 

@@ -67,6 +67,9 @@ def test_an_opened_big_run_reads_only_the_replications_it_draws(run, five_drawn,
     opened = sim.open_results(folder)
     view = results.for_figures(opened)
     assert view.manifest["replications_run"] == 12
+    assert len(view.replications) == 5 * ROWS_EACH and len(view.events)
+    if lazy:  # the whole tables were never read
+        assert all(callable(opened._tables[name]) for name in ("replications", "events"))
     for name in ("replications", "events", "trajectories"):
         table = getattr(opened, name)
         pd.testing.assert_frame_equal(getattr(view, name),
