@@ -47,10 +47,11 @@ rows; measured: 146 MiB for the replications table of the reference workload).""
 FIGURE_ROWS = 500_000
 """Most rows of the replications table that figures and the report are drawn from
 (a bigger run's come from its first replications: :func:`sim.results.for_figures`)."""
-BYTES_PER_FIGURE_CELL = 16
+BYTES_PER_FIGURE_CELL = 20
 """Bytes per value (replications-table row and metric, or kept trajectory cell and
 column) while a spilled run draws its figures and report: the tables and the
-plots' working copies (measured: about 15 at 2,000 replications of 50 cities)."""
+plots' working copies (measured: about 20 at 100,000 replications of 50 cities,
+840 MiB over the 420 MiB the parent had after saving)."""
 BYTES_PER_BATCH_CELL = 16
 """Bytes per element of a batch's arrays (state, flows and their temporaries)."""
 BYTES_PER_SERIES_CELL = 72
