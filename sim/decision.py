@@ -277,27 +277,37 @@ def status_by_month(changes: pd.DataFrame, keys: pd.DataFrame, measures: Sequenc
     if totals.empty or not len(measures):
         return pd.DataFrame(columns=columns)
     known = changes[changes["strategy"].isin(totals.index) & changes["measure"].isin(measures)]
-    known = known.assign(date=known["date"].astype("datetime64[ns]"), code=known["status"].map(
-        STATUSES.index))
-    histories = known[["strategy", "replication", "measure"]].drop_duplicates()
-    grid = histories.merge(pd.DataFrame({"end": ends}), how="cross").sort_values("end")
-    # The status at a month's end is that of the last change strictly before it.
-    found = pd.merge_asof(grid, known.sort_values("date"), left_on="end", right_on="date",
-                          by=["strategy", "replication", "measure"],
-                          allow_exact_matches=False)
-    found["code"] = found["code"].fillna(0).astype(int)
-    counts = (found.groupby(["strategy", "measure", "end", "code"]).size()
-              .unstack("code", fill_value=0).reindex(columns=range(len(STATUSES)), fill_value=0))
-    index = pd.MultiIndex.from_product([list(totals.index), list(measures), ends],
-                                       names=["strategy", "measure", "end"])
-    counts = counts.reindex(index, fill_value=0)
-    total = counts.index.get_level_values("strategy").map(totals).to_numpy(dtype=float)
-    # Replications without any change for a measure were proposed throughout.
-    counts[0] += total - counts.sum(axis=1).to_numpy()
-    shares = counts.div(total, axis=0)
-    shares.columns = list(STATUSES)
-    table = shares.reset_index()
-    table["date"] = (table.pop("end") - pd.DateOffset(months=1)).astype("datetime64[ms]")
+    S, M, T = len(totals), len(measures), len(ends)
+    known = known.assign(s=totals.index.get_indexer(known["strategy"]),
+                         m=pd.Index(list(measures)).get_indexer(known["measure"]),
+                         date=known["date"].astype("datetime64[ns]")).sort_values(
+        ["s", "replication", "m", "date"], kind="stable")
+    history = known[["s", "replication", "m"]].to_numpy()
+    code = known["status"].map(STATUSES.index).to_numpy(dtype=int)
+    # A change holds at the ends of months from the first one strictly after it
+    # until the next change of the same measure in the same replication.
+    start = np.searchsorted(ends.to_numpy(), known["date"].to_numpy(), side="right")
+    stop = np.full(len(start), T)
+    same = (history[1:] == history[:-1]).all(axis=1)
+    stop[:-1][same] = start[1:][same]
+    # Counted as +1 where a status starts and -1 where it stops, summed along the months:
+    # memory in proportion to the changes, not to replications x months.
+    steps = np.zeros((S, M, len(STATUSES), T + 1), dtype=np.int64)
+    np.add.at(steps, (known["s"].to_numpy(), known["m"].to_numpy(), code, start), 1)
+    np.add.at(steps, (known["s"].to_numpy(), known["m"].to_numpy(), code, stop), -1)
+    counts = np.cumsum(steps, axis=3)[..., :T]
+    total = totals.to_numpy(dtype=float)
+    # Replications without any change for a measure yet were proposed.
+    counts[:, :, 0] += (total[:, None, None] - counts.sum(axis=2)).astype(np.int64)
+    shares = counts / total[:, None, None, None]
+    dates = (ends - pd.DateOffset(months=1)).astype("datetime64[ms]")
+    table = pd.DataFrame({
+        "strategy": np.repeat(np.asarray(totals.index, dtype=object), M * T),
+        "measure": np.tile(np.repeat(np.asarray(list(measures), dtype=object), T), S),
+        "date": np.tile(dates, S * M),
+    })
+    for k, status in enumerate(STATUSES):
+        table[status] = shares[:, :, k].reshape(-1)
     return table[columns]
 
 

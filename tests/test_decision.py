@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import sim
 from sim import decision, provenance
@@ -175,6 +177,25 @@ def test_status_follows_the_courts_through_time():
     assert shares.loc["2025-09-01", "upheld"] == pytest.approx(1 / 3)
     assert shares.loc["2025-09-01", "rescinded"] == pytest.approx(1 / 3)
     assert shares.loc["2025-09-01", "proposed"] == pytest.approx(1 / 3)
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 120), st.sampled_from(STATUSES)),
+                max_size=25))
+def test_status_at_a_month_end_is_the_last_change_before_it(changes):
+    """Shares per month are those of the last change strictly before each month's end."""
+    start = pd.Timestamp("2025-01-01")
+    table = pd.DataFrame(changes, columns=["replication", "day", "status"]).drop_duplicates(
+        ["replication", "day"], keep="last").sort_values(["replication", "day"])
+    table = table.assign(strategy="sanctuary", measure="Act",
+                         date=start + pd.to_timedelta(table["day"], unit="D"))
+    keys = pd.DataFrame({"strategy": "sanctuary", "replication": range(4)})
+    ends = pd.date_range("2025-02-01", periods=4, freq="MS")
+    shares = status_by_month(table, keys, ["Act"], ends)
+    for end, row in zip(ends, shares.itertuples(), strict=True):
+        before = table[table["date"] < end].groupby("replication")["status"].last()
+        expected = before.value_counts().reindex(STATUSES, fill_value=0)
+        expected["proposed"] += 4 - len(before)
+        assert [getattr(row, status) for status in STATUSES] == list(expected / 4)
 
 
 def test_status_shares_of_a_run_match_its_event_log(result):
