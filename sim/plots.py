@@ -613,6 +613,7 @@ TIMELINE_ROWS = (
 )
 """Rows of the litigation timeline, top to bottom (event kinds of :mod:`sim.model.legal`)."""
 COURT_KINDS = frozenset(k for row in TIMELINE_ROWS[1:] for k in row.kinds)
+TIMELINE_KINDS = COURT_KINDS | set(TIMELINE_ROWS[0].kinds)
 WON, LOST, NEUTRAL = TOL_MUTED["green"], TOL_MUTED["rose"], "#8C8C8C"
 MAX_DOTS = 400
 """Most single events drawn as dots per row (the box uses every replication)."""
@@ -660,6 +661,8 @@ def litigation_timeline(events: pd.DataFrame, strategies: Sequence[str],
     A coalition's ruling counts once; a filing once per suit.
     """
     colours = _colours_for(strategies, colours)
+    # Only the kinds drawn: a big run's log is mostly other events (releases, forfeits).
+    events = events[events["kind"].isin(TIMELINE_KINDS)]
     shown = [s for s in _shown(strategies)
              if events["kind"][events["strategy"] == s].isin(COURT_KINDS).any()]
     fig, axes = new_figure(max(len(shown), 1), 1, width=8.5,
