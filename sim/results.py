@@ -325,9 +325,12 @@ def _replications_chunks(sim: Simulation) -> Iterator[pd.DataFrame]:
             yield _replications_block(sim, slice(s, s + 1), first, min(first + step, R))
 
 
-def _trajectories_block(sim: Simulation, strategies: slice, first: int,
-                        last: int) -> pd.DataFrame:
-    """Rows of the given strategies and kept replications ``first`` to ``last - 1``."""
+def _trajectories_block(sim: Simulation, strategies: slice, first: int, last: int,
+                        series: Sequence[str] | None = None) -> pd.DataFrame:
+    """Rows of the given strategies and kept replications ``first`` to ``last - 1``.
+
+    ``series``: only these monthly columns (default all).
+    """
     plan = sim.plan
     T, _, _, C = next(iter(sim.trajectories.values())).shape
     names = plan.strategies[strategies]
@@ -340,8 +343,9 @@ def _trajectories_block(sim: Simulation, strategies: slice, first: int,
         "month": np.tile(np.arange(T), S * K * C),
         "date": np.tile(months, S * K * C),
     })
-    for name, series in sim.trajectories.items():
-        frame[name] = series[:, strategies, first:last].transpose(1, 2, 3, 0).reshape(-1)
+    for name, values in sim.trajectories.items():
+        if series is None or name in series:
+            frame[name] = values[:, strategies, first:last].transpose(1, 2, 3, 0).reshape(-1)
     return frame
 
 
@@ -601,27 +605,44 @@ def drawn_replications(manifest: Mapping[str, Any]) -> int:
     return min(replications, max(1, limits.FIGURE_ROWS // rows_each))
 
 
+FIGURE_SERIES = ("reserves", "debt", "expenditure", "federal_due", "federal_received",
+                 "federal_withheld", "federal_restored", "federal_lost", "transfers",
+                 "at_large_arrests", "detainers_honoured", "trust", "compliance_level")
+"""Monthly columns that figures, reports and comparisons read from ``trajectories``: the
+only ones a view of a big run's first replications holds (a test draws every figure
+both ways)."""
+TRAJECTORY_KEYS = ("strategy", "replication", "city", "month", "date")
+
+
 def for_figures(result: RunResult) -> RunResult:
     """The run itself, or for a big run a view of its first :func:`drawn_replications`.
 
     The view's manifest gives the replications it holds; ``replications_run``
-    keeps the run's own count, and its summary is the whole run's.
+    keeps the run's own count, and its summary is the whole run's.  Its
+    trajectories hold the :data:`FIGURE_SERIES` only.
     """
     manifest = result.manifest
     drawn = drawn_replications(manifest)
     if drawn >= int(manifest["replications"]):
         return result
     sim = result.simulation
-    names = ("replications", "trajectories", "events")
+    columns = {"trajectories": [*TRAJECTORY_KEYS, *FIGURE_SERIES]}
     if sim is not None:
+        kept = int(np.searchsorted(sim.kept, drawn))
         tables = {"replications": lambda: _replications_table(sim, drawn),
-                  "trajectories": lambda: _first_rows(result.trajectories, drawn),
+                  "trajectories": lambda: _trajectories_block(sim, slice(None), 0, kept,
+                                                              FIGURE_SERIES),
                   "events": lambda: _frame(_events_chunks(sim, drawn))}
     else:
-        tables = {name: (functools.partial(_read_table, result.folder, name, drawn)
-                         if callable(result._tables[name])
-                         else _first_rows(result._tables[name], drawn))
-                  for name in names}
+        tables = {}
+        for name in ("replications", "trajectories", "events"):
+            table = result._tables[name]
+            if callable(table):
+                tables[name] = functools.partial(_read_table, result.folder, name, drawn,
+                                                 columns.get(name))
+            else:
+                wanted = [c for c in table.columns if c in columns.get(name, table.columns)]
+                tables[name] = _first_rows(table[wanted], drawn)
     return RunResult(result.scenario, {**manifest, "replications": drawn,
                                        "replications_run": manifest["replications"]},
                      folder=result.folder, bands=result.bands,
@@ -821,11 +842,20 @@ def open_results(folder: str | Path) -> RunResult:
     return RunResult(scenario, manifest, folder=folder, **tables)
 
 
-def _read_table(folder: Path, name: str, last: int | None = None) -> pd.DataFrame:
-    """A table of a run folder (its replications up to ``last - 1``, default all)."""
+def _read_table(folder: Path, name: str, last: int | None = None,
+                columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """A table of a run folder.
+
+    Its replications up to ``last - 1`` and the given columns it has (default all).
+    """
+    import pyarrow.parquet as pq
+
+    path = folder / f"{name}.parquet"
     below = None if last is None else [("replication", "<", last)]
     try:
-        return pd.read_parquet(folder / f"{name}.parquet", filters=below)
+        if columns is not None:  # in the file's order
+            columns = [c for c in pq.read_schema(path).names if c in columns]
+        return pd.read_parquet(path, columns=columns, filters=below)
     except (OSError, ValueError) as error:
         raise UsageError(f"cannot read run folder {folder}: {error}") from None
 

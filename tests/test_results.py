@@ -1,6 +1,7 @@
 """Run results: figures of big runs, file checksums (sim/results.py)."""
 
 import hashlib
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -10,6 +11,8 @@ from sim import limits, plots, results
 from sim.report import compare, render_comparison, render_report
 
 from .conftest import ONE_CITY
+
+SCENARIOS = Path(__file__).parents[1] / "scenarios"
 
 ROWS_EACH = 4
 """Rows of the replications table per replication: one city, three strategies and the baseline."""
@@ -43,6 +46,9 @@ def test_a_bigger_run_is_drawn_from_its_first_replications(run, five_drawn):
                                   .reset_index(drop=True))
     assert not view.events.empty
     assert view.trajectories["replication"].max() < 5
+    assert list(view.trajectories.columns) == [
+        c for c in run.trajectories.columns
+        if c in results.TRAJECTORY_KEYS or c in results.FIGURE_SERIES]
     pd.testing.assert_frame_equal(view.summary, run.summary)  # the whole run's
     assert set(view.summary["n"]) == {12}
     assert results.for_figures(view) is view
@@ -72,6 +78,7 @@ def test_an_opened_big_run_reads_only_the_replications_it_draws(run, five_drawn,
         assert all(callable(opened._tables[name]) for name in ("replications", "events"))
     for name in ("replications", "events", "trajectories"):
         table = getattr(opened, name)
+        table = table[[c for c in table if c in getattr(view, name).columns]]
         pd.testing.assert_frame_equal(getattr(view, name),
                                       table[table["replication"] < 5].reset_index(drop=True))
 
@@ -89,3 +96,21 @@ def test_file_checksums_are_sha256_of_the_bytes(tmp_path):
     data = bytes(range(256)) * 40_000
     (tmp_path / "table").write_bytes(data)
     assert results.file_sha256(tmp_path / "table") == hashlib.sha256(data).hexdigest()
+
+
+def test_figures_and_report_of_a_view_read_only_its_trajectory_columns(monkeypatch):
+    """A big run's view keeps the FIGURE_SERIES of its trajectories: every figure and the
+    report come out the same as from every column (add a column there if this fails)."""
+    run = sim.run(SCENARIOS / "coalition-2025.toml", replications=4, seed=3, workers=1)
+    rows_each = len(run.strategies) * len(run.manifest["cities"])
+    monkeypatch.setattr(limits, "FIGURE_ROWS", 3 * rows_each)  # 3 of 4 replications
+    view = results.for_figures(run)
+    assert view.manifest["replications"] == 3
+    every_column = results.RunResult(
+        view.scenario, view.manifest, view.replications,
+        run.trajectories[run.trajectories["replication"] < 3].reset_index(drop=True),
+        view.events, bands=view.bands)
+    assert len(every_column.trajectories.columns) > len(view.trajectories.columns)
+    assert plots.figures_for(view).keys() == plots.figures_for(every_column).keys()
+    assert render_report(view) == render_report(every_column)
+    assert "Change in reserves" in render_comparison(compare(run, run))
