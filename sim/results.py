@@ -594,8 +594,8 @@ def drawn_replications(manifest: Mapping[str, Any]) -> int:
 
     All of them, up to :data:`sim.limits.FIGURE_ROWS` rows of the replications
     table; a bigger run's figures and report come from its first replications,
-    so drawing them takes bounded memory (about 0.7 GiB at the limit, with the kept
-    trajectories, on the 50-city benchmark).
+    so drawing them takes bounded memory (about 0.5 GiB at the limit on the 50-city
+    benchmark).
     Replications are independent and identically distributed, so the first
     ones are a random sample of all.  ``summary.csv`` and the Parquet tables
     keep every replication.
