@@ -221,7 +221,7 @@ REFERENCE_100K = limits.Size(strategies=4, replications=100_000, cities=50, mont
 def test_a_run_that_spills_is_estimated_by_what_stays_in_memory():
     """100,000 replications spill: the estimate is a GiB or two of memory plus the disk used."""
     found = limits.estimate(REFERENCE_100K)
-    # Measured: 0.8 GiB simulating and saving, 1.6 GiB drawing the figures (parent and worker).
+    # Measured: 0.8 GiB simulating and saving (parent and worker), 0.95 GiB drawing figures.
     assert found.memory < 3.5 * limits.GIB
     assert found.disk >= 4 * 100_000 * 50 * 26 * 8
     small = limits.estimate(limits.Size(**{**REFERENCE_100K.__dict__, "replications": 1000}))
