@@ -594,11 +594,10 @@ def drawn_replications(manifest: Mapping[str, Any]) -> int:
 
     All of them, up to :data:`sim.limits.FIGURE_ROWS` rows of the replications
     table; a bigger run's figures and report come from its first replications,
-    so drawing them takes bounded memory (about 0.5 GiB at the limit on the 50-city
-    benchmark).
-    Replications are independent and identically distributed, so the first
-    ones are a random sample of all.  ``summary.csv`` and the Parquet tables
-    keep every replication.
+    so drawing them takes bounded memory (about 0.5 GiB at the limit on the
+    50-city benchmark).  Replications are independent and identically
+    distributed, so the first ones are a random sample of all.  ``summary.csv``
+    and the Parquet tables keep every replication.
     """
     replications = int(manifest["replications"])
     rows_each = (1 + len(manifest["strategies"])) * max(1, len(manifest["cities"]))
@@ -612,6 +611,7 @@ FIGURE_SERIES = ("reserves", "debt", "expenditure", "federal_due", "federal_rece
 only ones a view of a big run's first replications holds (a test draws every figure
 both ways)."""
 TRAJECTORY_KEYS = ("strategy", "replication", "city", "month", "date")
+"""Columns of ``trajectories`` that say which row is which."""
 
 
 def for_figures(result: RunResult) -> RunResult:
@@ -625,29 +625,40 @@ def for_figures(result: RunResult) -> RunResult:
     drawn = drawn_replications(manifest)
     if drawn >= int(manifest["replications"]):
         return result
-    sim = result.simulation
-    columns = {"trajectories": [*TRAJECTORY_KEYS, *FIGURE_SERIES]}
-    if sim is not None:
-        kept = int(np.searchsorted(sim.kept, drawn))
-        tables = {"replications": lambda: _replications_table(sim, drawn),
-                  "trajectories": lambda: _trajectories_block(sim, slice(None), 0, kept,
-                                                              FIGURE_SERIES),
-                  "events": lambda: _frame(_events_chunks(sim, drawn))}
-    else:
-        tables = {}
-        for name in ("replications", "trajectories", "events"):
-            table = result._tables[name]
-            if callable(table):
-                tables[name] = functools.partial(_read_table, result.folder, name, drawn,
-                                                 columns.get(name))
-            else:
-                wanted = [c for c in table.columns if c in columns.get(name, table.columns)]
-                tables[name] = _first_rows(table[wanted], drawn)
+    tables = (_first_of_simulation(result.simulation, drawn) if result.simulation is not None
+              else _first_of_tables(result, drawn))
     return RunResult(result.scenario, {**manifest, "replications": drawn,
                                        "replications_run": manifest["replications"]},
                      folder=result.folder, bands=result.bands,
                      summary=lambda: result.summary,
                      **tables)
+
+
+def _first_of_simulation(sim: Simulation, last: int) -> dict[str, Callable[[], pd.DataFrame]]:
+    """Tables of the replications below ``last`` of a run just simulated, built when used."""
+    kept = int(np.searchsorted(sim.kept, last))
+    return {"replications": lambda: _replications_table(sim, last),
+            "trajectories": lambda: _trajectories_block(sim, slice(None), 0, kept,
+                                                        FIGURE_SERIES),
+            "events": lambda: _frame(_events_chunks(sim, last))}
+
+
+def _first_of_tables(result: RunResult, last: int) -> dict[str, Any]:
+    """Tables of the replications below ``last`` of a run read back.
+
+    A table not read yet is read when used, and only those rows.
+    """
+    columns = {"trajectories": [*TRAJECTORY_KEYS, *FIGURE_SERIES]}
+    tables: dict[str, Any] = {}
+    for name in ("replications", "trajectories", "events"):
+        table = result._tables[name]
+        if callable(table):
+            tables[name] = functools.partial(_read_table, result.folder, name, last,
+                                             columns.get(name))
+        else:
+            wanted = [c for c in table.columns if c in columns.get(name, table.columns)]
+            tables[name] = _first_rows(table[wanted], last)
+    return tables
 
 
 def _first_rows(table: pd.DataFrame, last: int) -> pd.DataFrame:
