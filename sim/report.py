@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import functools
 import json
 import os
 import re
@@ -39,7 +38,7 @@ from scipy import stats
 
 from sim import plots, provenance
 from sim.errors import OutputError, UsageError
-from sim.results import ALL_CITIES, METRICS, RunResult, file_sha256, for_figures, slug
+from sim.results import ALL_CITIES, METRICS, RunResult, file_sha256, for_figures, slug, t_975
 
 HEADLINE_METRICS = ("net_fiscal_impact", "gap_closing_burden", "federal_withheld",
                     "federal_restored", "federal_lost", "legal_cost", "compliance_cost",
@@ -151,14 +150,8 @@ def mean_difference(a: np.ndarray, b: np.ndarray, paired: bool) -> Interval:
         estimate = 0.0
     if se < noise or not np.isfinite(se):
         return Interval(estimate, estimate, estimate)
-    half = float(_t_975(max(df, 1)) * se)
+    half = float(t_975(max(df, 1)) * se)
     return Interval(estimate, estimate - half, estimate + half, float(se))
-
-
-@functools.lru_cache(maxsize=256)
-def _t_975(freedom: float) -> float:
-    """97.5th percentile of Student's t (a report asks for the same few thousands of times)."""
-    return float(stats.t.ppf(0.975, freedom))
 
 
 def drift(reference: RunResult, current: RunResult, family_error: float = 1e-3) -> pd.DataFrame:

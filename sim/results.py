@@ -211,18 +211,21 @@ def _statistics(values: np.ndarray) -> list[np.ndarray]:
     mean = values.mean(axis=-1)
     p05, p50, p95 = np.percentile(values, [5, 50, 95], axis=-1)
     if n > 1:
-        half = _t_quantile(n - 1) * values.std(axis=-1, ddof=1) / np.sqrt(n)
+        half = t_975(n - 1) * values.std(axis=-1, ddof=1) / np.sqrt(n)
     else:
         half = np.zeros_like(mean)
     return [mean, p05, p50, p95, mean - half, mean + half]
 
 
-@functools.lru_cache(maxsize=8)
-def _t_quantile(freedom: int) -> float:
-    """97.5th percentile of Student's t with this many degrees of freedom."""
+@functools.lru_cache(maxsize=256)
+def t_975(freedom: float) -> float:
+    """97.5th percentile of Student's t with this many degrees of freedom.
+
+    Summaries and reports ask for the same few thousands of times.
+    """
     from scipy import stats
 
-    return stats.t.ppf(0.975, freedom)
+    return float(stats.t.ppf(0.975, freedom))
 
 
 def _strategy_groups(outcomes: Mapping[str, np.ndarray], metric: str, s: int) -> np.ndarray:
