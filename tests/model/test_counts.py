@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from sim.model.counts import LARGE, poisson_quantile
+from sim.model.counts import LARGE, poisson_quantile, search_tables
 
 
 def test_table_inversion_equals_scipy_poisson_ppf():
@@ -44,3 +44,25 @@ def test_zero_mean_gives_zero_counts_and_bad_means_are_refused():
     for bad in (-1.0, np.inf, np.nan):
         with pytest.raises(ValueError):
             poisson_quantile(np.array([bad]), np.zeros((1, 1)))
+
+
+table_values = st.lists(st.sampled_from([0.0, 1e-300, 0.25, 0.5, 1 - 1e-16, 1.0])
+                        | st.floats(0, 1), min_size=1, max_size=40).map(sorted)
+
+
+@settings(max_examples=60, deadline=None)
+@given(tables=st.lists(table_values, min_size=1, max_size=6), data=st.data())
+def test_binned_table_search_equals_binary_search(tables, data):
+    """The binned search finds what a binary search over the laid-out tables finds."""
+    size = np.array([len(t) for t in tables])
+    start = np.cumsum(size) - size
+    keys = np.concatenate([np.array(t) + g for g, t in enumerate(tables)])
+    rows = data.draw(st.integers(1, 8))
+    group = np.array(data.draw(st.lists(st.integers(0, len(tables) - 1), min_size=rows,
+                                        max_size=rows)))
+    uniform = st.sampled_from([0.0, 1e-300, 0.5, 1 - 2**-53]) | st.floats(0, 1, exclude_max=True)
+    u = np.array(data.draw(st.lists(st.lists(uniform, min_size=3, max_size=3),
+                                    min_size=rows, max_size=rows)))
+    plain = np.searchsorted(keys, u + group[:, None], side="right")
+    expected = np.minimum(plain, (start + size - 1)[group][:, None])
+    assert np.array_equal(search_tables(keys, start, size, group, u), expected)
