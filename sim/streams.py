@@ -16,7 +16,7 @@ import functools
 import hashlib
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -161,21 +161,44 @@ def uniforms(streams: Sequence[ReplicationStreams], stream: str, names: Sequence
     few, else by re-keying one bit generator instead of building one per name.
     """
     count = math.prod(shape)
-    stream_keys = np.array([rs.stream_key(stream) for rs in streams], dtype=np.uint64)
-    name_keys = np.array([name_key(name) for name in names], dtype=np.uint64)
-    keys = np.stack(np.broadcast_arrays(stream_keys[:, None], name_keys[None, :]), axis=-1)
     if count <= _VECTORISED_UP_TO:
+        keys = _keys(streams, stream, names).reshape(-1, 2)
         return philox_uniforms(keys, count).reshape(len(streams), len(names), *shape)
     out = np.empty((len(streams), len(names), count))
-    bits = np.random.Philox(key=np.zeros(2, dtype=np.uint64))
+    for r, i, draw in rekeyed(streams, stream, names):
+        draw.random(count, out=out[r, i])
+    return out.reshape(len(streams), len(names), *shape)
+
+
+def rekeyed(streams: Sequence[ReplicationStreams], stream: str,
+            names: Sequence[str]) -> Iterator[tuple[int, int, np.random.Generator]]:
+    """``(r, i, generator)`` for every replication ``r`` and name ``i``, in that order.
+
+    The generator gives the draws of ``streams[r].generator(stream, names[i])``
+    until the next step: it is one generator, re-keyed at each step, because
+    building a generator per name costs more than drawing a year of months from
+    it (re-keying 1.3 us, :meth:`ReplicationStreams.draws` 2.3 us, a new
+    generator 8 us; 120 normals 2.8 us).
+    """
+    keys = _keys(streams, stream, names)
+    bits = np.random.Philox(key=keys[0, 0] if keys.size else np.zeros(2, np.uint64))
     draw = np.random.Generator(bits)
+    # A fresh generator's state: counter at zero, empty buffer; only the key changes.
     fresh = bits.state
+    start = fresh["state"]
     for r in range(len(streams)):
         for i in range(len(names)):
-            fresh["state"] = {"counter": np.zeros(4, dtype=np.uint64), "key": keys[r, i]}
+            start["key"] = keys[r, i]
             bits.state = fresh
-            draw.random(count, out=out[r, i])
-    return out.reshape(len(streams), len(names), *shape)
+            yield r, i, draw
+
+
+def _keys(streams: Sequence[ReplicationStreams], stream: str,
+          names: Sequence[str]) -> np.ndarray:
+    """(R, N, 2) Philox keys of every replication's named things within a stream."""
+    stream_keys = np.array([rs.stream_key(stream) for rs in streams], dtype=np.uint64)
+    name_keys = np.array([name_key(name) for name in names], dtype=np.uint64)
+    return np.stack(np.broadcast_arrays(stream_keys[:, None], name_keys[None, :]), axis=-1)
 
 
 def design_generator(seed: int, name: str) -> np.random.Generator:

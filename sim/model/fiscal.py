@@ -24,7 +24,7 @@ import numpy as np
 
 from sim.model.arrays import divide_where
 from sim.model.plan import Parameters, Plan
-from sim.streams import ReplicationStreams
+from sim.streams import ReplicationStreams, rekeyed
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,14 @@ def revenue_noise(z: np.ndarray, volatility: np.ndarray, persistence: np.ndarray
     return x
 
 
+def revenue_normals(plan: Plan, streams: list[ReplicationStreams]) -> np.ndarray:
+    """(T, R, C) standard normals of each city's revenue noise, month by month."""
+    z = np.empty((len(streams), len(plan.cities), plan.calendar.months))
+    for r, c, draw in rekeyed(streams, "revenue", plan.cities):
+        draw.standard_normal(plan.calendar.months, out=z[r, c])
+    return np.ascontiguousarray(z.transpose(2, 0, 1))
+
+
 def sample_fiscal(plan: Plan, params: Parameters,
                   streams: list[ReplicationStreams]) -> FiscalInputs:
     """Budget inputs of a batch of replications."""
@@ -123,13 +131,8 @@ def sample_fiscal(plan: Plan, params: Parameters,
         _balancing_revenue(plan, params, expenditure, state_aid, growth),
         stated / 12 * _growth(revenue_growth, years),
     )
-    z = np.stack([
-        np.stack([rs.draws("revenue", name).standard_normal(cal.months)
-                  for name in plan.cities], axis=1)
-        for rs in streams
-    ], axis=1)
     noise = revenue_noise(
-        z,
+        revenue_normals(plan, streams),
         params.per_city("budget.revenue_volatility", lambda c: c.budget.revenue_volatility),
         np.array([c.budget.revenue_persistence for c in scenario.city]),
     )

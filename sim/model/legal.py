@@ -96,7 +96,7 @@ from sim.model import federal
 from sim.model.arrays import any_last, min_last, sum_last
 from sim.model.plan import Parameters, Plan
 from sim.scenario import COURT_STAGES, LegalCosts, Scenario
-from sim.streams import ReplicationStreams, name_key, philox_uniforms
+from sim.streams import ReplicationStreams, name_key, philox_uniforms, rekeyed
 
 if TYPE_CHECKING:
     from sim.model.world import World
@@ -1027,14 +1027,13 @@ def _draw_liability(world: World) -> None:
         return
     plan = world.plan
     T = plan.calendar.months
-    u = np.empty((T, len(world.streams), len(plan.cities)))
+    u = np.empty((len(world.streams), len(plan.cities), T))
     z = np.empty_like(u)
-    for r, streams in enumerate(world.streams):
-        for c, city in enumerate(plan.cities):
-            generator = streams.draws("liability", city)
-            u[:, r, c] = generator.random(T)
-            z[:, r, c] = generator.standard_normal(T)
-    legal.claim_u, legal.claim_z = u, z
+    for r, c, generator in rekeyed(world.streams, "liability", plan.cities):
+        generator.random(T, out=u[r, c])
+        generator.standard_normal(T, out=z[r, c])
+    legal.claim_u = np.ascontiguousarray(u.transpose(2, 0, 1))
+    legal.claim_z = np.ascontiguousarray(z.transpose(2, 0, 1))
     # Month p's claims sit in slot p % months: paid and cleared before a later month needs it.
     months = min(T, int(world.legal_inputs.payout_lag.max(initial=0)) + 1)
     legal.liability_due = np.zeros((months, *world.zeros.shape))
