@@ -33,9 +33,11 @@ def poisson_quantile(mean: np.ndarray, u: np.ndarray) -> np.ndarray:
     u = np.asarray(u, dtype=float)
     if np.any(mean < 0) or not np.all(np.isfinite(mean)):
         raise ValueError("Poisson means must be finite and non-negative")
-    counts = np.zeros(u.shape, dtype=np.int64)
     large = mean >= LARGE
     small = (mean > 0) & ~large
+    if small.all():  # the usual case, without copying a million uniforms in and counts out
+        return _by_table(mean, u)
+    counts = np.zeros(u.shape, dtype=np.int64)
     if large.any():
         counts[large] = _cornish_fisher(mean[large], u[large])
     if small.any():
