@@ -152,44 +152,51 @@ def philox_uniforms(keys: np.ndarray, count: int) -> np.ndarray:
 
 
 def uniforms(streams: Sequence[ReplicationStreams], stream: str, names: Sequence[str],
-             shape: tuple[int, ...]) -> np.ndarray:
+             shape: tuple[int, ...], skip: int = 0) -> np.ndarray:
     """Uniforms in [0, 1) for many replications and named things at once.
 
     Returns an array of shape ``(len(streams), len(names), *shape)`` whose slice
-    ``[r, i]`` equals ``streams[r].generator(stream, names[i]).random(shape)``:
-    the same numbers, computed for every key at once when each needs only a
-    few, else by re-keying one bit generator instead of building one per name.
+    ``[r, i]`` equals ``streams[r].generator(stream, names[i]).random(shape)``
+    (after ``skip`` uniforms drawn and thrown away): the same numbers, computed
+    for every key at once when each needs only a few, else by re-keying one bit
+    generator instead of building one per name.
     """
     count = math.prod(shape)
-    if count <= _VECTORISED_UP_TO:
+    if skip + count <= _VECTORISED_UP_TO:
         keys = _keys(streams, stream, names).reshape(-1, 2)
-        return philox_uniforms(keys, count).reshape(len(streams), len(names), *shape)
+        drawn = philox_uniforms(keys, skip + count)[:, skip:]
+        return drawn.reshape(len(streams), len(names), *shape)
     out = np.empty((len(streams), len(names), count))
-    for r, i, draw in rekeyed(streams, stream, names):
+    for r, i, draw in rekeyed(streams, stream, names, skip):
         draw.random(count, out=out[r, i])
     return out.reshape(len(streams), len(names), *shape)
 
 
-def rekeyed(streams: Sequence[ReplicationStreams], stream: str,
-            names: Sequence[str]) -> Iterator[tuple[int, int, np.random.Generator]]:
+def rekeyed(streams: Sequence[ReplicationStreams], stream: str, names: Sequence[str],
+            skip: int = 0) -> Iterator[tuple[int, int, np.random.Generator]]:
     """``(r, i, generator)`` for every replication ``r`` and name ``i``, in that order.
 
     The generator gives the draws of ``streams[r].generator(stream, names[i])``
-    until the next step: it is one generator, re-keyed at each step, because
-    building a generator per name costs more than drawing a year of months from
-    it (re-keying 1.3 us, :meth:`ReplicationStreams.draws` 2.3 us, a new
-    generator 8 us; 120 normals 2.8 us).
+    that follow its first ``skip`` 64-bit words (one word per uniform), until
+    the next step: it is one generator, re-keyed at each step, because building
+    a generator per name costs more than drawing a year of months from it
+    (re-keying 1.3 us, :meth:`ReplicationStreams.draws` 2.3 us, a new generator
+    8 us; 120 normals 2.8 us).  Philox makes four words per step of its
+    counter, so skipping sets the counter instead of drawing.
     """
     keys = _keys(streams, stream, names)
     bits = np.random.Philox(key=keys[0, 0] if keys.size else np.zeros(2, np.uint64))
     draw = np.random.Generator(bits)
-    # A fresh generator's state: counter at zero, empty buffer; only the key changes.
+    # A fresh generator's state but for the counter: empty buffer, the key changes.
     fresh = bits.state
     start = fresh["state"]
+    start["counter"] = np.array([skip // 4, 0, 0, 0], dtype=np.uint64)
     for r in range(len(streams)):
         for i in range(len(names)):
             start["key"] = keys[r, i]
             bits.state = fresh
+            if skip % 4:
+                bits.random_raw(skip % 4)
             yield r, i, draw
 
 

@@ -85,3 +85,15 @@ def test_uniforms_agree_on_both_paths():
         for r, rs in enumerate(streams):
             for i, name in enumerate(["a", "b.c"]):
                 assert np.array_equal(batch[r, i], rs.generator("parameters", name).random(shape))
+
+
+@settings(max_examples=30, deadline=None)
+@given(skip=st.integers(0, 130), count=st.integers(0, 130))
+def test_skipped_uniforms_are_the_rest_of_the_stream(skip, count):
+    """uniforms(skip=n) are the generator's uniforms after its first n, on both paths."""
+    streams = [ReplicationStreams(5, r) for r in (0, 7)]
+    batch = uniforms(streams, "enforcement", ["a", "b"], (count,), skip=skip)
+    for r, rs in enumerate(streams):
+        for i, name in enumerate(["a", "b"]):
+            expected = rs.generator("enforcement", name).random(skip + count)[skip:]
+            assert np.array_equal(batch[r, i], expected)
