@@ -970,9 +970,9 @@ def _late_filings(world: World, day: float, exposure: np.ndarray) -> None:
 def poisson_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     """Poisson counts by inverse transform of uniforms ``u``, vectorised.
 
-    Exact (the CDF summed term by term, only over the elements still below
-    their uniform) for means up to :data:`POISSON_EXACT_BELOW`, scipy's (also
-    exact, slower per element) above.
+    Exact (the CDF summed term by term until it reaches the uniform) for
+    means up to :data:`POISSON_EXACT_BELOW`, scipy's (also exact, slower per
+    element) above.
     """
     u, mean = np.broadcast_arrays(np.asarray(u, float), np.asarray(mean, float))
     shape = mean.shape
@@ -984,20 +984,53 @@ def poisson_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
         # is wrong in the far tails and broke monotonicity in the mean at the
         # switch (hypothesis: u = 3.9e-69 gave 1 claim on a mean of 158, 0 on 201).
         counts[large] = np.maximum(stats.poisson.ppf(u[large], mean[large]), 0.0)
-    term = np.exp(-np.where(large, 0.0, mean))
-    todo = np.flatnonzero(~large & (term < u))
-    term, cdf, u, mean = term[todo], term[todo], u[todo], mean[todo]
-    k = 0
-    while todo.size:
-        k += 1
-        term = term * mean / k
-        cdf = cdf + term
-        # Rounding can leave the CDF a hair below u for ever: stop once it stops growing.
-        done = (cdf >= u) | (cdf + term == cdf)
-        counts[todo[done]] = k
-        keep = ~done
-        todo, term, cdf, u, mean = todo[keep], term[keep], cdf[keep], u[keep], mean[keep]
+        mean = np.where(large, 0.0, mean)  # P(0) = 1 leaves the summed CDF nothing to do
+    term = np.exp(-mean)
+    todo = np.flatnonzero(term < u)
+    counts[todo] = _summed_cdf_counts(u[todo], mean[todo], term[todo])
     return counts.reshape(shape)
+
+
+CARRY_ON_WHILE = 1 / 32
+"""Share of the elements still counting above which :func:`_summed_cdf_counts`
+keeps computing the finished ones too rather than dropping them."""
+
+
+def _summed_cdf_counts(u: np.ndarray, mean: np.ndarray, term: np.ndarray) -> np.ndarray:
+    """The smallest k >= 1 with P(X <= k) >= u, X Poisson of mean ``mean``, P(X = 0) = ``term``.
+
+    The terms and the CDF are summed in place, a step for every element at a
+    time, until each reaches its uniform.  Dropping the finished elements at
+    every step cost more than the steps it saved (most elements finish at k = 1
+    or 2, a few go on to 20): they are dropped only once few remain, and
+    ``waited`` counts the steps each element was still below its uniform
+    (0.6 ms instead of 1.0 on the 50-city benchmark's 24,000 means a month).
+    """
+    counts = np.zeros(len(u))
+    todo = np.arange(len(u))
+    cdf = term.copy()
+    waited = np.zeros(len(u))
+    going = np.ones(len(u), bool)
+    done = np.empty(len(u), bool)
+    k = 0
+    while len(todo):
+        k += 1
+        term *= mean
+        term /= k
+        cdf += term
+        np.greater_equal(cdf, u, out=done)
+        # Rounding can leave the CDF a hair below u for ever: stop once it stops growing.
+        done |= cdf + term == cdf
+        np.greater(going, done, out=going)  # going and not done
+        waited += going
+        left = np.count_nonzero(going)
+        if left <= CARRY_ON_WHILE * len(todo):
+            finished = ~going
+            counts[todo[finished]] = waited[finished] + 1
+            todo, u, mean, term, cdf, waited = (
+                todo[going], u[going], mean[going], term[going], cdf[going], waited[going])
+            going, done = np.ones(left, bool), np.empty(left, bool)
+    return counts
 
 
 def lognormal_total(claims: np.ndarray, mean: np.ndarray, sigma: np.ndarray,

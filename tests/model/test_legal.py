@@ -474,6 +474,29 @@ def test_more_holds_never_mean_fewer_claims(u, a, b):
     assert legal.poisson_quantile(u, low) <= legal.poisson_quantile(u, high)
 
 
+def _poisson_count(u: float, mean: float) -> int:
+    """The definition poisson_quantile vectorises: the CDF summed term by term, one element."""
+    term = np.exp(-np.array([mean]))[0].item()  # numpy's exp, as the vectorised code's
+    cdf, k = term, 0
+    while cdf < u:
+        k += 1
+        term = term * mean / k
+        cdf = cdf + term
+        if cdf + term == cdf:
+            break
+    return k
+
+
+@given(st.lists(st.tuples(st.one_of(st.floats(0, 1, exclude_max=True),
+                                    st.sampled_from([1 - 2.0**-53, 1 - 1e-15])),
+                          st.floats(0, legal.POISSON_EXACT_BELOW)), min_size=1, max_size=80))
+def test_poisson_quantile_sums_the_cdf_term_by_term(pairs):
+    """Vectorised counts equal the plain term-by-term sum, element by element, far tails too."""
+    u, means = np.array(pairs).T
+    expected = [_poisson_count(a, b) for a, b in pairs]
+    assert legal.poisson_quantile(u, means).tolist() == expected
+
+
 def test_claim_costs_have_the_stated_mean():
     """The Fenton-Wilkinson total has mean claims x payout, whatever the claim count."""
     z = stats.norm.ppf((np.arange(20_000) + 0.5) / 20_000)
