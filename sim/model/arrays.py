@@ -49,6 +49,44 @@ def sum_by_label(values: np.ndarray, labels: np.ndarray, count: int) -> np.ndarr
                        minlength=total.size).reshape(total.shape)
 
 
+def sum_last_at(cells: np.ndarray, values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``sum_last`` of an array of ``shape`` holding ``values`` at flat indices ``cells``.
+
+    The array is zero elsewhere; ``cells`` are unique and ascending.  Bit for
+    bit the same: over a short axis the zeros left out would add 0.0, which
+    changes no sum begun at 0.0, and the others are added in the same order.
+    """
+    if shape[-1] >= SHORT:
+        return sum_last(_dense(cells, values, shape))
+    total = np.bincount(cells // shape[-1], weights=values, minlength=int(np.prod(shape[:-1])))
+    return _as_sum(total, values).reshape(shape[:-1])
+
+
+def sum_by_label_at(cells: np.ndarray, values: np.ndarray, labels: np.ndarray,
+                    shape: tuple[int, ...], count: int) -> np.ndarray:
+    """``sum_by_label`` of arrays of ``shape`` holding ``values`` and ``labels`` at ``cells``.
+
+    As :func:`sum_last_at`: zero elsewhere, ``cells`` unique and ascending,
+    labels from 0 to ``count - 1``.
+    """
+    if shape[-1] >= SHORT:
+        return sum_by_label(_dense(cells, values, shape), _dense(cells, labels, shape), count)
+    bins = cells // shape[-1] * count + labels
+    total = np.bincount(bins, weights=values, minlength=int(np.prod(shape[:-1])) * count)
+    return _as_sum(total, values).reshape(*shape[:-1], count)
+
+
+def _as_sum(total: np.ndarray, values: np.ndarray) -> np.ndarray:
+    # np.bincount gives integers when there are no weights to add.
+    return total.astype(np.result_type(values.dtype, np.float64), copy=False)
+
+
+def _dense(cells: np.ndarray, values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    dense = np.zeros(shape, dtype=values.dtype)
+    dense.ravel()[cells] = values
+    return dense
+
+
 def divide_where(numerator: np.ndarray, denominator: np.ndarray, where: np.ndarray,
                  fill: float = 0.0) -> np.ndarray:
     """``numerator / denominator`` where ``where`` holds, ``fill`` elsewhere (broadcast).

@@ -13,7 +13,9 @@ from sim.model.arrays import (
     max_and_argmax,
     min_last,
     sum_by_label,
+    sum_by_label_at,
     sum_last,
+    sum_last_at,
 )
 
 SHAPES = hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=9)
@@ -45,6 +47,19 @@ def test_sum_by_label_equals_masked_sums(values, count, data):
     for k in range(count):
         expected = np.where(labels == k, values, 0.0).sum(axis=-1)
         assert total[..., k].tobytes() == expected.tobytes()
+
+
+@given(hnp.arrays(np.float64, SHAPES, elements=st.one_of(st.just(0.0), FINITE)),
+       st.integers(1, 3), st.data())
+def test_sums_at_cells_equal_sums_of_the_dense_arrays(values, count, data):
+    """sum_last_at and sum_by_label_at equal sum_last and sum_by_label of the dense arrays."""
+    labels = data.draw(hnp.arrays(np.int32, values.shape, elements=st.integers(0, count - 1)))
+    values = np.where(values == 0.0, 0.0, values)  # zeros are +0.0, as the cells left out
+    cells = np.flatnonzero(values)
+    at = values.ravel()[cells]
+    assert sum_last_at(cells, at, values.shape).tobytes() == sum_last(values).tobytes()
+    by_label = sum_by_label_at(cells, at, labels.ravel()[cells], values.shape, count)
+    assert by_label.tobytes() == sum_by_label(values, labels, count).tobytes()
 
 
 @given(hnp.arrays(np.float64, (3, 4), elements=FINITE),
