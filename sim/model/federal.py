@@ -260,13 +260,11 @@ def _refresh(state: FederalState, inputs: FederalInputs, plan: Plan, m: int,
         # New arrays, not filled in place: the history keeps the old ones.
         state.withheld_share = state.withheld_share.copy()
         state.attributed = state.attributed.copy()
-        share = inputs.share[rows]
-        for g in range(len(plan.programs)):
-            shares = [hit[..., k] * (share[:, k, None] * plan.targeted[k, :, g])
-                      for k in range(len(plan.measures))]
-            best, index = max_and_argmax(shares)
-            state.withheld_share[..., g][every] = best
-            state.attributed[..., g][every] = index
+        share = inputs.share[rows][:, :, None, None]
+        best, index = max_and_argmax([hit[..., k, None] * (share[:, k] * plan.targeted[k])
+                                      for k in range(len(plan.measures))])
+        state.withheld_share[every] = best
+        state.attributed[every] = index
     return clawback
 
 
