@@ -93,9 +93,12 @@ def divide_where(numerator: np.ndarray, denominator: np.ndarray, where: np.ndarr
 
     Equals ``np.divide(..., out=np.full(shape, fill), where=where)`` bit for
     bit; numpy's masked division is ten times slower than a plain one, so the
-    plain one is used whenever ``where`` holds everywhere.
+    plain one is used whenever ``where`` holds everywhere, and none where it
+    holds nowhere.
     """
     shape = np.broadcast_shapes(np.shape(numerator), np.shape(denominator), np.shape(where))
+    if not np.any(where):
+        return np.full(shape, fill)
     if np.all(where):
         quotient = np.divide(numerator, denominator)
         return quotient if quotient.shape == shape else np.broadcast_to(quotient, shape).copy()

@@ -246,8 +246,9 @@ def enforcement_month(state: EnforcementState, inputs: EnforcementInputs, level:
     arrests given the level and any surge, which drives trust.
     """
     regime = state.regime
-    if (regime is None or not np.array_equal(level, regime.level)
-            or not np.array_equal(active, regime.active)):
+    changed = (regime is None or not np.array_equal(level, regime.level)
+               or not np.array_equal(active, regime.active))
+    if changed:
         # Levels and measures change only at events: most months reuse the last regime.
         regime = state.regime = _regime(inputs, level, active, exposed)
     warrant, serious, other = inputs.detainers[:, m].astype(float)
@@ -256,8 +257,11 @@ def enforcement_month(state: EnforcementState, inputs: EnforcementInputs, level:
     honoured = warrant + unlawful
     received = np.broadcast_to(warrant + serious + other, honoured.shape)
     declined = received - honoured
-    starting = honour_other & ~state.agreement
-    state.agreement = honour_other
+    compliance_cost = honoured * inputs.cost_per_hold + regime.agreement_cost
+    if changed:  # else every agreement in force was in force last month: none starts
+        starting = honour_other & ~state.agreement
+        state.agreement = honour_other
+        compliance_cost += starting * inputs.agreement_setup
     return {
         "detainers_received": received,
         "detainers_honoured": honoured,
@@ -267,8 +271,7 @@ def enforcement_month(state: EnforcementState, inputs: EnforcementInputs, level:
         "at_large_arrests": (inputs.community[m] + inputs.followup * declined
                              + inputs.surge_pool[m] * regime.surge_scale),
         "enforcement_intensity": regime.intensity,
-        "compliance_cost": (honoured * inputs.cost_per_hold + regime.agreement_cost
-                            + starting * inputs.agreement_setup),
+        "compliance_cost": compliance_cost,
     }
 
 

@@ -101,6 +101,10 @@ class TrustState:
     """(S, R, C) compliance levels of the last month (None before the first)."""
     by_level: np.ndarray | None = None
     """(S, R, C) the target with no visible enforcement at those levels."""
+    visible: np.ndarray | None = None
+    """(S, R, C) the expected visible enforcement of the last month."""
+    target: np.ndarray | None = None
+    """(S, R, C) the target at those levels and that enforcement."""
 
 
 def initial_trust_state(inputs: TrustInputs, strategies: int) -> TrustState:
@@ -113,13 +117,21 @@ def trust_month(state: TrustState, inputs: TrustInputs, level: np.ndarray,
                 visible: np.ndarray) -> dict[str, np.ndarray]:
     """Move the index by a month of expected visible enforcement (S, R, C).
 
+    ``visible`` is an array its caller does not change in place: the same
+    array as last month's means the same enforcement, and the same targets.
+
     Returns the month's accounts: trust, reporting rate, unreported crimes.
     """
-    if state.levels is None or not np.array_equal(level, state.levels):
+    switched = state.levels is None or not np.array_equal(level, state.levels)
+    if switched:
         # Levels change only when a city switches: look the targets up again only then.
         state.levels = level.copy()
         state.by_level = np.choose(level, inputs.target_by_level)
-    target = _scaled(state.by_level, inputs.sensitivity, visible, inputs.immigrants)
+    if switched or visible is not state.visible:
+        # The regime of enforcement changes only at events: most months keep the targets.
+        state.visible = visible
+        state.target = _scaled(state.by_level, inputs.sensitivity, visible, inputs.immigrants)
+    target = state.target
     recovered = target + (state.index - target) * inputs.retained
     state.index = np.where(target < state.index, target, recovered)
     relative = divide_where(state.index, inputs.trust0, inputs.trust0 > 0, fill=1.0)
