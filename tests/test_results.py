@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim import limits, plots, results
+from sim import limits, plots, report, results
 from sim.report import compare, render_comparison, render_report
 
 from .conftest import ONE_CITY
@@ -104,6 +104,8 @@ def test_figures_and_report_of_a_view_read_only_its_trajectory_columns(monkeypat
     run = sim.run(SCENARIOS / "coalition-2025.toml", replications=4, seed=3, workers=1)
     rows_each = len(run.strategies) * len(run.manifest["cities"])
     monkeypatch.setattr(limits, "FIGURE_ROWS", 3 * rows_each)  # 3 of 4 replications
+    # Both reports must carry the same time stamp, even when rendering crosses a minute.
+    monkeypatch.setattr(report, "_now", lambda: "2026-11-26 00:00 UTC")
     view = results.for_figures(run)
     assert view.manifest["replications"] == 3
     every_column = results.RunResult(
