@@ -603,8 +603,7 @@ def _suit_filed(world: World, r: int, day: float, payload: tuple) -> None:
         is_open[s, r, g, m] = True
         legal.instance[s, r, g, m] = suit.number
     # One row per plaintiff city, its strategies in order.
-    c_index, s_index = np.array(plaintiffs).T
-    world.log_each(day, "suit_filed", (s_index, np.full_like(s_index, r), c_index),
+    world.log_rows(r, day, "suit_filed", [s for _, s in plaintiffs], [c for c, _ in plaintiffs],
                    [litigants.description] * len(plaintiffs))
     first = PI if suit.draws.taken[PI] < suit.taken[PI] else MERITS
     world.schedule(r, day + suit.draws.days[first], "court_ruling", (suit.number, first))
@@ -710,12 +709,11 @@ def _final(world: World, r: int, day: float, suit: Suit, plaintiffs: list[tuple[
         return
     for s, c in plaintiffs:
         legal.final_loss[s, r, c] = True
-    s_index, c_index = np.array(plaintiffs, dtype=np.intp).reshape(-1, 2).T
-    where = (s_index, np.full_like(s_index, r), c_index)
-    world.log_each(day, "funds_forfeited", where,
-                   [f"{litigants.description}; ${amount:,.0f}"
-                    for amount in fed.pool[(*where, m)].tolist()])
-    federal.forfeit(fed, where, m)
+    losers, cities = [s for s, _ in plaintiffs], [c for _, c in plaintiffs]
+    pool = fed.pool
+    world.log_rows(r, day, "funds_forfeited", losers, cities,
+                   [f"{litigants.description}; ${pool[s, r, c, m]:,.0f}" for s, c in plaintiffs])
+    federal.forfeit(fed, (np.array(losers, dtype=np.intp), r, np.array(cities, dtype=np.intp)), m)
 
 
 def _suits_ended(world: World, r: int, day: float, m: int) -> None:
