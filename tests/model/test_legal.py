@@ -445,13 +445,14 @@ def test_suit_cities_index_state_arrays_as_the_indices_do(cities):
 
 
 def test_small_suits_protect_by_scalars_exactly_as_by_arrays(monkeypatch):
-    """Injunction protection of small suits (plain scalars) equals the numpy path."""
+    """Injunction protection and forfeits of small suits (plain scalars) equal the numpy path."""
     plan = build_plan(sim.load(UNCERTAIN))
     scalars = run_reference(World(plan, 5, range(40), keep=5))
     monkeypatch.setattr(legal, "SCALAR_UP_TO", 0)
     arrays = run_reference(World(plan, 5, range(40), keep=5))
     assert_same_batches(scalars, arrays)
-    assert any(kind == "injunction_granted" for *_, kind, _ in scalars.events)
+    kinds = {kind for *_, kind, _ in scalars.events}
+    assert {"injunction_granted", "funds_forfeited"} <= kinds
 
 
 def test_poisson_quantile_matches_scipy():
