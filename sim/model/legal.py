@@ -310,13 +310,18 @@ def triangular_days(u: np.ndarray, low: np.ndarray, mode: np.ndarray,
 
 
 @dataclass(frozen=True)
-class SuitDraws:
-    """Exogenous court draws of one (replication, measure, group): every stage's fate."""
+class SuitCourse:
+    """The course of one (replication, measure, group)'s suit, from its court draws.
 
-    taken: tuple[float, ...]
-    """Uniforms deciding whether each stage happens (one per stage)."""
-    won: tuple[float, ...]
-    """Uniforms deciding each ruling."""
+    Every filing of the suit takes the same course, shifted to its filing day.
+    """
+
+    first: int
+    """Stage of the first ruling: the preliminary injunction if sought, else the merits."""
+    won: tuple[bool, ...]
+    """Whether the plaintiffs win each stage's ruling."""
+    after: tuple[int | None, ...]
+    """The stage following each stage (None: that stage's ruling is final)."""
     days: tuple[float, ...]
     """Whole days each stage takes."""
 
@@ -333,11 +338,7 @@ class Suit:
     """Day of filing."""
     strategies: tuple[int, ...]
     """Strategies litigating this instance, in order."""
-    draws: SuitDraws
-    taken: tuple[float, ...]
-    """Probability each stage happens, in this replication's courts."""
-    win: tuple[float, ...]
-    """Probability the plaintiffs win each stage, in this replication's courts."""
+    course: SuitCourse
     fees: tuple[float, ...]
     """Lump sum billed at each stage's ruling."""
 
@@ -377,7 +378,7 @@ class LegalState:
     liability_accrued: np.ndarray
     """(S, R, C) claims incurred whose payment falls after the horizon."""
     suits: list[Suit] = field(default_factory=list)
-    draws: dict[tuple[int, int, int], SuitDraws] = field(default_factory=dict)
+    courses: dict[tuple[int, int, int], SuitCourse] = field(default_factory=dict)
     members: dict[tuple[int, int], Litigants] = field(default_factory=dict)
     """Cities suing in each (measure, group), computed once."""
     liability_due: np.ndarray | None = None
@@ -442,11 +443,14 @@ def _suing(inputs: LegalInputs, plan: Plan) -> np.ndarray:
 
 
 def draw_suits(inputs: LegalInputs, plan: Plan, occurs: np.ndarray,
-               streams: Sequence[ReplicationStreams]) -> dict[tuple[int, int, int], SuitDraws]:
+               streams: Sequence[ReplicationStreams]) -> dict[tuple[int, int, int], SuitCourse]:
     """Court draws of every (replication, measure, group) that can file, at once.
 
     Each is the first ``3 x 4`` uniforms of the ``courts`` stream under the
-    name ``"measure|group"``: taken, won and days of each stage.
+    name ``"measure|group"``: whether each stage is taken, whether it is won
+    (against the replication's probabilities) and its days.  A suit seeks a
+    preliminary injunction if that stage is taken, always goes to the merits,
+    then to appeal and certiorari while each is taken.
     """
     suing = _suing(inputs, plan)
     r_index, m_index, g_index = np.nonzero(occurs[:, :, None] & suing.T[None])
@@ -457,13 +461,19 @@ def draw_suits(inputs: LegalInputs, plan: Plan, occurs: np.ndarray,
     keys = np.stack([stream_keys[r_index],
                      name_keys[m_index * len(inputs.groups) + g_index]], axis=1)
     u = philox_uniforms(keys, 3 * stages)
-    table = inputs.days[inputs.profile[m_index, g_index]]
+    profile = inputs.profile[m_index, g_index]
+    table = inputs.days[profile]
     days = triangular_days(u[:, 2 * stages:], table[..., 0], table[..., 1], table[..., 2])
-    # Plain floats: handlers read them one at a time, faster than from arrays.
-    taken, won = u[:, :stages].tolist(), u[:, stages:2 * stages].tolist()
+    taken = u[:, :stages] < inputs.taken[r_index, profile]
+    won = u[:, stages:2 * stages] < inputs.win[r_index, profile]
+    # Plain Python values: handlers read them one at a time, faster than from arrays.
     triples = zip(r_index.tolist(), m_index.tolist(), g_index.tolist(), strict=True)
-    return {key: SuitDraws(taken=tuple(t), won=tuple(w), days=tuple(d))
-            for key, t, w, d in zip(triples, taken, won, days.tolist(), strict=True)}
+    return {key: SuitCourse(first=PI if pi else MERITS, won=tuple(w),
+                            after=(MERITS, APPEAL if appeal else None,
+                                   CERTIORARI if certiorari else None, None),
+                            days=tuple(d))
+            for key, (pi, _, appeal, certiorari), w, d in zip(
+                triples, taken.tolist(), won.tolist(), days.tolist(), strict=True)}
 
 
 # --------------------------------------------------------------------------
@@ -558,13 +568,13 @@ def _lead_city(world: World, g: int) -> int:
     return g - K if g >= K else -1
 
 
-def _suit_draws(world: World, r: int, m: int, g: int) -> SuitDraws:
-    """The court draws of (replication, measure, group), drawn for the whole batch once."""
+def _suit_course(world: World, r: int, m: int, g: int) -> SuitCourse:
+    """The course of (replication, measure, group)'s suit, drawn for the whole batch once."""
     legal = world.legal
-    if not legal.draws:
-        legal.draws = draw_suits(world.legal_inputs, world.plan, world.federal_inputs.occurs,
-                                 world.streams)
-    return legal.draws[r, m, g]
+    if not legal.courses:
+        legal.courses = draw_suits(world.legal_inputs, world.plan, world.federal_inputs.occurs,
+                                   world.streams)
+    return legal.courses[r, m, g]
 
 
 def _suit_filed(world: World, r: int, day: float, payload: tuple) -> None:
@@ -589,11 +599,8 @@ def _suit_filed(world: World, r: int, day: float, payload: tuple) -> None:
     if not plaintiffs:
         return
     strategies = tuple(sorted({s for _, s in plaintiffs}))
-    profile = inputs.profile[m, g]
     suit = Suit(number=len(legal.suits), replication=r, measure=m, group=g, filed=day,
-                strategies=strategies, draws=_suit_draws(world, r, m, g),
-                taken=tuple(inputs.taken[r, profile].tolist()),
-                win=tuple(inputs.win[r, profile].tolist()),
+                strategies=strategies, course=_suit_course(world, r, m, g),
                 fees=tuple(inputs.stage_fee[r, g].tolist()))
     legal.suits.append(suit)
     covered = legal.covered
@@ -605,8 +612,8 @@ def _suit_filed(world: World, r: int, day: float, payload: tuple) -> None:
     # One row per plaintiff city, its strategies in order.
     world.log_rows(r, day, "suit_filed", [s for _, s in plaintiffs], [c for c, _ in plaintiffs],
                    [litigants.description] * len(plaintiffs))
-    first = PI if suit.draws.taken[PI] < suit.taken[PI] else MERITS
-    world.schedule(r, day + suit.draws.days[first], "court_ruling", (suit.number, first))
+    first = suit.course.first
+    world.schedule(r, day + suit.course.days[first], "court_ruling", (suit.number, first))
 
 
 def _suit_joined(world: World, r: int, day: float, payload: tuple) -> None:
@@ -649,7 +656,8 @@ def _court_ruling(world: World, r: int, day: float, payload: tuple) -> None:
                   if is_open[s, r, g, m] and instance[s, r, g, m] == number]
     if not strategies:
         return
-    won = suit.draws.won[stage] < suit.win[stage]
+    course = suit.course
+    won = course.won[stage]
     before = [injunction[s, r, g, m] for s in strategies]
     changed = not all(before) if won else any(before)
     fee = suit.fees[stage]
@@ -668,11 +676,11 @@ def _court_ruling(world: World, r: int, day: float, payload: tuple) -> None:
     world.log(r, day, RULINGS[stage, won], detail, city=litigants.lead, strategies=strategies)
     if changed:
         _protect_suit(world, r, m, g, litigants, day)
-    following = _next_stage(stage, suit)
+    following = course.after[stage]
     if following is None:
         _final(world, r, day, suit, plaintiffs, won, strategies)
     else:
-        world.schedule(r, day + suit.draws.days[following], "court_ruling", (number, following))
+        world.schedule(r, day + course.days[following], "court_ruling", (number, following))
 
 
 def _plaintiffs(party: np.ndarray, r: int, m: int, strategies: list[int],
@@ -682,15 +690,6 @@ def _plaintiffs(party: np.ndarray, r: int, m: int, strategies: list[int],
     Only cities eligible under a strategy can ever be its plaintiffs.
     """
     return [(s, c) for s in strategies for c in eligible_cities[s] if party[s, r, c, m]]
-
-
-def _next_stage(stage: int, suit: Suit) -> int | None:
-    """The stage after ``stage``, or None when its ruling is final."""
-    if stage == PI:
-        return MERITS
-    if stage in (MERITS, APPEAL) and suit.draws.taken[stage + 1] < suit.taken[stage + 1]:
-        return stage + 1
-    return None
 
 
 def _final(world: World, r: int, day: float, suit: Suit, plaintiffs: list[tuple[int, int]],

@@ -398,19 +398,25 @@ def test_a_new_city_leaves_other_suits_rulings_unchanged():
 
 
 def test_court_draws_of_a_batch_are_each_suits_own_stream():
-    """Court draws drawn for a whole batch equal each suit's courts stream, drawn alone."""
+    """Court courses drawn for a whole batch follow each suit's courts stream, drawn alone."""
     plan = build_plan(sim.load(UNCERTAIN))
     world = World(plan, 5, range(7, 37), keep=0)
     inputs = world.legal_inputs
     draws = legal.draw_suits(inputs, plan, world.federal_inputs.occurs, world.streams)
     assert len(draws) > 30
-    for (r, m, g), suit in draws.items():
+    for (r, m, g), course in draws.items():
         name = f"{plan.measures[m]}|{inputs.groups[g]}"
-        u = world.streams[r].generator("courts", name).random(12)
-        assert suit.taken == tuple(u[:4]) and suit.won == tuple(u[4:8])
-        stages = inputs.days[inputs.profile[m, g]].tolist()
-        assert suit.days == tuple(triangular_by_hand(x, *stage)
-                                  for x, stage in zip(u[8:], stages, strict=True))
+        u = world.streams[r].generator("courts", name).random(12).tolist()
+        profile = inputs.profile[m, g]
+        taken = [x < p for x, p in zip(u[:4], inputs.taken[r, profile].tolist(), strict=True)]
+        won = [x < p for x, p in zip(u[4:8], inputs.win[r, profile].tolist(), strict=True)]
+        assert course.won == tuple(won)
+        assert course.first == (legal.PI if taken[legal.PI] else legal.MERITS)
+        assert course.after == (legal.MERITS, legal.APPEAL if taken[legal.APPEAL] else None,
+                                legal.CERTIORARI if taken[legal.CERTIORARI] else None, None)
+        stages = inputs.days[profile].tolist()
+        assert course.days == tuple(triangular_by_hand(x, *stage)
+                                    for x, stage in zip(u[8:], stages, strict=True))
 
 
 def triangular_by_hand(u: float, low: float, mode: float, high: float) -> float:
