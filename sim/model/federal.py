@@ -31,7 +31,7 @@ import numpy as np
 
 from sim.model.arrays import max_and_argmax, sum_by_label_at, sum_last, sum_last_at
 from sim.model.plan import Parameters, Plan
-from sim.streams import ReplicationStreams
+from sim.streams import ReplicationStreams, uniforms
 
 
 @dataclass(frozen=True)
@@ -63,8 +63,7 @@ def sample_federal(plan: Plan, params: Parameters,
     """Grant amounts and measure outcomes of a batch of replications."""
     cal = plan.calendar
     first_day = cal.start.toordinal()
-    uniforms = np.array([[rs.draws("measures", name).random(2) for name in plan.measures]
-                         for rs in streams]).reshape(len(streams), len(plan.measures), 2)
+    draws = uniforms(streams, "measures", plan.measures, (2,))
     rescind_p = params.per_measure("rescind_probability")
     rescind_day = np.zeros_like(rescind_p)
     for m, measure in enumerate(plan.scenario.measure):
@@ -81,9 +80,9 @@ def sample_federal(plan: Plan, params: Parameters,
         amount=params.per_grant("amount"),
         growth=params.per_grant("growth"),
         share=params.per_measure("withhold_share"),
-        occurs=uniforms[..., 0] < params.per_measure("probability"),
+        occurs=draws[..., 0] < params.per_measure("probability"),
         start_day=np.maximum(params.per_measure("effective") - first_day, 0.0),
-        rescinded=uniforms[..., 1] < rescind_p,
+        rescinded=draws[..., 1] < rescind_p,
         rescind_day=rescind_day,
         payment_share=payment_share,
         federal_years=cal.years_elapsed(10)[:, 0],
