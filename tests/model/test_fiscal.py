@@ -12,6 +12,7 @@ from sim.model.fiscal import (
     FiscalInputs,
     FiscalState,
     GapPolicy,
+    _borrow_and_repay,
     _gap_closing,
     _size_tools,
     revenue_noise,
@@ -159,10 +160,37 @@ def test_gap_closing_sizes_only_cells_where_a_tool_can_act(seed, m, cuts_first):
                         service_cut=rng.uniform(0, 1e6, shape) * (rng.random(shape) < 0.5),
                         months_below=None)
     months_below = rng.integers(0, 5, shape) * (rng.random(shape) < 0.4)
-    gap = rng.uniform(0, 1e8, shape) * (months_below > 0)
+    floor = rng.uniform(0, 1e8, (R, C))
+    net = floor - rng.uniform(0, 1e8, shape) * (months_below > 0)
+    gap = np.maximum(floor - net, 0.0)
     own, expenditure = inputs.own_source[m], rng.uniform(0, 1e8, (R, C))
-    cut, rate = _gap_closing(state, inputs, m, gap, months_below, own, expenditure)
+    cut, rate = _gap_closing(state, inputs, m, net, floor, months_below, own, expenditure)
     every, increase = _size_tools(policy, year_starts[m], gap, months_below,
                                   state.service_cut, state.tax_rate, own, expenditure)
     assert cut.tobytes() == every.tobytes()
     assert rate.tobytes() == (state.tax_rate + increase).tobytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_borrowing_worked_out_where_cash_is_short_or_owed_equals_every_cell(seed):
+    """Borrowing and repayment worked out where cash is short or owed equal every cell's."""
+    rng = np.random.default_rng(seed)
+    shape, R, C = (3, 4, 5), 4, 5
+
+    def sometimes(values: np.ndarray, share: float) -> np.ndarray:
+        return np.where(rng.random(values.shape) < share, values, 0.0)
+
+    reserves = rng.choice([-1.0, 1.0], shape) * sometimes(rng.uniform(0, 1e8, shape), 0.8)
+    debt = sometimes(rng.uniform(0, 1e8, shape), 0.3)
+    floor = rng.uniform(0, 1e8, (R, C))
+    limit = sometimes(rng.uniform(0, 1e8, (R, C)), 0.7)
+    every_borrowing = np.clip(-reserves, 0.0, np.maximum(limit - debt, 0.0))
+    every_reserves, every_debt = reserves + every_borrowing, debt + every_borrowing
+    every_repayment = np.clip(np.minimum(every_debt, every_reserves - floor), 0.0, None)
+    after = reserves.copy()
+    borrowing, repayment, owed = _borrow_and_repay(after, debt, floor, limit)
+    assert borrowing.tobytes() == every_borrowing.tobytes()
+    assert repayment.tobytes() == every_repayment.tobytes()
+    assert after.tobytes() == (every_reserves - every_repayment).tobytes()
+    assert owed.tobytes() == (every_debt - every_repayment).tobytes()
