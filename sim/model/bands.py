@@ -38,7 +38,7 @@ from sim.model.plan import Plan
 from sim.uncertain import is_uncertain
 
 BAND_SERIES: dict[str, Callable[[dict[str, np.ndarray]], np.ndarray]] = {
-    "net_reserves": lambda accounts: accounts["reserves"] - accounts["debt"],
+    "net_reserves": lambda accounts: accounts["net_reserves"],
 }
 """Banded monthly series, computed from a month's accounts (arrays (S, R, C))."""
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)

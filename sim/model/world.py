@@ -99,15 +99,25 @@ TRAJECTORY = (
 """Monthly columns kept for the kept replications."""
 
 
+def same_in_every_strategy(values: np.ndarray) -> np.ndarray:
+    """(R, C) values of an array (S, R, C) broadcast over strategies, else the array itself.
+
+    Arithmetic on the (R, C) values, broadcast afterwards, gives the same
+    numbers as on the whole array at a fraction of the work.
+    """
+    return values[0] if values.strides[0] == 0 else values
+
+
 class Recorder:
     """Folds each month's accounts into per-replication outcomes and kept trajectories."""
 
     def __init__(self, plan: Plan, replications: int, kept: np.ndarray, discount_rate: float):
         S, C = plan.shape
         T = plan.calendar.months
-        shape = (S, replications, C)
+        self.shape = shape = (S, replications, C)
         self.kept = kept
-        self.totals = {name: np.zeros(shape) for name in FLOW_TOTALS}
+        # Totals start as one strategy's: see _add_to_total.
+        self.totals = {name: np.zeros((1, replications, C)) for name in FLOW_TOTALS}
         self.means = {name: np.zeros(shape) for name in MONTHLY_MEANS}
         self.npv_operating = np.zeros(shape)
         self.npv_gap_closing = np.zeros(shape)
@@ -119,22 +129,24 @@ class Recorder:
 
     def record(self, m: int, accounts: dict[str, np.ndarray]) -> None:
         """Fold month ``m``'s accounts (arrays (S, R, C)) in."""
-        for name, total in self.totals.items():
-            total += accounts[name]
+        for name in self.totals:
+            self._add_to_total(name, accounts[name])
         for name, mean in self.means.items():
             mean += accounts[name] / len(self.discount)
-        operating = (accounts["own_source"] + accounts["state_aid"]
+        operating = (same_in_every_strategy(accounts["own_source"])
+                     + same_in_every_strategy(accounts["state_aid"])
                      + accounts["federal_received"] + accounts["federal_restored"]
                      - accounts["expenditure"] - accounts["legal_cost"]
                      - accounts["compliance_cost"] - accounts["liability_cost"]
                      - accounts["interest"])
-        self.npv_operating += self.discount[m] * operating
-        self.npv_gap_closing += self.discount[m] * (accounts["service_cuts"]
-                                                    + accounts["tax_increase"])
-        annual = 12 * accounts["expenditure"]
-        net = accounts["reserves"] - accounts["debt"]
+        operating *= self.discount[m]
+        self.npv_operating += operating
+        gap_closing = accounts["service_cuts"] + accounts["tax_increase"]
+        gap_closing *= self.discount[m]
+        self.npv_gap_closing += gap_closing
+        annual = 12 * same_in_every_strategy(accounts["expenditure"])
         # Below a dollar a year, a reserve ratio means nothing (and overflows).
-        ratio = divide_where(net, annual, annual >= 1.0)
+        ratio = divide_where(accounts["net_reserves"], annual, annual >= 1.0)
         np.minimum(self.min_reserve_ratio, ratio, out=self.min_reserve_ratio)
         self.months_below_floor += accounts["below_floor"]
         np.maximum(self.peak_debt, accounts["debt"], out=self.peak_debt)
@@ -142,13 +154,32 @@ class Recorder:
             for name, series in self.trajectories.items():
                 series[m] = accounts[name][:, self.kept]
 
+    def _add_to_total(self, name: str, flow: np.ndarray) -> None:
+        """Add a month's flow to its total, once for all strategies while it is the same in each.
+
+        Flows such as grants due and detainers received do not depend on the
+        strategy and come as arrays broadcast over it: each of their totals'
+        elements would see the same additions, so one strategy's total is kept
+        (a quarter of the work with four strategies) until a flow differs.
+        """
+        total = self.totals[name]
+        if len(total) == 1 and flow.strides[0] == 0:
+            total += flow[:1]
+            return
+        if len(total) < len(flow):
+            total = self.totals[name] = np.repeat(total, len(flow), axis=0)
+        total += flow
+
+    def total(self, name: str) -> np.ndarray:
+        """(S, R, C) total of flow ``name`` over the months recorded."""
+        return np.broadcast_to(self.totals[name], self.shape).copy()
+
     def outcomes(self, reserves_end: np.ndarray, unresolved: np.ndarray) -> dict[str, np.ndarray]:
         """Per-replication outcomes, arrays (S, R, C); impacts are paired with the baseline."""
-        out = dict(self.totals)
+        out = {name: self.total(name) for name in self.totals}
         out.update(self.means)
         out.update(
-            extra_unreported_crimes=(self.totals["unreported_crimes"]
-                                     - self.totals["unreported_crimes"][:1]),
+            extra_unreported_crimes=(out["unreported_crimes"] - out["unreported_crimes"][:1]),
             reporting_rate_change=np.divide(
                 self.means["reporting_rate"], self.means["reporting_rate"][:1],
                 out=np.zeros(self.means["reporting_rate"].shape),

@@ -22,9 +22,9 @@ def _plan(cities: int = 1):
 
 
 def _fold(bands: Bands, values: np.ndarray) -> None:
-    """Fold (T, S, R, C) reserves in, month by month."""
+    """Fold (T, S, R, C) reserves net of debt in, month by month."""
     for m, month in enumerate(values):
-        bands.fold(m, {"reserves": month, "debt": np.zeros_like(month)})
+        bands.fold(m, {"net_reserves": month})
 
 
 def _exact(bands: Bands, values: np.ndarray, q: float) -> np.ndarray:
