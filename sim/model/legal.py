@@ -827,21 +827,38 @@ def _legal_costs(world: World, m: int) -> np.ndarray:
     alone = np.flatnonzero(inputs.challenges[K:].any(axis=1))
     if len(alone):
         cost[:, :, _as_index(alone)] = sum_last(_suit_costs(world, _as_index(K + alone)))
-    coalitions = _suit_costs(world, slice(0, K))
+    totals = _suit_costs(world, slice(0, K))
     for k in range(K):
-        base = _sharing_weights(world, k, m)
-        for mm in np.nonzero(inputs.challenges[k])[0]:
-            total = coalitions[:, :, k, mm]
-            # Only (strategy, replication) pairs with costs, and only members, take part.
-            s_index, r_index = np.nonzero(total)
-            if len(s_index):
-                members = _members(world, mm, k)
-                taking_part = legal.party[s_index, r_index][:, members, mm]
-                shares = share_costs(total[s_index, r_index], base[r_index][:, members],
-                                     taking_part)
-                cost[s_index[:, None], r_index[:, None], members] += shares
+        _add_coalition_shares(world, k, m, totals[:, :, k], cost)
     legal.fees_due[:] = 0.0
     return cost
+
+
+def _add_coalition_shares(world: World, k: int, m: int, total: np.ndarray,
+                          cost: np.ndarray) -> None:
+    """Add coalition ``k``'s costs ``total`` (S, R, M) this month, shared among its members."""
+    legal, inputs = world.legal, world.legal_inputs
+    measures = np.flatnonzero(inputs.challenges[k])
+    # Only (measure, strategy, replication) triples with costs take part: one
+    # share_costs call for all of them, not one per measure (0.3 ms/rep at 50 cities).
+    which, s, r = np.nonzero(np.moveaxis(total[..., measures], -1, 0))
+    if not len(which):
+        return
+    m_index = measures[which]
+    # Columns: every city in the coalition over one of its measures.  A city not a
+    # member over a row's measure does not take part and gets a share of exactly 0.0.
+    in_group = inputs.group_of[measures] == k
+    cities = np.flatnonzero(in_group.any(axis=0))
+    taking_part = legal.party[s[:, None], r[:, None], cities, m_index[:, None]]
+    taking_part &= in_group[which][:, cities]
+    weights = _sharing_weights(world, k, m)[r[:, None], cities]
+    shares = share_costs(total[s, r, m_index], weights, taking_part)
+    # Rows run measure by measure and np.add.at adds them in row order: each city's
+    # shares are added in measure order, as one call per measure did (identical sums).
+    # Flat indices: numpy's add.at is 4 times faster on one index array than on three.
+    S, R, C = cost.shape
+    cells = ((s * R + r) * C)[:, None] + cities
+    np.add.at(cost.reshape(-1), cells.ravel(), shares.ravel())
 
 
 def _suit_costs(world: World, groups: slice | np.ndarray) -> np.ndarray:
