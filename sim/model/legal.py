@@ -338,6 +338,7 @@ class Suit:
     """Day of filing."""
     strategies: tuple[int, ...]
     """Strategies litigating this instance, in order."""
+    litigants: Litigants
     course: SuitCourse
     fees: tuple[float, ...]
     """Lump sum billed at each stage's ruling."""
@@ -600,7 +601,8 @@ def _suit_filed(world: World, r: int, day: float, payload: tuple) -> None:
         return
     strategies = tuple(sorted({s for _, s in plaintiffs}))
     suit = Suit(number=len(legal.suits), replication=r, measure=m, group=g, filed=day,
-                strategies=strategies, course=_suit_course(world, r, m, g),
+                strategies=strategies, litigants=litigants,
+                course=_suit_course(world, r, m, g),
                 fees=tuple(inputs.stage_fee[r, g].tolist()))
     legal.suits.append(suit)
     covered = legal.covered
@@ -665,7 +667,7 @@ def _court_ruling(world: World, r: int, day: float, payload: tuple) -> None:
         injunction[s, r, g, m] = won
         if fee:
             legal.fees_due[s, r, g, m] += fee
-    litigants = _litigants(world, m, g)
+    litigants = suit.litigants
     plaintiffs = _plaintiffs(legal.party, r, m, strategies, litigants.eligible_cities)
     if not won:
         for s, c in plaintiffs:
@@ -697,7 +699,7 @@ def _final(world: World, r: int, day: float, suit: Suit, plaintiffs: list[tuple[
     """The last ruling became final for ``strategies`` and their (strategy, city) plaintiffs."""
     legal, fed = world.legal, world.federal
     m, g = suit.measure, suit.group
-    litigants = _litigants(world, m, g)
+    litigants = suit.litigants
     for s in strategies:
         legal.open[s, r, g, m] = False
     for s, c in plaintiffs:
@@ -780,6 +782,8 @@ def _protect_suit(world: World, r: int, m: int, g: int, litigants: Litigants,
     injunction, covered, party = legal.injunction, legal.covered, legal.party
     enjoined, first = world.federal.enjoined, legal.first_injunction
     for s, cities in enumerate(eligible):
+        if not cities:
+            continue
         in_force = bool(injunction[s, r, g, m])
         for c in cities:
             protected = in_force and bool(covered[s, r, c, m] and party[s, r, c, m])

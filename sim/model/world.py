@@ -389,8 +389,6 @@ class World:
             strategies = self._exposed_strategies
         elif isinstance(strategies, np.ndarray):
             strategies = strategies.tolist()
-        else:
-            strategies = [int(s) for s in strategies]
         self.events.add(strategies, self._numbers[r], float(day), int(city), kind, detail)
 
     def log_each(self, day: float, kind: str, where: tuple[np.ndarray, np.ndarray, np.ndarray],
