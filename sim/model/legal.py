@@ -497,6 +497,8 @@ class Litigants:
     grants, a strategy exposed to measures that sues)."""
     eligible_cities: tuple[tuple[int, ...], ...]
     """Per strategy, the cities of :attr:`eligible`, as plain ints for the handlers."""
+    eligible_index: tuple[np.ndarray, ...]
+    """Per strategy, the cities of :attr:`eligible`, as indices for numpy (big suits)."""
     description: str
     """``"measure; group"``, the start of the event log's detail."""
     lead: int
@@ -517,6 +519,7 @@ def _litigants(world: World, m: int, g: int) -> Litigants:
             founders=tuple(cities[inputs.founders[g, cities]].tolist()),
             eligible=eligible,
             eligible_cities=tuple(tuple(cities[row].tolist()) for row in eligible),
+            eligible_index=tuple(cities[row] for row in eligible),
             description=_describe(world, m, g),
             lead=_lead_city(world, g))
     return legal.members[key]
@@ -668,7 +671,7 @@ def _court_ruling(world: World, r: int, day: float, payload: tuple) -> None:
         if fee:
             legal.fees_due[s, r, g, m] += fee
     litigants = suit.litigants
-    plaintiffs = _plaintiffs(legal.party, r, m, strategies, litigants.eligible_cities)
+    plaintiffs = _plaintiffs(legal.party, r, m, strategies, litigants)
     if not won:
         for s, c in plaintiffs:
             legal.lost_injunction[s, r, c] = True
@@ -686,12 +689,20 @@ def _court_ruling(world: World, r: int, day: float, payload: tuple) -> None:
 
 
 def _plaintiffs(party: np.ndarray, r: int, m: int, strategies: list[int],
-                eligible_cities: tuple[tuple[int, ...], ...]) -> list[tuple[int, int]]:
+                litigants: Litigants) -> list[tuple[int, int]]:
     """(strategy, city) of the plaintiffs of ``strategies`` in a suit, strategy by strategy.
 
     Only cities eligible under a strategy can ever be its plaintiffs.
     """
-    return [(s, c) for s in strategies for c in eligible_cities[s] if party[s, r, c, m]]
+    pairs = []
+    for s in strategies:
+        cities = litigants.eligible_cities[s]
+        if len(cities) > SCALAR_UP_TO:  # one numpy look-up beats many scalar reads
+            index = litigants.eligible_index[s]
+            pairs.extend((s, c) for c in index[party[s, r, index, m]].tolist())
+        else:
+            pairs.extend((s, c) for c in cities if party[s, r, c, m])
+    return pairs
 
 
 def _final(world: World, r: int, day: float, suit: Suit, plaintiffs: list[tuple[int, int]],
@@ -762,8 +773,8 @@ def _protect(world: World, r: int, m: int, day: float,
 
 
 SCALAR_UP_TO = 16
-"""Strategy x city pairs up to which :func:`_protect_suit` and final losses read and
-write plain scalars rather than calling numpy (measured: one numpy call on a few
+"""Strategy x city pairs up to which :func:`_protect_suit`, :func:`_plaintiffs` and final
+losses read and write plain scalars rather than calling numpy (measured: one numpy call on a few
 elements costs about as much as fifteen scalar reads)."""
 
 

@@ -451,7 +451,7 @@ def test_suit_cities_index_state_arrays_as_the_indices_do(cities):
 
 
 def test_small_suits_protect_by_scalars_exactly_as_by_arrays(monkeypatch):
-    """Injunction protection and forfeits of small suits (plain scalars) equal the numpy path."""
+    """Plaintiffs, protection and forfeits of small suits (plain scalars) equal the numpy path."""
     plan = build_plan(sim.load(UNCERTAIN))
     scalars = run_reference(World(plan, 5, range(40), keep=5))
     monkeypatch.setattr(legal, "SCALAR_UP_TO", 0)
