@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
-import threading
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -64,25 +63,6 @@ class ReplicationStreams:
     def generator(self, stream: str, name: str = "") -> np.random.Generator:
         """Independent generator for one named thing within a stream."""
         return np.random.Generator(np.random.Philox(key=self.key(stream, name)))
-
-    def draws(self, stream: str, name: str = "") -> np.random.Generator:
-        """The same draws as :meth:`generator`, from one generator reused per thread.
-
-        Four times cheaper than a new generator; valid only until the next
-        call of ``draws`` in the same thread (draw what you need at once).
-        """
-        shared = getattr(_PER_THREAD, "generator", None)
-        if shared is None:
-            shared = _PER_THREAD.generator = np.random.Generator(np.random.Philox(0))
-        shared.bit_generator.state = {
-            "bit_generator": "Philox",
-            "state": {"counter": np.zeros(4, np.uint64), "key": self.key(stream, name)},
-            "buffer": np.zeros(4, np.uint64), "buffer_pos": 4, "has_uint32": 0, "uinteger": 0,
-        }
-        return shared
-
-
-_PER_THREAD = threading.local()
 
 
 PHILOX_MULTIPLIERS = (0xD2E7470EE14C6C93, 0xCA5A826395121157)
@@ -180,9 +160,9 @@ def rekeyed(streams: Sequence[ReplicationStreams], stream: str, names: Sequence[
     that follow its first ``skip`` 64-bit words (one word per uniform), until
     the next step: it is one generator, re-keyed at each step, because building
     a generator per name costs more than drawing a year of months from it
-    (re-keying 1.3 us, :meth:`ReplicationStreams.draws` 2.3 us, a new generator
-    8 us; 120 normals 2.8 us).  Philox makes four words per step of its
-    counter, so skipping sets the counter instead of drawing.
+    (re-keying 1.3 us, a new generator 8 us; 120 normals 2.8 us).  Philox makes
+    four words per step of its counter, so skipping sets the counter instead of
+    drawing.
     """
     keys = _keys(streams, stream, names)
     bits = np.random.Philox(key=keys[0, 0] if keys.size else np.zeros(2, np.uint64))

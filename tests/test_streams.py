@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.streams import ReplicationStreams, philox_uniforms, uniforms
+from sim.streams import ReplicationStreams, philox_uniforms, rekeyed, uniforms
 
 
 def test_batched_uniforms_equal_one_generator_per_name():
@@ -22,15 +22,17 @@ def test_batched_uniforms_equal_one_generator_per_name():
     assert not np.array_equal(batch[0, 0], batch[0, 1])
 
 
-def test_reused_draws_equal_a_fresh_generator():
-    """draws() gives exactly the numbers of a new generator for the same stream and name."""
-    streams = ReplicationStreams(9, 4)
-    for stream, name in [("courts", "a|b"), ("revenue", "Springfield"), ("parameters", "")]:
-        fresh = streams.generator(stream, name)
-        expected = fresh.random(5), fresh.standard_normal(3)
-        shared = streams.draws(stream, name)
-        np.testing.assert_array_equal(shared.random(5), expected[0])
-        np.testing.assert_array_equal(shared.standard_normal(3), expected[1])
+def test_rekeyed_draws_equal_a_fresh_generator_per_name():
+    """rekeyed() gives, name by name, exactly the numbers of a new generator (after skip)."""
+    streams = [ReplicationStreams(9, 4), ReplicationStreams(9, 5)]
+    names = ["a|b", "Springfield", ""]
+    for skip in (0, 3, 8):
+        for r, i, shared in rekeyed(streams, "revenue", names, skip):
+            fresh = streams[r].generator("revenue", names[i])
+            fresh.bit_generator.random_raw(skip)
+            expected = fresh.random(5), fresh.standard_normal(3)
+            np.testing.assert_array_equal(shared.random(5), expected[0])
+            np.testing.assert_array_equal(shared.standard_normal(3), expected[1])
 
 
 def test_names_replications_and_streams_are_independent():
@@ -43,17 +45,18 @@ def test_names_replications_and_streams_are_independent():
         assert not np.array_equal(other.random(4), base)
 
 
-def test_draws_are_safe_in_threads():
+def test_rekeyed_draws_are_safe_in_threads():
     """Threads (as in a Dask worker with several threads) never mix each other's draws."""
     errors = []
 
     def work(replication: int) -> None:
-        streams = ReplicationStreams(1, replication)
-        expected = streams.generator("courts", "x").random(8)
-        for _ in range(2000):
-            if not np.array_equal(streams.draws("courts", "x").random(8), expected):
-                errors.append(replication)
-                return
+        streams = [ReplicationStreams(1, replication)]
+        expected = streams[0].generator("courts", "x").random(8)
+        for _ in range(500):
+            for _, _, draw in rekeyed(streams, "courts", ["x"]):
+                if not np.array_equal(draw.random(8), expected):
+                    errors.append(replication)
+                    return
 
     threads = [threading.Thread(target=work, args=(r,)) for r in range(4)]
     for thread in threads:
