@@ -535,11 +535,6 @@ def _as_index(cities: np.ndarray) -> slice | np.ndarray:
     return cities
 
 
-def _members(world: World, m: int, g: int) -> np.ndarray:
-    """Indices of the cities suing in group ``g`` over measure ``m`` (a lone city: itself)."""
-    return _litigants(world, m, g).cities
-
-
 def _eligible(world: World, m: int, cities: np.ndarray) -> np.ndarray:
     """(S, n) which of ``cities`` sue over ``m`` under each strategy, when penalised."""
     plan = world.plan
