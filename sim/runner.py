@@ -38,7 +38,7 @@ from sim.model.plan import Plan, build_plan
 from sim.model.reference import run_reference
 from sim.model.world import FLOW_TOTALS, TRAJECTORY, BatchResult, World, run_simpy
 from sim.scenario import Scenario
-from sim.store import ArrayStore, EventStore, SpillFolder
+from sim.store import ArrayStore, EventStore, SpillFolder, remove_abandoned_spills
 
 if TYPE_CHECKING:
     from sim.precision import PrecisionTarget
@@ -288,6 +288,8 @@ def simulate(scenario: Scenario, progress: Callable[[int], None] | None = None,
     are those of a run of the replications it stopped at.
     """
     began = time.perf_counter()
+    # Before the free space of $TMPDIR is judged: a killed run's spill may hold gigabytes.
+    remove_abandoned_spills()
     if precision is not None:
         if options.get("replications") is not None:
             raise UsageError("give either a number of replications or a precision, not both "

@@ -11,8 +11,12 @@ kept.
 
 from __future__ import annotations
 
+import glob
 import json
+import os
+import re
 import shutil
+import socket
 import tempfile
 import weakref
 from collections.abc import Iterator, Mapping
@@ -21,6 +25,10 @@ from pathlib import Path
 import numpy as np
 
 from sim.model.world import Events
+
+SPILL_PREFIX = "fundsim-spill-"
+"""Spill folders are ``$TMPDIR/fundsim-spill-HOST-PID-XXXXXXXX``: the run that made
+each can be told, so folders of runs that died can be removed."""
 
 
 class SpillFolder:
@@ -31,11 +39,44 @@ class SpillFolder:
 
     @property
     def path(self) -> Path:
-        """The folder (``$TMPDIR/fundsim-spill-...``), made now if need be."""
+        """The folder (``$TMPDIR/fundsim-spill-HOST-PID-...``), made now if need be."""
         if self._path is None:
-            self._path = Path(tempfile.mkdtemp(prefix="fundsim-spill-"))
+            owner = f"{SPILL_PREFIX}{socket.gethostname()}-{os.getpid()}-"
+            self._path = Path(tempfile.mkdtemp(prefix=owner))
             weakref.finalize(self, shutil.rmtree, self._path, ignore_errors=True)
         return self._path
+
+
+def remove_abandoned_spills(root: Path | None = None) -> list[Path]:
+    """Remove the spill folders of this machine's runs whose process is gone; return them.
+
+    A run killed outright (SIGKILL, or the system out of memory) cannot remove
+    its folder, and the folder of a run of 100,000 replications holds about
+    7 GB.  Folders of other machines sharing ``root`` (default ``$TMPDIR``)
+    and of live processes are left alone.
+    """
+    if os.name == "nt":  # os.kill(pid, 0) would end the process there, not probe it
+        return []
+    host = socket.gethostname()
+    owned = f"{SPILL_PREFIX}{host}-"
+    removed = []
+    for folder in Path(root or tempfile.gettempdir()).glob(glob.escape(owned) + "*"):
+        # PID, then mkdtemp's suffix (no "-"): not a machine whose name extends this one's.
+        named = re.fullmatch(r"(\d+)-[^-]+", folder.name[len(owned):])
+        if folder.is_dir() and named and not _running(int(named[1])):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
 
 
 class ArrayStore(Mapping[str, np.ndarray]):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +16,7 @@ import sim
 from sim.model.world import EventLog
 from sim.results import summarise, summarise_outcomes, write_parquet
 from sim.runner import simulate
-from sim.store import ArrayStore, EventStore, SpillFolder
+from sim.store import ArrayStore, EventStore, SpillFolder, remove_abandoned_spills
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 FILES = ("summary.csv", "replications.parquet", "trajectories.parquet", "events.parquet",
@@ -127,3 +131,34 @@ def test_parquet_file_does_not_depend_on_how_the_table_was_cut(tmp_path, monkeyp
                                                    frame[10:]]))
     assert (tmp_path / "one.parquet").read_bytes() == (tmp_path / "many.parquet").read_bytes()
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "many.parquet"), frame)
+
+
+def _ended_process_id() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+@pytest.mark.skipif(os.name == "nt", reason="processes are not probed on Windows")
+def test_spill_folders_of_ended_runs_on_this_machine_are_removed(tmp_path):
+    """A killed run's spill goes at the next run; live runs' and other machines' stay."""
+    host = socket.gethostname()
+    ended = tmp_path / f"fundsim-spill-{host}-{_ended_process_id()}-k1ll3d"
+    live = tmp_path / f"fundsim-spill-{host}-{os.getpid()}-runn1ng"
+    elsewhere = tmp_path / f"fundsim-spill-not-{host}-{_ended_process_id()}-0ther"
+    longer_name = tmp_path / f"fundsim-spill-{host}-{_ended_process_id()}-{_ended_process_id()}-x"
+    unowned = tmp_path / "fundsim-spill-0ldname"
+    for folder in (ended, live, elsewhere, longer_name, unowned):
+        folder.mkdir()
+        (folder / "outcomes.npy").write_bytes(b"x" * 100)
+    assert remove_abandoned_spills(tmp_path) == [ended]
+    assert not ended.exists()
+    assert all(f.exists() for f in (live, elsewhere, longer_name, unowned))
+
+
+def test_spill_folder_is_named_after_its_machine_and_process(tmp_path, monkeypatch):
+    """The folder a run spills into says which run made it, so it can be cleaned up."""
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    folder = SpillFolder().path
+    assert folder.parent == tmp_path
+    assert folder.name.startswith(f"fundsim-spill-{socket.gethostname()}-{os.getpid()}-")
