@@ -115,6 +115,17 @@ def any_last(values: np.ndarray) -> np.ndarray:
     return found
 
 
+def nonzero_cells(values: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``np.nonzero(values)``, fast for arrays of several dimensions.
+
+    numpy finds the nonzero elements of an array of several dimensions six
+    times slower than of a flat one (170 us against 27 for 50,000 elements of
+    (4, 250, 50), one in a hundred nonzero): the flat indices are found, then
+    unravelled, in the same (C) order.
+    """
+    return np.unravel_index(np.flatnonzero(values), values.shape)
+
+
 def min_last(values: np.ndarray) -> np.ndarray:
     """``values.min(axis=-1)``, fast for a short last axis (at least one item)."""
     if values.shape[-1] >= SHORT:

@@ -93,7 +93,7 @@ import numpy as np
 from scipy import stats
 
 from sim.model import federal
-from sim.model.arrays import any_last, min_last, sum_last
+from sim.model.arrays import any_last, min_last, nonzero_cells, sum_last
 from sim.model.plan import Parameters, Plan
 from sim.scenario import COURT_STAGES, LegalCosts, Scenario
 from sim.streams import ReplicationStreams, name_key, philox_uniforms, rekeyed
@@ -385,6 +385,8 @@ class LegalState:
     liability_due: np.ndarray | None = None
     """(L, S, R, C) claims to pay in month p, in slot p % L (L: longest payout lag + 1,
     at most T), allocated once holds appear."""
+    due_in: np.ndarray | None = None
+    """(L,) whether a slot of ``liability_due`` holds anything."""
     claim_u: np.ndarray | None = None
     """(T, R, C) uniforms of the monthly claim counts."""
     claim_z: np.ndarray | None = None
@@ -821,7 +823,7 @@ def legal_month(world: World, m: int, accounts: dict[str, np.ndarray]
 
 
 def _log_releases(world: World, m: int, restored: np.ndarray) -> None:
-    where = np.nonzero(restored > 0)
+    where = nonzero_cells(restored > 0)
     world.log_each(float(world.plan.calendar.tick_days[m]), "funds_released", where,
                    [f"${amount:,.0f}" for amount in restored[where].tolist()])
 
@@ -851,7 +853,7 @@ def _add_coalition_shares(world: World, k: int, m: int, total: np.ndarray,
     measures = np.flatnonzero(inputs.challenges[k])
     # Only (measure, strategy, replication) triples with costs take part: one
     # share_costs call for all of them, not one per measure (0.3 ms/rep at 50 cities).
-    which, s, r = np.nonzero(np.moveaxis(total[..., measures], -1, 0))
+    which, s, r = nonzero_cells(np.moveaxis(total[..., measures], -1, 0))
     if not len(which):
         return
     m_index = measures[which]
@@ -1096,22 +1098,56 @@ def _liability(world: World, m: int, holds: np.ndarray | None) -> np.ndarray:
     legal, inputs = world.legal, world.legal_inputs
     if holds is not None and np.any(holds > 0):
         _draw_liability(world)
-        claims = poisson_quantile(legal.claim_u[m][None],
-                                  holds * inputs.claim_probability[None, :, None])
-        cost = lognormal_total(claims, inputs.payout_mean[None, :, None],
-                               inputs.payout_sigma[None, :, None], legal.claim_z[m][None])
+        cost = _claim_costs(world, m, holds)
         paid_in = m + inputs.payout_lag
         inside = np.flatnonzero(paid_in < world.plan.calendar.months)
         slot = paid_in[inside] % len(legal.liability_due)
         legal.liability_due[slot, :, inside, :] += cost[:, inside, :].transpose(1, 0, 2)
+        legal.due_in[slot] = True
         outside = paid_in >= world.plan.calendar.months
         legal.liability_accrued[:, outside, :] += cost[:, outside, :]
     if legal.liability_due is None:
         return world.zeros
     slot = m % len(legal.liability_due)
+    if not legal.due_in[slot]:
+        # Nothing booked for this month (before the shortest payout lag): the slot
+        # is all zeros, and writing zeros would touch its untouched pages for nothing.
+        return world.zeros
     due = legal.liability_due[slot].copy()
     legal.liability_due[slot] = 0.0
+    legal.due_in[slot] = False
     return due
+
+
+def _claim_costs(world: World, m: int, holds: np.ndarray) -> np.ndarray:
+    """(S, R, C) cost of the claims for month ``m``'s unlawful ``holds`` (S, R, C).
+
+    Claims come from common uniforms and normals, so a strategy holding no one
+    costs nothing and a strategy with the same holds as an earlier one costs
+    the same: only the others are worked out (the benchmark's baseline and
+    sanctuary strategies hold no one).
+    """
+    legal, inputs = world.legal, world.legal_inputs
+    cost = np.zeros(holds.shape)
+    worked_out: list[int] = []
+    copies: list[tuple[int, int]] = []
+    for s in range(len(holds)):
+        if not holds[s].any():
+            continue
+        same = [t for t in worked_out if np.array_equal(holds[t], holds[s])]
+        if same:
+            copies.append((s, same[0]))
+        else:
+            worked_out.append(s)
+    if worked_out:
+        claims = poisson_quantile(legal.claim_u[m][None],
+                                  holds[worked_out] * inputs.claim_probability[None, :, None])
+        cost[worked_out] = lognormal_total(claims, inputs.payout_mean[None, :, None],
+                                           inputs.payout_sigma[None, :, None],
+                                           legal.claim_z[m][None])
+    for s, t in copies:
+        cost[s] = cost[t]
+    return cost
 
 
 def _draw_liability(world: World) -> None:
@@ -1131,6 +1167,7 @@ def _draw_liability(world: World) -> None:
     # Month p's claims sit in slot p % months: paid and cleared before a later month needs it.
     months = min(T, int(world.legal_inputs.payout_lag.max(initial=0)) + 1)
     legal.liability_due = np.zeros((months, *world.zeros.shape))
+    legal.due_in = np.zeros(months, bool)
 
 
 # --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from sim.model.arrays import (
     divide_where,
     max_and_argmax,
     min_last,
+    nonzero_cells,
     sum_by_label,
     sum_by_label_at,
     sum_last,
@@ -28,6 +29,18 @@ def test_sum_min_and_any_equal_numpy(values):
     assert sum_last(values).tobytes() == values.sum(axis=-1).tobytes()
     assert min_last(values).tobytes() == values.min(axis=-1).tobytes()
     np.testing.assert_array_equal(any_last(values > 0), (values > 0).any(axis=-1))
+
+
+@given(hnp.arrays(np.bool_, hnp.array_shapes(min_dims=1, max_dims=4, min_side=0, max_side=7)),
+       st.booleans())
+def test_nonzero_cells_equal_numpy(values, moved):
+    """nonzero_cells gives np.nonzero's indices in its order, also of a non-contiguous view."""
+    if moved:
+        values = np.moveaxis(values, -1, 0)
+    cells = nonzero_cells(values)
+    assert len(cells) == values.ndim
+    for mine, numpys in zip(cells, np.nonzero(values), strict=True):
+        np.testing.assert_array_equal(mine, numpys)
 
 
 @given(hnp.arrays(np.float64, SHAPES, elements=st.sampled_from([0.0, 0.25, 0.5, 1.0])))
