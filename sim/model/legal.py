@@ -386,6 +386,8 @@ class LegalState:
     """(L, S, R, C) claims to pay in month p, in slot p % L (L: longest payout lag + 1,
     at most T), allocated once holds appear."""
     due_in: np.ndarray | None = None
+    claim_table: ClaimTable | None = None
+    """Claim counts by number of holds, built when holds first appear."""
     """(L,) whether a slot of ``liability_due`` holds anything."""
     claim_u: np.ndarray | None = None
     """(T, R, C) uniforms of the monthly claim counts."""
@@ -1082,6 +1084,85 @@ def _summed_cdf_counts(u: np.ndarray, mean: np.ndarray, term: np.ndarray) -> np.
     return counts
 
 
+TABLE_BINS = 128
+"""Bins per row of a :class:`ClaimTable`: a count is looked up from its bin's first
+entry, then stepped up past the few entries inside the bin."""
+
+
+@dataclass(frozen=True)
+class ClaimTable:
+    """Claim counts of whole numbers of holds at one claim probability, by table look-up.
+
+    Row ``h`` holds the CDF that :func:`poisson_quantile` sums term by term for
+    the mean ``h * probability``, the same operations on the same values, up to
+    the first step at which it stops growing, whose entry is ``+inf``.  The
+    count of a uniform is the index of the first entry of its row at or above
+    it: exactly :func:`poisson_quantile`'s count, found in a few steps instead
+    of summing the CDF for every element every month (claim costs 0.53 ->
+    0.29 ms/rep at 50 cities, 5.5 -> 3.0 at 500).  Holds are whole numbers,
+    and the claim probability one number in every shipped scenario.
+    """
+
+    probability: float
+    most: int
+    """Largest number of holds tabled."""
+    cdf: np.ndarray
+    """The rows end to end."""
+    start: np.ndarray
+    """(most + 1,) where each row starts in ``cdf``."""
+    first: np.ndarray
+    """Index in ``cdf`` of row ``h``'s first entry at or above ``b / TABLE_BINS``, at
+    ``h * TABLE_BINS + b``."""
+
+    @classmethod
+    def build(cls, probability: float, most: int) -> ClaimTable:
+        """Rows for 0 to ``most`` holds."""
+        means = np.arange(most + 1) * probability
+        # _summed_cdf_counts' steps, for every row at once, until every row stops growing.
+        term = np.exp(-means)
+        columns = [term.copy()]
+        cdf = term.copy()
+        length = np.zeros(most + 1, dtype=np.int64)  # index of each row's +inf entry
+        k = 0
+        while not length.all():
+            k += 1
+            term *= means
+            term /= k
+            cdf += term
+            column = cdf.copy()
+            stops = (cdf + term == cdf) & (length == 0)
+            column[stops] = np.inf
+            length[stops] = k
+            columns.append(column)
+        grid = np.array(columns).T
+        cdf_rows = grid[np.arange(k + 1)[None, :] <= length[:, None]]
+        size = length + 1
+        start = np.cumsum(size) - size
+        # An entry v is below the edge b / TABLE_BINS from bin floor(v * TABLE_BINS) + 1 on
+        # (exact: a power-of-two scaling); the +inf entries are below none.
+        from_bin = np.minimum(np.floor(cdf_rows * TABLE_BINS) + 1, TABLE_BINS).astype(np.intp)
+        row = np.repeat(np.arange(most + 1), size)
+        starting = np.bincount(row * (TABLE_BINS + 1) + from_bin,
+                               minlength=(most + 1) * (TABLE_BINS + 1))
+        below = np.cumsum(starting.reshape(most + 1, TABLE_BINS + 1)[:, :TABLE_BINS], axis=1)
+        return cls(probability, most, cdf_rows, start, (start[:, None] + below).reshape(-1))
+
+    def counts(self, rows: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Claims of ``rows`` (S, R, C) holds, integers up to ``most``, at uniforms ``u`` (R, C)."""
+        # The first entry at or above u is at or after its bin's first entry at or above
+        # b / TABLE_BINS <= u (exact: a power-of-two scaling of u, then its floor).
+        # Flat take(): numpy's fancy indexing of a 2-d table is 3 times slower.
+        found = rows * TABLE_BINS
+        found += (u * TABLE_BINS).astype(np.intp)
+        found = self.first.take(found)
+        behind = np.flatnonzero(self.cdf.take(found) < u)
+        flat_found, flat_u = found.reshape(-1), u.reshape(-1)
+        while behind.size:
+            flat_found[behind] += 1
+            behind = behind[self.cdf.take(flat_found[behind]) < flat_u[behind % u.size]]
+        return np.subtract(found, self.start.take(rows), dtype=float)
+
+
 def lognormal_total(claims: np.ndarray, mean: np.ndarray, sigma: np.ndarray,
                     z: np.ndarray) -> np.ndarray:
     """Total cost of ``claims`` log-normal claims, from one standard normal ``z`` each.
@@ -1140,14 +1221,44 @@ def _claim_costs(world: World, m: int, holds: np.ndarray) -> np.ndarray:
         else:
             worked_out.append(s)
     if worked_out:
-        claims = poisson_quantile(legal.claim_u[m][None],
-                                  holds[worked_out] * inputs.claim_probability[None, :, None])
+        claims = _claim_counts(world, m, holds[worked_out])
         cost[worked_out] = lognormal_total(claims, inputs.payout_mean[None, :, None],
                                            inputs.payout_sigma[None, :, None],
                                            legal.claim_z[m][None])
     for s, t in copies:
         cost[s] = cost[t]
     return cost
+
+
+def _claim_counts(world: World, m: int, holds: np.ndarray) -> np.ndarray:
+    """Paid claims of month ``m``'s ``holds`` (S', R, C): Poisson from the month's uniforms."""
+    legal, probability = world.legal, world.legal_inputs.claim_probability
+    u = legal.claim_u[m]
+    rows = holds.astype(np.intp)
+    table = _claim_table(world, holds, rows)
+    if table is None:
+        return poisson_quantile(u[None], holds * probability[None, :, None])
+    return table.counts(rows, u)
+
+
+def _claim_table(world: World, holds: np.ndarray, rows: np.ndarray) -> ClaimTable | None:
+    """The batch's claim table, built or widened to ``holds`` (None: not tabled).
+
+    Tabled when the claim probability is one number and ``holds`` are the whole
+    numbers ``rows`` with means in the summed range.
+    """
+    legal, probability = world.legal, world.legal_inputs.claim_probability
+    p = float(probability[0])
+    most = int(rows.max())
+    if (not np.all(probability == p) or most * p > POISSON_EXACT_BELOW
+            or not np.array_equal(rows, holds)):
+        return None
+    if legal.claim_table is None or legal.claim_table.most < most:
+        # Widened with room to spare: holds vary from month to month.
+        room = 2 * max(most, legal.claim_table.most if legal.claim_table else 0)
+        legal.claim_table = ClaimTable.build(
+            p, max(most, min(room, int(POISSON_EXACT_BELOW / p))))
+    return legal.claim_table
 
 
 def _draw_liability(world: World) -> None:

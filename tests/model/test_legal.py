@@ -504,6 +504,22 @@ def test_poisson_quantile_sums_the_cdf_term_by_term(pairs):
     assert legal.poisson_quantile(u, means).tolist() == expected
 
 
+@settings(deadline=None)
+@given(st.floats(1e-3, 1.0), st.lists(st.tuples(
+    st.integers(0, 2_000),
+    st.one_of(st.floats(0, 1, exclude_max=True), st.sampled_from([0.0, 1 - 2.0**-53, 1 - 1e-15]))),
+    min_size=1, max_size=60))
+def test_claim_table_counts_equal_the_summed_cdf(probability, pairs):
+    """Claim counts looked up by number of holds equal poisson_quantile's, far tails too."""
+    holds, u = np.array(pairs, dtype=float).T
+    holds = np.minimum(holds, np.floor(legal.POISSON_EXACT_BELOW / probability))
+    table = legal.ClaimTable.build(probability, int(holds.max()))
+    counts = table.counts(holds.astype(np.intp)[None, None, :], u[None, :])
+    expected = legal.poisson_quantile(u, holds * probability)
+    assert counts.dtype == expected.dtype
+    assert counts[0, 0].tolist() == expected.tolist()
+
+
 def test_claim_costs_have_the_stated_mean():
     """The Fenton-Wilkinson total has mean claims x payout, whatever the claim count."""
     z = stats.norm.ppf((np.arange(20_000) + 0.5) / 20_000)
