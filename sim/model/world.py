@@ -68,6 +68,14 @@ class Agenda:
         """Remove and return the next event: (day, order, kind, payload)."""
         return heapq.heappop(self._heap)
 
+    def due(self, day: float) -> Iterator[tuple[float, int, str, Any]]:
+        """Remove and yield the events up to ``day``, as :meth:`pop`, including those
+        scheduled meanwhile (one look at the heap an event, not a call to ``next_day``
+        and one to ``pop``)."""
+        heap = self._heap
+        while heap and heap[0][0] <= day:
+            yield heapq.heappop(heap)
+
     @property
     def next_day(self) -> float:
         """Day of the next event (infinity when empty)."""
@@ -492,7 +500,9 @@ def run_simpy(world: World) -> BatchResult:
 
     def walker(r: int):
         # Not world.apply bound here: walkers left waiting must not keep the world alive.
-        agenda, timeout = world.agendas[r], env.timeout
+        # The handlers are called straight from their table (World.apply's work, one
+        # call less an event).
+        agenda, timeout, handlers = world.agendas[r], env.timeout, world.handlers
         while True:
             next_day = waking[r] = agenda.next_day
             try:
@@ -503,10 +513,8 @@ def run_simpy(world: World) -> BatchResult:
             except simpy.Interrupt:
                 continue
             waking[r] = -float("inf")  # busy: events scheduled now are seen by this loop
-            now = env.now
-            while agenda.next_day <= now:  # infinity once the agenda is empty
-                day, _, kind, payload = agenda.pop()
-                world.apply(r, day, kind, payload)
+            for day, _, kind, payload in agenda.due(env.now):
+                handlers[kind](world, r, day, payload)
 
     def wake_if_sooner(r: int, day: float) -> None:
         if day < waking[r]:
