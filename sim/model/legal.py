@@ -496,6 +496,8 @@ class Litigants:
     state arrays by a slice gives views, several times cheaper than copies."""
     founders: tuple[int, ...]
     """Indices of the members suing from the filing."""
+    founders_index: np.ndarray
+    """:attr:`founders` as indices for numpy (many founders)."""
     eligible: np.ndarray
     """(S, n) whether each city sues under each strategy when penalised (targeted
     grants, a strategy exposed to measures that sues)."""
@@ -507,6 +509,9 @@ class Litigants:
     """``"measure; group"``, the start of the event log's detail."""
     lead: int
     """City of the suit's ruling rows (see :func:`_lead_city`)."""
+    big: bool
+    """More than :data:`SCALAR_UP_TO` (strategy, city) pairs are eligible: handlers work
+    on the suit's cities with numpy rather than one scalar at a time."""
 
 
 def _litigants(world: World, m: int, g: int) -> Litigants:
@@ -517,15 +522,18 @@ def _litigants(world: World, m: int, g: int) -> Litigants:
         inputs = world.legal_inputs
         cities = np.flatnonzero(inputs.group_of[m] == g)
         eligible = _eligible(world, m, cities)
+        founders = cities[inputs.founders[g, cities]]
         legal.members[key] = Litigants(
             cities=cities,
             index=_as_index(cities),
-            founders=tuple(cities[inputs.founders[g, cities]].tolist()),
+            founders=tuple(founders.tolist()),
+            founders_index=founders,
             eligible=eligible,
             eligible_cities=tuple(tuple(cities[row].tolist()) for row in eligible),
             eligible_index=tuple(cities[row] for row in eligible),
             description=_describe(world, m, g),
-            lead=_lead_city(world, g))
+            lead=_lead_city(world, g),
+            big=int(eligible.sum()) > SCALAR_UP_TO)
     return legal.members[key]
 
 
@@ -584,40 +592,97 @@ def _suit_filed(world: World, r: int, day: float, payload: tuple) -> None:
     m, g, only = payload
     legal, inputs = world.legal, world.legal_inputs
     litigants = _litigants(world, m, g)
-    for c in litigants.founders:
-        legal.member[r, c, m] = True
+    if litigants.big:
+        legal.member[r, litigants.founders_index, m] = True
+    else:
+        for c in litigants.founders:
+            legal.member[r, c, m] = True
     if only is None and g < inputs.coalitions:
         for c, after in inputs.late[g]:
             world.schedule(r, float(day + after[r]), "suit_joined", (m, g, c, None))
-    # Plain scalar reads: a suit has a few strategies and cities, and numpy's
+    filing = _filing_plaintiffs if litigants.big else _filing_plaintiffs_by_scalars
+    strategies, cities = filing(world, r, m, g, litigants, only)
+    if not cities:
+        return
+    suit = Suit(number=len(legal.suits), replication=r, measure=m, group=g, filed=day,
+                strategies=tuple(sorted(set(strategies))), litigants=litigants,
+                course=_suit_course(world, r, m, g),
+                fees=tuple(inputs.stage_fee[r, g].tolist()))
+    legal.suits.append(suit)
+    _mark_at(legal.party, r, m, strategies, cities)
+    _mark_at(legal.covered, r, m, strategies, cities)
+    for s in suit.strategies:
+        legal.open[s, r, g, m] = True
+        legal.instance[s, r, g, m] = suit.number
+    # One row per plaintiff city, its strategies in order.
+    world.log_rows(r, day, "suit_filed", strategies, cities,
+                   [litigants.description] * len(cities))
+    first = suit.course.first
+    world.schedule(r, day + suit.course.days[first], "court_ruling", (suit.number, first))
+
+
+def _filing_plaintiffs_by_scalars(world: World, r: int, m: int, g: int, litigants: Litigants,
+                                  only: np.ndarray | None) -> tuple[list[int], list[int]]:
+    """Strategies and cities (parallel lists) of a filing's plaintiffs, by city then strategy.
+
+    Plaintiffs are members penalised now, not yet plaintiffs nor settled, under a
+    strategy whose suit is not open (and one of ``only``, if given).
+    """
+    # Plain scalar reads: a small suit has a few strategies and cities, and numpy's
     # per-call overhead on arrays that small is many times a scalar read.
+    legal = world.legal
     member, party, settled, is_open = legal.member, legal.party, legal.settled, legal.open
     penalises, recognised = world.plan.penalises, world.federal.recognised
-    plaintiffs = sorted(
+    pairs = sorted(
         (c, s) for s, cities in enumerate(litigants.eligible_cities)
         if cities and not is_open[s, r, g, m] and (only is None or only[s])
         for c in cities
         if (member[r, c, m] and penalises[m, recognised[s, r, c]]
             and not party[s, r, c, m] and not settled[s, r, c, m]))
-    if not plaintiffs:
-        return
-    strategies = tuple(sorted({s for _, s in plaintiffs}))
-    suit = Suit(number=len(legal.suits), replication=r, measure=m, group=g, filed=day,
-                strategies=strategies, litigants=litigants,
-                course=_suit_course(world, r, m, g),
-                fees=tuple(inputs.stage_fee[r, g].tolist()))
-    legal.suits.append(suit)
-    covered = legal.covered
-    for c, s in plaintiffs:
-        party[s, r, c, m] = covered[s, r, c, m] = True
-    for s in strategies:
-        is_open[s, r, g, m] = True
-        legal.instance[s, r, g, m] = suit.number
-    # One row per plaintiff city, its strategies in order.
-    world.log_rows(r, day, "suit_filed", [s for _, s in plaintiffs], [c for c, _ in plaintiffs],
-                   [litigants.description] * len(plaintiffs))
-    first = suit.course.first
-    world.schedule(r, day + suit.course.days[first], "court_ruling", (suit.number, first))
+    return [s for _, s in pairs], [c for c, _ in pairs]
+
+
+def _filing_plaintiffs(world: World, r: int, m: int, g: int, litigants: Litigants,
+                       only: np.ndarray | None) -> tuple[list[int], list[int]]:
+    """:func:`_filing_plaintiffs_by_scalars` of a big suit: one numpy look-up per strategy."""
+    legal = world.legal
+    strategies, cities = [], []
+    for s, index in enumerate(litigants.eligible_index):
+        if not len(index) or legal.open[s, r, g, m] or (only is not None and not only[s]):
+            continue
+        now = legal.member[r, index, m]
+        now &= world.plan.penalises[m][world.federal.recognised[s, r, index]]
+        np.greater(now, legal.party[s, r, index, m], out=now)  # now and not a party
+        np.greater(now, legal.settled[s, r, index, m], out=now)  # now and not settled
+        cities.append(index[now])
+        strategies.append(np.full(len(cities[-1]), s))
+    if not cities:
+        return [], []
+    strategy, city = np.concatenate(strategies), np.concatenate(cities)
+    order = np.lexsort((strategy, city))  # by city, then strategy
+    return strategy[order].tolist(), city[order].tolist()
+
+
+def _mark(values: np.ndarray, r: int, strategies: list[int], cities: list[int]) -> None:
+    """Set ``values[s, r, c]`` (S, R, C) for each strategy and city of the parallel lists.
+
+    By scalars up to :data:`SCALAR_UP_TO` pairs, else one numpy write.
+    """
+    if len(cities) > SCALAR_UP_TO:
+        values[strategies, r, cities] = True
+    else:
+        for s, c in zip(strategies, cities, strict=True):
+            values[s, r, c] = True
+
+
+def _mark_at(values: np.ndarray, r: int, m: int, strategies: list[int],
+             cities: list[int]) -> None:
+    """:func:`_mark` of ``values[s, r, c, m]`` (S, R, C, M)."""
+    if len(cities) > SCALAR_UP_TO:
+        values[strategies, r, cities, m] = True
+    else:
+        for s, c in zip(strategies, cities, strict=True):
+            values[s, r, c, m] = True
 
 
 def _suit_joined(world: World, r: int, day: float, payload: tuple) -> None:
@@ -672,8 +737,7 @@ def _court_ruling(world: World, r: int, day: float, payload: tuple) -> None:
     litigants = suit.litigants
     plaintiffs = _plaintiffs(legal.party, r, m, strategies, litigants)
     if not won:
-        for s, c in plaintiffs:
-            legal.lost_injunction[s, r, c] = True
+        _mark(legal.lost_injunction, r, *plaintiffs)
     detail = litigants.description
     if changed and not won:
         detail += "; injunction dissolved"
@@ -688,46 +752,53 @@ def _court_ruling(world: World, r: int, day: float, payload: tuple) -> None:
 
 
 def _plaintiffs(party: np.ndarray, r: int, m: int, strategies: list[int],
-                litigants: Litigants) -> list[tuple[int, int]]:
-    """(strategy, city) of the plaintiffs of ``strategies`` in a suit, strategy by strategy.
+                litigants: Litigants) -> tuple[list[int], list[int]]:
+    """Strategies and cities (parallel lists) of a suit's plaintiffs, strategy by strategy.
 
     Only cities eligible under a strategy can ever be its plaintiffs.
     """
-    pairs = []
+    of, plaintiffs = [], []
     for s in strategies:
         cities = litigants.eligible_cities[s]
         if len(cities) > SCALAR_UP_TO:  # one numpy look-up beats many scalar reads
             index = litigants.eligible_index[s]
-            pairs.extend((s, c) for c in index[party[s, r, index, m]].tolist())
+            cities = index[party[s, r, index, m]].tolist()
         else:
-            pairs.extend((s, c) for c in cities if party[s, r, c, m])
-    return pairs
+            cities = [c for c in cities if party[s, r, c, m]]
+        plaintiffs += cities
+        of += [s] * len(cities)
+    return of, plaintiffs
 
 
-def _final(world: World, r: int, day: float, suit: Suit, plaintiffs: list[tuple[int, int]],
-           won: bool, strategies: list[int]) -> None:
-    """The last ruling became final for ``strategies`` and their (strategy, city) plaintiffs."""
+def _final(world: World, r: int, day: float, suit: Suit,
+           plaintiffs: tuple[list[int], list[int]], won: bool, strategies: list[int]) -> None:
+    """The last ruling became final for ``strategies`` and their plaintiffs.
+
+    ``plaintiffs``: strategies and cities, parallel lists (see :func:`_plaintiffs`).
+    """
     legal, fed = world.legal, world.federal
     m, g = suit.measure, suit.group
     litigants = suit.litigants
     for s in strategies:
         legal.open[s, r, g, m] = False
-    for s, c in plaintiffs:
-        legal.settled[s, r, c, m] = True
+    _mark_at(legal.settled, r, m, *plaintiffs)
     world.log(r, day, "judgment_final", litigants.description + ("; won" if won else "; lost"),
               city=litigants.lead, strategies=strategies)
     if won:
         return
-    for s, c in plaintiffs:
-        legal.final_loss[s, r, c] = True
-    losers, cities = [s for s, _ in plaintiffs], [c for _, c in plaintiffs]
-    pool = fed.pool
+    _mark(legal.final_loss, r, *plaintiffs)
+    losers, cities = plaintiffs
+    if len(cities) > SCALAR_UP_TO:
+        where = (np.array(losers), r, np.array(cities))
+        amounts = fed.pool[(*where, m)].tolist()
+    else:
+        amounts = [fed.pool[s, r, c, m] for s, c in zip(losers, cities, strict=True)]
     world.log_rows(r, day, "funds_forfeited", losers, cities,
-                   [f"{litigants.description}; ${pool[s, r, c, m]:,.0f}" for s, c in plaintiffs])
-    if len(plaintiffs) > SCALAR_UP_TO:
-        federal.forfeit(fed, (np.array(losers), r, np.array(cities)), m)
+                   [f"{litigants.description}; ${amount:,.0f}" for amount in amounts])
+    if len(cities) > SCALAR_UP_TO:
+        federal.forfeit(fed, where, m)
     else:  # scalar indices: ~1.5 us a plaintiff, against ~15 us a call by index arrays
-        for s, c in plaintiffs:
+        for s, c in zip(losers, cities, strict=True):
             federal.forfeit(fed, (s, r, c), m)
 
 
@@ -785,7 +856,7 @@ def _protect_suit(world: World, r: int, m: int, g: int, litigants: Litigants,
     the cities eligible under a strategy can change.
     """
     eligible = litigants.eligible_cities
-    if world.legal_inputs.universal or sum(map(len, eligible)) > SCALAR_UP_TO:
+    if world.legal_inputs.universal or litigants.big:
         _protect(world, r, m, day, litigants.index, g)
         return
     legal = world.legal

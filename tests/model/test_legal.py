@@ -451,7 +451,8 @@ def test_suit_cities_index_state_arrays_as_the_indices_do(cities):
 
 
 def test_small_suits_protect_by_scalars_exactly_as_by_arrays(monkeypatch):
-    """Plaintiffs, protection and forfeits of small suits (plain scalars) equal the numpy path."""
+    """Filings, plaintiffs, protection and forfeits of small suits (plain scalars) equal the numpy
+    path of big suits."""
     plan = build_plan(sim.load(UNCERTAIN))
     scalars = run_reference(World(plan, 5, range(40), keep=5))
     monkeypatch.setattr(legal, "SCALAR_UP_TO", 0)
