@@ -69,9 +69,10 @@ class Agenda:
         return heapq.heappop(self._heap)
 
     def due(self, day: float) -> Iterator[tuple[float, int, str, Any]]:
-        """Remove and yield the events up to ``day``, as :meth:`pop`, including those
-        scheduled meanwhile (one look at the heap an event, not a call to ``next_day``
-        and one to ``pop``)."""
+        """Remove and yield the events up to ``day`` as :meth:`pop`, also those scheduled meanwhile.
+
+        One look at the heap an event, not a call to ``next_day`` and one to ``pop``.
+        """
         heap = self._heap
         while heap and heap[0][0] <= day:
             yield heapq.heappop(heap)
@@ -283,6 +284,14 @@ class EventLog:
         """One row per strategy, alike but for the strategy."""
         n = len(strategies)
         strategy, replications, days, cities, kinds, details = self._columns
+        if n == 1:  # most rows (court rulings): appends, 0.3 us less than building lists of 1
+            strategy.append(strategies[0])
+            replications.append(replication)
+            days.append(day)
+            cities.append(city)
+            kinds.append(self._kinds.setdefault(kind, len(self._kinds)))
+            details.append(self._details.setdefault(detail, len(self._details)))
+            return
         strategy.extend(strategies)
         replications.extend([replication] * n)
         days.extend([day] * n)
