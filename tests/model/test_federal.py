@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import sim
+from sim.model import federal
 from sim.model.plan import build_plan
 from sim.model.reference import run_reference
 from sim.model.world import World
@@ -127,3 +130,36 @@ def test_reimbursements_follow_the_status_of_the_month_money_was_spent():
     assert np.flatnonzero(withheld).tolist() == [4, 5, 6, 7, 8, 9]
     assert restored.sum() == pytest.approx(6 * MILLION)
     assert result.outcomes["federal_unresolved"][s, 0, 0] == pytest.approx(0.0, abs=1e-6)
+
+
+TWO_CITIES_TWO_MEASURES = ONE_CITY.replace(
+    'agencies = ["DOJ"]', 'agencies = ["DOJ"]\nwithhold_share = 0.5') + ONE_CITY[
+    ONE_CITY.index("[[city]]"):ONE_CITY.index("[[measure]]")].replace(
+    "Springfield", "Shelbyville") + (
+    '\n[[measure]]\nname = "Second"\nkind = "executive_order"\neffective = 2026-01-01\n'
+    'penalises = ["sanctuary", "partial"]\nprograms = ["JAG", "CDBG"]\n')
+CHANGE = st.tuples(st.sampled_from(["active", "recognised", "enjoined"]),
+                   st.integers(0, 2**16), st.booleans())
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(CHANGE, min_size=1, max_size=12))
+def test_refreshing_the_changed_cities_equals_refreshing_every_city(changes):
+    """After any events, month by month, the status is as worked out afresh for every city."""
+    scenario = sim.load(TWO_CITIES_TWO_MEASURES)
+    world = World(build_plan(scenario), scenario.scenario.seed, range(3), keep=0)
+    plan, inputs, state = world.plan, world.federal_inputs, world.federal
+    due = inputs.amount
+    for m, (array, where, month_ends) in enumerate(changes):
+        values = getattr(state, array)
+        cell = np.unravel_index(where % values.size, values.shape)
+        values[cell] = (where // values.size) % 3 if array == "recognised" else ~values[cell]
+        if month_ends:
+            federal._refresh(state, inputs, plan, m, due)
+    federal._refresh(state, inputs, plan, len(changes), due)
+    fresh = federal.initial_federal_state(plan, 3)
+    for array in ("active", "recognised", "enjoined"):
+        getattr(fresh, array)[...] = getattr(state, array)
+    federal._refresh(fresh, inputs, plan, 0, due)
+    for array in ("penalised", "exposed", "hit", "withholding"):
+        np.testing.assert_array_equal(getattr(state, array), getattr(fresh, array), array)
