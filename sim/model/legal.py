@@ -751,7 +751,10 @@ def _court_ruling(world: World, r: int, day: float, payload: tuple) -> None:
         if fee:
             legal.fees_due[s, r, g, m] += fee
     litigants = suit.litigants
-    plaintiffs = _plaintiffs(legal.party, r, m, strategies, litigants)
+    following = course.after[stage]
+    # The plaintiffs matter only to a loss or a final ruling (not to ~45% of rulings).
+    if not won or following is None:
+        plaintiffs = _plaintiffs(legal.party, r, m, strategies, litigants)
     if not won:
         _mark(legal.lost_injunction, r, *plaintiffs)
     detail = litigants.description
@@ -760,7 +763,6 @@ def _court_ruling(world: World, r: int, day: float, payload: tuple) -> None:
     world.log(r, day, RULINGS[stage, won], detail, city=litigants.lead, strategies=strategies)
     if changed:
         _protect_suit(world, r, m, g, litigants, day)
-    following = course.after[stage]
     if following is None:
         _final(world, r, day, suit, plaintiffs, won, strategies)
     else:
