@@ -1093,12 +1093,16 @@ def _withdraw(world: World, day: float, penalised: np.ndarray) -> None:
 def _late_filings(world: World, day: float, exposure: np.ndarray) -> None:
     """Schedule joins or new filings for plaintiffs penalised only now (strategy switches)."""
     legal, inputs = world.legal, world.legal_inputs
-    wanting = exposure & legal.member[None]
-    # Not "& sues[:, None, None, None]": numpy broadcasts that along the inner axes
-    # element by element, 40 times slower than clearing the other strategies.
-    wanting[~inputs.sues] = False
+    suing = np.flatnonzero(inputs.sues)
+    if not len(suing):
+        return
+    # Only the suing strategies' cells are looked at, through views when they are evenly
+    # spaced (the benchmark's one strategy in four: 0.065 -> 0.040 ms a month, 250 replications
+    # of 50 cities).
+    among = _as_index(suing)
+    wanting = exposure[among] & legal.member[None]
     for lost in (legal.party, legal.settled, world.federal.forfeit):
-        np.greater(wanting, lost, out=wanting)  # wanting and not lost
+        np.greater(wanting, lost[among], out=wanting)  # wanting and not lost
     if not wanting.any():
         return
     M = len(world.plan.measures)
@@ -1107,7 +1111,8 @@ def _late_filings(world: World, day: float, exposure: np.ndarray) -> None:
         lambda: np.zeros(len(inputs.sues), bool))
     filings: dict[tuple[int, int, int], np.ndarray] = defaultdict(
         lambda: np.zeros(len(inputs.sues), bool))
-    for s, r, c, m in zip(*np.nonzero(wanting), strict=True):
+    for i, r, c, m in zip(*np.nonzero(wanting), strict=True):
+        s = suing[i]
         g = int(inputs.group_of[m, c])
         if suit_open[s, r, c, m]:
             joins[int(m), g, int(c), int(r)][s] = True
