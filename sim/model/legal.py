@@ -1346,8 +1346,9 @@ def _claim_costs(world: World, m: int, holds: np.ndarray) -> np.ndarray:
         else:
             worked_out.append(s)
     if worked_out:
-        claims = _claim_counts(world, m, holds[worked_out])
-        cost[worked_out] = lognormal_total(claims, inputs.payout_mean[None, :, None],
+        which = _as_index(np.array(worked_out))  # a view, not a copy, if consecutive
+        claims = _claim_counts(world, m, holds[which])
+        cost[which] = lognormal_total(claims, inputs.payout_mean[None, :, None],
                                            inputs.payout_sigma[None, :, None],
                                            legal.claim_z[m][None])
     for s, t in copies:
