@@ -618,10 +618,11 @@ def _suit_filed(world: World, r: int, day: float, payload: tuple) -> None:
             world.schedule(r, float(day + after[r]), "suit_joined", (m, g, c, None))
     filing = _filing_plaintiffs if litigants.big else _filing_plaintiffs_by_scalars
     strategies, cities = filing(world, r, m, g, litigants, only)
-    if not cities:
+    if not len(cities):
         return
+    distinct = np.unique(strategies).tolist() if litigants.big else sorted(set(strategies))
     suit = Suit(number=len(legal.suits), replication=r, measure=m, group=g, filed=day,
-                strategies=tuple(sorted(set(strategies))), litigants=litigants,
+                strategies=tuple(distinct), litigants=litigants,
                 course=_suit_course(world, r, m, g),
                 fees=tuple(inputs.stage_fee[r, g].tolist()))
     legal.suits.append(suit)
@@ -635,6 +636,11 @@ def _suit_filed(world: World, r: int, day: float, payload: tuple) -> None:
                    [litigants.description] * len(cities))
     first = suit.course.first
     world.schedule(r, day + suit.course.days[first], "court_ruling", (suit.number, first))
+
+
+Pairs = tuple[list[int], list[int]] | tuple[np.ndarray, np.ndarray]
+"""(strategy, city) pairs as two parallel sequences: plain lists for small suits, index arrays
+for big ones (numpy indexes by a list of ~120 cities five times slower than by an array)."""
 
 
 def _filing_plaintiffs_by_scalars(world: World, r: int, m: int, g: int, litigants: Litigants,
@@ -659,8 +665,11 @@ def _filing_plaintiffs_by_scalars(world: World, r: int, m: int, g: int, litigant
 
 
 def _filing_plaintiffs(world: World, r: int, m: int, g: int, litigants: Litigants,
-                       only: np.ndarray | None) -> tuple[list[int], list[int]]:
-    """:func:`_filing_plaintiffs_by_scalars` of a big suit: one numpy look-up per strategy."""
+                       only: np.ndarray | None) -> Pairs:
+    """:func:`_filing_plaintiffs_by_scalars` of a big suit, as index arrays.
+
+    One numpy look-up per strategy.
+    """
     legal = world.legal
     strategies, cities = [], []
     for s, index in enumerate(litigants.eligible_index):
@@ -673,14 +682,14 @@ def _filing_plaintiffs(world: World, r: int, m: int, g: int, litigants: Litigant
         cities.append(index[now])
         strategies.append(np.full(len(cities[-1]), s))
     if not cities:
-        return [], []
+        return np.zeros(0, int), np.zeros(0, int)
     strategy, city = np.concatenate(strategies), np.concatenate(cities)
     order = np.lexsort((strategy, city))  # by city, then strategy
-    return strategy[order].tolist(), city[order].tolist()
+    return strategy[order], city[order]
 
 
-def _mark(values: np.ndarray, r: int, strategies: list[int], cities: list[int]) -> None:
-    """Set ``values[s, r, c]`` (S, R, C) for each strategy and city of the parallel lists.
+def _mark(values: np.ndarray, r: int, strategies: Sequence[int], cities: Sequence[int]) -> None:
+    """Set ``values[s, r, c]`` (S, R, C) for each strategy and city of :data:`Pairs`.
 
     By scalars up to :data:`SCALAR_UP_TO` pairs, else one numpy write.
     """
@@ -691,8 +700,8 @@ def _mark(values: np.ndarray, r: int, strategies: list[int], cities: list[int]) 
             values[s, r, c] = True
 
 
-def _mark_at(values: np.ndarray, r: int, m: int, strategies: list[int],
-             cities: list[int]) -> None:
+def _mark_at(values: np.ndarray, r: int, m: int, strategies: Sequence[int],
+             cities: Sequence[int]) -> None:
     """:func:`_mark` of ``values[s, r, c, m]`` (S, R, C, M)."""
     if len(cities) > SCALAR_UP_TO:
         values[strategies, r, cities, m] = True
@@ -770,30 +779,26 @@ def _court_ruling(world: World, r: int, day: float, payload: tuple) -> None:
 
 
 def _plaintiffs(party: np.ndarray, r: int, m: int, strategies: list[int],
-                litigants: Litigants) -> tuple[list[int], list[int]]:
-    """Strategies and cities (parallel lists) of a suit's plaintiffs, strategy by strategy.
+                litigants: Litigants) -> Pairs:
+    """Strategies and cities of a suit's plaintiffs, strategy by strategy.
 
     Only cities eligible under a strategy can ever be its plaintiffs.
     """
+    if litigants.big:  # one numpy look-up per strategy beats many scalar reads
+        cities = [litigants.eligible_index[s][party[s, r, litigants.eligible_index[s], m]]
+                  for s in strategies]
+        return np.repeat(strategies, [len(c) for c in cities]), np.concatenate(cities)
     of, plaintiffs = [], []
     for s in strategies:
-        cities = litigants.eligible_cities[s]
-        if len(cities) > SCALAR_UP_TO:  # one numpy look-up beats many scalar reads
-            index = litigants.eligible_index[s]
-            cities = index[party[s, r, index, m]].tolist()
-        else:
-            cities = [c for c in cities if party[s, r, c, m]]
+        cities = [c for c in litigants.eligible_cities[s] if party[s, r, c, m]]
         plaintiffs += cities
         of += [s] * len(cities)
     return of, plaintiffs
 
 
-def _final(world: World, r: int, day: float, suit: Suit,
-           plaintiffs: tuple[list[int], list[int]], won: bool, strategies: list[int]) -> None:
-    """The last ruling became final for ``strategies`` and their plaintiffs.
-
-    ``plaintiffs``: strategies and cities, parallel lists (see :func:`_plaintiffs`).
-    """
+def _final(world: World, r: int, day: float, suit: Suit, plaintiffs: Pairs, won: bool,
+           strategies: list[int]) -> None:
+    """The last ruling became final for ``strategies`` and their plaintiffs."""
     legal, fed = world.legal, world.federal
     m, g = suit.measure, suit.group
     litigants = suit.litigants
@@ -807,7 +812,7 @@ def _final(world: World, r: int, day: float, suit: Suit,
     _mark(legal.final_loss, r, *plaintiffs)
     losers, cities = plaintiffs
     if len(cities) > SCALAR_UP_TO:
-        where = (np.array(losers), r, np.array(cities))
+        where = (np.asarray(losers), r, np.asarray(cities))
         amounts = fed.pool[(*where, m)].tolist()
     else:
         amounts = [fed.pool[s, r, c, m] for s, c in zip(losers, cities, strict=True)]

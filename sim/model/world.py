@@ -415,13 +415,15 @@ class World:
         self.events.add_each(s.tolist(), self.replications[r].tolist(), float(day), c.tolist(),
                              kind, details)
 
-    def log_rows(self, r: int, day: float, kind: str, strategies: list[int], cities: list[int],
-                 details: Sequence[str]) -> None:
-        """Add one event-log row per (strategy, city) of replication ``r``, from plain lists.
+    def log_rows(self, r: int, day: float, kind: str, strategies: Sequence[int],
+                 cities: Sequence[int], details: Sequence[str]) -> None:
+        """Add one event-log row per (strategy, city) of replication ``r``, from lists or arrays.
 
         For handlers: building index arrays for :meth:`log_each` costs more than
         the few rows they log (``np.array`` of a short list takes ~0.6 us).
         """
+        if isinstance(strategies, np.ndarray):
+            strategies, cities = strategies.tolist(), np.asarray(cities).tolist()
         self.events.add_each(strategies, [self._numbers[r]] * len(strategies), float(day),
                              cities, kind, details)
 
