@@ -1291,7 +1291,7 @@ def lognormal_total(claims: np.ndarray, mean: np.ndarray, sigma: np.ndarray,
 
 
 def _liability(world: World, m: int, holds: np.ndarray | None) -> np.ndarray:
-    legal, inputs = world.legal, world.legal_inputs
+    legal = world.legal
     if holds is not None and holds.max() > 0:
         _draw_liability(world)
         _book_claims(world, m, _claim_costs(world, m, holds))
