@@ -1514,10 +1514,24 @@ def _forbidden_switch_problems(scenario: Scenario, origin: str) -> list[Problem]
     return problems
 
 
-def _semantic_problems(scenario: Scenario, origin: str) -> list[Problem]:
-    """Checks that need the whole, validated scenario."""
+def _horizon_problems(scenario: Scenario, origin: str) -> list[Problem]:
+    """A horizon outside 1900-2300 (Python's dates also stop at 9999)."""
+    start = scenario.start
+    last_year = start.year + (start.month - 2 + scenario.months) // 12
+    if start.year < 1900 or start.year > 2300:
+        message = "outside the years 1900-2300"
+    elif last_year > 2300:
+        message = (f"the horizon of {scenario.scenario.years} years runs to {last_year}, "
+                   "past 2300")
+    else:
+        return []
+    return [Problem(origin, "scenario.start", message, scenario.scenario.start)]
+
+
+def _measure_date_problems(scenario: Scenario, origin: str) -> list[Problem]:
+    """Measures taking effect after the horizon or rescinded before they start."""
     problems = []
-    start, end = scenario.start, scenario.end
+    end = scenario.end
     for i, measure in enumerate(scenario.measure):
         first, _ = date_range(measure.effective)
         if first >= end:
@@ -1536,6 +1550,14 @@ def _semantic_problems(scenario: Scenario, origin: str) -> list[Problem]:
                 problems.append(Problem(origin, f"measure[{i}].rescind_date",
                                         f"before the measure takes effect ({first_effective})",
                                         _as_written(measure.rescind_date)))
+    return problems
+
+
+def _semantic_problems(scenario: Scenario, origin: str) -> list[Problem]:
+    """Checks that need the whole, validated scenario."""
+    problems = _horizon_problems(scenario, origin)
+    if not problems:
+        problems.extend(_measure_date_problems(scenario, origin))
     table = scenario.strategy_table()
     chosen = scenario.scenario.strategies
     for j, name in enumerate(chosen or []):
@@ -1553,9 +1575,6 @@ def _semantic_problems(scenario: Scenario, origin: str) -> list[Problem]:
             problems.append(Problem(origin, f"city[{i}].current_policy",
                                     f"forbidden in {city.name} by its state law "
                                     f"({city.state_law})", city.current_policy))
-    if start.year < 1900 or end.year > 2300:
-        problems.append(Problem(origin, "scenario.start", "outside the years 1900-2300",
-                                scenario.scenario.start))
     if chosen == [] or (chosen is None and not scenario.strategies_to_run()):
         problems.append(Problem(origin, "scenario.strategies",
                                 "no strategy to run", chosen, chosen is not None))

@@ -104,6 +104,8 @@ EXPECTED: dict[str, list[Line]] = {
     "date_range_end_before_start": [
         ": measure[0].effective: low (2026-06-01) must be before high (2025-06-01)"],
     "date_start_out_of_range": [": scenario.start: outside the years 1900-2300 (got 1850-01-01)"],
+    "date_horizon_past_9999": [
+        ": scenario.start: outside the years 1900-2300 (got 9995-01-01)"],
     "date_number_for_date": [(": measure[0].effective: expected a date (YYYY-MM-DD)",
                              "(got 20250301)")],
     # unknown keys and typos

@@ -63,6 +63,8 @@ def test_start_is_first_of_month_and_end_follows_horizon():
          "after the horizon"),
         ("effective = 2025-03-10", 'effective = "soon"', "measure[0].effective", "got 'soon'"),
         ("years = 2", "years = 0", "scenario.years", "got 0"),
+        ("start = 2025-01-01", "start = 2299-02-01", "scenario.start",
+         "the horizon of 2 years runs to 2301, past 2300 (got 2299-02-01)"),
         ("replications = 8", "replications = 8.5", "scenario.replications", "got 8.5"),
     ],
 )
