@@ -58,13 +58,15 @@ BYTES_PER_BATCH_CELL = 16
 BYTES_PER_SERIES_CELL = 72
 """Bytes per (month, replication, city) of a batch's sampled monthly inputs
 (revenue, spending, aid, noise and temporaries: about 6 arrays of 8 bytes)."""
-SECONDS_PER_CELL_MONTH = 2.5e-8
+SECONDS_PER_CELL_MONTH = 1.2e-8
 """Seconds, on one core, per (strategy, replication, city) and month, per unit
-of array width (measures x programs, plus outcome metrics).  Measured: 1.6e-8
-to 2.1e-8 on the 50- and 500-city reference workloads."""
-SECONDS_PER_REPLICATION_MONTH = 7e-6
+of array width (measures x programs, plus outcome metrics).  Measured: 8.4e-9
+to 8.6e-9 on the 50- and 500-city reference workloads (2026-11-26)."""
+SECONDS_PER_REPLICATION_MONTH = 1e-5
 """Seconds per replication and month of event scheduling and bookkeeping
-(measured: 6.5e-6 on a one-city scenario)."""
+(measured: 8.7e-6 on the one-city Los Angeles scenario).  With the above, the
+estimates of the shipped scenarios and the reference workloads are 1.1 to 2.1
+times their CPU time; only the one-year backtest (0.2 s) is estimated lower (0.6)."""
 SECONDS_PER_TABLE_ROW = 5e-7
 """Seconds per output table row to build, summarise and write."""
 
@@ -126,8 +128,9 @@ class Estimate:
 def estimate(size: Size) -> Estimate:
     """Peak memory and wall time of a run of this size (rounded up, not down).
 
-    Measured against peak RSS and CPU time from 1 to 500 cities, 6 to 100
-    years: the estimate is 1 to 2 times what runs use.
+    Measured against peak RSS and CPU time from 1 to 500 cities, 1 to 100
+    years: the estimate is 1 to 2 times what runs use (time: 0.6 times for a
+    one-year run of a fraction of a second).
     """
     s = size
     cells = s.strategies * s.replications * s.cities
