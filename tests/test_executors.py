@@ -13,6 +13,7 @@ import sim
 from sim.cli import main
 from sim.errors import UsageError
 from sim.executors import _on_dask_worker, dask_client
+from tests.conftest import ONE_CITY
 from tests.model.test_world import UNCERTAIN
 
 distributed = pytest.importorskip("distributed")
@@ -58,10 +59,25 @@ def test_python_api_takes_a_client_and_keeps_it_open(scheduler):
     assert on_dask.manifest["scheduler"] == scheduler
 
 
-def test_scheduler_must_be_an_address():
+@pytest.mark.parametrize("address", ["localhost", "localhost:8786", "http://localhost:8786",
+                                     "tcp://", "tcp://localhost", "tcp://localhost:port",
+                                     "tcp://:8786", 8786])
+def test_scheduler_must_be_an_address(address):
     """Something that is not tcp://HOST:PORT is a usage error, not a traceback."""
-    with pytest.raises(UsageError, match="tcp://HOST:PORT"):
-        dask_client("localhost")
+    with pytest.raises(UsageError, match=r"tcp://HOST:PORT \(got "):
+        dask_client(address)
+
+
+def test_a_malformed_scheduler_address_is_refused_at_once(cli, tmp_path):
+    """`fundsim run --scheduler http://...` says what is wrong, exits 2 and writes nothing."""
+    path, out = tmp_path / "s.toml", tmp_path / "run"
+    path.write_text(ONE_CITY)
+    result = cli.invoke(main, ["run", str(path), "-q", "--no-figures", "-o", str(out),
+                               "--scheduler", "http://localhost:8786"])
+    assert result.exit_code == 2, result.output
+    assert "scheduler must be an address like tcp://HOST:PORT (got 'http://localhost:8786')" in (
+        result.output)
+    assert not out.exists()
 
 
 def test_a_dask_task_runs_its_batch_after_setting_the_allocator():
