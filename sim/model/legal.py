@@ -626,8 +626,8 @@ def _suit_filed(world: World, r: int, day: float, payload: tuple) -> None:
                 course=_suit_course(world, r, m, g),
                 fees=tuple(inputs.stage_fee[r, g].tolist()))
     legal.suits.append(suit)
-    _mark_at(legal.party, r, m, strategies, cities)
-    _mark_at(legal.covered, r, m, strategies, cities)
+    _mark(legal.party[..., m], r, strategies, cities)
+    _mark(legal.covered[..., m], r, strategies, cities)
     for s in suit.strategies:
         legal.open[s, r, g, m] = True
         legal.instance[s, r, g, m] = suit.number
@@ -691,23 +691,14 @@ def _filing_plaintiffs(world: World, r: int, m: int, g: int, litigants: Litigant
 def _mark(values: np.ndarray, r: int, strategies: Sequence[int], cities: Sequence[int]) -> None:
     """Set ``values[s, r, c]`` (S, R, C) for each strategy and city of :data:`Pairs`.
 
-    By scalars up to :data:`SCALAR_UP_TO` pairs, else one numpy write.
+    By scalars up to :data:`SCALAR_UP_TO` pairs, else one numpy write.  For an
+    (S, R, C, M) array, pass the view ``values[..., m]``.
     """
     if len(cities) > SCALAR_UP_TO:
         values[strategies, r, cities] = True
     else:
         for s, c in zip(strategies, cities, strict=True):
             values[s, r, c] = True
-
-
-def _mark_at(values: np.ndarray, r: int, m: int, strategies: Sequence[int],
-             cities: Sequence[int]) -> None:
-    """:func:`_mark` of ``values[s, r, c, m]`` (S, R, C, M)."""
-    if len(cities) > SCALAR_UP_TO:
-        values[strategies, r, cities, m] = True
-    else:
-        for s, c in zip(strategies, cities, strict=True):
-            values[s, r, c, m] = True
 
 
 def _suit_joined(world: World, r: int, day: float, payload: tuple) -> None:
@@ -804,7 +795,7 @@ def _final(world: World, r: int, day: float, suit: Suit, plaintiffs: Pairs, won:
     litigants = suit.litigants
     for s in strategies:
         legal.open[s, r, g, m] = False
-    _mark_at(legal.settled, r, m, *plaintiffs)
+    _mark(legal.settled[..., m], r, *plaintiffs)
     world.log(r, day, "judgment_final", litigants.description + ("; won" if won else "; lost"),
               city=litigants.lead, strategies=strategies)
     if won:
