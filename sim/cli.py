@@ -216,17 +216,24 @@ def rerun(run_dir: Path, output: Path | None, workers: int | None, overwrite: bo
 @click.argument("scenario_files", nargs=-1, required=True,
                 type=click.Path(dir_okay=False, path_type=Path))
 def validate(scenario_files: tuple[Path, ...]) -> None:
-    """Check scenario files; print every problem, one per line.
+    """Check scenario, sweep and observed-outcomes files; print every problem, one per line.
 
-    Example: fundsim validate scenarios/*.toml
+    Each file is checked as what it is: a sweep file (a [sweep] table) with its
+    base scenario, an observed-outcomes file with the scenario it names.
+
+    Example: fundsim validate scenarios/*.toml scenarios/sweeps/*.toml scenarios/observed/*.toml
     """
+    from sim import inputs
+
     problems = []
     for path in scenario_files:
         try:
-            sim.scenario.load(path)
-            click.echo(f"{path}: ok")
+            found = inputs.load(path)
         except ScenarioError as error:
             problems.extend(error.problems)
+            continue
+        kind = "" if found.kind == "scenario" else f" ({inputs.KIND_NAMES[found.kind]})"
+        click.echo(f"{path}: ok{kind}")
     if problems:
         raise ScenarioError(problems)
 
@@ -265,24 +272,26 @@ def schema(markdown: bool, sweep_files: bool) -> None:
               help="Only check: every number needs a source or an 'assumption:' label.")
 @click.option("--markdown", is_flag=True, help="Print the listing as Markdown.")
 def sources(scenario_files: tuple[Path, ...], check: bool, markdown: bool) -> None:
-    """List every number of each scenario with its source; flag the unsourced.
+    """List every number of each file with its source; flag the unsourced.
 
-    Example: fundsim sources --check scenarios/*.toml
+    Scenarios, sweep files (the ranges of their parameters) and
+    observed-outcomes files (the observed values) alike.
+
+    Example: fundsim sources --check scenarios/*.toml scenarios/sweeps/*.toml
     """
-    from sim import provenance
+    from sim import inputs
 
-    scenarios = [(path, sim.scenario.load(path)) for path in scenario_files]
-    problems = [problem for path, scenario in scenarios
-                for problem in provenance.problems(scenario, str(path))]
+    found = [inputs.load(path) for path in scenario_files]
+    problems = [problem for one in found for problem in one.problems]
     if check:
-        for path, _ in scenarios:
-            click.echo(f"{path}: ok" if not any(p.file == str(path) for p in problems)
-                       else f"{path}: unsourced numbers")
+        for one in found:
+            click.echo(f"{one.origin}: ok" if not one.problems
+                       else f"{one.origin}: unsourced numbers")
     elif markdown:
-        click.echo(provenance.markdown([(str(p), s) for p, s in scenarios]), nl=False)
+        click.echo(inputs.markdown(found), nl=False)
     else:
-        for path, scenario in scenarios:
-            for line in provenance.listing(scenario, str(path)):
+        for one in found:
+            for line in inputs.listing(one):
                 click.echo(line)
     if problems:
         raise ScenarioError(problems)

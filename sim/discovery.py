@@ -25,6 +25,7 @@ Questions come from a sweep file's ``[[discovery]]`` tables or from
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import warnings
 from collections.abc import Sequence
@@ -36,7 +37,7 @@ import pandas as pd
 from pydantic import Field
 
 from sim.decision import OPERATORS, condition_value
-from sim.errors import Problem, ScenarioError
+from sim.errors import Problem, ScenarioError, UsageError
 from sim.results import ALL_CITIES, METRICS, slug
 from sim.scenario import MAX_NAME, Threshold, _plain_number
 
@@ -143,6 +144,9 @@ def discovery_problems(questions: Sequence[Discovery], scenario: Scenario,
     allowed_cities = cities + ([ALL_CITIES] if len(cities) > 1 else [])
     simulated = (BASELINE, *strategies)
     problems = []
+    if questions and not prim_installed():
+        # Said before any point runs: a sweep should not fail at its end for want of a package.
+        problems.append(Problem(origin, where, MISSING_PRIM, has_value=False))
     for i, question in enumerate(questions):
         def at(key: str, i: int = i) -> str:
             return f"{where}[{i}].{key}" if where == "discovery" else where
@@ -263,7 +267,18 @@ def outcome_at_points(result: SweepResult, question: Discovery) -> pd.Series:
     return values.reindex(design.to_numpy()).astype(float)
 
 
+MISSING_PRIM = ("scenario discovery (PRIM) needs the EMA Workbench, which is not installed: "
+                "run pip install -e '.[discovery]' in the fundsim folder")
+
+
+def prim_installed() -> bool:
+    """Whether the EMA Workbench (the optional ``discovery`` extra) can be imported."""
+    return importlib.util.find_spec("ema_workbench") is not None
+
+
 def _prim_module():
+    if not prim_installed():
+        raise UsageError(MISSING_PRIM)
     with warnings.catch_warnings():
         # ema_workbench warns at import that ipyparallel (which PRIM does not use) is missing.
         warnings.simplefilter("ignore")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 import textwrap
 from pathlib import Path
 
@@ -429,3 +430,20 @@ def test_cli_sweep_answers_outcome_options(cli, tmp_path):
     assert "floor_breached [sanctuary, Springfield] > 0.5: at " in result.stderr
     boxes = pd.read_csv(out / "discovery.csv")
     assert set(boxes["condition"]) == {"floor_breached [sanctuary, Springfield] > 0.5"}
+
+
+@pytest.mark.parametrize("command", ["sweep", "discover"])
+def test_without_the_discovery_extra_one_line_says_how_to_install_it(cli, small_sweep, tmp_path,
+                                                                     monkeypatch, command):
+    """No EMA Workbench: exit 2 before any point runs, one line naming the extra, nothing written."""
+    monkeypatch.setitem(sys.modules, "ema_workbench", None)  # as if not installed
+    if command == "sweep":
+        args = ["sweep", str(write_sweep(tmp_path, SMALL + QUESTION)), "-o", str(tmp_path / "out")]
+    else:
+        args = ["discover", str(small_sweep), "--outcome", "floor_breached > 0.5"]
+    before = snapshot(small_sweep)
+    result = cli.invoke(main, args)
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert "pip install -e '.[discovery]'" in line and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists() and snapshot(small_sweep) == before
