@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 import sim
-from sim.runner import simulate
+from sim.engine.runner import simulate
 from sim.scenario import City
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -186,10 +186,10 @@ sys.path.insert(0, {str(ROOT / "benchmarks")!r})
 from bench_run import synthetic_scenario
 import sim
 from pathlib import Path
-from sim.plots import save_figures
-from sim.report import render_report
+from sim.presentation.run_figures import save_figures
+from sim.presentation.pages import render_report
 from sim.results import RunResult, for_figures
-from sim.runner import simulate
+from sim.engine.runner import simulate
 
 def peak():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -225,7 +225,7 @@ def dask_seconds(scenario: sim.Scenario, replications: int, batch_size: int,
     with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
                       dashboard_address=":0") as cluster, Client(cluster) as client:
         started = time.perf_counter() - began
-        client.run(lambda: __import__("sim.runner"))  # as a long-lived cluster would have
+        client.run(lambda: __import__("sim.engine.runner"))  # as a long-lived cluster would have
         run = best(repeats, lambda: timed(scenario, replications=replications,
                                           scheduler=client, batch_size=batch_size))
     return started, run

@@ -77,12 +77,12 @@ result
 # `result.summary` is a tidy table: one row per strategy, city and metric,
 # with the mean, the 5th, 50th and 95th percentiles over replications and a
 # 95% confidence interval of the mean. Each metric is described in
-# `sim.results.METRICS`.
+# `sim.metrics.METRICS`.
 
 # %%
 headline = ["net_fiscal_impact", "federal_withheld", "gap_closing_burden", "floor_breached"]
 for name in headline:
-    metric = sim.results.METRICS[name]
+    metric = sim.metrics.METRICS[name]
     print(f"{name} ({metric.unit}): {metric.description}")
 
 # %% [markdown]

@@ -34,9 +34,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 import sim
-from sim.decision import robustness
-from sim.plots import STYLE, money_axis, strategy_colours
-from sim.report import mean_difference
+from sim.analysis.decision_support import robustness
+from sim.presentation.pages import mean_difference
+from sim.presentation.style import STYLE, money_axis, strategy_colours
 
 mpl.style.use(STYLE)  # our own figures below in fundsim's house style
 
@@ -164,7 +164,7 @@ fig
 # %% [markdown]
 # ## 4. Robustness across futures
 #
-# `sim.decision.robustness` ranks the strategies over the same sampled
+# `sim.analysis.decision_support.robustness` ranks the strategies over the same sampled
 # futures: the expected impact, the mean of the worst 5% (CVaR), and the
 # regret — how much worse each strategy did than the best one *in the same
 # replication*, which again relies on the pairing.

@@ -34,7 +34,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 import sim
-from sim.plots import STYLE, money_axis, share_axis, strategy_colours
+from sim.presentation.style import STYLE, money_axis, share_axis, strategy_colours
 
 mpl.style.use(STYLE)  # our own figures below in fundsim's house style
 

@@ -107,12 +107,12 @@ def run(source: Scenario | str | os.PathLike, *, replications: int | None = None
     of replications whose monthly trajectories are kept (default: as many as
     fit a million rows).  ``progress`` is called with the number of
     replications finished after each batch.  Further ``options`` go to
-    :func:`sim.runner.settle`: ``batch_size``, ``engine`` (``"simpy"`` or
+    :func:`sim.engine.runner.settle`: ``batch_size``, ``engine`` (``"simpy"`` or
     ``"reference"``) and ``scheduler`` (a Dask scheduler address
     ``"tcp://HOST:PORT"`` or a ``distributed.Client``: the batches run on that
     cluster), ``max_memory`` and ``max_seconds`` (caps on the run's estimated
     size, as bytes and seconds or text like ``"8GiB"`` and ``"2h"``; 0: no
-    cap; see :mod:`sim.limits`).  The same scenario and seed give the same
+    cap; see :mod:`sim.engine.limits`).  The same scenario and seed give the same
     numbers whatever the workers, batches or executor.
 
     ``thresholds`` adds requirements a future must meet to the scenario's
@@ -127,7 +127,7 @@ def run(source: Scenario | str | os.PathLike, *, replications: int | None = None
     within that share of the mean or within its floor, or until
     ``max_replications`` (default 20,000).  ``precision_floor`` sets floors by
     metric or unit family (``{"money": 1e6, "floor_breached": 0.01}``); see
-    :mod:`sim.precision`.  ``result.manifest["precision"]`` tells where and
+    :mod:`sim.engine.precision`.  ``result.manifest["precision"]`` tells where and
     why the run stopped.
 
     Bad options raise :class:`UsageError`:
@@ -138,19 +138,19 @@ def run(source: Scenario | str | os.PathLike, *, replications: int | None = None
     ...
     sim.errors.UsageError: replications must be a whole number of at least 1 (got 0)
     """
+    from sim.engine.runner import simulate
     from sim.results import RunResult
-    from sim.runner import simulate
 
     chosen = source if isinstance(source, Scenario) else load(source)
     checked = ()
     if thresholds:
-        from sim.decision import thresholds_from
+        from sim.analysis.decision_support import thresholds_from
 
         checked = thresholds_from([thresholds] if isinstance(thresholds, str) else thresholds,
                                   chosen, origin="thresholds", where="thresholds")
     goal = None
     if precision is not None:
-        from sim.precision import target
+        from sim.engine.precision import target
 
         goal = target(precision, floors=precision_floor, batch=precision_batch,
                       max_replications=max_replications)

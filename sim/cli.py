@@ -57,7 +57,7 @@ class _Group(click.Group):
 
 
 def _size_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> int | None:
-    from sim.limits import parse_size
+    from sim.engine.limits import parse_size
 
     try:
         return None if value is None else parse_size(value)
@@ -67,7 +67,7 @@ def _size_option(_ctx: click.Context, _param: click.Parameter, value: str | None
 
 def _duration_option(_ctx: click.Context, _param: click.Parameter,
                      value: str | None) -> float | None:
-    from sim.limits import parse_duration
+    from sim.engine.limits import parse_duration
 
     try:
         return None if value is None else parse_duration(value)
@@ -138,9 +138,9 @@ def run(scenario_file: Path, output: Path | None, replications: int | None, seed
 
     Example: fundsim run scenarios/denver-no-bailout.toml --precision 0.05 --max-replications 5000
     """
+    from sim.analysis.decision_support import thresholds_from
     from sim.console import headline_table, progress_bar
-    from sim.decision import thresholds_from
-    from sim.precision import describe
+    from sim.engine.precision import describe
     from sim.results import check_output, default_folder
 
     scenario = sim.load(scenario_file)
@@ -155,7 +155,7 @@ def run(scenario_file: Path, output: Path | None, replications: int | None, seed
         if replications is not None:
             raise click.UsageError("give either -n/--replications or --precision (whose runs "
                                    "--max-replications caps), not both")
-        from sim.precision import DEFAULT_MAX_REPLICATIONS
+        from sim.engine.precision import DEFAULT_MAX_REPLICATIONS
 
         options.update(precision=precision, max_replications=max_replications,
                        precision_floor=list(precision_floors) or None,
@@ -223,7 +223,7 @@ def validate(scenario_files: tuple[Path, ...]) -> None:
 
     Example: fundsim validate scenarios/*.toml scenarios/sweeps/*.toml scenarios/observed/*.toml
     """
-    from sim import inputs
+    from sim.analysis import inputs
 
     problems = []
     for path in scenario_files:
@@ -251,14 +251,13 @@ def schema(markdown: bool, sweep_files: bool) -> None:
     Example: fundsim schema --sweep --markdown > docs/sweep-reference.md
     """
     if sweep_files:
-        from sim.schema_docs import sweep_markdown
-        from sim.sweep import SweepFile
+        from sim.analysis.sweep import SweepFile, reference_markdown
 
-        click.echo(sweep_markdown() if markdown else json.dumps(
+        click.echo(reference_markdown() if markdown else json.dumps(
             SweepFile.model_json_schema(by_alias=True), indent=2), nl=not markdown)
         return
     if markdown:
-        from sim.schema_docs import markdown as reference
+        from sim.scenario.schema_docs import markdown as reference
 
         click.echo(reference(), nl=False)
         return
@@ -279,7 +278,7 @@ def sources(scenario_files: tuple[Path, ...], check: bool, markdown: bool) -> No
 
     Example: fundsim sources --check scenarios/*.toml scenarios/sweeps/*.toml
     """
-    from sim import inputs
+    from sim.analysis import inputs
 
     found = [inputs.load(path) for path in scenario_files]
     problems = [problem for one in found for problem in one.problems]
@@ -318,7 +317,7 @@ def backtest(observed_file: Path, replications: int | None, seed: int | None,
 
     Example: fundsim backtest scenarios/observed/backtest-chicago-2017.toml -n 2000
     """
-    from sim.backtest import compare, load_observed, write_comparison
+    from sim.analysis.backtest import compare, load_observed, write_comparison
 
     observed, scenario = load_observed(observed_file)
     result = sim.run(scenario, replications=replications, seed=seed, workers=workers)
@@ -338,7 +337,7 @@ def report(run_dir: Path, output: Path | None) -> None:
 
     Example: fundsim report results/los-angeles-2025-20250701-120000
     """
-    from sim.report import write_report
+    from sim.presentation.pages import write_report
 
     click.echo(str(write_report(sim.open_results(run_dir), output)))
 
@@ -364,12 +363,12 @@ def compare(run_a: Path, run_b: Path | None, strategies: tuple[str, str] | None,
 
     Example: fundsim compare results/my-run --strategies sanctuary partial
     """
-    from sim import report as reports
+    from sim.presentation import pages
 
-    comparison = reports.compare(sim.open_results(run_a),
-                                 sim.open_results(run_b) if run_b else None,
-                                 tuple(strategies) if strategies else None)
-    click.echo(str(reports.write_comparison(comparison, output, overwrite=overwrite)))
+    comparison = pages.compare(sim.open_results(run_a),
+                               sim.open_results(run_b) if run_b else None,
+                               tuple(strategies) if strategies else None)
+    click.echo(str(pages.write_comparison(comparison, output, overwrite=overwrite)))
 
 
 @main.command()
@@ -421,7 +420,7 @@ def sweep(sweep_file: Path, parameters: tuple[str, ...], design: str | None,
 
     Example: fundsim sweep scenarios/denver-no-bailout.toml -p "scenario.discount_rate=0.01..0.06"
     """
-    from sim import sweep as sweeps
+    from sim.analysis import sweep as sweeps
     from sim.console import progress_bar, sweep_table
 
     overrides = {"design": design, "samples": samples, "levels": levels,
@@ -433,11 +432,11 @@ def sweep(sweep_file: Path, parameters: tuple[str, ...], design: str | None,
         overrides["output"] = [sweeps.parse_output(m) for m in metrics]
     if outcomes:
         overrides["discovery"] = _outcomes(outcomes)
-    plan = sweeps.load(sweep_file, overrides)
-    folder = output or sweeps.default_folder(plan)
-    total = plan.total_points()
+    chosen = sweeps.load(sweep_file, overrides)
+    folder = output or sweeps.default_folder(chosen)
+    total = chosen.total_points()
     with progress_bar(total, not quiet and sys.stderr.isatty(), "sweeping", "pt") as advance:
-        result = sweeps.run(plan, folder, workers=workers, scheduler=scheduler,
+        result = sweeps.run(chosen, folder, workers=workers, scheduler=scheduler,
                             progress=advance, overwrite=overwrite, figures=not no_figures)
     if not quiet:
         sweep_table(result)
@@ -476,7 +475,7 @@ def discover(sweep_dir: Path, outcomes: tuple[str, ...], city: str | None,
 
     Example: fundsim discover results/denver-sensitivity --outcome "floor_breached@sanctuary > 0.5"
     """
-    from sim import sweep as sweeps
+    from sim.analysis import sweep as sweeps
 
     options = {"city": city, "min_coverage": min_coverage, "min_density": min_density,
                "boxes": boxes}
@@ -490,7 +489,7 @@ def discover(sweep_dir: Path, outcomes: tuple[str, ...], city: str | None,
 
 def _outcomes(texts: tuple[str, ...], options: dict | None = None) -> list[dict]:
     """``[[discovery]]`` tables from --outcome texts; every unreadable one reported at once."""
-    from sim.discovery import parse_outcome
+    from sim.analysis.discovery import parse_outcome
 
     questions, problems = [], []
     for text in texts:

@@ -20,8 +20,8 @@ from rich.table import Table
 from rich.text import Text
 
 if TYPE_CHECKING:
+    from sim.analysis.sweep import SweepResult
     from sim.results import RunResult
-    from sim.sweep import SweepResult
 
 HEADLINES = ("net_fiscal_impact", "federal_withheld", "gap_closing_burden", "floor_breached")
 
@@ -53,7 +53,7 @@ def progress_bar(total: int, enabled: bool, label: str = "simulating",
 
 def headline_table(result: RunResult) -> None:
     """Print the key numbers per strategy (all cities together when there are several)."""
-    from sim.plots import dollars
+    from sim.formats import dollars
 
     summary = result.summary
     city = "all cities" if "all cities" in set(summary["city"]) else summary["city"].iloc[0]

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 import sim
 from sim.cli import main
 from sim.errors import ScenarioError, UsageError
-from sim.plots import png_bytes
+from sim.presentation.style import png_bytes
 from sim.scenario import EXAMPLE
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"

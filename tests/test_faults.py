@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 import sim
-import sim.runner
+import sim.engine.runner
 from sim.cli import main
 from sim.errors import BatchError, OutputError
 from sim.results import REPRODUCIBLE, write_run
@@ -193,12 +193,12 @@ def fail_at_third_batch(scenario, settings, first, last):
     return REAL_BATCH(scenario, settings, first, last)
 
 
-REAL_BATCH = sim.runner._batch_in_worker
+REAL_BATCH = sim.engine.runner._batch_in_worker
 
 
 def test_dead_worker_is_one_clean_error_naming_replications_and_seed(one_city, monkeypatch):
     """A worker process killed mid-batch: BatchError with the range, the seed, how to repeat."""
-    monkeypatch.setattr(sim.runner, "_batch_in_worker", die_at_first_batch)
+    monkeypatch.setattr(sim.engine.runner, "_batch_in_worker", die_at_first_batch)
     with pytest.raises(BatchError) as caught:
         sim.run(one_city, replications=8, batch_size=2, workers=2, seed=11)
     message = str(caught.value)
@@ -208,12 +208,12 @@ def test_dead_worker_is_one_clean_error_naming_replications_and_seed(one_city, m
 
 def test_failing_batch_names_its_replications_in_any_executor(one_city, monkeypatch):
     """An exception in one batch names that batch, in worker processes and in process."""
-    monkeypatch.setattr(sim.runner, "_batch_in_worker", fail_at_third_batch)
+    monkeypatch.setattr(sim.engine.runner, "_batch_in_worker", fail_at_third_batch)
     with pytest.raises(BatchError, match=r"^replications 4 to 5 \(seed 3\) failed: "
                                          r"ZeroDivisionError: division by zero in month 7"):
         sim.run(one_city, replications=8, batch_size=2, workers=2, seed=3)
-    real = sim.runner.simulate_batch
-    monkeypatch.setattr(sim.runner, "simulate_batch", lambda plan, settings, first, last: (
+    real = sim.engine.runner.simulate_batch
+    monkeypatch.setattr(sim.engine.runner, "simulate_batch", lambda plan, settings, first, last: (
         1 / 0 if first == 2 else real(plan, settings, first, last)))
     with pytest.raises(BatchError, match=r"^replications 2 to 3 \(seed 3\) failed: "
                                          r"ZeroDivisionError"):
@@ -223,7 +223,7 @@ def test_failing_batch_names_its_replications_in_any_executor(one_city, monkeypa
 def test_dead_worker_on_the_command_line_exits_1_and_writes_nothing(cli, scenario_file,
                                                                     tmp_path, monkeypatch):
     """The CLI prints the one error line (no traceback) and leaves no folder."""
-    monkeypatch.setattr(sim.runner, "_batch_in_worker", die_at_first_batch)
+    monkeypatch.setattr(sim.engine.runner, "_batch_in_worker", die_at_first_batch)
     out = tmp_path / "out"
     result = cli.invoke(main, ["run", str(scenario_file), "-o", str(out), "-n", "8", "-w", "2",
                                "-q", "--no-figures"])

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim import report
+from sim.presentation import pages
 from tests.conftest import ONE_CITY
 
 ROOT = Path(__file__).parent.parent
@@ -34,9 +34,9 @@ def test_shipped_scenario_matches_its_reference_run(path):
     reference = sim.open_results(folder)
     current = sim.run(sim.load(path), replications=reference.manifest["replications"],
                       seed=reference.manifest["seed"], workers=1, keep=0)
-    moved = report.drift(reference, current)
+    moved = pages.drift(reference, current)
     if not moved.empty:
-        changed = report.parameter_diff(reference.manifest["scenario"],
+        changed = pages.parameter_diff(reference.manifest["scenario"],
                                         current.manifest["scenario"])
         pytest.fail(f"{path.stem} drifted from {folder}:\n{moved.to_string(index=False)}\n"
                     f"scenario keys changed since the reference:\n"
@@ -63,13 +63,13 @@ def noisy_reference():
 def test_drift_ignores_new_random_draws(noisy_reference):
     """Another seed moves every mean only by Monte Carlo noise: no drift."""
     other = sim.run(sim.load(NOISY), replications=150, seed=12345, workers=1, keep=0)
-    assert report.drift(noisy_reference, other).empty
+    assert pages.drift(noisy_reference, other).empty
 
 
 def test_drift_flags_a_real_change(noisy_reference):
     """A 20% larger DOJ grant moves federal payments beyond Monte Carlo error."""
     bigger = sim.load(NOISY).with_values({"city[Springfield].grant[0].amount": 1.44e7})
-    moved = report.drift(noisy_reference, sim.run(bigger, replications=150, workers=1, keep=0))
+    moved = pages.drift(noisy_reference, sim.run(bigger, replications=150, workers=1, keep=0))
     assert {"federal_due", "federal_received"} <= set(moved["metric"])
 
 
@@ -78,7 +78,7 @@ def test_drift_lists_missing_strategies_and_metrics(noisy_reference):
     fewer = sim.run(sim.load(NOISY), replications=150, workers=1, keep=0,
                     strategies=["sanctuary"])
     fewer.replications = fewer.replications.drop(columns=["legal_cost"])
-    problems = set(report.drift(noisy_reference, fewer)["problem"])
+    problems = set(pages.drift(noisy_reference, fewer)["problem"])
     assert {"strategy missing", "metric missing"} <= problems
 
 

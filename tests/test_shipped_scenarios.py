@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim import provenance
+from sim.scenario import provenance
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))

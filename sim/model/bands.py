@@ -35,7 +35,7 @@ from collections.abc import Callable
 import numpy as np
 
 from sim.model.plan import Plan
-from sim.uncertain import is_uncertain
+from sim.scenario.uncertain import is_uncertain
 
 BAND_SERIES: dict[str, Callable[[dict[str, np.ndarray]], np.ndarray]] = {
     "net_reserves": lambda accounts: accounts["net_reserves"],

@@ -1,7 +1,7 @@
 """Random counts from common uniforms, fast enough for whole batches.
 
 Common random numbers need every random count to come from a uniform drawn
-up front (see :func:`sim.streams.uniforms`), transformed by the inverse of
+up front (see :func:`sim.model.streams.uniforms`), transformed by the inverse of
 the count's distribution function.  :func:`scipy.stats.poisson.ppf` does
 that one element at a time and is far too slow for arrays of millions of
 (month, replication, city) cells, so :func:`poisson_quantile` inverts whole

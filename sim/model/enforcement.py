@@ -45,7 +45,7 @@ import numpy as np
 from sim.model.arrays import divide_where
 from sim.model.counts import poisson_quantile
 from sim.model.plan import LEVEL, Parameters, Plan
-from sim.streams import ReplicationStreams, uniforms
+from sim.model.streams import ReplicationStreams, uniforms
 
 NATIONAL_BOOKING_RATE = 7.3e6 / 333.2e6
 """Jail admissions per resident per year (BJS, Jail Inmates in 2022)."""

@@ -31,7 +31,7 @@ import numpy as np
 
 from sim.model.arrays import max_and_argmax, sum_by_label_at, sum_last, sum_last_at
 from sim.model.plan import Parameters, Plan
-from sim.streams import ReplicationStreams, uniforms
+from sim.model.streams import ReplicationStreams, uniforms
 
 MEASURE_INDEX = np.int16
 """Type of measure indices in the arrays of payments (-1: none)."""

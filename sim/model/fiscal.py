@@ -25,7 +25,7 @@ import numpy as np
 
 from sim.model.arrays import divide_where
 from sim.model.plan import Parameters, Plan
-from sim.streams import ReplicationStreams, rekeyed
+from sim.model.streams import ReplicationStreams, rekeyed
 
 
 @dataclass(frozen=True)

@@ -95,8 +95,8 @@ from scipy import stats
 from sim.model import federal
 from sim.model.arrays import any_last, min_last, nonzero_cells, sum_last
 from sim.model.plan import Parameters, Plan
+from sim.model.streams import ReplicationStreams, name_key, philox_uniforms, rekeyed
 from sim.scenario import COURT_STAGES, LegalCosts, Scenario
-from sim.streams import ReplicationStreams, name_key, philox_uniforms, rekeyed
 
 if TYPE_CHECKING:
     from sim.model.world import World

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from sim.model.clock import Calendar
+from sim.model.streams import ReplicationStreams, uniforms
 from sim.scenario import BASELINE, COMPLIANCE_LEVELS, Measure, Scenario, uncertain_leaves
-from sim.streams import ReplicationStreams, uniforms
 
 LEVEL = {name: i for i, name in enumerate(COMPLIANCE_LEVELS)}
 """Index of each compliance level in arrays."""

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.model import decisions, federal, legal
+from sim.model import federal, legal, switching
 from sim.model.arrays import divide_where
 from sim.model.bands import Bands
 from sim.model.enforcement import (
@@ -45,8 +45,8 @@ from sim.model.fiscal import (
     sample_fiscal,
 )
 from sim.model.plan import Parameters, Plan
+from sim.model.streams import ReplicationStreams
 from sim.model.trust import initial_trust_state, sample_trust, trust_month
-from sim.streams import ReplicationStreams
 
 Handler = Callable[["World", int, float, Any], None]
 """Applies one event: (world, replication index in batch, day, payload)."""
@@ -368,16 +368,16 @@ class World:
         self.trust_inputs = sample_trust(plan, self.params, self.enforcement_inputs)
         self.trust = initial_trust_state(self.trust_inputs, S)
         fed = self.federal_inputs
-        self.rules = decisions.compile_rules(plan)
-        self.decisions = decisions.initial_decision_state(
-            plan, self.rules, R, decisions.rescission_months(
+        self.rules = switching.compile_rules(plan)
+        self.decisions = switching.initial_decision_state(
+            plan, self.rules, R, switching.rescission_months(
                 plan, fed.occurs, fed.start_day, fed.rescinded, fed.rescind_day))
         self.agendas = [Agenda() for _ in range(R)]
         self.on_schedule: Callable[[int, float], None] | None = None
         self.legal_inputs = legal.sample_legal(plan, self.params, plan.calendar.start.toordinal())
         self.legal = legal.initial_legal_state(plan, self.legal_inputs, R)
         self.handlers: dict[str, Handler] = {**FEDERAL_HANDLERS, **legal.HANDLERS,
-                                             **decisions.HANDLERS}
+                                             **switching.HANDLERS}
         self.events = EventLog()
         self._numbers = self.replications.tolist()
         self._exposed_strategies = np.flatnonzero(plan.exposed).tolist()
@@ -452,14 +452,14 @@ class World:
         self.recorder.record(m, accounts)
         self.bands.fold(m, accounts)
         legal.end_of_month(self, m)
-        decisions.evaluate(self, m, accounts)
+        switching.evaluate(self, m, accounts)
 
     def result(self) -> BatchResult:
         """Outcomes once every month has been ticked."""
         outcomes = self.recorder.outcomes(self.fiscal.reserves, self.federal.pool.sum(axis=3))
         outcomes.update(legal.outcomes(self))
         outcomes["trust_end"] = self.trust.index
-        outcomes.update(decisions.outcomes(self))
+        outcomes.update(switching.outcomes(self))
         return BatchResult(
             replications=self.replications,
             outcomes=outcomes,

@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim
+from sim.engine.runner import simulate
 from sim.model.bands import _WIDTH, BAND_CITIES, QUANTILES, Bands
 from sim.model.plan import build_plan
-from sim.runner import simulate
 from tests.model.test_world import UNCERTAIN
 
 

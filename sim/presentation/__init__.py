@@ -1,0 +1,71 @@
+"""Presentation: figures and HTML pages, the top layer below the command line.
+
+Figures are pure functions from result tables to
+:class:`matplotlib.figure.Figure` (nothing here shows a window); pages are
+self-contained HTML files rendered from Jinja templates (``templates/``).
+
+* :mod:`~sim.presentation.style`: the house style (colours, axes, saving);
+* :mod:`~sim.presentation.run_figures`: the figures of one run and their registry;
+* :mod:`~sim.presentation.decision_figures`: robustness, conditional views,
+  legal status;
+* :mod:`~sim.presentation.compare_figures`: two runs on shared axes;
+* :mod:`~sim.presentation.sweep_figures`: sensitivity and scenario discovery;
+* :mod:`~sim.presentation.pages`: the run report, the comparison and the sweep page.
+
+The functions below are the backend the result and analysis layers reach
+without importing this package (:mod:`sim.results.presenter`, as pandas
+reaches its plotting backend): ``result.plot``, ``result.save()`` and sweep
+folders.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sim.presentation import pages, run_figures, style, sweep_figures
+from sim.results import for_figures
+
+if TYPE_CHECKING:
+    from sim.analysis.sweep import SweepResult
+    from sim.results import RunResult
+
+
+def run_plotter(result: RunResult) -> run_figures.Plotter:
+    """``result.plot``: the run's figures as methods returning a Figure."""
+    return run_figures.Plotter(result)
+
+
+def write_run_pages(result: RunResult, folder: Path) -> None:
+    """Write ``figures/`` and ``report.html`` of a run into ``folder``.
+
+    A big run's figures and report are drawn from its first replications
+    (:func:`sim.results.for_figures`).
+    """
+    drawn = for_figures(result)
+    pngs = run_figures.save_figures(drawn, folder / "figures")
+    (folder / "report.html").write_text(pages.render_report(drawn, pngs), encoding="utf-8")
+
+
+def sweep_plotter(result: SweepResult) -> sweep_figures.SweepPlotter:
+    """``sweep_result.plot``: the sweep's figures as methods returning a Figure."""
+    return sweep_figures.SweepPlotter(result)
+
+
+def write_sweep_figures(result: SweepResult, folder: Path) -> dict[str, bytes]:
+    """Write a sweep's figures into ``folder``; return the PNGs by name."""
+    return sweep_figures.save_sweep_figures(result, folder)
+
+
+def sweep_page(result: SweepResult, pngs: dict[str, bytes]) -> str:
+    """A sweep's ``report.html``, with figures already drawn (by name)."""
+    return pages.render_sweep_report(result, pngs)
+
+
+def discovery_files(result: SweepResult) -> dict[str, tuple[bytes, bytes]]:
+    """The PNG and SVG bytes of every scenario-discovery figure of a sweep, by name."""
+    drawn = {}
+    for name, draw in sweep_figures.discovery_figures(result).items():
+        fig = draw()
+        drawn[name] = (style.png_bytes(fig), style.svg_bytes(fig))
+    return drawn

@@ -1,0 +1,801 @@
+"""Figures of one run: pure functions from result tables to :class:`matplotlib.figure.Figure`.
+
+One style for every figure (:data:`STYLE`): titles, labelled axes with units,
+dollars formatted in millions or billions, concise date axes, and a fixed,
+colour-blind-safe colour per strategy (Okabe and Ito's palette) that stays the
+same in every figure and, in ``fundsim compare``, in both runs.  Colours of
+cost components come from Paul Tol's "muted" scheme so that they are never
+mistaken for strategies.  Nothing here shows a window or touches pyplot's
+global state.
+
+Each figure function takes tables (``trajectories``, ``replications``,
+``events`` as written by a run), the strategies to show and optional
+``colours``; :data:`FIGURES` says how to draw each one from a run and when it
+applies.  To add a figure: write ``my_figure(table, strategies, colours=None)``
+decorated with :func:`styled`, using the helpers below (:func:`money_axis`,
+:func:`date_axis`, :func:`strategy_colours`), and add a :class:`FigureSpec`
+line to :data:`FIGURES`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+
+from sim.formats import dollars
+from sim.metrics import ALL_CITIES
+from sim.presentation import decision_figures
+from sim.presentation.style import (
+    BASELINE_COLOUR,
+    MAX_PANELS,
+    TOL_MUTED,
+    colour_ticklabels,
+    colours_for,
+    date_axis,
+    drawn_strategies,
+    legend_below,
+    money_axis,
+    new_figure,
+    png_bytes,
+    share_axis,
+    styled,
+    svg_bytes,
+)
+from sim.results import for_figures, over_cities, versus_baseline
+
+if TYPE_CHECKING:
+    from sim.results import RunResult
+
+def _where(table: pd.DataFrame) -> str:
+    """Title suffix naming the city, or saying that cities are added up."""
+    cities = table["city"].unique()
+    return f", {cities[0]}" if len(cities) == 1 else ", all cities"
+
+
+def largest_cities(trajectories: pd.DataFrame) -> list[str]:
+    """Cities drawn in per-city panels: the largest by expenditure, at most :data:`MAX_PANELS`."""
+    size = trajectories.groupby("city", sort=False)["expenditure"].mean()
+    return list(size.sort_values(ascending=False, kind="stable").index[:MAX_PANELS])
+
+
+# --------------------------------------------------------------------------
+# Figures of one run
+
+
+@styled
+def reserves_fan(trajectories: pd.DataFrame, strategies: Sequence[str],
+                 colours: Mapping[str, str] | None = None,
+                 floor_shares: Mapping[str, float] | None = None,
+                 bands: pd.DataFrame | None = None) -> Figure:
+    """Reserves net of short-term debt per city (rows) and strategy (columns).
+
+    Median with 50% and 90% bands; the baseline's median dashed in every
+    panel and, given ``floor_shares`` (city -> reserve floor as a share of
+    annual expenditure) and trajectories, the reserve floor dotted.  The
+    quantiles come from ``bands`` (``bands.parquet``: monthly quantiles over
+    every replication) when given, else from the kept ``trajectories``.
+    """
+    quantiles, over = _net_reserve_quantiles(trajectories, bands)
+    banded = [c for c in dict.fromkeys(quantiles.index.get_level_values("city"))
+              if c != ALL_CITIES]
+    ordered = largest_cities(trajectories) if not trajectories.empty else []
+    cities = ([c for c in ordered if c in banded] + [c for c in banded if c not in ordered])
+    cities = cities[:MAX_PANELS]
+    shown = drawn_strategies(strategies)
+    colours = colours_for(strategies, colours)
+    spending = None
+    if floor_shares and not trajectories.empty:
+        spending = (12 * trajectories["expenditure"]).groupby(
+            [trajectories["strategy"], trajectories["city"], trajectories["date"]],
+            sort=False).median()
+    fig, axes = new_figure(len(cities), len(shown), width=4.0, height=2.5, sharex=True,
+                           sharey="row")
+    has_baseline = "baseline" in strategies and "baseline" not in shown
+    for i, city in enumerate(cities):
+        for j, strategy in enumerate(shown):
+            ax = axes[i, j]
+            q = quantiles.loc[(strategy, city)]
+            colour = colours[strategy]
+            ax.fill_between(q.index, q[0.05], q[0.95], color=colour, alpha=0.16, lw=0)
+            ax.fill_between(q.index, q[0.25], q[0.75], color=colour, alpha=0.34, lw=0)
+            ax.plot(q.index, q[0.5], color=colour, lw=1.8)
+            if has_baseline:
+                base = quantiles.loc[("baseline", city)]
+                ax.plot(base.index, base[0.5], color=colours["baseline"], lw=1.2, ls="--")
+            if spending is not None and city in floor_shares:
+                floor = floor_shares[city] * spending.loc[(strategy, city)]
+                ax.plot(floor.index, floor, color="black", lw=1.0, ls=":")
+            ax.axhline(0, color="black", lw=0.6)
+            money_axis(ax)
+            date_axis(ax)
+            ax.set_title(f"{city} · {strategy}" if len(cities) > 1 else strategy,
+                         color=colour)
+            if j == 0:
+                ax.set_ylabel(f"{city}\nreserves net of debt" if len(cities) > 1
+                              else "Reserves net of debt")
+    handles = [Patch(color="#555555", alpha=0.16, label="90% of replications"),
+               Patch(color="#555555", alpha=0.34, label="50% of replications"),
+               Line2D([], [], color="#555555", lw=1.8, label="median")]
+    if has_baseline:
+        handles.append(Line2D([], [], color=colours["baseline"], ls="--",
+                                        label="baseline median (no federal measures)"))
+    if spending is not None:
+        handles.append(Line2D([], [], color="black", ls=":", label="reserve floor"))
+    legend_below(fig, handles, columns=3)
+    title = f"Reserves net of short-term debt (USD, nominal), {over}"
+    if len(cities) < len(banded) or (not trajectories.empty
+                                     and len(cities) < trajectories["city"].nunique()):
+        title += f"\nthe {len(cities)} largest cities"
+    fig.suptitle(title)
+    return fig
+
+
+QUANTILE_COLUMNS = {"p05": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95}
+
+
+def _net_reserve_quantiles(trajectories: pd.DataFrame,
+                           bands: pd.DataFrame | None) -> tuple[pd.DataFrame, str]:
+    """Quantiles of reserves net of debt by (strategy, city, date), and what they cover."""
+    if bands is not None and not bands.empty and (bands["series"] == "net_reserves").any():
+        rows = bands[bands["series"] == "net_reserves"]
+        quantiles = rows.set_index(["strategy", "city", "date"])[list(QUANTILE_COLUMNS)]
+        return quantiles.rename(columns=QUANTILE_COLUMNS).sort_index(), "all replications"
+    net = trajectories["reserves"] - trajectories.get("debt", 0.0)
+    quantiles = net.groupby([trajectories["strategy"], trajectories["city"],
+                             trajectories["date"]], sort=False).quantile(
+        list(QUANTILE_COLUMNS.values())).unstack().sort_index()
+    kept = trajectories["replication"].nunique()
+    return quantiles, f"{kept} kept replications"
+
+
+FEDERAL_COLOURS = {"received": TOL_MUTED["indigo"], "withheld": TOL_MUTED["rose"],
+                   "restored": TOL_MUTED["green"], "lost": TOL_MUTED["wine"]}
+
+
+@styled
+def federal_funds(trajectories: pd.DataFrame, strategies: Sequence[str],
+                  colours: Mapping[str, str] | None = None) -> Figure:
+    """Federal funds per strategy (columns), all cities together, cumulated from the start.
+
+    Top: share of the payments due so far that was received on schedule.
+    Bottom: money withheld, withheld money paid out later ("restored") and
+    money lost for good.  Lines are means over the kept replications, bands
+    hold 90% of them.
+    """
+    shown = drawn_strategies(strategies)
+    colours = colours_for(strategies, colours)
+    flows = [c for c in ("federal_due", "federal_received", "federal_withheld",
+                         "federal_restored", "federal_lost") if c in trajectories.columns]
+    cumulative = (trajectories.groupby(["strategy", "replication", "date"], sort=False)[flows]
+                  .sum().sort_index().groupby(level=["strategy", "replication"]).cumsum())
+    due = cumulative["federal_due"] if "federal_due" in cumulative else (
+        cumulative["federal_received"] + cumulative["federal_withheld"])
+    cumulative["received_share"] = (cumulative["federal_received"]
+                                    / due.where(due > 0)).clip(upper=1.0)
+    fig, axes = new_figure(2, len(shown), width=4.2, height=2.6, sharex=True, sharey="row")
+    lines = [("federal_withheld", "withheld", "-"), ("federal_restored", "restored", "-"),
+             ("federal_lost", "lost", "--")]
+    for j, strategy in enumerate(shown):
+        top, bottom = axes[0, j], axes[1, j]
+        data = cumulative.loc[strategy]
+        _mean_band(top, data["received_share"], FEDERAL_COLOURS["received"])
+        share_axis(top)
+        top.set_ylim(min(0.8, top.get_ylim()[0]), 1.02)
+        top.set_title(strategy, color=colours[strategy])
+        for column, kind, style in lines:
+            if column in data:
+                _mean_band(bottom, data[column], FEDERAL_COLOURS[kind], style,
+                           band=kind == "withheld")
+        money_axis(bottom)
+        bottom.set_ylim(bottom=0)
+        for ax in (top, bottom):
+            date_axis(ax)
+    axes[0, 0].set_ylabel("Received so far,\n% of payments due so far")
+    axes[1, 0].set_ylabel("Cumulative (USD)")
+    handles = [Line2D([], [], color=FEDERAL_COLOURS["received"], lw=1.8,
+                      label="received on schedule"),
+               Line2D([], [], color=FEDERAL_COLOURS["withheld"], lw=1.8,
+                      label="withheld (incl. clawbacks)"),
+               Line2D([], [], color=FEDERAL_COLOURS["restored"], lw=1.8,
+                      label="withheld, later paid out"),
+               Line2D([], [], color=FEDERAL_COLOURS["lost"], lw=1.8, ls="--",
+                      label="lost for good"),
+               Patch(color="#777777", alpha=0.25, label="90% of replications")]
+    legend_below(fig, handles, columns=3)
+    fig.suptitle(f"Federal funds{_where(trajectories)}, cumulated from the start (mean)")
+    return fig
+
+
+def _mean_band(ax: Axes, series: pd.Series, colour: str, style: str = "-",
+               band: bool = True) -> None:
+    """Mean over replications of a (replication, date) series, with its 5-95% band."""
+    by_date = series.groupby(level="date")
+    mean = by_date.mean()
+    if band:
+        q = by_date.quantile([0.05, 0.95]).unstack()
+        ax.fill_between(q.index, q[0.05], q[0.95], color=colour, alpha=0.25, lw=0)
+    ax.plot(mean.index, mean, color=colour, lw=1.8, ls=style)
+
+
+@dataclass(frozen=True)
+class CostComponent:
+    """One stack of the cost breakdown: a label, the metrics it adds and its colour."""
+
+    label: str
+    metrics: tuple[str, ...]
+    colour: str
+
+
+COST_COMPONENTS = (
+    CostComponent("federal funds lost for good", ("federal_lost",), TOL_MUTED["wine"]),
+    CostComponent("federal funds still withheld at the end", ("federal_unresolved",),
+                  TOL_MUTED["rose"]),
+    CostComponent("legal costs", ("legal_cost",), TOL_MUTED["indigo"]),
+    CostComponent("compliance costs", ("compliance_cost",), TOL_MUTED["sand"]),
+    CostComponent("liability payouts", ("liability_cost",), TOL_MUTED["purple"]),
+    CostComponent("interest on short-term debt", ("interest",), TOL_MUTED["olive"]),
+)
+"""What a strategy costs against the baseline, stacked in this order."""
+GAP_CLOSING = CostComponent("gap closing: service cuts + tax increases",
+                            ("service_cuts", "tax_increase"), TOL_MUTED["teal"])
+"""How the costs were covered; drawn beside the stack, never in it (that would count twice)."""
+
+
+def _component_values(replications: pd.DataFrame,
+                      components: Sequence[CostComponent]) -> pd.DataFrame:
+    """Per-replication value of each component vs the baseline, all cities together."""
+    metrics = sorted({m for c in components for m in c.metrics if m in replications.columns})
+    totals = versus_baseline(over_cities(replications, metrics))
+    return pd.DataFrame({c.label: totals[[m for m in c.metrics if m in totals]].sum(axis=1)
+                         for c in components}, index=totals.index)
+
+
+@styled
+def cost_breakdown(replications: pd.DataFrame, strategies: Sequence[str],
+                   colours: Mapping[str, str] | None = None) -> Figure:
+    """Break down what each strategy costs against the baseline, all cities, whole horizon.
+
+    Left bar of each strategy: cost components stacked (mean, paired with the
+    baseline replication by replication), whisker = 5-95% of the total over
+    replications.  Right bar (hatched): gap closing, i.e. how the city covered
+    the costs.  Undiscounted nominal dollars.
+    """
+    shown = drawn_strategies(strategies)
+    colours = colours_for(strategies, colours)
+    present = [c for c in COST_COMPONENTS if any(m in replications for m in c.metrics)]
+    values = _component_values(replications, [*present, GAP_CLOSING])
+    components = [c for c in present if values.loc[shown, c.label].abs().max() > 0]
+    fig, axes = new_figure(1, 1, width=max(6.5, 2.0 * len(shown) + 2.5), height=4.2)
+    ax = axes[0, 0]
+    x = np.arange(len(shown))
+    width = 0.38
+    for i, strategy in enumerate(shown):
+        data = values.loc[strategy]
+        up, down = 0.0, 0.0
+        for component in components:
+            mean = float(data[component.label].mean())
+            base = up if mean >= 0 else down
+            ax.bar(x[i] - width / 2, mean, width, bottom=base, color=component.colour,
+                   edgecolor="white", lw=0.5)
+            if mean >= 0:
+                up += mean
+            else:
+                down += mean
+        total = data[[c.label for c in components]].sum(axis=1)
+        _whisker(ax, x[i] - width / 2, total)
+        gap = data[GAP_CLOSING.label]
+        ax.bar(x[i] + width / 2, float(gap.mean()), width, color="white",
+               edgecolor=GAP_CLOSING.colour, hatch="///", lw=1.2)
+        _whisker(ax, x[i] + width / 2, gap)
+    ax.axhline(0, color="black", lw=0.6)
+    ax.set_xticks(x, shown)
+    colour_ticklabels(ax, colours)
+    ax.set_xlim(-0.7, len(shown) - 0.3)
+    ax.grid(axis="x", visible=False)
+    money_axis(ax)
+    ax.set_ylabel("Total over the horizon vs baseline (USD)")
+    handles = [Patch(color=c.colour, label=c.label) for c in components]
+    handles.append(Patch(facecolor="white", edgecolor=GAP_CLOSING.colour, hatch="///",
+                         label=GAP_CLOSING.label))
+    handles.append(Line2D([], [], color="black", marker="_", ms=10, lw=1,
+                                    label="5-95% of replications (total)"))
+    legend_below(fig, handles, columns=2)
+    fig.suptitle(f"Cost of each strategy against the baseline{_where(replications)} (mean)")
+    return fig
+
+
+def _whisker(ax: Axes, x: float, values: pd.Series) -> None:
+    low, mean, high = np.percentile(values, 5), values.mean(), np.percentile(values, 95)
+    # Centred on the band, not the mean: a skewed tail can put the mean outside it.
+    ax.errorbar([x], [(low + high) / 2], yerr=[(high - low) / 2], fmt="none", ecolor="black",
+                elinewidth=1.0, capsize=4)
+    ax.annotate(dollars(mean), (x, max(high, mean)), xytext=(0, 3), textcoords="offset points",
+                ha="center", va="bottom", fontsize=8)
+
+
+@styled
+def net_impact(replications: pd.DataFrame, strategies: Sequence[str],
+               colours: Mapping[str, str] | None = None) -> Figure:
+    """Distribution of the net fiscal impact vs baseline per strategy, all cities.
+
+    Violins over replications with quartile box and mean; above each, the
+    probability that reserves fell below their floor (any city), against the
+    baseline's.
+    """
+    shown = drawn_strategies(strategies)
+    colours = colours_for(strategies, colours)
+    metrics = [m for m in ("net_fiscal_impact", "floor_breached") if m in replications]
+    totals = over_cities(replications, metrics)
+    many = replications["city"].nunique() > 1
+    fig, axes = new_figure(1, 1, width=max(6.5, 2.2 * len(shown) + 2.5), height=4.4)
+    ax = axes[0, 0]
+    for i, strategy in enumerate(shown):
+        values = totals.loc[strategy, "net_fiscal_impact"].to_numpy(dtype=float)
+        _violin(ax, i, values, colours[strategy])
+    ax.axhline(0, color="black", lw=0.6)
+    ax.set_xticks(range(len(shown)), shown)
+    colour_ticklabels(ax, colours)
+    ax.set_xlim(-0.6, len(shown) - 0.4)
+    ax.grid(axis="x", visible=False)
+    money_axis(ax)
+    ax.set_ylabel("Net fiscal impact vs baseline\n(USD, present value; negative = cost)")
+    if "floor_breached" in totals:
+        low, high = ax.get_ylim()
+        ax.set_ylim(low, high + 0.16 * (high - low))
+        base = (totals.loc["baseline", "floor_breached"].mean()
+                if "baseline" in totals.index.get_level_values("strategy") else None)
+        for i, strategy in enumerate(shown):
+            p = totals.loc[strategy, "floor_breached"].mean()
+            text = f"P(reserves below floor){' in any city' if many else ''} {p:.0%}"
+            if base is not None:
+                text += f"\nbaseline {base:.0%}"
+            ax.annotate(text, (i, 1), xycoords=("data", "axes fraction"), xytext=(0, -4),
+                        textcoords="offset points", ha="center", va="top", fontsize=8,
+                        bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "#BBBBBB"})
+    handles = [Patch(color="#777777", alpha=0.35, label="distribution over replications"),
+               Patch(facecolor="white", edgecolor="black", label="middle 50%"),
+               Line2D([], [], color="black", marker="D", ls="none", ms=5,
+                                label="mean")]
+    legend_below(fig, handles, columns=3)
+    fig.suptitle(f"Net fiscal impact against the no-measure baseline{_where(replications)}")
+    return fig
+
+
+def _violin(ax: Axes, x: float, values: np.ndarray, colour: str) -> None:
+    """Draw a violin with a quartile box and the mean; a flat bar when all values are equal."""
+    if np.ptp(values) > 1e-9 * max(1.0, np.abs(values).max()):
+        parts = ax.violinplot([values], positions=[x], widths=0.75, showextrema=False)
+        for body in parts["bodies"]:
+            body.set_facecolor(colour)
+            body.set_edgecolor(colour)
+            body.set_alpha(0.35)
+        q1, q3 = np.percentile(values, [25, 75])
+        ax.add_patch(Rectangle((x - 0.06, q1), 0.12, q3 - q1, fc="white",
+                                           ec="black", lw=0.8, zorder=3))
+        ax.plot([x - 0.06, x + 0.06], [np.median(values)] * 2, color="black", lw=1.2, zorder=4)
+    else:
+        ax.plot([x - 0.3, x + 0.3], [values[0]] * 2, color=colour, lw=3)
+    ax.plot([x], [values.mean()], marker="D", color="black", ms=5, zorder=5)
+
+
+@styled
+def exposure_by_city(replications: pd.DataFrame, strategies: Sequence[str],
+                     colours: Mapping[str, str] | None = None) -> Figure:
+    """Per city and strategy: federal share withheld, net fiscal impact, floor-breach risk.
+
+    Bars are means over replications, whiskers 5-95%; in the right panel a
+    grey tick marks the baseline's probability of falling below the floor.
+    """
+    shown = drawn_strategies(strategies)
+    colours = colours_for(strategies, colours)
+    cities = list(replications.groupby("city", sort=False)["federal_due"].mean()
+                  .sort_values(ascending=True, kind="stable").index)
+    frame = replications.set_index(["strategy", "city"]).sort_index()
+    due = frame["federal_due"].where(frame["federal_due"] > 0)
+    panels = [("withheld", (frame["federal_withheld"] / due).fillna(0.0),
+               "Federal funds withheld,\nshare of funds due"),
+              ("impact", frame["net_fiscal_impact"],
+               "Net fiscal impact vs baseline\n(USD, present value)")]
+    if "floor_breached" in frame:
+        panels.append(("floor", frame["floor_breached"], "Probability reserves fell\n"
+                       "below the floor"))
+    fig, axes = new_figure(1, len(panels), width=3.4,
+                           height=max(2.6, 0.22 * len(cities) * (len(shown) + 1) + 1.2),
+                           sharey=True)
+    height = 0.8 / len(shown)
+    y = np.arange(len(cities))
+    for k, strategy in enumerate(shown):
+        offset = ((len(shown) - 1) / 2 - k) * height
+        for ax, (kind, series, _label) in zip(axes[0], panels, strict=True):
+            data = series.loc[strategy].groupby(level="city").agg(
+                ["mean", lambda v: np.percentile(v, 5), lambda v: np.percentile(v, 95)])
+            mean, low, high = (data.iloc[:, i].reindex(cities) for i in range(3))
+            ax.barh(y + offset, mean, height, color=colours[strategy])
+            if kind != "floor":
+                ax.errorbar(mean, y + offset, xerr=[mean - low, high - mean], fmt="none",
+                            ecolor="black", elinewidth=0.8, capsize=2)
+    if "floor" in [p[0] for p in panels] and "baseline" in strategies:
+        base = frame["floor_breached"].loc["baseline"].groupby(level="city").mean()
+        axes[0, 2].scatter(base.reindex(cities), y, marker="|", s=300, color=BASELINE_COLOUR,
+                           zorder=4, lw=2)
+    axes[0, 0].set_yticks(y, cities)
+    for ax, (kind, _series, label) in zip(axes[0], panels, strict=True):
+        ax.set_xlabel(label)
+        ax.grid(axis="y", visible=False)
+        if kind == "impact":
+            money_axis(ax, "x")
+            ax.axvline(0, color="black", lw=0.6)
+        else:
+            share_axis(ax, "x")
+            ax.set_xlim(0, 1.0 if kind == "floor" else None)
+    handles = [Patch(color=colours[s], label=s) for s in shown]
+    handles.append(Line2D([], [], color="black", marker="|", ls="none",
+                          label="5-95% of replications"))
+    if len(panels) == 3 and "baseline" in strategies:
+        handles.append(Line2D([], [], color=BASELINE_COLOUR, marker="|", ms=12, mew=2,
+                              ls="none", label="baseline"))
+    legend_below(fig, handles, columns=len(handles))
+    fig.suptitle("Exposure by city (mean over replications)")
+    return fig
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    """One row of the litigation timeline: a label and the event kinds it shows."""
+
+    label: str
+    kinds: tuple[str, ...]
+
+
+TIMELINE_ROWS = (
+    TimelineRow("measure takes effect", ("measure_start",)),
+    TimelineRow("suit filed", ("suit_filed",)),
+    TimelineRow("preliminary injunction", ("injunction_granted", "injunction_denied")),
+    TimelineRow("merits", ("merits_won", "merits_lost")),
+    TimelineRow("appeal", ("appeal_won", "appeal_lost")),
+    TimelineRow("certiorari", ("certiorari_won", "certiorari_lost")),
+    TimelineRow("final judgment", ("judgment_final",)),
+)
+"""Rows of the litigation timeline, top to bottom (event kinds of :mod:`sim.model.legal`)."""
+COURT_KINDS = frozenset(k for row in TIMELINE_ROWS[1:] for k in row.kinds)
+TIMELINE_KINDS = COURT_KINDS | set(TIMELINE_ROWS[0].kinds)
+WON, LOST, NEUTRAL = TOL_MUTED["green"], TOL_MUTED["rose"], "#8C8C8C"
+MAX_DOTS = 400
+"""Most single events drawn as dots per row (the box uses every replication)."""
+
+
+def _outcomes(rows: pd.DataFrame) -> pd.Series:
+    """1 for a ruling the jurisdictions won, 0 for a loss, NaN for filings and measures."""
+    kind, detail = rows["kind"], rows["detail"].astype(str)
+    won = kind.str.endswith("_won") | (kind == "injunction_granted") | (
+        (kind == "judgment_final") & detail.str.endswith("; won"))
+    lost = kind.str.endswith("_lost") | (kind == "injunction_denied") | (
+        (kind == "judgment_final") & detail.str.endswith("; lost"))
+    return pd.Series(np.where(won, 1.0, np.where(lost, 0.0, np.nan)), index=rows.index)
+
+
+def _timeline_row(ax: Axes, y: float, rows: pd.DataFrame) -> None:
+    """Dates of one stage: 5-95% whisker, 25-75% box, median, and one dot per event."""
+    days = mdates.date2num(pd.to_datetime(rows["date"]))
+    p5, p25, p50, p75, p95 = np.percentile(days, [5, 25, 50, 75, 95])
+    ax.plot([p5, p95], [y, y], color="black", lw=0.9, zorder=2)
+    ax.add_patch(Rectangle((p25, y - 0.18), max(p75 - p25, 0.5), 0.36, fc="#EEEEEE",
+                           ec="black", lw=0.8, zorder=2))
+    ax.plot([p50, p50], [y - 0.18, y + 0.18], color="black", lw=1.6, zorder=3)
+    sample = rows.sort_values("replication", kind="stable").head(MAX_DOTS)
+    # Deterministic jitter (golden-ratio sequence) keeps reruns byte-identical.
+    jitter = ((sample["replication"].to_numpy() * 0.6180339887) % 1.0 - 0.5) * 0.55
+    outcome = _outcomes(sample).to_numpy()
+    colours = np.where(outcome == 1.0, WON, np.where(outcome == 0.0, LOST, NEUTRAL))
+    ax.scatter(mdates.date2num(pd.to_datetime(sample["date"])), y + jitter, s=9, c=colours,
+               alpha=0.55, lw=0, zorder=4)
+    won = _outcomes(rows).dropna()
+    note = f"n = {len(rows)}" + (f", {won.mean():.0%} won" if len(won) else "")
+    ax.annotate(note, (1.01, y), xycoords=("axes fraction", "data"), va="center", fontsize=8)
+
+
+@styled
+def litigation_timeline(events: pd.DataFrame, strategies: Sequence[str],
+                        colours: Mapping[str, str] | None = None) -> Figure:
+    """When suits were filed and courts ruled, stage by stage, across replications.
+
+    One panel per strategy that went to court.  Each row is a stage: the
+    whisker spans 5-95% of its dates, the box 25-75%, the thick tick is the
+    median; dots are single events (green: won by the jurisdictions, red:
+    lost, grey: filings and measures), at most :data:`MAX_DOTS` per row.
+    A coalition's ruling counts once; a filing once per suit.
+    """
+    colours = colours_for(strategies, colours)
+    # Only the kinds drawn: a big run's log is mostly other events (releases, forfeits).
+    events = events[events["kind"].isin(TIMELINE_KINDS)]
+    shown = [s for s in drawn_strategies(strategies)
+             if events["kind"][events["strategy"] == s].isin(COURT_KINDS).any()]
+    fig, axes = new_figure(max(len(shown), 1), 1, width=8.5,
+                           height=0.42 * len(TIMELINE_ROWS) + 0.6, sharex=True)
+    if not shown:
+        axes[0, 0].text(0.5, 0.5, "No suit was filed in this run", ha="center",
+                        va="center", transform=axes[0, 0].transAxes)
+        axes[0, 0].set_axis_off()
+    for ax, strategy in zip(axes[:, 0], shown, strict=False):
+        mine = events[events["strategy"] == strategy].drop_duplicates(
+            ["replication", "kind", "detail", "date"])
+        for i, row in enumerate(TIMELINE_ROWS):
+            rows = mine[mine["kind"].isin(row.kinds)]
+            if len(rows):
+                _timeline_row(ax, -i, rows)
+        ax.set_yticks(-np.arange(len(TIMELINE_ROWS)), [r.label for r in TIMELINE_ROWS])
+        ax.set_ylim(-len(TIMELINE_ROWS) + 0.4, 0.6)
+        ax.grid(axis="y", visible=False)
+        ax.set_title(strategy, color=colours[strategy], loc="left", fontweight="bold")
+        date_axis(ax)
+    axes[-1, 0].set_xlabel("Date")
+    handles = [Line2D([], [], marker="o", ls="none", color=WON, label="won by the jurisdictions"),
+               Line2D([], [], marker="o", ls="none", color=LOST, label="lost"),
+               Line2D([], [], marker="o", ls="none", color=NEUTRAL, label="filing / measure"),
+               Patch(fc="#EEEEEE", ec="black", label="25-75% of dates (line: median)"),
+               Line2D([], [], color="black", lw=0.9, label="5-95% of dates")]
+    legend_below(fig, handles, columns=3)
+    fig.suptitle("Litigation timeline: filings and court rulings across replications")
+    return fig
+
+
+LEVEL_NAMES = ("sanctuary", "partial", "full")
+"""Compliance levels by their index in trajectories' ``compliance_level``."""
+
+
+@styled
+def enforcement_trust(trajectories: pd.DataFrame, strategies: Sequence[str],
+                      colours: Mapping[str, str] | None = None) -> Figure:
+    """Enforcement and community trust over time, one line per strategy.
+
+    Panels, all cities together: ICE transfers and at-large arrests per month
+    and detainers honoured per month (sums over cities, means over the kept
+    replications); the trust index (mean over cities: median and the band
+    holding 50% of replications); the mean compliance level in force, which
+    shows when adaptive strategies switch.  The baseline is dashed.
+    """
+    colours = colours_for(strategies, colours)
+    frame = trajectories.assign(
+        visible=trajectories["transfers"] + trajectories["at_large_arrests"])
+    by_run = frame.groupby(["strategy", "replication", "date"], sort=False)
+    per_run = pd.concat([by_run[["visible", "detainers_honoured"]].sum(),
+                         by_run[["trust", "compliance_level"]].mean()], axis=1)
+    by_month = per_run.groupby(level=["strategy", "date"], sort=False)
+    mean = by_month.mean()
+    trust = by_month["trust"].quantile([0.25, 0.5, 0.75]).unstack()
+    fig, axes = new_figure(4, 1, width=8.0, height=2.0, sharex=True)
+    panels = [("visible", "ICE transfers and\nat-large arrests / month"),
+              ("detainers_honoured", "Detainers honoured\n/ month"),
+              ("trust", "Trust index"),
+              ("compliance_level", "Compliance level\n(mean over cities)")]
+    for ax, (column, label) in zip(axes[:, 0], panels, strict=True):
+        for strategy in strategies:
+            colour, style = colours[strategy], "--" if strategy == "baseline" else "-"
+            if column == "trust":
+                q = trust.loc[strategy]
+                ax.fill_between(q.index, q[0.25], q[0.75], color=colour, alpha=0.2, lw=0)
+                ax.plot(q.index, q[0.5], color=colour, lw=1.6, ls=style)
+            else:
+                series = mean.loc[strategy, column]
+                ax.plot(series.index, series, color=colour, lw=1.6, ls=style)
+        ax.set_ylabel(label)
+        date_axis(ax)
+    axes[0, 0].set_ylim(bottom=0)
+    axes[1, 0].set_ylim(bottom=0)
+    axes[2, 0].set_ylim(0, 1.02)
+    axes[3, 0].set_yticks(range(len(LEVEL_NAMES)), LEVEL_NAMES)
+    axes[3, 0].set_ylim(-0.15, len(LEVEL_NAMES) - 0.85)
+    handles = [Line2D([], [], color=colours[s], lw=1.6, ls="--" if s == "baseline" else "-",
+                      label=s) for s in strategies]
+    handles.append(Patch(color="#777777", alpha=0.2, label="trust: 50% of replications"))
+    legend_below(fig, handles)
+    fig.suptitle("Enforcement and community trust, all cities")
+    return fig
+
+
+# --------------------------------------------------------------------------
+# Registry
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """How to draw one figure from a run, and when it applies."""
+
+    title: str
+    """Heading in reports."""
+    caption: str
+    """What the figure shows and how to read it (one or two sentences)."""
+    draw: Callable[[RunResult, Mapping[str, str]], Figure]
+    """Draws the figure from a run, with the strategies' colours."""
+    needs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Columns required per table (``"trajectories"``, ``"replications"``,
+    ``"events"``); the figure is skipped when a table lacks one or is empty."""
+    min_cities: int = 1
+    """Smallest number of cities for which the figure makes sense."""
+    when: Callable[[RunResult], bool] | None = None
+    """Any further condition on the run (checked after ``needs``)."""
+
+    def applies(self, run: RunResult) -> bool:
+        """Whether the run has what this figure needs."""
+        if len(run.manifest.get("cities", [])) < self.min_cities:
+            return False
+        for table, columns in self.needs.items():
+            frame = getattr(run, table)
+            if frame is None or frame.empty or not set(columns) <= set(frame.columns):
+                return False
+        return self.when is None or self.when(run)
+
+
+def _has_net_reserves(run: RunResult) -> bool:
+    bands = getattr(run, "bands", None)
+    if bands is not None and not bands.empty and (bands["series"] == "net_reserves").any():
+        return True
+    columns = set(run.trajectories.columns)
+    return not run.trajectories.empty and {"reserves", "expenditure"} <= columns
+
+
+def floor_shares(run: RunResult) -> dict[str, float]:
+    """Reserve floor per city as a share of annual expenditure (its mean when uncertain)."""
+    shares = {}
+    for city in run.scenario.city:
+        value = city.budget.reserve_floor
+        shares[city.name] = float(getattr(value, "mean", value))
+    return shares
+
+
+def _decision_figure(name: str, run: RunResult, colours: Mapping[str, str]) -> Figure:
+    return decision_figures.draw(name, run, colours)
+
+
+def _decision_applies(name: str, run: RunResult) -> bool:
+    return decision_figures.applies(name, run)
+
+
+FIGURES: dict[str, FigureSpec] = {
+    "reserves_fan": FigureSpec(
+        "Reserves by city and strategy",
+        "Reserves net of short-term debt, month by month: median and the bands that hold "
+        "50% and 90% of the replications (all of them, or the kept ones when the run has no "
+        "bands). Dashed: the baseline's median without any federal measure; dotted: the "
+        "city's reserve floor.",
+        lambda run, colours: reserves_fan(run.trajectories, run.strategies, colours,
+                                          floor_shares(run), getattr(run, "bands", None)),
+        when=lambda run: _has_net_reserves(run)),
+    "federal_funds": FigureSpec(
+        "Federal funds received, withheld and restored",
+        "Cumulated from the start, all cities: the share of federal payments due that "
+        "arrived on schedule (top) and the money withheld, withheld money paid out later, "
+        "and money lost for good (bottom). Lines are means over the kept replications, "
+        "bands hold 90% of them.",
+        lambda run, colours: federal_funds(run.trajectories, run.strategies, colours),
+        needs={"trajectories": ("federal_received", "federal_withheld", "federal_restored")}),
+    "cost_breakdown": FigureSpec(
+        "Cost breakdown per strategy",
+        "What each strategy costs against the baseline over the whole horizon (mean, "
+        "undiscounted), by component; whiskers span 5-95% of replications. The hatched bar "
+        "is how the costs were covered (service cuts and tax increases), not an extra cost. "
+        "Components that are zero for every strategy are left out.",
+        lambda run, colours: cost_breakdown(run.replications, run.strategies, colours),
+        needs={"replications": ("service_cuts", "tax_increase")}),
+    "net_impact": FigureSpec(
+        "Net fiscal impact and reserve-floor risk",
+        "Distribution over replications of the change in the operating balance against the "
+        "baseline (present value; negative is a cost), with the probability that reserves "
+        "net of debt fell below the floor in any city.",
+        lambda run, colours: net_impact(run.replications, run.strategies, colours),
+        needs={"replications": ("net_fiscal_impact",)}),
+    "exposure_by_city": FigureSpec(
+        "Exposure by city",
+        "For each city, the share of its federal funds that was withheld and its net fiscal "
+        "impact, per strategy (means; whiskers 5-95% of replications).",
+        lambda run, colours: exposure_by_city(run.replications, run.strategies, colours),
+        needs={"replications": ("federal_due", "federal_withheld", "net_fiscal_impact")},
+        min_cities=2),
+    "litigation_timeline": FigureSpec(
+        "Litigation timeline",
+        "When suits were filed and courts ruled, stage by stage, over the replications: "
+        "whiskers span 5-95% of the dates, boxes 25-75%, the thick tick is the median; dots "
+        "are single rulings (green won by the jurisdictions, red lost) and, at the right, "
+        "how many there were and how many were won. One panel per strategy that went to "
+        "court.",
+        lambda run, colours: litigation_timeline(run.events, run.strategies, colours),
+        needs={"events": ("strategy", "replication", "date", "kind", "detail")}),
+    "enforcement_trust": FigureSpec(
+        "Enforcement and community trust",
+        "All cities together, month by month: ICE transfers and at-large arrests, detainers "
+        "honoured (means over the kept replications), immigrant residents' trust in the "
+        "police (median and the band holding 50% of replications; 1 is a sanctuary city with "
+        "no visible enforcement) and the compliance level in force, which shows when adaptive "
+        "strategies switch. The baseline (no federal measures) is dashed.",
+        lambda run, colours: enforcement_trust(run.trajectories, run.strategies, colours),
+        needs={"trajectories": ("transfers", "at_large_arrests", "detainers_honoured", "trust",
+                                "compliance_level")}),
+    **{name: FigureSpec(title, caption, functools.partial(_decision_figure, name),
+                        when=functools.partial(_decision_applies, name))
+       for name, title, caption in (
+        ("legal_status", "Legal status of the federal measures over time",
+         "For each measure (rows) and strategy (columns), the share of replications in each "
+         "legal status at the end of every month: proposed (not in force), enacted, enjoined by "
+         "a court, in force again after a reversal, upheld or struck down for good, rescinded. "
+         "Strategies that never go to court share a column."),
+        ("robustness", "Robustness across futures",
+         "Strategies ranked by their largest regret: in each sampled future (replication), "
+         "regret is how much worse a strategy did than the best strategy in that same future "
+         "(net fiscal impact, all cities; paired thanks to common random numbers). Left: "
+         "expected impact, the mean of the worst 5% of futures (CVaR) and the range of 90%; "
+         "right: the share of futures meeting the thresholds, when the run has any."),
+        ("conditional_impact", "Net fiscal impact, conditioned on what happens",
+         "For the uncertain branches that split the outcome most (a measure happens, a court "
+         "grants or reverses an injunction, a policy switch), the distribution of the net fiscal "
+         "impact over the replications that took the branch and over those that did not, with "
+         "the probability of each side. Blended over both sides, they give the distribution of "
+         "the net fiscal impact figure."),
+        ("conditional_reserves", "Reserves, conditioned on what happens",
+         "Reserves net of short-term debt, all cities, over the kept replications that took the "
+         "branch (top) and those that did not (bottom): median and the bands holding 50% and "
+         "90% of them; dashed, the baseline's median in the same futures."),
+    )},
+}
+"""Every figure of a run, by file name, in report order."""
+
+
+def figures_for(run: RunResult) -> dict[str, FigureSpec]:
+    """Return the figures that apply to a run."""
+    return {name: spec for name, spec in FIGURES.items() if spec.applies(run)}
+
+
+def draw(run: RunResult, name: str, colours: Mapping[str, str] | None = None) -> Figure:
+    """Draw one registered figure of a run."""
+    return FIGURES[name].draw(run, colours_for(run.strategies, colours))
+
+
+class Plotter:
+    """The figures of one run: ``result.plot.reserves_fan()``, ``result.plot("net_impact")``."""
+
+    def __init__(self, result: RunResult):
+        self._result = result
+
+    def __call__(self, name: str, colours: Mapping[str, str] | None = None) -> Figure:
+        """Draw the figure registered as ``name`` in :data:`FIGURES`."""
+        if name not in FIGURES:
+            raise KeyError(f"no figure {name!r} (known: {', '.join(FIGURES)})")
+        return draw(self._result, name, colours)
+
+    def __getattr__(self, name: str) -> Callable[[], Figure]:
+        if name in FIGURES:
+            return functools.partial(self, name)
+        raise AttributeError(name)
+
+    def __dir__(self) -> list[str]:
+        return [*super().__dir__(), *FIGURES]
+
+    def available(self) -> list[str]:
+        """Names of the figures this run can draw."""
+        return list(figures_for(self._result))
+
+
+def save_figures(result: RunResult, folder: Path) -> dict[str, bytes]:
+    """Write every applicable figure as PNG (150 dpi) and SVG; return the PNGs by name.
+
+    A big run's figures are drawn from its first replications (:func:`sim.results.for_figures`).
+    """
+    result = for_figures(result)
+    folder.mkdir(parents=True, exist_ok=True)
+    pngs = {}
+    for name in figures_for(result):
+        fig = draw(result, name)
+        pngs[name] = png_bytes(fig)
+        (folder / f"{name}.png").write_bytes(pngs[name])
+        (folder / f"{name}.svg").write_bytes(svg_bytes(fig))
+    return pngs

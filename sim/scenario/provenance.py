@@ -1,0 +1,279 @@
+"""Provenance: the source of every number a scenario file states.
+
+A scenario is data with provenance.  Every number, date or uncertain quantity
+written in a file (a *leaf*) must carry a citation (document, year, page or
+URL) or an explicit ``"assumption: why"`` label.  The citation of a leaf is
+found by this rule, first match wins:
+
+1. the enclosing table's per-key entry, ``sources = { key = "..." }``;
+2. the enclosing table's own ``source = "..."``;
+3. the citation the enclosing table inherits from *its* enclosing table, by
+   the same rule (``[city.sources] budget = "..."`` covers every number of
+   ``[city.budget]``; a city's ``source`` covers its budget and grants unless
+   they say otherwise).
+
+An uncertain quantity ``{dist = ...}`` is one leaf: its citation explains the
+whole distribution.  Run settings chosen by the analyst (``scenario.start``,
+``years``, ``replications``, ``seed``) and the analyst's requirements
+(``[[threshold]]``) are not data and need no source; nor do strings, names,
+booleans and lists of labels.  Numbers a file leaves out take
+the schema's defaults, whose field docstrings give their source or say
+"Assumption" (``fundsim schema --markdown``).
+
+A citation may name entries of the scenario's bibliography (the top-level
+``[sources]`` table: short key -> full citation) in square brackets, e.g.
+``"[nyc-acfr-2024] p. 45"``; listings expand them.
+
+>>> import sim
+>>> for c in unsourced(sim.load(sim.scenario.EXAMPLE)):
+...     print(c.path, c.value)
+city[Springfield].fiscal_year_start 1
+city[Springfield].population 100000
+city[Springfield].budget.expenditure 100000000.0
+city[Springfield].budget.reserves 10000000.0
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sim.errors import Problem
+from sim.scenario.schema import Scenario, Sourced
+from sim.scenario.uncertain import Frozen, is_uncertain
+
+SETTINGS = frozenset({"scenario.start", "scenario.years", "scenario.replications",
+                      "scenario.seed"})
+"""Key paths that are run settings, not data: they need no source."""
+ANALYST_TABLES = frozenset({"threshold"})
+"""Top-level tables that hold the analyst's requirements, not data: no source needed."""
+
+ASSUMPTION = re.compile(r"^\s*assumption\b", re.IGNORECASE)
+ASSUMPTION_WORD = re.compile(r"\bassumption\b", re.IGNORECASE)
+"""How a field docstring labels its default an assumption."""
+REFERENCE = re.compile(r"\[([a-z0-9][a-z0-9._-]*)\]")
+"""A bibliography reference inside a citation: ``[short-key]``."""
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One number, date or uncertain quantity of a scenario file, and its source."""
+
+    path: str
+    """Key path, naming list items by name: ``city[Chicago].budget.reserves``."""
+    value: Any
+    """The value as written (a number, a date or a distribution)."""
+    source: str | None
+    """Its citation by the rule above, or None when it has none."""
+    inherited_from: str
+    """Key path of the table whose ``source``/``sources`` supplied the citation
+    ("" when the leaf has none)."""
+
+    @property
+    def is_assumption(self) -> bool:
+        """Whether the citation labels the number an assumption."""
+        return self.source is not None and bool(ASSUMPTION.match(self.source))
+
+
+def citations(scenario: Scenario) -> list[Citation]:
+    """Every leaf written in the scenario, with its citation, in file order."""
+    return list(_walk(scenario, "", None, ""))
+
+
+def unsourced(scenario: Scenario) -> list[Citation]:
+    """Leaves with neither a source nor an assumption label."""
+    return [c for c in citations(scenario) if not c.source or not c.source.strip()]
+
+
+def unknown_references(scenario: Scenario) -> list[tuple[str, str]]:
+    """(key path, reference) of every ``[key]`` that the bibliography lacks."""
+    known = set(scenario.sources)
+    return sorted({(c.path, ref) for c in citations(scenario) if c.source
+                   for ref in REFERENCE.findall(c.source) if ref not in known})
+
+
+def expand(source: str, bibliography: dict[str, str]) -> str:
+    """A citation with its ``[key]`` references followed by their full text."""
+    refs = [ref for ref in dict.fromkeys(REFERENCE.findall(source)) if ref in bibliography]
+    if not refs:
+        return source
+    return source + " — " + "; ".join(f"[{ref}] {bibliography[ref]}" for ref in refs)
+
+
+def _is_leaf(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int | float | dt.date) or is_uncertain(value)
+
+
+def _label(item: Any, index: int) -> str:
+    return str(getattr(item, "name", None) or getattr(item, "program", None) or index)
+
+
+def _walk(node: Frozen, prefix: str, inherited: str | None,
+          inherited_from: str) -> Iterator[Citation]:
+    own_source = node.source if isinstance(node, Sourced) and node.source else None
+    per_key = node.sources if isinstance(node, Sourced) else {}
+    for key in type(node).model_fields:
+        if key not in node.model_fields_set or key in ("source", "sources"):
+            continue
+        if not prefix and key in ANALYST_TABLES:
+            continue
+        path = f"{prefix}.{key}" if prefix else key
+        if key in per_key:
+            cite, origin = per_key[key], prefix
+        elif own_source is not None:
+            cite, origin = own_source, prefix
+        else:
+            cite, origin = inherited, inherited_from
+        yield from _value(getattr(node, key), path, cite, origin)
+
+
+def _value(value: Any, path: str, cite: str | None, origin: str) -> Iterator[Citation]:
+    if _is_leaf(value):
+        if path not in SETTINGS:
+            yield Citation(path, value, cite, origin if cite else "")
+    elif isinstance(value, Frozen):
+        yield from _walk(value, path, cite, origin)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _value(item, f"{path}[{_label(item, i)}]", cite, origin)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _value(item, f"{path}.{key}", cite, origin)
+
+
+def problems(scenario: Scenario, origin: str = "<scenario>") -> list[Problem]:
+    """A problem for every leaf without a source and every unknown ``[key]`` reference."""
+    found = [Problem(origin, c.path, "no source: add it to the table's `source` or "
+                     "`sources`, or label it \"assumption: ...\"", _show(c.value))
+             for c in unsourced(scenario)]
+    found += [Problem(origin, path, f"source cites [{ref}], which the top-level [sources] "
+                      "bibliography does not define", ref)
+              for path, ref in unknown_references(scenario)]
+    return found
+
+
+def _show(value: Any) -> Any:
+    if is_uncertain(value):
+        return format_value(value)
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def format_value(value: Any) -> str:
+    """A leaf as short text: ``1,660,000,000``, ``2025-02-07``, ``uniform(low=1, high=2)``."""
+    if is_uncertain(value):
+        fields = value.model_dump(by_alias=True, exclude={"dist"}, exclude_none=True)
+        inner = ", ".join(f"{k}={_short(v)}" for k, v in fields.items())
+        return f"{value.dist}({inner})"
+    return _short(value)
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_short(v) for v in value) + "]"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer() and abs(value) >= 1e4:
+        return f"{value:,.0f}"
+    if isinstance(value, int) and abs(value) >= 1e4:
+        return f"{value:,}"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def kind(citation: Citation) -> str:
+    """``assumption``, ``derived``, ``source`` or ``missing``."""
+    if not citation.source:
+        return "missing"
+    if citation.is_assumption:
+        return "assumption"
+    return "derived" if citation.source.lstrip().lower().startswith("derived") else "source"
+
+
+def listing(cites: Sequence[Citation], origin: str) -> list[str]:
+    """One line per citation: ``FILE: path = value [kind] source``."""
+    return [f"{origin}: {c.path} = {format_value(c.value)} [{kind(c)}] {c.source or ''}".rstrip()
+            for c in cites]
+
+
+def _md(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def markdown(scenarios: list[tuple[str, Scenario]]) -> str:
+    """Every number of each scenario with its source, as a Markdown document."""
+    return document([(origin, scenario.scenario.name, citations(scenario), scenario.sources)
+                     for origin, scenario in scenarios])
+
+
+def document(sections: Sequence[tuple[str, str, Sequence[Citation], dict[str, str]]]) -> str:
+    """A Markdown document of (file, title, citations, bibliography) sections."""
+    lines = ["# Sources of the shipped scenarios", "",
+             "Generated by `fundsim sources --markdown scenarios/*.toml` (do not edit by hand: "
+             "a test checks that this file matches the scenarios).  Each number is listed with "
+             "the citation that the sourcing rule finds for it (see "
+             "[the scenario reference](scenario-reference.md)): *source* is a document, "
+             "*derived* is arithmetic on cited documents, *assumption* is a labelled "
+             "judgement that no source backs.", ""]
+    for origin, title, cites, bibliography in sections:
+        counts = {k: sum(kind(c) == k for c in cites) for k in ("source", "derived",
+                                                                   "assumption", "missing")}
+        summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
+        lines += [f"## {_md(title)}", "", f"File `{origin}`: {summary}.", "",
+                  "| key | value | kind | source |", "|---|---|---|---|"]
+        lines += [f"| `{c.path}` | {_md(format_value(c.value))} | {kind(c)} "
+                  f"| {_md(c.source or '')} |" for c in cites]
+        lines.append("")
+        if bibliography:
+            lines += ["Bibliography:", ""]
+            lines += [f"- `[{key}]` {_md(text)}" for key, text in bibliography.items()]
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+@dataclass(frozen=True)
+class AssumedDefault:
+    """A schema default that a scenario relies on and the schema labels an assumption."""
+
+    path: str
+    """Key path of the value the file leaves out: ``city[Chicago].budget.reserve_floor``."""
+    value: Any
+    """The default used."""
+    note: str
+    """The field's docstring, which explains the default."""
+
+
+def assumed_defaults(scenario: Scenario,
+                     strategies: Sequence[str] | None = None) -> list[AssumedDefault]:
+    """Defaults the scenario relies on whose field docstring says "Assumption".
+
+    ``strategies`` (names) adds the built-in strategies a run used, whose own
+    defaults (e.g. the eligibility lag) count as well.
+    """
+    found = list(_defaults(scenario, ""))
+    defined = {s.name for s in scenario.strategy}
+    table = scenario.strategy_table()
+    for name in strategies or ():
+        if name in table and name not in defined:
+            found.extend(_defaults(table[name], f"strategy[{name}]"))
+    return found
+
+
+def _defaults(node: Frozen, prefix: str) -> Iterator[AssumedDefault]:
+    for key, field in type(node).model_fields.items():
+        if key in ("source", "sources"):
+            continue
+        path = f"{prefix}.{key}" if prefix else key
+        value = getattr(node, key)
+        note = " ".join((field.description or "").split())
+        if key not in node.model_fields_set and ASSUMPTION_WORD.search(note):
+            yield AssumedDefault(path, value, note)
+        elif isinstance(value, Frozen) and not is_uncertain(value):
+            yield from _defaults(value, path)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, Frozen) and not is_uncertain(item):
+                    yield from _defaults(item, f"{path}[{_label(item, i)}]")

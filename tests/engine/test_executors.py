@@ -1,0 +1,119 @@
+"""Executors: a Dask cluster runs the same batches and gives the same files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import sim
+from sim.cli import main
+from sim.engine.executors import _on_dask_worker, dask_client
+from sim.errors import UsageError
+from tests.conftest import ONE_CITY
+from tests.model.test_world import UNCERTAIN
+
+distributed = pytest.importorskip("distributed")
+
+FILES = ("summary.csv", "replications.parquet", "trajectories.parquet", "events.parquet",
+         "bands.parquet")
+
+
+@pytest.fixture(scope="module")
+def scheduler():
+    """Address of a two-worker Dask cluster on 127.0.0.1 (TCP, pickled like a real one).
+
+    Its HTTP server takes any free port: with ``dashboard_address=None`` it still
+    wants 8787, which another cluster on the machine may hold.
+    """
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  protocol="tcp://", host="127.0.0.1",
+                                  dashboard_address=":0") as cluster:
+        yield cluster.scheduler_address
+
+
+def test_dask_cluster_writes_the_same_files_as_local_processes(cli, scheduler, tmp_path):
+    """`fundsim run --scheduler tcp://...` gives byte-identical files to a local run."""
+    path = tmp_path / "s.toml"
+    path.write_text(UNCERTAIN)
+    common = ["run", str(path), "-n", "30", "-q", "--no-figures", "--keep", "7"]
+    local = cli.invoke(main, [*common, "-w", "2", "-o", str(tmp_path / "local")])
+    dask = cli.invoke(main, [*common, "--scheduler", scheduler, "-o", str(tmp_path / "dask")])
+    assert local.exit_code == 0, local.output
+    assert dask.exit_code == 0, dask.output
+    for name in FILES:
+        assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes()
+
+
+def test_python_api_takes_a_client_and_keeps_it_open(scheduler):
+    """sim.run(scheduler=client) uses the caller's client and leaves it usable."""
+    scenario = sim.load(UNCERTAIN)
+    with distributed.Client(scheduler) as client:
+        on_dask = sim.run(scenario, replications=12, scheduler=client, batch_size=5)
+        assert client.status == "running"
+    local = sim.run(scenario, replications=12, workers=1)
+    assert on_dask.replications.equals(local.replications)
+    assert on_dask.manifest["scheduler"] == scheduler
+
+
+@pytest.mark.parametrize("address", ["localhost", "localhost:8786", "http://localhost:8786",
+                                     "tcp://", "tcp://localhost", "tcp://localhost:port",
+                                     "tcp://:8786", 8786])
+def test_scheduler_must_be_an_address(address):
+    """Something that is not tcp://HOST:PORT is a usage error, not a traceback."""
+    with pytest.raises(UsageError, match=r"tcp://HOST:PORT \(got "):
+        dask_client(address)
+
+
+def test_a_malformed_scheduler_address_is_refused_at_once(cli, tmp_path):
+    """`fundsim run --scheduler http://...` says what is wrong, exits 2 and writes nothing."""
+    path, out = tmp_path / "s.toml", tmp_path / "run"
+    path.write_text(ONE_CITY)
+    result = cli.invoke(main, ["run", str(path), "-q", "--no-figures", "-o", str(out),
+                               "--scheduler", "http://localhost:8786"])
+    assert result.exit_code == 2, result.output
+    assert "scheduler must be an address like tcp://HOST:PORT (got 'http://localhost:8786')" in (
+        result.output)
+    assert not out.exists()
+
+
+def test_a_dask_task_runs_its_batch_after_setting_the_allocator():
+    """The wrapper Dask runs sets glibc's thresholds (if glibc) and returns the batch."""
+    assert _on_dask_worker(lambda first, last: (first, last), 250, 500) == (250, 500)
+
+
+HALF_SENT = textwrap.dedent("""
+    import multiprocessing, os, signal, struct, time
+    from sim.errors import Interrupted
+    from sim.engine.executors import run_in_processes
+
+    def half_sent(first, last):
+        # Like a worker killed while it sends a big result: the pool's reader
+        # gets the length of a message and only its first bytes.
+        results = multiprocessing.current_process()._args[1]
+        os.write(results._writer.fileno(), struct.pack("!i", 1000) + b"x" * 10)
+        time.sleep(600)
+
+    def ctrl_c(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGALRM, ctrl_c)
+    signal.setitimer(signal.ITIMER_REAL, 1.0)
+    try:
+        list(run_in_processes(half_sent, [(0, 1), (1, 2)], 2))
+    except Interrupted:
+        print("interrupted")
+""")
+
+
+def test_interrupt_while_a_worker_is_sending_does_not_hang_the_exit(tmp_path):
+    """Ctrl-C while a result is half sent: the process still exits, at once."""
+    script = tmp_path / "half_sent.py"
+    script.write_text(HALF_SENT)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=30, cwd=Path(__file__).resolve().parents[2])
+    assert done.stdout.strip() == "interrupted", done.stderr
+    assert done.returncode == 0, done.stderr

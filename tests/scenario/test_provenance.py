@@ -1,0 +1,137 @@
+import textwrap
+
+from click.testing import CliRunner
+
+import sim
+from sim.cli import main
+from sim.scenario import provenance
+
+BASE = """
+[scenario]
+name = "Provenance"
+start = 2025-01-01
+years = 1
+replications = 5
+seed = 3
+"""
+
+
+def scenario(body: str) -> sim.Scenario:
+    return sim.load(BASE + textwrap.dedent(body))
+
+
+def cites(s: sim.Scenario) -> dict[str, str | None]:
+    return {c.path: c.source for c in provenance.citations(s)}
+
+
+CITY = """
+[[city]]
+name = "A"
+state = "IL"
+fiscal_year_start = 1
+population = 100
+source = "city table"
+[city.sources]
+population = "census"
+[city.budget]
+expenditure = 1e6
+reserves = 1e5
+"""
+
+
+def test_per_key_source_beats_table_source():
+    """A key's own `sources` entry wins over its table's `source`."""
+    got = cites(scenario(CITY))
+    assert got["city[A].population"] == "census"
+    assert got["city[A].fiscal_year_start"] == "city table"
+
+
+def test_nested_table_inherits_from_enclosing_table():
+    """A budget with no source of its own inherits the city's citation."""
+    got = cites(scenario(CITY))
+    assert got["city[A].budget.expenditure"] == "city table"
+
+
+def test_enclosing_per_key_entry_covers_a_whole_subtable():
+    """`[city.sources] budget = ...` cites every number of `[city.budget]`."""
+    body = CITY.replace('population = "census"', 'population = "census"\nbudget = "ACFR p. 4"')
+    got = cites(scenario(body))
+    assert got["city[A].budget.reserves"] == "ACFR p. 4"
+    assert got["city[A].budget.expenditure"] == "ACFR p. 4"
+
+
+def test_table_source_beats_inherited_source():
+    """A grant's own `source` wins over the city's."""
+    body = CITY + """
+[[city.grant]]
+program = "JAG"
+agency = "DOJ"
+amount = 5e5
+source = "BJA award page"
+"""
+    assert cites(scenario(body))["city[A].grant[JAG].amount"] == "BJA award page"
+
+
+def test_unsourced_leaves_are_reported_and_settings_are_exempt():
+    """Numbers without any citation are unsourced; start, years, seed are run settings."""
+    body = CITY.replace('source = "city table"\n', "").replace('population = "census"', "")
+    missing = {c.path for c in provenance.unsourced(scenario(body))}
+    assert missing == {"city[A].fiscal_year_start", "city[A].population",
+                       "city[A].budget.expenditure", "city[A].budget.reserves"}
+
+
+def test_a_distribution_is_one_leaf_and_defaults_are_not_leaves():
+    """An uncertain quantity is cited as a whole; keys left to defaults are not listed."""
+    body = CITY.replace("reserves = 1e5", 'reserves = { dist = "uniform", low = 1, high = 2 }')
+    paths = [c.path for c in provenance.citations(scenario(body))]
+    assert paths.count("city[A].budget.reserves") == 1
+    assert not any("low" in p or "expenditure_growth" in p for p in paths)
+
+
+def test_assumption_label_is_recognised():
+    """Citations starting with 'assumption' are labelled assumptions, others are not."""
+    body = CITY.replace('"census"', '"Assumption: a round number"')
+    kinds = {c.path: provenance.kind(c) for c in provenance.citations(scenario(body))}
+    assert kinds["city[A].population"] == "assumption"
+    assert kinds["city[A].fiscal_year_start"] == "source"
+
+
+def test_unknown_bibliography_reference_is_a_problem():
+    """A `[key]` reference must name an entry of the top-level bibliography."""
+    body = CITY.replace('"census"', '"[census-2024] table 1"')
+    problems = provenance.problems(scenario(body), "f.toml")
+    assert [(p.path, p.value) for p in problems] == [("city[A].population", "census-2024")]
+    fixed = scenario(body + '\n[sources]\ncensus-2024 = "US Census Bureau, Vintage 2024"\n')
+    assert provenance.problems(fixed) == []
+    expanded = provenance.expand("[census-2024] table 1", fixed.sources)
+    assert "US Census Bureau, Vintage 2024" in expanded
+
+
+def test_sources_check_command_exits_2_naming_file_path_and_value(tmp_path):
+    """`fundsim sources --check` lists each unsourced number as FILE: path: ... (got VALUE)."""
+    path = tmp_path / "bare.toml"
+    path.write_text(sim.scenario.EXAMPLE)
+    result = CliRunner().invoke(main, ["sources", "--check", str(path)])
+    assert result.exit_code == 2
+    assert f"{path}: city[Springfield].population: no source" in result.output
+    assert "(got 100000)" in result.output
+
+
+def test_sources_listing_shows_kind_and_citation(tmp_path):
+    """`fundsim sources` prints each number with its kind and citation."""
+    path = tmp_path / "ok.toml"
+    path.write_text(BASE + CITY)
+    result = CliRunner().invoke(main, ["sources", str(path)])
+    assert result.exit_code == 0, result.output
+    assert f"{path}: city[A].population = 100 [source] census" in result.output
+
+
+def test_assumed_defaults_list_unsourced_defaults_a_file_relies_on():
+    """Defaults labelled "Assumption" in the schema are listed; sourced or written ones are not."""
+    scenario = sim.load(sim.scenario.EXAMPLE.replace(
+        "population = 100000", "population = 100000\ntrust = { trust_loss_partial = 0.05 }"))
+    listed = {d.path: d for d in provenance.assumed_defaults(scenario)}
+    assert "city[Springfield].enforcement.followup_share" in listed
+    assert "Assumption" in listed["city[Springfield].enforcement.followup_share"].note
+    assert "city[Springfield].trust.trust_loss_partial" not in listed
+    assert "city[Springfield].trust.reporting_rate" not in listed
