@@ -11,7 +11,7 @@ from sim.analysis import inputs
 from sim.cli import main
 from tests.conftest import scenario_text
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 SWEEP = """
 [sweep]
