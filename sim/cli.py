@@ -268,7 +268,8 @@ def schema(markdown: bool, sweep_files: bool) -> None:
 @click.argument("scenario_files", nargs=-1, required=True,
                 type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--check", is_flag=True,
-              help="Only check: every number needs a source or an 'assumption:' label.")
+              help="Only check: every number needs a source or an 'assumption:' label, and no "
+                   "key number may rest on an aggregator site.")
 @click.option("--markdown", is_flag=True, help="Print the listing as Markdown.")
 def sources(scenario_files: tuple[Path, ...], check: bool, markdown: bool) -> None:
     """List every number of each file with its source; flag the unsourced.
@@ -285,7 +286,7 @@ def sources(scenario_files: tuple[Path, ...], check: bool, markdown: bool) -> No
     if check:
         for one in found:
             click.echo(f"{one.origin}: ok" if not one.problems
-                       else f"{one.origin}: unsourced numbers")
+                       else f"{one.origin}: unsourced or weakly sourced numbers")
     elif markdown:
         click.echo(inputs.markdown(found), nl=False)
     else:

@@ -34,3 +34,11 @@ def test_committed_sources_listing_matches_the_scenarios():
     scenarios = [(str(p.relative_to(ROOT)), sim.load(p)) for p in SHIPPED]
     assert SOURCES_DOC.read_text(encoding="utf-8") == provenance.markdown(scenarios), (
         "regenerate: fundsim sources --markdown scenarios/*.toml > docs/sources.md")
+
+
+def test_no_key_number_rests_on_an_aggregator_site(shipped):
+    """Budgets, reserves, state aid, awards, population and immigrant share cite no listed
+    aggregator (sim.provenance.WEAK_SOURCES) unless labelled an assumption with a range."""
+    path, scenario = shipped
+    weak = [(c.path, hosts) for c, hosts in provenance.weak_key_numbers(scenario)]
+    assert not weak, f"{path.name}: {weak}"

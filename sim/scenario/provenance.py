@@ -57,6 +57,33 @@ ASSUMPTION_WORD = re.compile(r"\bassumption\b", re.IGNORECASE)
 REFERENCE = re.compile(r"\[([a-z0-9][a-z0-9._-]*)\]")
 """A bibliography reference inside a citation: ``[short-key]``."""
 
+WEAK_SOURCES = (
+    # Named in issue 23 as the sources behind key numbers of the first scenarios.
+    "usa-today-news.com", "citizenportal.ai", "citywatchla.com", "wikimili.com",
+    "datasetsearch.research.google.com", "everycityintheusa.com",
+    # Copies of other people's documents, mirrors and summarisers: cite the original.
+    "fdocuments.in", "fdocuments.us", "vdocuments.mx", "vdocuments.net", "vdocuments.site",
+    "vdocuments.us", "docslib.org", "scribd.com", "studylib.net", "cupdf.com",
+    "financedocbox.com", "pdfslide.us", "dokumen.tips", "readkong.com", "daily8.com",
+    "newspub.live", "arcamax.com", "medianewssource.com", "29ru.net", "phl.party",
+    "wikipedia.org", "wikiwand.com", "profilpelajar.com", "censusdepth.com",
+    "statisticalatlas.com",
+)
+"""Aggregator, mirror and summariser sites: never the source of a key number.
+
+The one list of them.  A key number (:data:`KEY_NUMBER`) whose citation names
+one of these hosts, or a sub-domain of one, must instead cite the official
+document (adopted budget, ACFR, award record, dataset with its vintage) or be
+labelled ``assumption:`` and given as a range, an uncertain quantity."""
+KEY_NUMBER = re.compile(
+    r"(^|\.)(population|immigrant_share)$"
+    r"|\.budget\.(expenditure|own_source_revenue|state_aid|reserves|reserve_floor)$"
+    r"|\.grant\[[^\]]*\]\.amount$")
+"""Key paths of the numbers a city's headline results rest on: people, budget,
+reserves, state aid and federal awards."""
+URL_HOST = re.compile(r"(?:https?://)?(?:www\.)?((?:[a-z0-9-]+\.)+[a-z]{2,})(?=[/\s;,)]|$)",
+                      re.IGNORECASE)
+
 
 @dataclass(frozen=True)
 class Citation:
@@ -146,14 +173,47 @@ def _value(value: Any, path: str, cite: str | None, origin: str) -> Iterator[Cit
             yield from _value(item, f"{path}.{key}", cite, origin)
 
 
+def weak_hosts(citation: str) -> list[str]:
+    """The hosts of :data:`WEAK_SOURCES` that a citation names, in order.
+
+    >>> weak_hosts("via https://mail.citywatchla.com/x and https://kesq.com/y")
+    ['mail.citywatchla.com']
+    """
+    hosts = [h.lower() for h in URL_HOST.findall(citation)]
+    return [h for h in dict.fromkeys(hosts)
+            if any(h == weak or h.endswith("." + weak) for weak in WEAK_SOURCES)]
+
+
+def weak_key_numbers(scenario: Scenario) -> list[tuple[Citation, list[str]]]:
+    """Key numbers that rest on a weak site without being a labelled, ranged assumption.
+
+    A key number may name a weak site only inside an ``assumption:`` citation
+    of an uncertain quantity (the site then explains the range, it does not
+    back a figure); bibliography references are expanded before looking.
+    """
+    found = []
+    for c in citations(scenario):
+        if not c.source or not KEY_NUMBER.search(c.path):
+            continue
+        hosts = weak_hosts(expand(c.source, scenario.sources))
+        if hosts and not (c.is_assumption and is_uncertain(c.value)):
+            found.append((c, hosts))
+    return found
+
+
 def problems(scenario: Scenario, origin: str = "<scenario>") -> list[Problem]:
-    """A problem for every leaf without a source and every unknown ``[key]`` reference."""
+    """A problem for every leaf without a source and every unknown ``[key]`` reference, and
+    every key number resting on a weak site (:func:`weak_key_numbers`)."""
     found = [Problem(origin, c.path, "no source: add it to the table's `source` or "
                      "`sources`, or label it \"assumption: ...\"", _show(c.value))
              for c in unsourced(scenario)]
     found += [Problem(origin, path, f"source cites [{ref}], which the top-level [sources] "
                       "bibliography does not define", ref)
               for path, ref in unknown_references(scenario)]
+    found += [Problem(origin, c.path, f"a key number cites {', '.join(hosts)}, an aggregator or "
+                      "mirror: cite the official document (budget, ACFR, award, dataset and "
+                      "vintage) or label it \"assumption: ...\" and give a range", _show(c.value))
+              for c, hosts in weak_key_numbers(scenario)]
     return found
 
 

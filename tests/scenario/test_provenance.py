@@ -135,3 +135,38 @@ def test_assumed_defaults_list_unsourced_defaults_a_file_relies_on():
     assert "Assumption" in listed["city[Springfield].enforcement.followup_share"].note
     assert "city[Springfield].trust.trust_loss_partial" not in listed
     assert "city[Springfield].trust.reporting_rate" not in listed
+
+
+WEAK_CITY = CITY.replace('population = "census"', 'population = "via https://wikimili.com/en/List"')
+
+
+def test_key_number_resting_on_an_aggregator_is_a_problem():
+    """A key number citing a listed aggregator is rejected, naming the site and the value."""
+    problems = provenance.problems(scenario(WEAK_CITY), "f.toml")
+    assert [(p.path, p.value) for p in problems] == [("city[A].population", 100)]
+    assert "wikimili.com" in problems[0].message
+
+
+def test_sub_domains_and_bibliography_entries_of_weak_sites_are_caught():
+    """mail.citywatchla.com is citywatchla.com; a [key] reference is expanded before looking."""
+    body = CITY.replace('population = "census"', 'population = "[lat]"') + (
+        '\n[sources]\nlat = "CAO report via https://mail.citywatchla.com/la-watchdog/1"\n')
+    problems = provenance.problems(scenario(body), "f.toml")
+    assert [p.path for p in problems] == ["city[A].population"]
+    assert "mail.citywatchla.com" in problems[0].message
+
+
+def test_a_ranged_assumption_may_name_the_weak_site_it_was_built_from():
+    """An 'assumption:' range that mentions a weak site passes; a point assumption does not."""
+    ranged = CITY.replace("reserves = 1e5", 'reserves = { dist = "uniform", low = 1, high = 2 }')
+    ranged = ranged.replace('population = "census"',
+                            'population = "census"\nbudget = "assumption: see citizenportal.ai/x"')
+    assert [p.path for p in provenance.problems(scenario(ranged))] == ["city[A].budget.expenditure"]
+
+
+def test_numbers_that_are_not_key_numbers_may_cite_any_site():
+    """Enforcement figures are not key numbers: the weak-site rule does not apply to them."""
+    body = CITY + '\n[city.enforcement]\nbed_day_cost = 90\nsource = "https://laalmanac.com/x"\n'
+    assert provenance.weak_key_numbers(scenario(body)) == []
+    weak = body.replace("laalmanac.com", "wikimili.com")
+    assert provenance.weak_key_numbers(scenario(weak)) == []
