@@ -127,7 +127,7 @@ BAD_OVERRIDES = [
                                           "Seattle, Santa Clara County"),
     ("city[12].budget.reserves", 1e8, "city has 9 entries, no [12]"),
     ("city[Seattle].grant[0].amount", "lots", "expected a number"),
-    ("city[Seattle].budget.reserves.low", 1, "city[Seattle].budget.reserves is a value"),
+    ("city[Seattle].budget.reserve_floor.low", 1, "city[Seattle].budget.reserve_floor is a value"),
     ("city[Seattle].budget[0]", 1, "city[Seattle].budget is not a list"),
     ("measure[0].withhold_share", {"dist": "uniform", "low": 0.5, "high": 0.2},
      "low (0.5) must be below high (0.2)"),
@@ -229,7 +229,7 @@ def test_value_at_reads_what_with_values_writes(los_angeles):
 @pytest.mark.parametrize(("path", "message"), [
     ("city[Nowhere].budget", "no city named 'Nowhere'"),
     ("city[0].budgt", "city[0] has no key 'budgt'"),
-    ("city[0].budget.reserves.low", "city[0].budget.reserves is a value"),
+    ("city[0].budget.reserve_floor.low", "city[0].budget.reserve_floor is a value"),
     ("scenario[0]", "scenario is not a list"),
 ])
 def test_value_at_names_the_missing_step(los_angeles, path, message):
