@@ -38,7 +38,7 @@ def test_committed_sources_listing_matches_the_scenarios():
 
 def test_no_key_number_rests_on_an_aggregator_site(shipped):
     """Budgets, reserves, state aid, awards, population and immigrant share cite no listed
-    aggregator (sim.provenance.WEAK_SOURCES) unless labelled an assumption with a range."""
+    aggregator (sim.scenario.provenance.WEAK_SOURCES) unless labelled an assumption with a range."""
     path, scenario = shipped
     weak = [(c.path, hosts) for c, hosts in provenance.weak_key_numbers(scenario)]
     assert not weak, f"{path.name}: {weak}"
