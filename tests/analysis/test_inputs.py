@@ -85,7 +85,7 @@ def test_sources_check_flags_a_sweep_range_without_a_source(cli, tmp_path):
                  SWEEP.replace('source = "assumption: a wide range"\n', ""))
     result = cli.invoke(main, ["sources", "--check", str(path)])
     assert result.exit_code == 2
-    assert result.stdout.strip() == f"{path}: unsourced numbers"
+    assert result.stdout.strip() == f"{path}: unsourced or weakly sourced numbers"
     assert (f"{path}: parameter[city[Springfield].budget.reserves]: no source for this range"
             in result.stderr)
     assert "(got '10,000,000 to 200,000,000')" in result.stderr
