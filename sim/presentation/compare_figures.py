@@ -42,8 +42,10 @@ def metric_changes(changes: pd.DataFrame, colours: Mapping[str, str] | None = No
     """Change of key metrics from side A to side B, one panel per metric.
 
     ``changes`` has columns ``pair, strategy_b, metric, change, ci95_low,
-    ci95_high`` (see :meth:`sim.presentation.pages.Comparison.changes`); each row is drawn
-    as a point with its 95% confidence interval, coloured by B's strategy.
+    ci95_high`` and optionally ``beyond_noise`` (see
+    :meth:`sim.presentation.pages.Comparison.changes`); each row is drawn as a
+    point with its 95% confidence interval, coloured by B's strategy, filled
+    when the change is beyond Monte Carlo error and hollow when it is not.
     """
     metrics = list(dict.fromkeys(changes["metric"]))
     pairs = list(dict.fromkeys(changes["pair"]))
@@ -56,10 +58,12 @@ def metric_changes(changes: pd.DataFrame, colours: Mapping[str, str] | None = No
         data = changes[changes["metric"] == metric].set_index("pair").reindex(pairs)
         for k, (_, row) in enumerate(data.iterrows()):
             colour = colours.get(row["strategy_b"], OVERFLOW_COLOUR)
+            filled = bool(row.get("beyond_noise", True))
             ax.errorbar([row["change"]], [y[k]],
                         xerr=[[row["change"] - row["ci95_low"]],
                               [row["ci95_high"] - row["change"]]],
-                        fmt="o", color=colour, ecolor=colour, capsize=3, ms=5)
+                        fmt="o", color=colour, ecolor=colour, capsize=3, ms=5,
+                        mfc=colour if filled else "white")
         ax.axvline(0, color="black", lw=0.8)
         ax.set_yticks(y, pairs)
         ax.set_ylim(-0.7, len(pairs) - 0.3)

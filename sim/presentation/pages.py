@@ -9,9 +9,13 @@ autoescaping, so a hostile scenario name cannot inject markup.
 A comparison puts two *sides* next to each other: two runs (``fundsim compare
 A B``) or two strategies of one run (``fundsim compare RUN --strategies
 sanctuary full``).  Figures are drawn on shared axes, changes of every metric
-come with a 95% confidence interval (paired replication by replication when
-both sides share their random draws, Welch otherwise), and the resolved
-scenarios are diffed key by key.
+come with a 95% confidence interval, and the resolved scenarios are diffed key
+by key.  Two runs with the same seed share their random streams replication by
+replication (replication *i* of each draws from the same streams, whatever the
+scenario or the number of replications), so their changes are paired on the
+replications both have; runs with different seeds are independent (Welch).  A
+change is flagged only when it exceeds Monte Carlo error for the whole page
+(:data:`FAMILY_ERROR`): two runs of one unchanged model flag nothing.
 """
 
 from __future__ import annotations
@@ -52,6 +56,10 @@ HEADLINE_METRICS = ("net_fiscal_impact", "gap_closing_burden", "federal_withheld
 CHANGE_FIGURE_METRICS = ("net_fiscal_impact", "gap_closing_burden", "federal_withheld",
                          "floor_breached", "legal_cost", "months_below_floor")
 """Metrics drawn in the comparison's change figure (those the runs have)."""
+FAMILY_ERROR = 0.05
+"""Chance that a comparison of two runs of one unchanged model flags any change at
+all: each of the page's changes is tested at this level divided by their number
+(Bonferroni), so a page of 150 changes does not show seven by chance."""
 MAX_EVENT_ROWS = 60
 MAX_DETAILS_PER_KIND = 8
 """Event kinds with more distinct details than this are summarised by kind only."""
@@ -126,11 +134,23 @@ class Interval:
     high: float
     se: float = 0.0
     """Standard error of the estimate."""
+    df: float = 1.0
+    """Degrees of freedom of its Student t distribution."""
 
     @property
     def excludes_zero(self) -> bool:
         """Whether the interval lies wholly on one side of zero."""
         return self.low > 0 or self.high < 0
+
+    def beyond_noise(self, level: float = 0.05) -> bool:
+        """Whether the estimate is further from zero than chance gives with probability ``level``.
+
+        An estimate without Monte Carlo error (every paired difference the
+        same) is beyond noise as soon as it is not zero.
+        """
+        if self.se == 0:
+            return self.estimate != 0
+        return abs(self.estimate) > float(stats.t.ppf(1 - level / 2, self.df)) * self.se
 
 
 def mean_difference(a: np.ndarray, b: np.ndarray, paired: bool) -> Interval:
@@ -155,7 +175,7 @@ def mean_difference(a: np.ndarray, b: np.ndarray, paired: bool) -> Interval:
     if se < noise or not np.isfinite(se):
         return Interval(estimate, estimate, estimate)
     half = float(t_975(max(df, 1)) * se)
-    return Interval(estimate, estimate - half, estimate + half, float(se))
+    return Interval(estimate, estimate - half, estimate + half, float(se), float(max(df, 1)))
 
 
 def drift(reference: RunResult, current: RunResult, family_error: float = 1e-3) -> pd.DataFrame:
@@ -681,10 +701,20 @@ class Comparison:
 
     @property
     def paired(self) -> bool:
-        """Whether replication ``i`` of A and of B share their random draws."""
-        ma, mb = self.a.run.manifest, self.b.run.manifest
-        return self.same_run or (ma.get("seed") == mb.get("seed")
-                                 and ma.get("replications") == mb.get("replications"))
+        """Whether replication ``i`` of A and of B share their random draws (the same seed)."""
+        return self.same_run or self.a.run.manifest.get("seed") == self.b.run.manifest.get("seed")
+
+    @cached_property
+    def shared(self) -> int:
+        """Replications both sides have: those paired when the sides share their seed."""
+        ids = [set(side.run.replications["replication"].unique()) for side in (self.a, self.b)]
+        return len(ids[0] & ids[1])
+
+    @property
+    def unshared(self) -> tuple[int, int]:
+        """Replications of A and of B left out of the paired changes (those only one side has)."""
+        counts = [side.run.replications["replication"].nunique() for side in (self.a, self.b)]
+        return counts[0] - self.shared, counts[1] - self.shared
 
     @property
     def colours(self) -> dict[str, str]:
@@ -697,8 +727,14 @@ class Comparison:
 
     @cached_property
     def changes(self) -> pd.DataFrame:
-        """Every metric's change from A to B, per strategy pair and city, with a 95% CI."""
-        rows = []
+        """Every metric's change from A to B, per strategy pair and city, with a 95% CI.
+
+        Paired on the replications both sides have when they share their
+        seed, else Welch over all of each.  ``beyond_noise`` flags the changes
+        that exceed Monte Carlo error over the whole page (:data:`FAMILY_ERROR`,
+        Bonferroni over the changes that are not zero on both sides).
+        """
+        rows, intervals = [], []
         shared = [c for c in cities_of(self.a.run.replications)
                   if c in set(cities_of(self.b.run.replications))]
         for city in shared:
@@ -714,15 +750,24 @@ class Comparison:
                     va = data_a[metric].to_numpy(dtype=float)
                     vb = data_b[metric].to_numpy(dtype=float)
                     change = mean_difference(va, vb, self.paired)
+                    intervals.append(change)
                     rows.append({"pair": self.pair_label(pair), "strategy_a": pair[0],
                                  "strategy_b": pair[1], "city": city, "metric": metric,
                                  "mean_a": va.mean(), "mean_b": vb.mean(),
                                  "change": change.estimate, "ci95_low": change.low,
-                                 "ci95_high": change.high,
-                                 "excludes_zero": change.excludes_zero})
+                                 "ci95_high": change.high})
+        tested = [_tested(row) for row in rows]
+        level = FAMILY_ERROR / max(sum(tested), 1)
+        for row, interval, test in zip(rows, intervals, tested, strict=True):
+            row["beyond_noise"] = test and interval.beyond_noise(level)
         return pd.DataFrame(rows, columns=[
             "pair", "strategy_a", "strategy_b", "city", "metric", "mean_a", "mean_b", "change",
-            "ci95_low", "ci95_high", "excludes_zero"])
+            "ci95_low", "ci95_high", "beyond_noise"])
+
+    @property
+    def tested(self) -> int:
+        """Changes tested against Monte Carlo error: those not zero on both sides."""
+        return sum(_tested(row) for row in self.changes.to_dict("records"))
 
     @cached_property
     def parameters(self) -> pd.DataFrame:
@@ -743,6 +788,11 @@ class Comparison:
                 a, b = ", ".join(self.a.run.strategies), ", ".join(self.b.run.strategies)
             rows.append({"setting": key, "a": _plain(a), "b": _plain(b), "differs": a != b})
         return pd.DataFrame(rows)
+
+
+def _tested(row: Mapping[str, Any]) -> bool:
+    """Whether a change row is a test: a metric zero on both sides in every replication is not."""
+    return any(row[key] for key in ("mean_a", "mean_b", "ci95_low", "ci95_high"))
 
 
 def compare(run_a: RunResult, run_b: RunResult | None = None,
@@ -910,8 +960,9 @@ def _difference_figures(comparison: Comparison) -> list[tuple[str, str, str, Fig
             found.append((
                 "metric_changes", "Change in key numbers, B − A",
                 "Difference of means from side A to side B with its 95% confidence interval "
-                f"({'paired replication by replication' if comparison.paired else 'Welch'}); "
-                "an interval that crosses zero means the runs cannot tell the two apart.",
+                f"({'paired replication by replication' if comparison.paired else 'Welch'}). "
+                "Filled: a change beyond Monte Carlo error (as flagged in the table); hollow: "
+                "within it, the runs cannot tell the two apart.",
                 compare_figures.metric_changes(rows, comparison.colours)))
     a, b = comparison.a.run.trajectories, comparison.b.run.trajectories
     cities = set(a["city"]) & set(b["city"]) if not (a.empty or b.empty) else set()
@@ -934,7 +985,8 @@ def render_comparison(comparison: Comparison) -> str:
         a=comparison.a, b=comparison.b, facts_a=_run_facts(comparison.a.run),
         facts_b=_run_facts(comparison.b.run), comparison=comparison,
         pairs=[comparison.pair_label(p) for p in comparison.pairs],
-        change_tables=change_tables(comparison.changes), parameters=comparison.parameters,
+        change_tables=change_tables(comparison.changes), family_error=FAMILY_ERROR,
+        tested=max(comparison.tested, 1), parameters=comparison.parameters,
         settings=comparison.settings, figures=comparison_figures(comparison),
         strategy_table=_strategy_pairs(comparison), generated=_now())
 
@@ -945,7 +997,7 @@ def change_tables(changes: pd.DataFrame) -> dict[str, dict[str, list[Any]]]:
     for row in changes.itertuples():
         table = tables.setdefault(row.city, {"rows": [], "zero": []})
         label = row.metric.replace("_", " ")
-        if not any((row.mean_a, row.mean_b, row.ci95_low, row.ci95_high)):
+        if not _tested(row._asdict()):
             table["zero"].append(f"{label} ({row.pair})")
             continue
         info = METRICS.get(row.metric)
@@ -955,7 +1007,7 @@ def change_tables(changes: pd.DataFrame) -> dict[str, dict[str, list[Any]]]:
             "change": format_change(row.metric, row.change),
             "ci": f"{format_change(row.metric, row.ci95_low)}, "
                   f"{format_change(row.metric, row.ci95_high)}",
-            "notable": row.excludes_zero})
+            "notable": row.beyond_noise})
     return tables
 
 

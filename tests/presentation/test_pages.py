@@ -218,7 +218,7 @@ def test_compare_identical_runs_shows_zero_differences(one_city_run):
     assert comparison.paired
     changes = comparison.changes
     assert len(changes) and (changes[["change", "ci95_low", "ci95_high"]] == 0).all().all()
-    assert not changes["excludes_zero"].any()
+    assert not changes["beyond_noise"].any()
     assert comparison.parameters.empty
     assert not comparison.settings["differs"].any()
 
@@ -238,7 +238,53 @@ def test_compare_different_scenarios_lists_changed_parameters(one_city_run):
     assert diff.loc["city[Springfield].budget.reserves", "b"] == "250,000,000"
     assert not comparison.paired
     reserves = comparison.changes.query("metric == 'reserves_end' and pair == 'baseline'")
-    assert reserves["excludes_zero"].all() and (reserves["change"] > 0).all()
+    assert reserves["beyond_noise"].all() and (reserves["change"] > 0).all()
+
+
+def test_same_seed_runs_of_different_sizes_pair_their_shared_replications(one_city_run):
+    """24 and 120 replications on one seed: the first 24 are paired, nothing is flagged."""
+    bigger = sim.run(sim.load(UNCERTAIN_CITY), replications=120, workers=1)
+    comparison = pages.compare(one_city_run, bigger)
+    assert comparison.paired and comparison.shared == 24 and comparison.unshared == (0, 96)
+    changes = comparison.changes
+    assert (changes[["change", "ci95_low", "ci95_high"]] == 0).all().all()
+    assert not changes["beyond_noise"].any()
+    page = pages.render_comparison(comparison)
+    assert "on the 24 replications both" in page and "The other 96 of B" in page
+    assert 'class="num notable"' not in page
+
+
+def test_same_seed_and_a_real_change_is_flagged(one_city_run):
+    """Same seed, other starting reserves: the reserve metrics change beyond noise, paired."""
+    richer = sim.load(UNCERTAIN_CITY).with_values({"city[Springfield].budget.reserves": 2.5e8})
+    comparison = pages.compare(one_city_run, sim.run(richer, replications=120, workers=1))
+    assert comparison.paired
+    flagged = comparison.changes.query("beyond_noise")
+    assert {"reserves_end", "min_reserve_ratio"} <= set(flagged["metric"])
+    assert (flagged.query("metric == 'reserves_end'")["change"] > 0).all()
+
+
+def test_independent_runs_of_one_model_flag_nothing(one_city_run):
+    """Another seed: Welch, and no change beyond Monte Carlo error over the whole page.
+
+    With this seed 13 of the 95% intervals exclude zero by chance (the metrics move
+    together): an unadjusted test would paint them red.
+    """
+    other = sim.run(sim.load(UNCERTAIN_CITY), replications=24, seed=108, workers=1)
+    comparison = pages.compare(one_city_run, other)
+    assert not comparison.paired
+    changes = comparison.changes
+    assert ((changes["ci95_low"] > 0) | (changes["ci95_high"] < 0)).sum() == 13
+    assert not changes["beyond_noise"].any()
+
+
+@pytest.mark.parametrize("estimate, se, level, beyond", [
+    (1.9, 1.0, 0.05, False), (2.5, 1.0, 0.05, True), (2.5, 1.0, 0.0005, False),
+    (1e-3, 0.0, 0.05, True), (0.0, 0.0, 0.05, False)])
+def test_beyond_noise_takes_the_family_level_and_exact_differences(estimate, se, level, beyond):
+    """A change beyond noise exceeds the t quantile of its level; one without error, any change."""
+    interval = pages.Interval(estimate, estimate - 2 * se, estimate + 2 * se, se, df=200)
+    assert interval.beyond_noise(level) is beyond
 
 
 def test_parameter_diff_reports_added_and_removed_tables():
