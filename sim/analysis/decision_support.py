@@ -32,7 +32,7 @@ from pydantic import ValidationError
 
 from sim.errors import Problem, ScenarioError
 from sim.metrics import METRICS
-from sim.model.legal import RULINGS
+from sim.model.litigation.courts import RULINGS
 from sim.results import summarise
 from sim.results.branches import LOST_RULINGS, WON_RULINGS, branch_names, branches, measure_of
 from sim.scenario import Scenario, Threshold, format_loc, threshold_problems

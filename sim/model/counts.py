@@ -1,17 +1,25 @@
-"""Random counts from common uniforms, fast enough for whole batches.
+"""Random counts from common uniforms: the model's one Poisson sampler, fast for whole batches.
 
 Common random numbers need every random count to come from a uniform drawn
 up front (see :func:`sim.model.streams.uniforms`), transformed by the inverse of
-the count's distribution function.  :func:`scipy.stats.poisson.ppf` does
+the count's distribution function, so that a larger mean never gives a
+smaller count from the same uniform.  :func:`scipy.stats.poisson.ppf` does
 that one element at a time and is far too slow for arrays of millions of
 (month, replication, city) cells, so :func:`poisson_quantile` inverts whole
-arrays at once: exactly, by searching one table per distinct mean, for
-means below :data:`LARGE`; by the Cornish-Fisher expansion above it, where
-the Poisson distribution is nearly normal and the expansion is off by at
-most one count in the far tails.
+arrays at once: exactly, by searching one CDF table per distinct mean
+(:class:`PoissonTables`), for means below :data:`LARGE`; by the
+Cornish-Fisher expansion above it, where the Poisson distribution is nearly
+normal and the expansion is off by at most one count in the far tails.
+
+Two processes draw counts: enforcement (detainers, transfers and arrests,
+drawn for the whole horizon at once) and liability (paid claims of unlawful
+holds, a month at a time, from tables kept for the batch: see
+:meth:`PoissonTables.build`).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import special
@@ -20,14 +28,17 @@ LARGE = 1000.0
 """Means from which counts use the Cornish-Fisher expansion instead of a table."""
 SPREAD = 12.0
 """Half-width of a table in standard deviations (the mass outside is below 1e-30)."""
+BINS = 256
+"""Bins per table of the search's first guess: more bins, fewer steps after it."""
 
 
 def poisson_quantile(mean: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Poisson counts with the given means at probabilities ``u``: the inverse CDF.
 
-    ``mean`` has shape ``(N,)`` and ``u`` shape ``(N, T)``, with ``u`` in
-    [0, 1); each row of ``u`` shares its row's mean.  Returns int64 counts of
-    shape ``(N, T)``: the smallest ``k`` with ``P(X <= k) > u``.
+    ``mean`` and ``u`` broadcast against each other, with ``u`` in [0, 1)
+    (enforcement passes a mean per row of uniforms, liability a uniform per
+    city shared by every strategy's mean).  Returns int64 counts of the
+    broadcast shape: the smallest ``k`` with ``P(X <= k) > u``.
     """
     mean = np.asarray(mean, dtype=float)
     u = np.asarray(u, dtype=float)
@@ -37,6 +48,8 @@ def poisson_quantile(mean: np.ndarray, u: np.ndarray) -> np.ndarray:
     small = (mean > 0) & ~large
     if small.all():  # the usual case, without copying a million uniforms in and counts out
         return _by_table(mean, u)
+    mean, u = np.broadcast_arrays(mean, u)
+    large, small = np.broadcast_to(large, u.shape), np.broadcast_to(small, u.shape)
     counts = np.zeros(u.shape, dtype=np.int64)
     if large.any():
         counts[large] = _cornish_fisher(mean[large], u[large])
@@ -46,72 +59,117 @@ def poisson_quantile(mean: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 
 def _by_table(mean: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Exact inversion: one CDF table per distinct mean, searched all at once.
-
-    The tables are laid end to end, table ``g`` shifted by ``g`` so that the
-    whole is sorted; a uniform of a row with table ``g`` is searched as
-    ``g + u``.
-    """
+    """Exact inversion of means below :data:`LARGE`: one table per distinct mean."""
     values, group = np.unique(mean, return_inverse=True)
-    sd = np.sqrt(values)
-    low = np.maximum(np.floor(values - SPREAD * sd - 10.0), 0.0).astype(np.int64)
-    size = np.ceil(values + SPREAD * sd + 10.0).astype(np.int64) - low + 1
-    start = np.cumsum(size) - size
-    table = np.repeat(np.arange(len(values)), size)
-    k = low[table] + np.arange(size.sum()) - start[table]
-    log_factorial = special.gammaln(np.arange(k.max() + 1.0) + 1.0)
-    pmf = np.exp(k * np.log(values)[table] - values[table] - log_factorial[k])
-    below = np.where(low > 0, special.pdtr(np.maximum(low - 1, 0), values), 0.0)
-    running = np.cumsum(pmf)
-    cdf = running - (running[start] - pmf[start])[table] + below[table]
-    keys = np.minimum(cdf, 1.0) + table
-    return k[search_tables(keys, start, size, group, u)]
+    return PoissonTables.build(values).counts(group.reshape(mean.shape), u)
 
 
-BINS = 256
-"""Bins per table of :func:`search_tables`' first guess: more bins, fewer steps after it."""
+@dataclass(frozen=True)
+class PoissonTables:
+    """CDF tables of Poisson distributions, one per mean, searched for many uniforms at once.
 
+    Table ``g`` holds ``P(X <= k)`` for ``k`` from ``low[g]`` to
+    ``low[g] + size[g] - 1``: the mean plus or minus :data:`SPREAD` standard
+    deviations and ten counts, where the mass outside is below 1e-30.  The
+    tables are laid end to end in :attr:`cdf`, each closed by ``+inf`` in
+    place of its last probability, so a search never leaves its table.
 
-def search_tables(keys: np.ndarray, start: np.ndarray, size: np.ndarray, group: np.ndarray,
-                  u: np.ndarray) -> np.ndarray:
-    """Where uniforms fall in tables laid end to end: table ``g`` shifted by ``g``.
-
-    ``keys`` holds the tables (table ``g`` at ``start[g]``, ``size[g]`` long,
-    values in ``[g, g + 1]``, sorted); row ``i`` of ``u`` (N, T) is searched
-    in table ``group[i]``.  Returns the index into ``keys`` of the first key
-    above ``group[i] + u`` within the row's table, or of the table's last key.
-
-    The same as ``np.searchsorted(keys, u + group[:, None], side="right")``
-    capped at each table's last key, three times faster: a few thousand keys
-    searched by a million uniforms make binary search miss the cache at every
-    step (55 ms for 1.5 million uniforms, against 17 here).  Instead each
-    table's key range is cut into :data:`BINS` bins, the first key above each
-    bin's lower edge is looked up once per bin, and each uniform starts from
-    its bin's and steps up past the few keys inside the bin.
+    A uniform is searched from its bin's first guess: each table's range
+    [0, 1) is cut into :data:`BINS` bins, and the first entry above each
+    bin's lower edge is found once, at build; a uniform then steps up past
+    the few entries inside its bin.  Binary search over a few thousand keys
+    by a million uniforms misses the cache at every step (55 ms for 1.5
+    million uniforms, against 17 this way).
     """
-    tables = len(start)
-    last = start + size - 1
-    edges = np.arange(tables)[:, None] + np.arange(BINS) / BINS
-    first_above = np.searchsorted(keys, edges.reshape(-1), side="right").reshape(tables, BINS)
-    first_above = np.minimum(first_above, last[:, None]).reshape(-1)
-    # The last key of each table stops the steps: an index never leaves its table.
-    step_keys = keys.copy()
-    step_keys[last] = np.inf
-    target = u + group[:, None]
-    # A bin's lower edge g + b / BINS is exact, and at most g + u, so at most target.
-    found = first_above[(u * BINS).astype(np.int64) + group[:, None] * BINS].reshape(-1)
-    flat_target = target.reshape(-1)
-    behind = np.flatnonzero(step_keys[found] <= flat_target)
-    while behind.size:
-        found[behind] += 1
-        behind = behind[step_keys[found[behind]] <= flat_target[behind]]
-    return found.reshape(u.shape)
+
+    low: np.ndarray
+    """(K,) count of each table's first entry."""
+    start: np.ndarray
+    """(K,) where each table starts in :attr:`cdf`."""
+    cdf: np.ndarray
+    """The tables end to end, each ending with ``+inf``."""
+    first: np.ndarray
+    """(K * BINS,) index in :attr:`cdf` of table ``g``'s first entry above ``b / BINS``, at
+    ``g * BINS + b``."""
+
+    @classmethod
+    def build(cls, means: np.ndarray) -> PoissonTables:
+        """Tables of ``means`` (K,), each finite, at least 0 and below :data:`LARGE`.
+
+        Liability keeps the tables of ``h x claim probability`` for every whole
+        number ``h`` of holds for the whole batch, rather than building tables
+        each month.
+        """
+        values = np.asarray(means, dtype=float)
+        sd = np.sqrt(values)
+        low = np.maximum(np.floor(values - SPREAD * sd - 10.0), 0.0).astype(np.int64)
+        size = np.ceil(values + SPREAD * sd + 10.0).astype(np.int64) - low + 1
+        start = np.cumsum(size) - size
+        table = np.repeat(np.arange(len(values)), size)
+        k = low[table] + np.arange(size.sum()) - start[table]
+        log_factorial = special.gammaln(np.arange(k.max(initial=0) + 1.0) + 1.0)
+        zero = values == 0
+        if zero.any():  # P(X = 0) = 1 at mean 0 (log(0) would make the exponent nan)
+            log_mean = np.log(np.where(zero, 1.0, values))
+        else:
+            log_mean = np.log(values)
+        pmf = np.exp(k * log_mean[table] - values[table] - log_factorial[k])
+        if zero.any():
+            pmf[zero[table] & (k > 0)] = 0.0
+        below = np.where(low > 0, special.pdtr(np.maximum(low - 1, 0), values), 0.0)
+        cdf = np.minimum(_cumsum_each(pmf, start, size) + below[table], 1.0)
+        last = start + size - 1
+        cdf[last] = np.inf
+        # An entry v is not above the edge b / BINS from bin ceil(v * BINS) on (exact: a
+        # power-of-two scaling); the +inf entries are above every edge.
+        from_bin = np.minimum(np.ceil(cdf * BINS), BINS).astype(np.intp)
+        not_above = np.bincount(table * (BINS + 1) + from_bin,
+                                minlength=len(values) * (BINS + 1))
+        ahead = np.cumsum(not_above.reshape(len(values), BINS + 1)[:, :BINS], axis=1)
+        return cls(low, start, cdf, (start[:, None] + ahead).reshape(-1))
+
+    def counts(self, group: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Counts (int64) of uniforms ``u`` in tables ``group``, broadcast against each other.
+
+        The smallest count whose entry is above the uniform (the table's last
+        count where none is).
+        """
+        # The first entry above u is at or after its bin's first entry above b / BINS <= u
+        # (exact: a power-of-two scaling of u, then its floor).  Flat take(): numpy's fancy
+        # indexing of a 2-d table is 3 times slower.
+        found = group * BINS + (u * BINS).astype(np.intp)
+        found = self.first.take(found)
+        behind = np.flatnonzero(self.cdf.take(found) <= u)
+        if behind.size:
+            flat_found = found.reshape(-1)
+            flat_u = np.broadcast_to(u, found.shape).reshape(-1)
+            while behind.size:
+                flat_found[behind] += 1
+                behind = behind[self.cdf.take(flat_found[behind]) <= flat_u[behind]]
+        return found - self.start.take(group) + self.low.take(group)
+
+
+def _cumsum_each(values: np.ndarray, start: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Cumulative sums of each table of ``values`` (laid end to end), each from its own start.
+
+    Summed position by position across tables, each table in order: one cumulative
+    sum of all tables less each table's offset would leave every entry an absolute
+    error of the offset's rounding (2.5e-11 after 12,500 tables), enough to misplace
+    counts in the far lower tail.
+    """
+    sums = values.copy()
+    firsts = start[np.argsort(-size, kind="stable")]  # longest tables first
+    longer_than = len(size) - np.cumsum(np.bincount(size, minlength=int(size.max(initial=0)) + 1))
+    for j in range(1, len(longer_than)):
+        at = firsts[:longer_than[j]] + j
+        sums[at] += sums[at - 1]
+    return sums
 
 
 def _cornish_fisher(mean: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Normal quantile corrected for the Poisson's skewness and kurtosis."""
     z = np.clip(special.ndtri(u), -38.0, 38.0)
-    root = np.sqrt(mean)[:, None]
-    x = (mean[:, None] + root * z + (z * z - 1.0) / 6.0
+    root = np.sqrt(mean)
+    x = (mean + root * z + (z * z - 1.0) / 6.0
          + (z**3 - 3.0 * z) / (24.0 * root) - (2.0 * z**3 - 5.0 * z) / (36.0 * root))
     return np.maximum(np.floor(x + 0.5), 0.0).astype(np.int64)

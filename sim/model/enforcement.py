@@ -184,7 +184,7 @@ def _counts(mean: np.ndarray, u: np.ndarray) -> np.ndarray:
     R, C, T = u.shape
     if not mean.any():
         return np.zeros((T, R, C), dtype=np.uint8)
-    flat = poisson_quantile(mean.reshape(-1), u.reshape(R * C, T))
+    flat = poisson_quantile(mean.reshape(-1, 1), u.reshape(R * C, T))
     return flat.reshape(R, C, T).transpose(2, 0, 1).astype(np.min_scalar_type(flat.max()))
 
 

@@ -25,6 +25,7 @@ all later withholding under that measure, permanently lost.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -116,7 +117,7 @@ class FederalState:
     """(S, R, C) compliance level federal agencies recognise."""
     enjoined: np.ndarray
     """(S, R, C, M) an injunction protects the city from the measure."""
-    forfeit: np.ndarray
+    forfeited: np.ndarray
     """(S, R, C, M) the city lost its case for good: withheld money is lost."""
     hit: np.ndarray
     """(S, R, C, M) the measure currently withholds the city's funds."""
@@ -156,6 +157,54 @@ class FederalState:
     """The ``withholding`` arrays a month's payments followed (as in ``history``) and the
     :class:`Withheld` payments they make, kept for the next months that follow them."""
 
+    def start(self, r: int, m: int) -> None:
+        """Measure ``m`` takes effect in replication ``r``."""
+        self.active[r, m] = True
+        self.dirty = True
+
+    def end(self, r: int, m: int) -> None:
+        """Measure ``m`` is rescinded in replication ``r``."""
+        self.active[r, m] = False
+        self.dirty = True
+
+    def recognise(self, s: int, r: int, c: int, level: int) -> None:
+        """Agencies now recognise city ``c`` at ``level`` (strategy ``s``, replication ``r``)."""
+        self.recognised[s, r, c] = level
+        self.dirty = True
+
+    def enjoin(self, where: tuple, protected: np.ndarray | bool) -> None:
+        """Whether injunctions now protect the cells ``where`` of (S, R, C, M) from their measures.
+
+        Payments follow at the next month's accounting; withheld money is
+        released after the measure's release lag.
+        """
+        self.enjoined[where] = protected
+        self.dirty = True
+
+    def enjoin_each(self, r: int, m: int, strategies: Sequence[int], cities: Sequence[int],
+                    protected: Sequence[bool]) -> None:
+        """:meth:`enjoin` for (strategy, city) pairs of replication ``r`` and measure ``m``.
+
+        One scalar write a pair: a small suit's few pairs cost less this way than
+        through index arrays.
+        """
+        enjoined = self.enjoined
+        for s, c, value in zip(strategies, cities, protected, strict=True):
+            enjoined[s, r, c, m] = value
+        self.dirty = True
+
+    def forfeit(self, where: tuple, m: int) -> None:
+        """Make the pool of measure ``m`` permanently lost where selected.
+
+        ``where`` indexes the (S, R, C) axes; the loss is booked in the next
+        month's accounts, and later withholding under the measure is lost too.
+        """
+        self.lost_pending[where] += self.pool[(*where, m)]
+        self.pool[(*where, m)] = 0.0
+        self.release_at[(*where, m)] = -1
+        self.forfeited[(*where, m)] = True
+        self.dirty = True
+
 
 def initial_federal_state(plan: Plan, replications: int) -> FederalState:
     """No measure in force; every city recognised at its starting level."""
@@ -172,7 +221,7 @@ def initial_federal_state(plan: Plan, replications: int) -> FederalState:
         active=active,
         recognised=recognised,
         enjoined=enjoined,
-        forfeit=np.zeros(per_measure, bool),
+        forfeited=np.zeros(per_measure, bool),
         hit=np.zeros(per_measure, bool),
         ever_hit=np.zeros(per_measure, bool),
         pool=np.zeros(per_measure),
@@ -366,7 +415,7 @@ def _settle_pools(state: FederalState, plan: Plan, by_measure: np.ndarray,
     cells = state.ever_hit_cells
     pool, release_at = _flat(state.pool), _flat(state.release_at)
     amount = by_measure.ravel()[cells]
-    forfeit = state.forfeit.ravel()[cells]
+    forfeit = state.forfeited.ravel()[cells]
     lost = np.where(forfeit, amount, 0.0)
     pool[cells] += amount - lost
     # Spending from penalised months, withheld in arrears after the city stopped
@@ -389,16 +438,3 @@ def _flat(values: np.ndarray) -> np.ndarray:
     if not values.flags.c_contiguous:  # reshape would copy: writes would be lost
         raise ValueError("a flat view needs a contiguous array")
     return values.reshape(-1)
-
-
-def forfeit(state: FederalState, where: tuple, m_index: int) -> None:
-    """Make the pool of measure ``m_index`` permanently lost where selected.
-
-    ``where`` indexes the (S, R, C) axes; the loss is booked in the next
-    month's accounts.
-    """
-    state.lost_pending[where] += state.pool[(*where, m_index)]
-    state.pool[(*where, m_index)] = 0.0
-    state.release_at[(*where, m_index)] = -1
-    state.forfeit[(*where, m_index)] = True
-    state.dirty = True

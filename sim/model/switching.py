@@ -200,8 +200,7 @@ def _compliance_switch(world: World, r: int, day: float, payload: tuple[int, int
 def _compliance_recognised(world: World, r: int, day: float,
                            payload: tuple[int, int, int]) -> None:
     s, c, level = payload
-    world.federal.recognised[s, r, c] = level
-    world.federal.dirty = True
+    world.federal.recognise(s, r, c, level)
     world.log(r, day, "compliance_recognised",
               f"agencies treat the city as {COMPLIANCE_LEVELS[level]}", city=c, strategies=[s])
 

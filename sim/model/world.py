@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.model import federal, legal, switching
+from sim.model import federal, switching
 from sim.model.arrays import divide_where
 from sim.model.bands import Bands
 from sim.model.enforcement import (
@@ -44,6 +44,14 @@ from sim.model.fiscal import (
     initial_fiscal_state,
     sample_fiscal,
 )
+from sim.model.litigation import suits
+from sim.model.litigation.costs import legal_costs
+from sim.model.litigation.liability import (
+    initial_liability_state,
+    liability_month,
+    sample_liability,
+)
+from sim.model.litigation.parties import sample_legal
 from sim.model.plan import Parameters, Plan
 from sim.model.streams import ReplicationStreams
 from sim.model.trust import initial_trust_state, sample_trust, trust_month
@@ -374,9 +382,11 @@ class World:
                 plan, fed.occurs, fed.start_day, fed.rescinded, fed.rescind_day))
         self.agendas = [Agenda() for _ in range(R)]
         self.on_schedule: Callable[[int, float], None] | None = None
-        self.legal_inputs = legal.sample_legal(plan, self.params, plan.calendar.start.toordinal())
-        self.legal = legal.initial_legal_state(plan, self.legal_inputs, R)
-        self.handlers: dict[str, Handler] = {**FEDERAL_HANDLERS, **legal.HANDLERS,
+        self.legal_inputs = sample_legal(plan, self.params, plan.calendar.start.toordinal())
+        self.legal = suits.initial_legal_state(plan, self.legal_inputs, R)
+        self.liability_inputs = sample_liability(plan, self.params)
+        self.liability = initial_liability_state(plan, R)
+        self.handlers: dict[str, Handler] = {**FEDERAL_HANDLERS, **suits.HANDLERS,
                                              **switching.HANDLERS}
         self.events = EventLog()
         self._numbers = self.replications.tolist()
@@ -384,7 +394,7 @@ class World:
         horizon = plan.calendar.start_days[-1]
         for r, day, kind, payload in federal.initial_events(self.federal_inputs, horizon):
             self.schedule(r, day, kind, payload)
-        for r, day, kind, payload in legal.initial_events(self.legal_inputs, self.federal_inputs,
+        for r, day, kind, payload in suits.initial_events(self.legal_inputs, self.federal_inputs,
                                                           plan, horizon):
             self.schedule(r, day, kind, payload)
         kept = np.nonzero(self.replications < keep)[0]
@@ -438,8 +448,9 @@ class World:
         accounts.update(trust_month(self.trust, self.trust_inputs, level,
                                     accounts["enforcement_intensity"]))
         accounts["compliance_level"] = level
-        # Liability reads this month's accounts["unlawful_holds"].
-        legal_cost, liability_cost = legal.legal_month(self, m, accounts)
+        suits.log_releases(self, m, accounts["federal_restored"])
+        legal_cost = legal_costs(self, m)
+        liability_cost = liability_month(self, m, accounts.get("unlawful_holds"))
         flows = CostFlows(
             federal_received=accounts["federal_received"],
             federal_restored=accounts["federal_restored"],
@@ -451,13 +462,13 @@ class World:
         accounts.update(fiscal_accounts)
         self.recorder.record(m, accounts)
         self.bands.fold(m, accounts)
-        legal.end_of_month(self, m)
+        suits.end_of_month(self, m)
         switching.evaluate(self, m, accounts)
 
     def result(self) -> BatchResult:
         """Outcomes once every month has been ticked."""
         outcomes = self.recorder.outcomes(self.fiscal.reserves, self.federal.pool.sum(axis=3))
-        outcomes.update(legal.outcomes(self))
+        outcomes.update(suits.outcomes(self))
         outcomes["trust_end"] = self.trust.index
         outcomes.update(switching.outcomes(self))
         return BatchResult(
@@ -471,14 +482,12 @@ class World:
 
 
 def _measure_start(world: World, r: int, day: float, m: int) -> None:
-    world.federal.active[r, m] = True
-    world.federal.dirty = True
+    world.federal.start(r, m)
     world.log(r, day, "measure_start", world.plan.measures[m])
 
 
 def _measure_rescinded(world: World, r: int, day: float, m: int) -> None:
-    world.federal.active[r, m] = False
-    world.federal.dirty = True
+    world.federal.end(r, m)
     world.log(r, day, "measure_rescinded", world.plan.measures[m])
 
 

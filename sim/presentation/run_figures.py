@@ -467,7 +467,7 @@ TIMELINE_ROWS = (
     TimelineRow("certiorari", ("certiorari_won", "certiorari_lost")),
     TimelineRow("final judgment", ("judgment_final",)),
 )
-"""Rows of the litigation timeline, top to bottom (event kinds of :mod:`sim.model.legal`)."""
+"""Rows of the litigation timeline, top to bottom (event kinds of :mod:`sim.model.litigation`)."""
 COURT_KINDS = frozenset(k for row in TIMELINE_ROWS[1:] for k in row.kinds)
 TIMELINE_KINDS = COURT_KINDS | set(TIMELINE_ROWS[0].kinds)
 WON, LOST, NEUTRAL = TOL_MUTED["green"], TOL_MUTED["rose"], "#8C8C8C"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sim.model.legal import RULINGS
+from sim.model.litigation.courts import RULINGS
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from hypothesis.extra import numpy as hnp
 
 from sim.model.arrays import (
     any_last,
+    as_index,
     divide_where,
     max_and_argmax,
     min_last,
@@ -83,3 +84,13 @@ def test_divide_where_equals_masked_divide(numerator, denominator, fill, data):
     with np.errstate(all="ignore"):
         expected = np.divide(numerator, denominator, out=np.full((3, 4), fill), where=where)
         assert divide_where(numerator, denominator, where, fill).tobytes() == expected.tobytes()
+
+
+@given(st.lists(st.integers(0, 29), min_size=1, max_size=10, unique=True))
+def test_as_index_selects_what_the_indices_select(indices):
+    """Indices as a slice (evenly spaced) or as themselves select the same entries."""
+    indices = np.array(sorted(indices))
+    state = np.arange(4 * 30).reshape(4, 30)
+    index = as_index(indices)
+    assert np.array_equal(state[:, index], state[:, indices])
+    assert isinstance(index, slice) == (len(set(np.diff(indices).tolist())) <= 1)

@@ -1,0 +1,135 @@
+"""Who sues: litigant groups (coalitions and cities alone), their members, when they file.
+
+Litigant groups (axis ``G``) are the coalitions of ``[[litigation.coalition]]``
+first, then one group per city suing alone (group ``K + c`` for city ``c``,
+``K`` coalitions).  For every measure that happens, each group that
+challenges it files one suit ``filing_delay_days`` after the measure's
+effective date (negative: before it, as San Francisco did on 2025-02-07).
+A coalition files if one of its founding members holds a grant the measure
+targets; late members join after the filing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.model.litigation.costs import CostInputs, sample_costs
+from sim.model.litigation.courts import CourtInputs, sample_courts
+from sim.model.plan import Parameters, Plan
+from sim.scenario import Scenario
+
+
+def suing_strategies(scenario: Scenario, strategies: tuple[str, ...]) -> np.ndarray:
+    """(S,) whether penalised cities sue under each strategy (never the baseline)."""
+    table = scenario.strategy_table()
+    chosen = scenario.litigation.strategies
+    sues = [False]
+    for name in strategies[1:]:
+        sues.append(name in chosen if chosen is not None
+                    else table[name].compliance == "sanctuary")
+    return np.array(sues)
+
+
+@dataclass(frozen=True)
+class LegalInputs:
+    """Litigant groups and litigation parameters for a batch of replications."""
+
+    groups: tuple[str, ...]
+    """Names of the litigant groups: coalitions, then each city alone."""
+    coalitions: int
+    """Number of coalitions ``K`` (the first groups)."""
+    sues: np.ndarray
+    """(S,) whether cities sue under the strategy."""
+    universal: bool
+    """Injunction scope: every jurisdiction (else only the parties)."""
+    group_of: np.ndarray
+    """(M, C) the group in which each city sues over each measure."""
+    founders: np.ndarray
+    """(G, C) members suing from the filing (a lone city: itself)."""
+    late: tuple[tuple[tuple[int, np.ndarray], ...], ...]
+    """Per coalition: (city, (R,) days after filing it joins) of each late member."""
+    challenges: np.ndarray
+    """(G, M) whether the group sues over the measure."""
+    effective: np.ndarray
+    """(R, M) effective day of each measure, not clipped at the start."""
+    delay: np.ndarray
+    """(R, G) days from a measure's effective date to the group's filing."""
+    extension: np.ndarray
+    """(R, G) days from a late member's joining to the injunction's extension."""
+    courts: CourtInputs
+    """How courts rule on each group's suits."""
+    costs: CostInputs
+    """What each group's suits cost and how coalitions share it."""
+
+
+def sample_legal(plan: Plan, params: Parameters, first_day: int) -> LegalInputs:
+    """Litigant groups and litigation parameters of a batch of replications."""
+    scenario = plan.scenario
+    litigation = scenario.litigation
+    coalitions = litigation.coalition
+    K, C, M = len(coalitions), len(plan.cities), len(plan.measures)
+    city_index = {name: c for c, name in enumerate(plan.cities)}
+    measure_index = {name: m for m, name in enumerate(plan.measures)}
+    challenges = np.zeros((K + C, M), bool)
+    challenges[K:] = True
+    founders = np.zeros((K + C, C), bool)
+    founders[K:] = np.eye(C, dtype=bool)
+    group_of = np.broadcast_to(K + np.arange(C), (M, C)).copy()
+    late = []
+    for k, coalition in enumerate(coalitions):
+        measures = [measure_index[n] for n in coalition.measures] or list(range(M))
+        challenges[k, measures] = True
+        members = [city_index[n] for n in coalition.members]
+        founders[k, members] = True
+        joined = members + [city_index[j.city] for j in coalition.late_members]
+        group_of[np.ix_(measures, joined)] = k
+        late.append(tuple(
+            (city_index[j.city], np.rint(params.per_replication(
+                f"litigation.coalition[{coalition.name}].late_members[{i}].join_after_days",
+                j.join_after_days)))
+            for i, j in enumerate(coalition.late_members)))
+    challenges[K:] = (group_of == K + np.arange(C)[None, :]).T
+    if litigation.sue_alone is not None:
+        alone = [city_index[name] for name in litigation.sue_alone]
+        challenges[K:] &= np.isin(np.arange(C), alone)[:, None]
+    delay = np.repeat(params.per_replication("litigation.filing_delay_days",
+                                             litigation.filing_delay_days)[:, None], K + C, 1)
+    extension = np.zeros_like(delay)
+    for k, coalition in enumerate(coalitions):
+        prefix = f"litigation.coalition[{coalition.name}]"
+        if coalition.filing_delay_days is not None:
+            delay[:, k] = params.per_replication(f"{prefix}.filing_delay_days",
+                                                 coalition.filing_delay_days)
+        extension[:, k] = params.per_replication(f"{prefix}.extension_days",
+                                                 coalition.extension_days)
+    return LegalInputs(
+        groups=tuple([c.name for c in coalitions] + list(plan.cities)),
+        coalitions=K,
+        sues=suing_strategies(scenario, plan.strategies),
+        universal=litigation.scope == "universal",
+        group_of=group_of,
+        founders=founders,
+        late=tuple(late),
+        challenges=challenges,
+        effective=params.per_measure("effective") - first_day,
+        delay=np.rint(delay),
+        extension=np.rint(extension),
+        courts=sample_courts(scenario, params, K + C),
+        costs=sample_costs(scenario, params, group_of),
+    )
+
+
+def suing_groups(inputs: LegalInputs, plan: Plan) -> np.ndarray:
+    """(G, M) whether the group sues over the measure (when it happens).
+
+    A group sues if it challenges the measure, one of its founding members
+    holds a grant the measure targets, and some strategy sues.
+    """
+    targeted = plan.targeted.any(axis=2)
+    suing = ((inputs.founders.astype(np.int64) @ targeted.T.astype(np.int64)) > 0
+             ) & inputs.challenges
+    if not inputs.sues.any():
+        suing[:] = False
+    return suing
