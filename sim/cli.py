@@ -275,18 +275,26 @@ def sources(scenario_files: tuple[Path, ...], check: bool, markdown: bool) -> No
     """List every number of each file with its source; flag the unsourced.
 
     Scenarios, sweep files (the ranges of their parameters) and
-    observed-outcomes files (the observed values) alike.
+    observed-outcomes files (the observed values) alike.  With --check, the
+    numbers whose source says "to confirm" (drafts by fundsim draft) are
+    listed too.
 
     Example: fundsim sources --check scenarios/*.toml scenarios/sweeps/*.toml
     """
     from sim.analysis import inputs
+    from sim.scenario.provenance import format_value
 
     found = [inputs.load(path) for path in scenario_files]
     problems = [problem for one in found for problem in one.problems]
     if check:
         for one in found:
-            click.echo(f"{one.origin}: ok" if not one.problems
-                       else f"{one.origin}: unsourced or weakly sourced numbers")
+            pending = [c for c in one.citations if c.to_confirm]
+            status = "ok" if not one.problems else "unsourced or weakly sourced numbers"
+            click.echo(f"{one.origin}: {status}"
+                       + (f"; {len(pending)} numbers to confirm" if pending else ""))
+            for c in pending:
+                click.echo(f"{one.origin}: {c.path} = {format_value(c.value)} [to confirm] "
+                           f"{c.source}")
     elif markdown:
         click.echo(inputs.markdown(found), nl=False)
     else:
@@ -295,6 +303,34 @@ def sources(scenario_files: tuple[Path, ...], check: bool, markdown: bool) -> No
                 click.echo(line)
     if problems:
         raise ScenarioError(problems)
+
+
+@main.command()
+@click.argument("name")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Scenario file to write (default: e.g. austin-tx.toml here).")
+@click.option("--overwrite", is_flag=True, help="Replace the file if it exists.")
+def draft(name: str, output: Path | None, overwrite: bool) -> None:
+    """Draft a sourced scenario for a US incorporated place or county from bundled data.
+
+    NAME is "City, ST", "Name County, ST", a 7-digit place GEOID or a 5-digit
+    county FIPS code.  Numbers public data cannot give are assumptions marked
+    TO CONFIRM, each naming the document to look in; the file validates and
+    runs as it is.
+
+    Example: fundsim draft "Austin, TX"
+
+    Example: fundsim draft "Cook County, IL" -o scenarios/cook-county.toml
+    """
+    from sim import draft as drafts
+    from sim.scenario.provenance import citations
+
+    text = drafts.draft(name)
+    path = drafts.write(text, output, overwrite=overwrite)
+    numbers = citations(text.scenario)
+    pending = sum(c.to_confirm for c in numbers)
+    click.echo(f"{path}: {text.jurisdiction.label}, {len(numbers)} numbers, {pending} to "
+               f"confirm (marked TO CONFIRM; fundsim sources --check {path} lists them)")
 
 
 def _readable(x: float) -> str:

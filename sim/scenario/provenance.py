@@ -56,6 +56,9 @@ ASSUMPTION_WORD = re.compile(r"\bassumption\b", re.IGNORECASE)
 """How a field docstring labels its default an assumption."""
 REFERENCE = re.compile(r"\[([a-z0-9][a-z0-9._-]*)\]")
 """A bibliography reference inside a citation: ``[short-key]``."""
+TO_CONFIRM = re.compile(r"\bto confirm\b", re.IGNORECASE)
+"""How a citation asks the analyst to confirm its number against a named
+document (``fundsim draft`` marks every number public data cannot give)."""
 
 WEAK_SOURCES = (
     # Named in issue 23 as the sources behind key numbers of the first scenarios.
@@ -103,6 +106,11 @@ class Citation:
     def is_assumption(self) -> bool:
         """Whether the citation labels the number an assumption."""
         return self.source is not None and bool(ASSUMPTION.match(self.source))
+
+    @property
+    def to_confirm(self) -> bool:
+        """Whether the citation asks the analyst to confirm the number ("TO CONFIRM")."""
+        return self.source is not None and bool(TO_CONFIRM.search(self.source))
 
 
 def citations(scenario: Scenario) -> list[Citation]:

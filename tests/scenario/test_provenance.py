@@ -60,6 +60,14 @@ def test_enclosing_per_key_entry_covers_a_whole_subtable():
     assert got["city[A].budget.expenditure"] == "ACFR p. 4"
 
 
+def test_citations_saying_to_confirm_await_the_analysts_check():
+    """A citation with "TO CONFIRM" (as fundsim draft writes them) marks its number."""
+    body = CITY.replace('population = "census"',
+                        'population = "assumption: TO CONFIRM in the census"')
+    got = {c.path: c.to_confirm for c in provenance.citations(scenario(body))}
+    assert got["city[A].population"] and not got["city[A].fiscal_year_start"]
+
+
 def test_table_source_beats_inherited_source():
     """A grant's own `source` wins over the city's."""
     body = CITY + """

@@ -1,0 +1,74 @@
+"""The current federal record drafts copy is the one of the newest shipped scenarios."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+import sim
+from sim.draft.bundle import read_text
+from sim.draft.record import FILE, current_record
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def _shipped():
+    """The newest shipped scenarios that model the whole record (the most measures).
+
+    Variants on one measure (denver-no-bailout.toml) vary it on purpose.
+    """
+    found = [sim.load(path) for path in sorted(SCENARIOS.glob("*.toml"))]
+    newest = max(s.scenario.start for s in found)
+    found = [s for s in found if s.scenario.start == newest]
+    most = max(len(s.measure) for s in found)
+    return newest, [s for s in found if len(s.measure) == most]
+
+
+@pytest.fixture(scope="module")
+def record():
+    return sim.load(read_text(FILE).replace("[scenario]\n", '[scenario]\nname = "record"\n')
+                    + _city())
+
+
+def _city():
+    return ('\n[[city]]\nname = "X"\nstate = "IL"\nfiscal_year_start = 1\npopulation = 1\n'
+            'source = "test"\n[city.budget]\nexpenditure = 1\nreserves = 0\n')
+
+
+def test_record_starts_with_the_newest_shipped_scenarios():
+    """The drafts' horizon starts where the newest shipped scenarios start."""
+    newest, shipped = _shipped()
+    assert shipped and current_record().start == newest
+
+
+def test_record_measures_are_the_shipped_measures(record):
+    """Each measure of a newest shipped scenario is the record's, to the last source.
+
+    When the shipped measures change, change sim/draft/data/current_record.toml too.
+    """
+    _, shipped = _shipped()
+    mine = {m.name: m for m in record.measure}
+    assert len(shipped) >= 3
+    for scenario in shipped:
+        assert set(mine) == {m.name for m in scenario.measure}, scenario.scenario.name
+        for measure in scenario.measure:
+            assert measure == mine[measure.name], (scenario.scenario.name, measure.name)
+            cited = {ref for text in measure.sources.values()
+                     for ref in re.findall(r"\[([a-z0-9][a-z0-9._-]*)\]", text)}
+            for ref in cited:
+                assert record.sources[ref] == scenario.sources[ref], ref
+
+
+def test_record_injunctions_protect_the_parties_only(record):
+    """Trump v. CASA: injunctions cover the plaintiffs, the schema's default made explicit."""
+    assert record.litigation.scope == "parties"
+    assert "CASA" in record.litigation.sources["scope"]
+
+
+def test_record_tables_are_the_files_tables():
+    """What drafts copy is the measures and litigation, and the bibliography they cite."""
+    copied = current_record()
+    assert copied.tables.startswith("[[measure]]") and "[litigation]" in copied.tables
+    assert "[sources]" not in copied.tables
+    assert set(copied.sources) == {"bondi-memo", "dhs-terms", "hud-dot-conditions", "eo-14287",
+                                   "hr32", "hr5717"}
