@@ -48,6 +48,10 @@ KIND = re.compile(r" (city and borough|metropolitan government|metro government|
 """The kind of place that ends a Census place name (``"Austin city"``)."""
 SHOWN = 12
 """Matches listed at most for an ambiguous name."""
+LEAST_PER_RESIDENT = 100.0
+"""Fewest expenses a resident (USD a year) a transcribed report is believed: the
+median place over 50,000 residents spends about $2,000, the least about $550;
+a total under $100 is a transcription in thousands (Providence, RI) or wrong."""
 
 
 class DraftError(UsageError):
@@ -246,9 +250,21 @@ def _county(county: County, data: Bundle) -> Jurisdiction:
                "no FY2023 audited financial report of it is in the bundled ACFR data "
                f"({_coverage(data)[1]:,} of {len(data.counties):,} counties have one)")
         raise DraftError(f"{label}: cannot draft: {why}, so its budget is unknown")
+    _check(label, county.acfr, county.population)
     return Jurisdiction("county", county.fips, county.name, county.name, county.state,
                         county.population, county.vintage, county.acfr, ((county, 1.0),),
                         (county.population,))
+
+
+def _check(label: str, acfr: Acfr, population: int) -> None:
+    """Refuse a report whose transcribed totals cannot be a year of the government's budget."""
+    if acfr.revenues <= 0 or acfr.expenses <= 0 or acfr.expenses < (
+            LEAST_PER_RESIDENT * population):
+        raise DraftError(
+            f"{label}: cannot draft: the transcribed FY{acfr.year} report gives revenues "
+            f"{acfr.revenues:,.0f} and expenses {acfr.expenses:,.0f} USD for {population:,} "
+            "residents, which cannot be its budget (a sign lost, or thousands of dollars); "
+            f"check the report itself: {acfr.url}")
 
 
 def _place(place: Place, data: Bundle) -> Jurisdiction:
@@ -275,6 +291,7 @@ def _place(place: Place, data: Bundle) -> Jurisdiction:
             f"financial report of it is in the bundled ACFR data ({_coverage(data)[0]:,} of "
             f"{len(data.places):,} places have one, most of them over a few thousand "
             "residents), so its budget is unknown")
+    _check(label, acfr, place.population)
     return Jurisdiction("place", place.geoid, short_name(place.name), place.name, place.state,
                         place.population, 2024, acfr, tuple(counties), tuple(residents))
 
@@ -294,4 +311,7 @@ def draftable(data: Bundle) -> Iterator[Jurisdiction]:
             continue
     for county in data.counties.values():
         if county.acfr is not None:
-            yield _county(county, data)
+            try:
+                yield _county(county, data)
+            except DraftError:
+                continue

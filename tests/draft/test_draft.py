@@ -65,3 +65,13 @@ def test_write_is_atomic_and_guards_folders(tmp_path):
     assert [p.name for p in path.parent.iterdir()] == ["denver.toml"]
     with pytest.raises(OutputError, match="is a folder"):
         sim.draft.write(text, tmp_path, overwrite=True)
+
+
+def test_readme_shows_the_three_commands():
+    """The README's path for a new jurisdiction is the one these tests run."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for command in ('fundsim draft "Austin, TX"', "austin-tx.toml",
+                    "fundsim run austin-tx.toml"):
+        assert command in readme

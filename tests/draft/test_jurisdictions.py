@@ -107,3 +107,12 @@ def test_nothing_named(data, query):
     """Codes that exist nowhere and empty names are refused."""
     with pytest.raises(DraftError):
         resolve(query, data)
+
+
+@pytest.mark.parametrize(("query", "words"), [
+    ("Danbury, CT", "expenses -428,657,162"), ("Providence, RI", "expenses 1,117,780")],
+    ids=["negative expenses", "thousands"])
+def test_transcriptions_that_cannot_be_a_budget_are_refused(data, query, words):
+    """Negative totals or a few dollars a resident: refused, pointing to the report."""
+    with pytest.raises(DraftError, match=rf"cannot draft: .*{words} USD .*\.pdf"):
+        resolve(query, data)
