@@ -93,7 +93,8 @@ def _uniform(low: float, high: float) -> str:
 def _share_of(j: Jurisdiction) -> str:
     """How a county figure reaches the jurisdiction, in words."""
     if j.kind == "county":
-        return "the county's own"
+        return ("whole: awards to every recipient in the county, its cities and transit "
+                "agencies included")
     if j.consolidated:
         return "the city and county are one government, so the county's figures are unscaled"
     return "scaled by residents"
@@ -201,7 +202,8 @@ def _peers(peers: list[Standing]) -> list[str]:
     lines = ["# Peer check (the same figures of every government of similar size in the",
              "# bundled data, by the same rules):"]
     for standing, fmt in zip(peers, ("{:.1%}", "${:,.0f}"), strict=True):
-        lines.append(f"#   {standing.describe(fmt)}.")
+        text = _wrap(f"{standing.describe(fmt)}.", 72)
+        lines += [f"#   {text[0]}", *(f"#     {line}" for line in text[1:])]
     return lines
 
 
@@ -296,8 +298,8 @@ def render(j: Jurisdiction, data: Bundle, record: Record, peers: list[Standing],
         f"reserve_floor = {quoted(cites['reserve_floor'])}",
         f"revenue_volatility = {quoted(cites['revenue_volatility'])}",
     ]
-    grants = ["# Federal programs received in the county (USAspending, FY2022-2023): "
-              f"{_share_of(j)}."]
+    grants = [f"# {line}" for line in _wrap(
+        f"Federal programs received in the county (USAspending, FY2022-2023): {_share_of(j)}.")]
     for group in awards:
         grants += ["", _grant(j, group)]
     grants += ["", "# What the data do not give by jurisdiction: DOJ and DHS grants."]
