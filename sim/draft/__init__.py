@@ -44,13 +44,11 @@ def draft(query: str) -> Text:
 
     Raises :class:`DraftError` for an ambiguous, unknown or undraftable name.
     """
-    from sim import __version__
-
     data = load_bundle()
     jurisdiction = resolve(query, data)
     peers = peer_context(peer_table(data), jurisdiction.kind, jurisdiction.population,
                          *figures(jurisdiction, data), exclude=jurisdiction.geoid)
-    toml = render(jurisdiction, data, current_record(), peers, query, __version__)
+    toml = render(jurisdiction, data, current_record(), peers, query)
     scenario = sim.scenario.loads(toml, f"<draft of {jurisdiction.label}>")
     return Text(jurisdiction, toml, scenario, peers)
 

@@ -1,34 +1,43 @@
 """Peer context: where a jurisdiction's figures fall among governments of its size.
 
-For a reviewer of a draft (or of any scenario): is its federal share of
+For a reviewer of a draft, or of any scenario: is its federal share of
 revenue, or its reserves per resident, plausible?  Both are set against the
 same figures of every city (or county) in the bundled ACFR data whose
 population is within a factor of two of its own, widened until there are at
 least :data:`MIN_PEERS` peers.  The peers' figures follow the drafting rules
-of :mod:`sim.draft.figures` (federal money: county program awards scaled by
-residents plus the national per-resident estimates of JAG, COPS and homeland
-security grants, over ACFR revenues; reserves: the middle of the drafted
-range), so a draft's own figures are comparable with them.
+of :mod:`sim.draft.figures`: federal money is the county program awards
+scaled by residents plus the national per-resident estimates of JAG, COPS and
+homeland security grants, over the ACFR's total expenses (a scenario's revenue
+equals its spending when its budget balances, the schema's default); reserves
+are the middle of the drafted range.  A scenario's own figures are read from
+its file (:func:`scenario_figures`), a draft's are its file's by construction.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from sim.draft.bundle import Bundle
 from sim.draft.figures import national_share, reserve_range, scaled_total
-from sim.draft.jurisdictions import Jurisdiction, draftable
+from sim.draft.jurisdictions import DraftError, Jurisdiction, draftable, resolve
+from sim.scenario import City
 
 MIN_PEERS = 20
 """Fewest peers a comparison uses; the population band widens until it has them."""
 BAND = 2.0
 """Peers have between 1/BAND and BAND times the jurisdiction's population, at first."""
+MAX_BAND = 1e6
+"""Widest band tried: past it, a kind with fewer than MIN_PEERS members gives them all."""
 RESERVE_FLOOR = 0.05
 """Reserve floor used for the peers' drafted reserve range (the schema's default)."""
+COUNTY = re.compile(r"\b(county|parish|borough)\b", re.IGNORECASE)
+"""A scenario city whose name says it is a county (when the bundle does not know it)."""
 NATIONAL = ("16.738", "16.710", "97.067")
 """Programs estimated from national obligations: Byrne JAG, COPS, the Homeland
 Security Grant Program."""
@@ -69,7 +78,7 @@ class PeerTable:
     population: np.ndarray
     """Residents."""
     federal_share: np.ndarray
-    """Drafted federal money over ACFR revenues."""
+    """Drafted federal money over ACFR total expenses."""
     reserves_per_resident: np.ndarray
     """Middle of the drafted reserve range over residents, USD."""
 
@@ -83,8 +92,29 @@ def federal_money(jurisdiction: Jurisdiction, data: Bundle) -> float:
 def figures(jurisdiction: Jurisdiction, data: Bundle) -> tuple[float, float]:
     """(federal share of revenue, reserves per resident) by the drafting rules."""
     low, high, _ = reserve_range(jurisdiction, RESERVE_FLOOR)
-    return (federal_money(jurisdiction, data) / jurisdiction.acfr.revenues,
+    return (federal_money(jurisdiction, data) / jurisdiction.acfr.expenses,
             (low + high) / 2 / jurisdiction.population)
+
+
+def _mean(value: float | Any) -> float:
+    """A number, or an uncertain quantity's mean."""
+    return float(getattr(value, "mean", value))
+
+
+def scenario_figures(city: City) -> tuple[float, float] | None:
+    """(federal share of revenue, reserves per resident, USD) of a scenario's city, at means.
+
+    Revenue is own-source revenue plus state aid plus federal grants where the
+    file gives own-source revenue, else the spending a balanced budget raises.
+    None for a city without residents or revenue.
+    """
+    federal = sum(_mean(g.amount) for g in city.grant)
+    budget = city.budget
+    revenue = (_mean(budget.expenditure) if budget.own_source_revenue is None else
+               _mean(budget.own_source_revenue) + _mean(budget.state_aid) + federal)
+    if revenue <= 0 or city.population <= 0:
+        return None
+    return federal / revenue, _mean(budget.reserves) / city.population
 
 
 @functools.cache
@@ -114,7 +144,7 @@ def peers_of(table: PeerTable, kind: str, population: int, exclude: str = "") ->
     while True:
         chosen = same & (table.population >= population / band) & (
             table.population <= population * band)
-        if chosen.sum() >= MIN_PEERS or band > 1e6:
+        if chosen.sum() >= MIN_PEERS or band > MAX_BAND:
             return np.flatnonzero(chosen)
         band *= 2
 
@@ -128,8 +158,25 @@ def peer_context(table: PeerTable, kind: str, population: int, federal_share: fl
     out = []
     for metric, value, values in (
             ("federal share of revenue", federal_share, table.federal_share[chosen]),
-            ("reserves per resident (USD)", reserves_per_resident,
+            ("reserves per resident", reserves_per_resident,
              table.reserves_per_resident[chosen])):
         out.append(Standing(metric, value, percentile(value, values), float(np.median(values)),
                             len(chosen), band))
     return out
+
+
+def city_standings(city: City, data: Bundle) -> list[Standing]:
+    """A scenario city's two figures among its peers (kind and GEOID found by name, if possible).
+
+    Empty for a city without residents or revenue.
+    """
+    own = scenario_figures(city)
+    if own is None:
+        return []
+    try:
+        jurisdiction = resolve(f"{city.name}, {city.state}", data)
+        kind, code = jurisdiction.kind, jurisdiction.geoid
+    except DraftError:
+        kind = "county" if COUNTY.search(city.name) else "place"
+        code = ""
+    return peer_context(peer_table(data), kind, city.population, *own, exclude=code)

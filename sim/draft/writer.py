@@ -34,7 +34,7 @@ from sim.scenario import COMPLIANCE_LEVELS, FORBIDDEN_BY_STATE_LAW, Scenario
 
 TO_CONFIRM = "TO CONFIRM"
 """The words that mark a drafted number the analyst must check (case-insensitive
-in :mod:`sim.provenance`)."""
+in :mod:`sim.scenario.provenance`)."""
 FISCAL_YEAR_START = 7
 """Assumed first month of the fiscal year: July."""
 GROWTH = 0.03
@@ -208,7 +208,7 @@ def _peers(peers: list[Standing]) -> list[str]:
 
 
 def render(j: Jurisdiction, data: Bundle, record: Record, peers: list[Standing],
-           query: str, version: str) -> str:
+           query: str) -> str:
     """The scenario file drafted for ``j``."""
     law = data.state_law[j.state]
     allowed = [c for c in COMPLIANCE_LEVELS if c not in FORBIDDEN_BY_STATE_LAW[law["law"]]]
@@ -235,9 +235,9 @@ def render(j: Jurisdiction, data: Bundle, record: Record, peers: list[Standing],
     }
     awards = [group for group in county_awards(j, data) if group.amount >= MIN_GRANT]
     header = [
-        f"# {j.label}: a DRAFT scenario written by `fundsim draft {quoted(query)}` (fundsim "
-        f"{version})",
-        "# from the public data bundled with fundsim (sim/draft/data/README.md).",
+        f"# {j.label}: a DRAFT scenario written by `fundsim draft {quoted(query)}`",
+        "# from the public data bundled with fundsim (sim/draft/data/README.md): Census",
+        "# Vintage 2024 estimates, FY2023 audited financial reports, FY2022-2023 awards.",
         "#",
         *(f"# {line}" for line in _wrap(f"Scope: {scope}.")),
         *(f"# {line}" for line in _wrap(

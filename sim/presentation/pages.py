@@ -320,6 +320,33 @@ def cities_table(run: RunResult) -> list[dict[str, str]]:
     return rows
 
 
+PEER_CITIES = 20
+"""Cities placed among their peers in a report at most (the most populous)."""
+
+
+def peer_rows(run: RunResult) -> list[dict[str, str]]:
+    """Each city's federal share of revenue and reserves per resident among its peers.
+
+    The peers are the governments of the bundled ACFR data of the city's kind
+    and size, their figures computed by the drafting rules (:mod:`sim.draft.peers`).
+    """
+    from sim.draft.bundle import load
+    from sim.draft.peers import city_standings
+
+    data = load()
+    rows = []
+    for city in sorted(run.scenario.city, key=lambda c: -c.population)[:PEER_CITIES]:
+        for standing in city_standings(city, data):
+            shown = dollars if standing.metric.startswith("reserves") else "{:.1%}".format
+            rows.append({"city": city.name, "metric": standing.metric,
+                         "value": shown(standing.value),
+                         "percentile": f"{standing.percentile:.0f}",
+                         "median": shown(standing.median),
+                         "peers": f"{standing.peers} of {standing.band[0]:,}-"
+                                  f"{standing.band[1]:,} residents"})
+    return rows
+
+
 def measures_table(run: RunResult) -> list[dict[str, str]]:
     """Facts per federal measure for the report's scenario section."""
     rows = []
@@ -495,7 +522,7 @@ def render_report(run: RunResult, pngs: Mapping[str, bytes] | None = None) -> st
     template = _environment().get_template("report.html.j2")
     return template.render(
         run=_run_facts(run), strategies=strategies_table(run), cities=cities_table(run),
-        measures=measures_table(run), provenance=scenario_provenance(run),
+        peers=peer_rows(run), measures=measures_table(run), provenance=scenario_provenance(run),
         numbers={city: number_table(run, city) for city in cities}, city_names=cities,
         strategy_names=run.strategies,
         figures=[f for f in figures if f.name not in DECISION_FIGURES],

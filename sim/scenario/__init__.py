@@ -23,6 +23,7 @@ from sim.scenario.schema import (
     COMPLIANCE_LEVELS,
     COURT_STAGES,
     EXAMPLE,
+    FORBIDDEN_BY_STATE_LAW,
     MAX_FILE_BYTES,
     MAX_NAME,
     Budget,
@@ -52,7 +53,8 @@ from sim.scenario.schema import (
 )
 
 __all__ = [
-    "BASELINE", "COMPLIANCE_LEVELS", "COURT_STAGES", "EXAMPLE", "MAX_FILE_BYTES", "MAX_NAME",
+    "BASELINE", "COMPLIANCE_LEVELS", "COURT_STAGES", "EXAMPLE", "FORBIDDEN_BY_STATE_LAW",
+    "MAX_FILE_BYTES", "MAX_NAME",
     "Budget", "City", "Enforcement", "Grant", "LegalCosts", "Measure", "Scenario",
     "ScenarioInfo", "Sourced", "Strategy", "SwitchRule", "Threshold", "Trust", "format_loc",
     "json_schema", "load", "loads", "parse_path", "parse_toml", "plain_number", "read_text",

@@ -1,21 +1,28 @@
 """Peer context: percentiles among governments of similar size, by the drafting rules."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+import sim
 import sim.draft
 from sim.draft.bundle import load
 from sim.draft.jurisdictions import resolve
 from sim.draft.peers import (
     MIN_PEERS,
     PeerTable,
+    city_standings,
     federal_money,
     figures,
     peer_context,
     peer_table,
     peers_of,
     percentile,
+    scenario_figures,
 )
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -73,9 +80,30 @@ def test_a_drafts_figures_are_its_files_numbers(data):
     austin = resolve("Austin, TX", data)
     assert money == pytest.approx(federal_money(austin, data), rel=1e-3)
     share, reserves = figures(austin, data)
-    assert share == pytest.approx(money / austin.acfr.revenues, rel=1e-3)
+    assert share == pytest.approx(money / austin.acfr.expenses, rel=1e-3)
     assert reserves == pytest.approx(city.budget.reserves.mean / austin.population)
+    assert scenario_figures(city) == pytest.approx((share, reserves), rel=1e-3)
     assert text.peers[0].value == share
+
+
+def test_a_scenario_city_is_placed_among_its_peers(data):
+    """A shipped scenario's city: its own figures, its kind found by name, itself left out."""
+    denver = sim.load(ROOT / "scenarios" / "denver.toml").city[0]
+    share, reserves = city_standings(denver, data)
+    assert share.value == pytest.approx(1.5e8 / 1.81e9, rel=0.01)
+    assert reserves.value == pytest.approx(1.66e8 / 729_019)
+    assert share.peers == 44
+    assert 729_019 / 2 <= share.band[0] and share.band[1] <= 729_019 * 2
+
+
+def test_revenue_is_own_source_plus_aid_plus_grants_when_given():
+    """With own-source revenue in the file, the federal share is of all three."""
+    example = sim.load(sim.scenario.EXAMPLE)
+    given = example.with_values({"city[0].budget.own_source_revenue": 8e7,
+                                 "city[0].budget.state_aid": 1e7}).city[0]
+    federal = sum(g.amount for g in given.grant)
+    assert scenario_figures(given)[0] == pytest.approx(federal / (9e7 + federal))
+    assert scenario_figures(example.with_values({"city[0].population": 0}).city[0]) is None
 
 
 def test_peer_table_covers_the_draftable_governments(data):

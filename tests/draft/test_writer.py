@@ -7,9 +7,9 @@ import pytest
 
 import sim
 import sim.draft
-from sim.scenario import provenance
 from sim.draft.bundle import load
 from sim.draft.jurisdictions import draftable
+from sim.scenario import provenance
 
 BIG = 50_000
 """The issue's scale: places of more than 50,000 residents."""

@@ -439,3 +439,18 @@ def test_shared_axes_leave_out_empty_panels(one_city_run):
     empty.set_axis_off()
     pages.share_limits(fig_a, fig_b)
     assert fig_a.axes[0].get_ylim() == before
+
+
+def test_report_places_a_draft_among_its_peers():
+    """A drafted city's federal share and reserves per resident, with percentiles, in the report."""
+    import sim.draft
+
+    text = sim.draft.draft("Denver, CO")
+    run = sim.run(text.scenario.with_values({"scenario.years": 1}), replications=2, workers=1)
+    rows = pages.peer_rows(run)
+    share, reserves = text.peers
+    assert [(r["metric"], r["percentile"]) for r in rows] == [
+        ("federal share of revenue", f"{share.percentile:.0f}"),
+        ("reserves per resident", f"{reserves.percentile:.0f}")]
+    html = pages.render_report(run, fake_figures())
+    assert "Peer context" in html and rows[1]["median"] in html
