@@ -146,7 +146,7 @@ def run(scenario_file: Path, output: Path | None, replications: int | None, seed
     scenario = sim.load(scenario_file)
     thresholds_from(thresholds, scenario)
     # Refuse a bad output folder before the work, not after it.
-    check_output(output or default_folder(scenario), overwrite=overwrite, run=True)
+    check_output(output or default_folder(scenario), kind="run", overwrite=overwrite)
     options = dict(replications=replications, seed=seed, workers=workers,
                    strategies=list(strategies) or None, keep=keep, scheduler=scheduler,
                    max_memory=max_memory, max_seconds=max_time, thresholds=list(thresholds))
@@ -198,7 +198,7 @@ def rerun(run_dir: Path, output: Path | None, workers: int | None, overwrite: bo
     from sim.results import check_output, compare_files, default_folder, recorded_run
 
     scenario, options = recorded_run(run_dir)
-    check_output(output or default_folder(scenario), overwrite=overwrite, run=True)
+    check_output(output or default_folder(scenario), kind="run", overwrite=overwrite)
     with progress_bar(options["replications"],
                       enabled=not quiet and sys.stderr.isatty()) as advance:
         result = sim.run(scenario, progress=advance, workers=workers, **options)

@@ -41,7 +41,7 @@ def test_run_refuses_to_overwrite_a_folder(cli, tmp_path):
     refused = cli.invoke(main, args)
     assert refused.exit_code == 2 and "already exists" in refused.output
     refused = cli.invoke(main, [*args, "--overwrite"])
-    assert refused.exit_code == 2 and "did not write (keep.txt)" in refused.output
+    assert refused.exit_code == 2 and "not a fundsim run folder" in refused.output
     assert (out / "keep.txt").read_text() == "earlier"
     (out / "keep.txt").unlink()
     assert cli.invoke(main, [*args, "--overwrite"]).exit_code == 0

@@ -21,15 +21,14 @@ explain, not an error.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from pydantic import Field, ValidationError
 
-from sim.errors import OutputError, Problem, ScenarioError
+from sim.errors import Problem, ScenarioError
+from sim.results import write_file
 from sim.scenario import Scenario, format_loc, load, parse_toml, read_text
 from sim.scenario.messages import plain_message
 from sim.scenario.uncertain import Frozen
@@ -141,14 +140,4 @@ def compare(replications: pd.DataFrame, observed: Observed,
 
 def write_comparison(table: pd.DataFrame, path: str | Path) -> None:
     """Write a comparison as CSV atomically: the file appears whole or not at all."""
-    path = Path(path)
-    try:
-        handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial",
-                                           dir=path.parent)
-        with os.fdopen(handle, "w", newline="") as stream:
-            table.to_csv(stream, index=False, float_format="%.6f")
-        os.replace(staging, path)
-    except OSError as error:
-        if "staging" in locals():
-            Path(staging).unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path}: {error.strerror}; nothing was written") from None
+    write_file(path, lambda staging: table.to_csv(staging, index=False, float_format="%.6f"))

@@ -61,7 +61,10 @@ import hashlib
 import itertools
 import json
 import os
+import re
+import secrets
 import shutil
+import tempfile
 import time
 import tomllib
 from collections.abc import Callable, Sequence
@@ -74,10 +77,22 @@ import pandas as pd
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from sim.analysis.discovery import Discovery, Finding, discovery_problems
+from sim.engine.store import owned_prefix
 from sim.errors import Interrupted, OutputError, Problem, ScenarioError, UsageError
 from sim.metrics import ALL_CITIES, METRICS
 from sim.model.streams import design_generator
-from sim.results import VERSION, file_sha256, scenario_digest, slug
+from sim.results import (
+    VERSION,
+    check_place,
+    prove,
+    read_json,
+    remove_leftovers,
+    scenario_digest,
+    slug,
+    write_file,
+    write_manifest,
+)
+from sim.results.folders import kind_of, reason
 from sim.results.presenter import presenter
 from sim.scenario import BASELINE, MAX_FILE_BYTES, MAX_NAME, Scenario, format_loc, validate
 from sim.scenario.messages import plain_message
@@ -1015,14 +1030,7 @@ class PointStore:
         table = pa.Table.from_pandas(frame, preserve_index=False)
         table = table.replace_schema_metadata({**(table.schema.metadata or {}),
                                                self.KEY: task.key.encode()})
-        target = self.path(task.point)
-        temporary = target.with_name(f".{target.name}.{os.getpid()}.partial")
-        try:
-            pq.write_table(table, temporary)
-            os.replace(temporary, target)
-        except OSError as error:
-            temporary.unlink(missing_ok=True)
-            raise OutputError(f"cannot write {target}: {error.strerror}") from None
+        write_file(self.path(task.point), lambda temporary: pq.write_table(table, temporary))
 
     def read(self, points: int) -> pd.DataFrame:
         """Every point's rows, in point order."""
@@ -1269,7 +1277,7 @@ def run(sweep: Sweep, folder: str | Path | None = None, *, workers: int | None =
     design_hash = hashlib.sha256("".join(t.key for t in tasks).encode()).hexdigest()
     _prepare(folder, sweep, design_hash, overwrite)
     store = PointStore(folder, len(tasks))
-    _write_atomic(folder / "design.csv", lambda p: design.table.to_csv(p, index=False))
+    write_file(folder / "design.csv", lambda p: design.table.to_csv(p, index=False))
     pending = [t for t in tasks if not store.has(t)]
     if progress:
         progress(len(tasks) - len(pending))
@@ -1291,7 +1299,13 @@ def run(sweep: Sweep, folder: str | Path | None = None, *, workers: int | None =
                                 time.perf_counter() - began)
     result.manifest["scheduler"] = (scheduler if scheduler is None or isinstance(scheduler, str)
                                     else scheduler.scheduler.address)
-    write_outputs(result, folder, figures=figures)
+    try:
+        write_outputs(result, folder, figures=figures)
+    except (KeyboardInterrupt, Interrupted):
+        raise Interrupted(f"interrupted while writing the outputs; all {len(tasks)} points are "
+                          f"saved in {folder}, but its tables, figures and report may be "
+                          f"incomplete; run the same command with -o {folder} to finish "
+                          "them") from None
     return result
 
 
@@ -1329,45 +1343,75 @@ STATE = "sweep.json"
 
 
 def _prepare(folder: Path, sweep: Sweep, design_hash: str, overwrite: bool) -> None:
-    """Make the folder ready: new, resumable (same points), or replaced if asked."""
+    """Make the folder ready: new, resumable (same points), or replaced if asked.
+
+    Only a sweep's folder is resumed or replaced (see :func:`_prove_sweep`);
+    the current directory, its parents and places inside other result
+    folders are refused whatever they hold.
+    """
+    check_place(folder, "the sweep")
     state = folder / STATE
-    if folder.exists() and any(folder.iterdir()):
-        ours = state.is_file() or (folder / "manifest.json").is_file()
-        same = state.is_file() and _stored_hash(state) == design_hash
-        if overwrite and ours:
+    if folder.is_dir():
+        remove_leftovers(folder)
+        remove_leftovers(folder / "points")
+    if folder.is_dir() and any(folder.iterdir()):
+        if overwrite:
+            _prove_sweep(folder)
             shutil.rmtree(folder)
-        elif overwrite:
-            raise OutputError(f"{folder} is not a sweep folder; refusing to replace it")
-        elif not ours:
+        elif not state.is_file():
             raise OutputError(f"{folder} exists and is not a sweep folder; choose another")
-        elif not same:
+        elif _stored_hash(state) != design_hash:
             raise OutputError(f"{folder} holds a different sweep (scenario, design, seed, "
                               "replications or strategies differ); choose another folder "
                               "or --overwrite")
     try:
         (folder / "points").mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise OutputError(f"cannot write results to {folder}: {error.strerror}") from None
+        raise OutputError(f"cannot write results to {folder}: {reason(error)}") from None
     text = json.dumps({"fundsim": VERSION, "name": sweep.info.name,
                        "design_sha256": design_hash}, indent=2) + "\n"
-    _write_atomic(state, lambda p: p.write_text(text))
+    write_file(state, lambda p: p.write_text(text))
+
+
+POINT_FILE = re.compile(r"points/\d+\.parquet")
+"""Files of a sweep folder its manifest does not list: each design point's results."""
+SWEEP_FILES = re.compile(r"(sweep\.json|design\.csv|metrics\.parquet|responses\.csv"
+                         r"|(indices|indices_second_order|tornado|discovery"
+                         r"|discovery_trajectory)\.csv|report\.html"
+                         r"|figures/[^/]+\.(png|svg)|points/\d+\.parquet)")
+"""Every file a sweep writes, by name: what an unfinished sweep's folder may hold."""
+
+
+def _prove_sweep(folder: Path) -> None:
+    """Raise :class:`OutputError` unless ``folder`` is a sweep's, so --overwrite may delete it.
+
+    A finished sweep proves it as any result folder does (its manifest lists
+    every file with its SHA-256; see :func:`sim.results.prove`).  An unfinished
+    one has no manifest yet: its ``sweep.json`` must read, and every file be
+    one a sweep writes.
+    """
+    if (folder / "manifest.json").exists() or not (folder / STATE).is_file():
+        prove(folder, "sweep", unlisted=POINT_FILE.fullmatch)
+        return
+    if _stored_hash(folder / STATE) is None:
+        raise OutputError(f"{folder}/{STATE} is not a fundsim sweep's; --overwrite only "
+                          "replaces a sweep folder; choose another folder")
+    strays = [p.relative_to(folder).as_posix() for p in sorted(folder.rglob("*"))
+              if (p.is_symlink() or not p.is_dir())
+              and not SWEEP_FILES.fullmatch(p.relative_to(folder).as_posix())]
+    if strays:
+        raise OutputError(f"{folder} holds files fundsim did not write ({', '.join(strays[:3])}"
+                          f"{', ...' if len(strays) > 3 else ''}); --overwrite only replaces a "
+                          "sweep folder; choose another folder")
 
 
 def _stored_hash(state: Path) -> str | None:
     try:
-        return json.loads(state.read_text()).get("design_sha256")
-    except (OSError, ValueError, AttributeError):
+        stored = read_json(state)
+    except ScenarioError:
         return None
-
-
-def _write_atomic(target: Path, write: Callable[[Path], Any]) -> None:
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.partial")
-    try:
-        write(temporary)
-        os.replace(temporary, target)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise OutputError(f"cannot write {target}: {error.strerror}") from None
+    found = stored.get("design_sha256") if isinstance(stored, dict) else None
+    return found if isinstance(found, str) else None
 
 
 def _manifest(sweep: Sweep, design_hash: str, points: int, ran: int, workers: int,
@@ -1417,7 +1461,7 @@ def write_outputs(result: SweepResult, folder: Path, *, figures: bool = True) ->
         tables.append(("tornado.csv", lambda p: result.tornado.to_csv(
             p, index=False, float_format="%.6f")))
     for name, write in tables + _discovery_tables(result):
-        _write_atomic(folder / name, write)
+        write_file(folder / name, write)
     if figures:
         _write_figures(result, folder)
     _write_manifest(result, folder)
@@ -1436,32 +1480,44 @@ def _discovery_tables(result: SweepResult) -> list[tuple[str, Callable[[Path], A
 
 
 def _write_manifest(result: SweepResult, folder: Path) -> None:
-    """``manifest.json``, last: every other file's SHA-256 and the questions PRIM answered."""
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.parent.name != "points"
-                   and not p.name.startswith(".") and p.name != "manifest.json")
+    """``manifest.json``, last: every other file's SHA-256 and the questions PRIM answered.
+
+    The points' files are left out: they are many, and the tables hold their numbers.
+    """
     manifest = dict(result.manifest)
     manifest["discovery"] = [f.question.model_dump(mode="json") for f in result.findings]
-    manifest["files"] = {str(p.relative_to(folder)): file_sha256(p) for p in files}
-    text = json.dumps(manifest, indent=2) + "\n"
-    _write_atomic(folder / "manifest.json", lambda p: p.write_text(text))
+    write_manifest(folder, manifest, skip=POINT_FILE.fullmatch)
 
 
 def _write_figures(result: SweepResult, folder: Path) -> None:
-    """Figures into a staging folder swapped into place, then the report."""
-    staging = folder / f".figures.{os.getpid()}.partial"
-    shutil.rmtree(staging, ignore_errors=True)
+    """Figures into a staging folder swapped into place, then the report.
+
+    Whatever stops it (Ctrl-C, a full disk), no staging folder is left and
+    the earlier figures, if any, stay in place.
+    """
+    staging = retired = None
     try:
+        staging = Path(tempfile.mkdtemp(prefix=owned_prefix(".figures."), suffix=".partial",
+                                        dir=folder))
         pngs = presenter().write_sweep_figures(result, staging)
-        retired = folder / f".figures.{os.getpid()}.replaced"
         if (folder / "figures").exists():
+            retired = folder / f"{owned_prefix('.figures.')}{secrets.token_hex(4)}.replaced"
             os.rename(folder / "figures", retired)
-        os.rename(staging, folder / "figures")
-        shutil.rmtree(retired, ignore_errors=True)
+        try:
+            os.rename(staging, folder / "figures")
+        except OSError:
+            if retired is not None:
+                os.rename(retired, folder / "figures")
+                retired = None
+            raise
     except OSError as error:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise OutputError(f"cannot write figures to {folder}: {error.strerror}") from None
+        raise OutputError(f"cannot write figures to {folder}: {reason(error)}") from None
+    finally:
+        for left in (staging, retired):
+            if left is not None:
+                shutil.rmtree(left, ignore_errors=True)
     html = presenter().sweep_page(result, pngs)
-    _write_atomic(folder / "report.html", lambda p: p.write_text(html, encoding="utf-8"))
+    write_file(folder / "report.html", lambda p: p.write_text(html, encoding="utf-8"))
 
 
 def open_sweep(folder: str | Path) -> SweepResult:
@@ -1472,13 +1528,15 @@ def open_sweep(folder: str | Path) -> SweepResult:
         hint = (" (an interrupted sweep: run it again with -o to finish it)"
                 if (folder / STATE).is_file() else "")
         raise UsageError(f"{folder} is not a complete sweep (no manifest.json){hint}")
+    manifest = read_json(manifest_path)
+    if not isinstance(manifest, dict) or kind_of(manifest) != "sweep":
+        raise UsageError(f"{manifest_path} is not a fundsim sweep's manifest")
     try:
-        manifest = json.loads(manifest_path.read_text())
         scenario = validate(manifest["scenario"], str(manifest_path))
         sweep = validate_sweep(manifest["sweep"], str(manifest_path), scenario=scenario)
         metrics = pd.read_parquet(folder / "metrics.parquet")
         questions = [Discovery.model_validate(q) for q in manifest.get("discovery", [])]
-    except (OSError, ValueError, KeyError) as error:
+    except (OSError, ValueError, KeyError, TypeError) as error:
         raise UsageError(f"cannot read sweep folder {folder}: {error}") from None
     result = analyse(sweep, build_design(sweep), metrics, folder,
                      questions if "discovery" in manifest else None)
@@ -1518,10 +1576,10 @@ def discover_in(folder: str | Path, questions: Sequence[dict[str, Any]], *,
         pngs.update({name: png for name, (png, _) in drawn.items()})
         html = presenter().sweep_page(result, pngs)
     for name, write in _discovery_tables(result):
-        _write_atomic(folder / name, write)
+        write_file(folder / name, write)
     if html is not None:
         _replace_discovery_figures(folder / "figures", drawn)
-        _write_atomic(folder / "report.html", lambda p: p.write_text(html, encoding="utf-8"))
+        write_file(folder / "report.html", lambda p: p.write_text(html, encoding="utf-8"))
     _write_manifest(result, folder)
     return result
 
@@ -1547,8 +1605,8 @@ def _replace_discovery_figures(figures: Path, drawn: dict[str, tuple[bytes, byte
     """Write the discovery figures (each atomically), then remove those of earlier questions."""
     figures.mkdir(exist_ok=True)
     for name, (png, svg) in drawn.items():
-        _write_atomic(figures / f"{name}.png", lambda p, data=png: p.write_bytes(data))
-        _write_atomic(figures / f"{name}.svg", lambda p, data=svg: p.write_bytes(data))
+        write_file(figures / f"{name}.png", lambda p, data=png: p.write_bytes(data))
+        write_file(figures / f"{name}.svg", lambda p, data=svg: p.write_bytes(data))
     for stale in figures.glob("discovery-*"):
         if stale.stem not in drawn:
             stale.unlink(missing_ok=True)

@@ -11,7 +11,6 @@ kept.
 
 from __future__ import annotations
 
-import glob
 import json
 import os
 import re
@@ -31,6 +30,16 @@ SPILL_PREFIX = "fundsim-spill-"
 each can be told, so folders of runs that died can be removed."""
 
 
+def owned_prefix(prefix: str) -> str:
+    """``prefix`` followed by this machine's name and this process's id: ``prefixHOST-PID-``.
+
+    A temporary file or folder named with it (and a token without ``-`` or
+    ``.``, as :func:`tempfile.mkdtemp` makes) says which process made it, so
+    :func:`remove_abandoned` can tell what a process that died left behind.
+    """
+    return f"{prefix}{socket.gethostname()}-{os.getpid()}-"
+
+
 class SpillFolder:
     """A temporary folder, made on first use, removed with the last store using it."""
 
@@ -41,8 +50,7 @@ class SpillFolder:
     def path(self) -> Path:
         """The folder (``$TMPDIR/fundsim-spill-HOST-PID-...``), made now if need be."""
         if self._path is None:
-            owner = f"{SPILL_PREFIX}{socket.gethostname()}-{os.getpid()}-"
-            self._path = Path(tempfile.mkdtemp(prefix=owner))
+            self._path = Path(tempfile.mkdtemp(prefix=owned_prefix(SPILL_PREFIX)))
             weakref.finalize(self, shutil.rmtree, self._path, ignore_errors=True)
         return self._path
 
@@ -55,17 +63,37 @@ def remove_abandoned_spills(root: Path | None = None) -> list[Path]:
     7 GB.  Folders of other machines sharing ``root`` (default ``$TMPDIR``)
     and of live processes are left alone.
     """
+    return remove_abandoned(Path(root or tempfile.gettempdir()), re.escape(SPILL_PREFIX))
+
+
+def remove_abandoned(folder: Path, prefix: str, suffixes: tuple[str, ...] = ("",)) -> list[Path]:
+    """Remove what this machine's processes that are gone left in ``folder``; return it.
+
+    Removed: files and folders named by :func:`owned_prefix` (``prefix`` is a
+    regular expression for what comes before ``HOST-PID-``), then a token,
+    then one of ``suffixes``, whose process no longer runs.  What other
+    machines sharing the folder, or live processes, made is left alone, as is
+    anything else.  Nothing to do in a folder that does not exist.
+    """
     if os.name == "nt":  # os.kill(pid, 0) would end the process there, not probe it
         return []
-    host = socket.gethostname()
-    owned = f"{SPILL_PREFIX}{host}-"
+    ends = "|".join(re.escape(s) for s in suffixes)
+    # PID, then a token without "-": not a machine whose name extends this one's.
+    owned = re.compile(rf"{prefix}{re.escape(socket.gethostname())}-(\d+)-[^-.]+(?:{ends})")
     removed = []
-    for folder in Path(root or tempfile.gettempdir()).glob(glob.escape(owned) + "*"):
-        # PID, then mkdtemp's suffix (no "-"): not a machine whose name extends this one's.
-        named = re.fullmatch(r"(\d+)-[^-]+", folder.name[len(owned):])
-        if folder.is_dir() and named and not _running(int(named[1])):
-            shutil.rmtree(folder, ignore_errors=True)
-            removed.append(folder)
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return []
+    for entry in entries:
+        named = owned.fullmatch(entry.name)
+        if named is None or _running(int(named[1])):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed.append(entry)
     return removed
 
 

@@ -23,9 +23,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -41,11 +39,23 @@ from matplotlib.ticker import FixedFormatter
 from scipy import stats
 
 from sim.analysis import decision_support
-from sim.errors import OutputError, UsageError
+from sim.errors import UsageError
 from sim.formats import dollars
 from sim.metrics import ALL_CITIES, METRICS
 from sim.presentation import compare_figures, decision_figures, run_figures, style, sweep_figures
-from sim.results import RunResult, file_sha256, for_figures, over_cities, slug, t_975
+from sim.results import (
+    VERSION,
+    RunResult,
+    file_sha256,
+    for_figures,
+    over_cities,
+    read_json,
+    slug,
+    t_975,
+    write_file,
+    write_folder,
+    write_manifest,
+)
 from sim.scenario import provenance
 
 HEADLINE_METRICS = ("net_fiscal_impact", "gap_closing_burden", "federal_withheld",
@@ -641,21 +651,6 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def write_text_atomically(path: Path, text: str) -> None:
-    """Write a file under a temporary name in its folder, then rename it into place."""
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial",
-                                             dir=path.parent)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except OSError as error:
-        raise OutputError(f"cannot write {path}: {error.strerror}") from None
-
-
 def write_report(run: RunResult, path: str | Path | None = None) -> Path:
     """Write the report (default: ``report.html`` in the run folder); return its path.
 
@@ -666,7 +661,8 @@ def write_report(run: RunResult, path: str | Path | None = None) -> Path:
             raise UsageError("this run has no folder; give the report's path")
         path = Path(run.folder) / "report.html"
     path = Path(path)
-    write_text_atomically(path, render_report(run))
+    html = render_report(run)
+    write_file(path, lambda staging: staging.write_text(html, encoding="utf-8"))
     if run.folder is not None and path.resolve() == (Path(run.folder) / "report.html").resolve():
         _record_checksum(Path(run.folder), "report.html")
     return path
@@ -674,10 +670,11 @@ def write_report(run: RunResult, path: str | Path | None = None) -> Path:
 
 def _record_checksum(folder: Path, name: str) -> None:
     manifest_path = folder / "manifest.json"
-    manifest = json.loads(manifest_path.read_text())
+    manifest = read_json(manifest_path)
     manifest.setdefault("files", {})[name] = file_sha256(folder / name)
     manifest["files"] = dict(sorted(manifest["files"].items()))
-    write_text_atomically(manifest_path, json.dumps(manifest, indent=2) + "\n")
+    text = json.dumps(manifest, indent=2) + "\n"
+    write_file(manifest_path, lambda staging: staging.write_text(text, encoding="utf-8"))
 
 
 # --------------------------------------------------------------------------
@@ -1064,18 +1061,23 @@ def default_compare_folder(comparison: Comparison, root: str | Path = "results")
 
 def write_comparison(comparison: Comparison, folder: str | Path | None = None, *,
                      overwrite: bool = False) -> Path:
-    """Write ``report.html``, ``changes.csv`` and ``parameters.csv`` into a new folder."""
-    from sim.results import write_folder
+    """Write ``report.html``, ``changes.csv``, ``parameters.csv`` and ``manifest.json``.
 
+    Into a new folder, or with ``overwrite`` in place of an earlier comparison.
+    """
     target = Path(folder) if folder is not None else default_compare_folder(comparison)
     html = render_comparison(comparison)
+    manifest = {"fundsim": VERSION, "comparison": {
+        "a": str(comparison.a.label), "b": str(comparison.b.label),
+        "pairs": [list(pair) for pair in comparison.pairs]}}
 
     def fill(staging: Path) -> None:
         (staging / "report.html").write_text(html, encoding="utf-8")
         comparison.changes.to_csv(staging / "changes.csv", index=False, float_format="%.6f")
         comparison.parameters.to_csv(staging / "parameters.csv", index=False)
+        write_manifest(staging, manifest)
 
-    return write_folder(target, fill, overwrite=overwrite)
+    return write_folder(target, fill, kind="comparison", overwrite=overwrite)
 
 
 # --------------------------------------------------------------------------

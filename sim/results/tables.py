@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import errno
 import functools
 import hashlib
 import json
-import os
 import platform
 import re
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -29,10 +25,11 @@ import numpy as np
 import pandas as pd
 
 from sim.engine import limits
-from sim.errors import OutputError, ScenarioError, UsageError
+from sim.errors import ScenarioError, UsageError
 from sim.metrics import ALL_CITIES, METRICS
 from sim.model.world import Events
 from sim.results.branches import branches
+from sim.results.folders import file_sha256, read_json, write_folder, write_manifest
 from sim.results.presenter import presenter
 from sim.scenario import Scenario, validate
 
@@ -50,12 +47,6 @@ def slug(name: str) -> str:
     """A safe folder name for a scenario name: it can never leave the results folder."""
     text = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60].strip("-")
     return text or "scenario"
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file, read a block at a time (a big run's tables are gigabytes)."""
-    with open(path, "rb") as file:
-        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def scenario_digest(scenario: Scenario) -> str:
@@ -614,89 +605,7 @@ def write_run(result: RunResult, folder: Path, *, overwrite: bool = False,
               figures: bool = True) -> Path:
     """Write every file into a temporary folder, then rename it into place."""
     return write_folder(folder, lambda staging: _write_files(result, staging, figures),
-                        overwrite=overwrite)
-
-
-def write_folder(folder: Path, fill: Callable[[Path], None], *,
-                 overwrite: bool = False) -> Path:
-    """Let ``fill`` write into a temporary folder beside ``folder``, then rename it into place.
-
-    An interrupted or failed write leaves no folder that looks complete and
-    never touches an existing one unless it succeeds with ``overwrite``.
-    """
-    folder = Path(folder)
-    check_output(folder, overwrite=overwrite)
-    try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".partial",
-                                        dir=folder.parent))
-        staging.chmod(0o777 & ~_umask())
-    except OSError as error:
-        raise OutputError(f"cannot write results to {folder}: {_reason(error)}") from None
-    try:
-        fill(staging)
-        if folder.exists():
-            _check_replaceable(folder, {p.name for p in staging.iterdir()})
-        _swap_into_place(staging, folder)
-    except OSError as error:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise OutputError(f"cannot write results to {folder}: {_reason(error)}; "
-                          "earlier results are untouched") from None
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return folder
-
-
-def check_output(folder: str | Path, *, overwrite: bool = False, run: bool = False) -> None:
-    """Refuse, before any work, an output folder that cannot or must not be written.
-
-    ``overwrite`` replaces only an earlier run (a folder with ``manifest.json``),
-    an empty folder, or one holding nothing but what the new write produces:
-    never a folder of other files, such as the current directory.  With
-    ``run``, the folder is to hold a run, so only the first two qualify.
-    """
-    folder = Path(folder)
-    if folder.is_symlink() or folder.exists():
-        if not overwrite:
-            raise OutputError(f"{folder} already exists; choose another folder or overwrite "
-                              "it (--overwrite)")
-        if not folder.is_dir() or folder.is_symlink():
-            raise OutputError(f"{folder} exists and is not a folder; choose another path")
-        if folder.resolve() in (Path.cwd().resolve(), *Path.cwd().resolve().parents):
-            raise OutputError(f"{folder} holds the current directory; --overwrite would "
-                              "replace it; choose another folder")
-        if run:
-            _check_replaceable(folder, set())
-    parent = next((p for p in folder.absolute().parents if p.exists()), None)
-    if parent is not None and not parent.is_dir():
-        raise OutputError(f"cannot write results to {folder}: {parent} is a file, not a folder")
-
-
-def _check_replaceable(folder: Path, new_names: set[str]) -> None:
-    present = {p.name for p in folder.iterdir()}
-    if not present or "manifest.json" in present or present <= new_names:
-        return
-    strays = sorted(present - new_names)
-    raise OutputError(f"{folder} holds files fundsim did not write ({', '.join(strays[:3])}"
-                      f"{', ...' if len(strays) > 3 else ''}); --overwrite only replaces an "
-                      "earlier run; choose another folder")
-
-
-def _reason(error: OSError) -> str:
-    """An OS error in plain words (with a hint where the usual cause is known)."""
-    text = error.strerror or str(error)
-    if error.errno == errno.ENOSPC or "No space left" in text:
-        return f"{text} (the disk is full)"
-    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"{text} (no permission to write there)"
-    return text
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+                        kind="run", overwrite=overwrite)
 
 
 def _write_files(result: RunResult, staging: Path, figures: bool) -> None:
@@ -707,10 +616,7 @@ def _write_files(result: RunResult, staging: Path, figures: bool) -> None:
         result.bands.to_parquet(staging / "bands.parquet", index=False)
     if figures:
         presenter().write_run_pages(result, staging)
-    files = sorted(p for p in staging.rglob("*") if p.is_file())
-    manifest = dict(result.manifest)
-    manifest["files"] = {str(p.relative_to(staging)): file_sha256(p) for p in files}
-    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    write_manifest(staging, result.manifest)
 
 
 def _table_chunks(result: RunResult) -> dict[str, Iterator[pd.DataFrame]]:
@@ -721,20 +627,6 @@ def _table_chunks(result: RunResult) -> dict[str, Iterator[pd.DataFrame]]:
                 "trajectories": _trajectories_chunks(sim), "events": _events_chunks(sim)}
     return {name: iter([getattr(result, name)])
             for name in ("replications", "trajectories", "events")}
-
-
-def _swap_into_place(staging: Path, folder: Path) -> None:
-    if not folder.exists():
-        os.rename(staging, folder)
-        return
-    retired = folder.with_name(f".{folder.name}.replaced-{os.getpid()}")
-    os.rename(folder, retired)
-    try:
-        os.rename(staging, folder)
-    except OSError:
-        os.rename(retired, folder)  # put the earlier results back
-        raise
-    shutil.rmtree(retired, ignore_errors=True)
 
 
 LAZY_FILE_BYTES = 64 * 2**20
@@ -802,10 +694,7 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
         raise UsageError(f"{folder} is not a complete fundsim run ({what})")
     if not path.is_file():
         raise UsageError(f"{folder} is not a complete fundsim run (no manifest.json)")
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise UsageError(f"cannot read {path}: {error}") from None
+    manifest = read_json(path)
     if not isinstance(manifest, dict) or not isinstance(manifest.get("scenario"), dict):
         raise UsageError(f"{path} is not a fundsim manifest (no scenario table)")
     return manifest

@@ -348,7 +348,7 @@ def test_a_folder_that_is_not_a_sweep_is_never_replaced(tmp_path):
     folder.mkdir()
     (folder / "notes.txt").write_text("keep")
     for overwrite in (False, True):
-        with pytest.raises(OutputError, match="not a sweep folder"):
+        with pytest.raises(OutputError, match="not a (fundsim )?sweep folder"):
             sweeps.run(grid_sweep(tmp_path), folder, workers=1, overwrite=overwrite)
     assert (folder / "notes.txt").read_text() == "keep"
 

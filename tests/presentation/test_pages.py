@@ -349,7 +349,7 @@ def test_compare_keeps_one_colour_per_strategy_across_runs(one_city_run):
 
 
 def test_compare_command_writes_report_and_tables(cli, one_city_run, tmp_path, monkeypatch):
-    """`fundsim compare RUN --strategies A B -o DIR` writes the page and two tables."""
+    """`fundsim compare RUN --strategies A B -o DIR` writes the page, two tables, a manifest."""
     monkeypatch.setattr(run_figures, "FIGURES", {"net_impact": run_figures.FIGURES["net_impact"]})
     folder = one_city_run.save(tmp_path / "run", figures=False)
     out = tmp_path / "cmp"
@@ -357,7 +357,8 @@ def test_compare_command_writes_report_and_tables(cli, one_city_run, tmp_path, m
                                "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == str(out)
-    assert {p.name for p in out.iterdir()} == {"report.html", "changes.csv", "parameters.csv"}
+    assert {p.name for p in out.iterdir()} == {"report.html", "changes.csv", "parameters.csv",
+                                               "manifest.json"}
     changes = pd.read_csv(out / "changes.csv")
     assert set(changes["pair"]) == {"sanctuary → partial"}
     html = (out / "report.html").read_text()
