@@ -667,13 +667,12 @@ _LEGISLATION_DOC = """How courts treat suits against a statute passed by Congres
 class LegalCosts(Sourced):
     """What a suit costs its plaintiffs, shared by a coalition's members."""
 
-    in_house_per_month: Money = 16_000.0
+    in_house_per_month: Money = 15_500.0
     """City-attorney staff time, USD per month of active litigation per suit.
-    Derived: California DOJ spent about $42M on 110 suits against the
-    federal administration over four years, almost all personnel hours
-    (CalMatters via GV Wire, 2021-01-23), about $382,000 a suit; spread over
-    24 months of active litigation (Assumption) that is about $16,000 a
-    month."""
+    Derived: California DOJ spent $41M on 110 suits against the federal
+    administration over four years, almost all personnel hours (CalMatters
+    via GV Wire, 2021-01-23), about $373,000 a suit; spread over 24 months of
+    active litigation (Assumption) that is about $15,500 a month."""
     outside_per_month: Money = 9_000.0
     """Outside counsel fees, USD per month of active litigation per suit (0 for
     pro bono counsel, as Santa Clara County had in 2017).  Derived: Chicago
