@@ -221,9 +221,13 @@ def validate(scenario_files: tuple[Path, ...]) -> None:
     Each file is checked as what it is: a sweep file (a [sweep] table) with its
     base scenario, an observed-outcomes file with the scenario it names.
 
+    Facts the run goes past (their `valid_until`) and legal statuses more than a
+    year old at the start (their `as_of`) are warnings: printed, not failing.
+
     Example: fundsim validate scenarios/*.toml scenarios/sweeps/*.toml scenarios/observed/*.toml
     """
     from sim.analysis import inputs
+    from sim.scenario import provenance
 
     problems = []
     for path in scenario_files:
@@ -233,7 +237,11 @@ def validate(scenario_files: tuple[Path, ...]) -> None:
             problems.extend(error.problems)
             continue
         kind = "" if found.kind == "scenario" else f" ({inputs.KIND_NAMES[found.kind]})"
-        click.echo(f"{path}: ok{kind}")
+        aged = provenance.aged_facts(found.scenario) if found.kind == "scenario" else []
+        warned = f", {len(aged)} dated-fact warning{'s' * (len(aged) != 1)}" if aged else ""
+        click.echo(f"{path}: ok{kind}{warned}")
+        for fact in aged:
+            click.echo(fact.line(str(path)))
     if problems:
         raise ScenarioError(problems)
 

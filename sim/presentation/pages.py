@@ -399,6 +399,8 @@ class Provenance:
     sourced: list[provenance.Citation]
     """Numbers with a citation (document or derivation)."""
     bibliography: dict[str, str]
+    aged: list[provenance.AgedFact]
+    """Facts the run goes past, and legal statuses over a year old at the start."""
 
 
 def scenario_provenance(run: RunResult) -> Provenance:
@@ -423,7 +425,8 @@ def scenario_provenance(run: RunResult) -> Provenance:
         defaults=defaults,
         missing=[c for c in cites if provenance.kind(c) == "missing"],
         sourced=[c for c in cites if provenance.kind(c) in ("source", "derived")],
-        bibliography=dict(scenario.sources))
+        bibliography=dict(scenario.sources),
+        aged=provenance.aged_facts(scenario))
 
 
 # --------------------------------------------------------------------------

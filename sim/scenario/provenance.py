@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.errors import Problem
-from sim.scenario.schema import Scenario, Sourced
+from sim.scenario.schema import PROVENANCE_FIELDS, Scenario, Sourced
 from sim.scenario.uncertain import Frozen, is_uncertain
 
 SETTINGS = frozenset({"scenario.start", "scenario.years", "scenario.replications",
@@ -153,7 +153,7 @@ def _walk(node: Frozen, prefix: str, inherited: str | None,
     own_source = node.source if isinstance(node, Sourced) and node.source else None
     per_key = node.sources if isinstance(node, Sourced) else {}
     for key in type(node).model_fields:
-        if key not in node.model_fields_set or key in ("source", "sources"):
+        if key not in node.model_fields_set or key in PROVENANCE_FIELDS:
             continue
         if not prefix and key in ANALYST_TABLES:
             continue
@@ -210,8 +210,10 @@ def weak_key_numbers(scenario: Scenario) -> list[tuple[Citation, list[str]]]:
 
 
 def problems(scenario: Scenario, origin: str = "<scenario>") -> list[Problem]:
-    """A problem for every leaf without a source and every unknown ``[key]`` reference, and
-    every key number resting on a weak site (:func:`weak_key_numbers`)."""
+    """A problem for every unsourced leaf, unknown reference and weakly sourced key number.
+
+    Weakly sourced: resting on a site of :data:`WEAK_SOURCES` (:func:`weak_key_numbers`).
+    """
     found = [Problem(origin, c.path, "no source: add it to the table's `source` or "
                      "`sources`, or label it \"assumption: ...\"", _show(c.value))
              for c in unsourced(scenario)]
@@ -332,7 +334,7 @@ def assumed_defaults(scenario: Scenario,
 
 def _defaults(node: Frozen, prefix: str) -> Iterator[AssumedDefault]:
     for key, field in type(node).model_fields.items():
-        if key in ("source", "sources"):
+        if key in PROVENANCE_FIELDS:
             continue
         path = f"{prefix}.{key}" if prefix else key
         value = getattr(node, key)
@@ -345,3 +347,77 @@ def _defaults(node: Frozen, prefix: str) -> Iterator[AssumedDefault]:
             for i, item in enumerate(value):
                 if isinstance(item, Frozen) and not is_uncertain(item):
                     yield from _defaults(item, f"{path}[{_label(item, i)}]")
+
+
+LEGAL_STATUS = re.compile(r"^(measure|litigation)\b|\.(state_law|current_policy)$")
+"""Key paths whose facts are legal statuses: a city's state law and current policy,
+federal measures and the litigation over them.  Laws, orders and court rulings
+change; one confirmed more than a year before a run starts deserves a second look."""
+LEGAL_STATUS_AGE = dt.timedelta(days=365)
+
+
+@dataclass(frozen=True)
+class AgedFact:
+    """A fact whose date makes it doubtful for this run (a warning, not an error)."""
+
+    path: str
+    """Key path of the fact: ``city[Chicago].budget.reserves``."""
+    as_of: dt.date | None
+    valid_until: dt.date | None
+    message: str
+    """Why it is doubtful, in a sentence."""
+
+    def line(self, origin: str) -> str:
+        """``FILE: path: warning: message``, the form ``fundsim validate`` prints."""
+        return f"{origin}: {self.path}: warning: {self.message}"
+
+
+def run_end(scenario: Scenario) -> dt.date:
+    """The day after the run's last month: ``start`` plus ``years``."""
+    start = scenario.scenario.start
+    return start.replace(year=start.year + scenario.scenario.years)
+
+
+def aged_facts(scenario: Scenario) -> list[AgedFact]:
+    """Facts the run goes past (``valid_until``) or legal statuses over a year old at the start.
+
+    >>> import sim
+    >>> text = sim.scenario.EXAMPLE.replace(
+    ...     "reserves = 1e7 }", "reserves = 1e7, valid_until = { reserves = 2025-06-30 } }")
+    >>> [(f.path, f.valid_until.isoformat()) for f in aged_facts(sim.load(text))]
+    [('city[Springfield].budget.reserves', '2025-06-30')]
+    """
+    start, end = scenario.scenario.start, run_end(scenario)
+    found = []
+    for path, table in _sourced_tables(scenario, ""):
+        for key in dict.fromkeys([*table.as_of, *table.valid_until]):
+            where = f"{path}.{key}" if path else key
+            as_of, until = table.as_of.get(key), table.valid_until.get(key)
+            if until is not None and until < end:
+                when = ("before the run starts: every month" if until < start
+                        else f"before the run ends ({end.isoformat()}): later months")
+                found.append(AgedFact(where, as_of, until, f"valid until {until.isoformat()}, "
+                                      f"{when} rest on an outdated fact"))
+            elif (as_of is not None and LEGAL_STATUS.search(where)
+                  and start - as_of > LEGAL_STATUS_AGE):
+                found.append(AgedFact(where, as_of, until, f"legal status as of "
+                                      f"{as_of.isoformat()}, more than a year before the start "
+                                      f"({start.isoformat()}): check that it still holds"))
+    return found
+
+
+def _sourced_tables(node: Frozen, prefix: str) -> Iterator[tuple[str, Sourced]]:
+    """Every :class:`Sourced` table of the scenario with its key path, in file order."""
+    if isinstance(node, Sourced):
+        yield prefix, node
+    for key in type(node).model_fields:
+        if key in PROVENANCE_FIELDS:
+            continue
+        value = getattr(node, key)
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, Frozen) and not is_uncertain(value):
+            yield from _sourced_tables(value, path)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, Frozen) and not is_uncertain(item):
+                    yield from _sourced_tables(item, f"{path}[{_label(item, i)}]")

@@ -68,6 +68,10 @@ MAX_FILE_BYTES = 16 * 2**20
 """Largest scenario file read (a 5,000-city file with sources is about 8 MB)."""
 
 
+PROVENANCE_FIELDS = frozenset({"source", "sources", "as_of", "valid_until"})
+"""Keys of a :class:`Sourced` table that describe its numbers rather than being numbers."""
+
+
 class Sourced(Frozen):
     """A table whose numbers carry their provenance."""
 
@@ -76,11 +80,22 @@ class Sourced(Frozen):
     or ``"assumption: why"`` for numbers no source backs."""
     sources: dict[str, str] = Field(default_factory=dict)
     """Citation per key of this table, overriding ``source`` for that key."""
+    as_of: dict[str, dt.date] = Field(default_factory=dict)
+    """Per key of this table: the date its fact describes, e.g. ``{ reserves =
+    2024-12-31 }`` for a balance at that year end or the date a legal status
+    was last confirmed.  ``fundsim validate`` warns when a legal status
+    (state law, current policy, a measure, litigation) is more than a year old
+    at the scenario's start."""
+    valid_until: dict[str, dt.date] = Field(default_factory=dict)
+    """Per key of this table: the last date its fact can be relied on (the end
+    of the budget year it describes, the next award, a deadline).
+    ``fundsim validate`` and the report warn, without failing, when the run
+    goes past it."""
 
-    @field_validator("sources")
+    @field_validator("sources", "as_of", "valid_until")
     @classmethod
-    def _sources_name_fields(cls, value: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(set(value) - set(cls.model_fields))
+    def _sources_name_fields(cls, value: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(value) - set(cls.model_fields) - PROVENANCE_FIELDS)
         if unknown:
             close = difflib.get_close_matches(unknown[0], list(cls.model_fields), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""

@@ -148,7 +148,7 @@ def describe_type(key: str, field: FieldInfo) -> str:
     if literal:
         return "one of: " + ", ".join(f"`{v}`" for v in literal)
     if typing.get_origin(base) is dict:
-        return "table of text"
+        return "table of dates" if typing.get_args(base)[-1] is dt.date else "table of text"
     types_in = set(walk_annotations(base))
     if float in types_in and dt.date in types_in:
         lists = any(typing.get_origin(a) is list for a in walk_annotations(base))

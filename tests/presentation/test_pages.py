@@ -455,3 +455,16 @@ def test_report_places_a_draft_among_its_peers():
         ("reserves per resident", f"{reserves.percentile:.0f}")]
     html = pages.render_report(run, fake_figures())
     assert "Peer context" in html and rows[1]["median"] in html
+
+
+def test_report_lists_dated_facts_the_run_outlives():
+    """A fact whose valid_until the run passes is listed in the report as a warning."""
+    scenario = sim.load(scenario_text(ONE_CITY, """
+        [city.budget.valid_until]
+        expenditure = 2025-06-30
+        """))
+    run = sim.run(scenario, replications=4, workers=1)
+    facts = pages.scenario_provenance(run)
+    assert [f.path for f in facts.aged] == ["city[Springfield].budget.expenditure"]
+    html = pages.render_report(run, fake_figures())
+    assert "1 dated fact(s) to check" in html and "2025-06-30" in html

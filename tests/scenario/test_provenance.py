@@ -1,5 +1,6 @@
 import textwrap
 
+import pytest
 from click.testing import CliRunner
 
 import sim
@@ -178,3 +179,65 @@ def test_numbers_that_are_not_key_numbers_may_cite_any_site():
     assert provenance.weak_key_numbers(scenario(body)) == []
     weak = body.replace("laalmanac.com", "wikimili.com")
     assert provenance.weak_key_numbers(scenario(weak)) == []
+
+
+DATED = """
+[[measure]]
+name = "Conditions"
+kind = "grant_condition"
+effective = 2025-03-01
+agencies = ["DOJ"]
+source = "agency notice"
+as_of = { effective = 2023-06-01 }
+"""
+
+
+def test_a_fact_the_run_outlives_is_a_warning_not_a_problem():
+    """valid_until before the run ends warns; the scenario still has no problems."""
+    body = CITY.replace("reserves = 1e5", "reserves = 1e5\nvalid_until = { expenditure = 2025-09-30 }")
+    s = scenario(body)
+    (fact,) = provenance.aged_facts(s)
+    assert fact.path == "city[A].budget.expenditure"
+    assert "before the run ends (2026-01-01)" in fact.message
+    assert provenance.problems(s) == []
+
+
+def test_a_fact_already_expired_at_the_start_says_so():
+    """valid_until before the start reads 'before the run starts'."""
+    body = CITY.replace("reserves = 1e5", "reserves = 1e5\nvalid_until = { reserves = 2024-06-30 }")
+    (fact,) = provenance.aged_facts(scenario(body))
+    assert "before the run starts" in fact.message
+
+
+def test_legal_status_over_a_year_old_warns_and_other_old_facts_do_not():
+    """as_of more than a year before the start warns for measures and policies only."""
+    s = scenario(CITY + DATED)
+    assert [f.path for f in provenance.aged_facts(s)] == ["measure[Conditions].effective"]
+    recent = scenario(CITY + DATED.replace("2023-06-01", "2024-06-01"))
+    assert provenance.aged_facts(recent) == []
+    budget = CITY.replace("reserves = 1e5", "reserves = 1e5\nas_of = { reserves = 2019-12-31 }")
+    assert provenance.aged_facts(scenario(budget)) == []
+
+
+def test_dates_of_facts_are_not_numbers_needing_a_source():
+    """as_of and valid_until describe numbers: they are not leaves of the provenance walk."""
+    body = CITY.replace("reserves = 1e5", "reserves = 1e5\nas_of = { reserves = 2024-12-31 }")
+    assert not any("as_of" in c.path for c in provenance.citations(scenario(body)))
+
+
+def test_dated_keys_must_name_the_tables_keys():
+    """A typo in as_of is an error naming the key, like one in sources."""
+    body = CITY.replace("reserves = 1e5", "reserves = 1e5\nas_of = { reservs = 2024-12-31 }")
+    with pytest.raises(sim.ScenarioError, match="reservs"):
+        scenario(body)
+
+
+def test_validate_prints_dated_fact_warnings_and_passes(tmp_path):
+    """`fundsim validate` prints each warning as FILE: path: warning: ... and exits 0."""
+    path = tmp_path / "dated.toml"
+    path.write_text(BASE + CITY + DATED)
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert f"{path}: ok, 1 dated-fact warning" in result.output
+    assert f"{path}: measure[Conditions].effective: warning: legal status as of 2023-06-01" in (
+        result.output)
