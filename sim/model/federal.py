@@ -21,6 +21,13 @@ when the city stops being penalised by that measure (injunction, recognised
 compliance, rescission) the pool is paid out after the measure's release lag,
 unless it is withheld again first.  A final court loss makes the pool, and
 all later withholding under that measure, permanently lost.
+
+A measure with ``clawback_months`` takes back, when it first hits a city, its
+share of what the targeted grants actually paid the city in the last that many
+months: the payments made in those months net of what was withheld from them.
+An advance award paid in the window is taken back whole (times the share); one
+paid before it not at all.  Months before the start count as paid in full at
+the first year's award (nothing was withheld before the start).
 """
 
 from __future__ import annotations
@@ -156,6 +163,10 @@ class FederalState:
     spent: tuple[tuple, Withheld] | None = None
     """The ``withholding`` arrays a month's payments followed (as in ``history``) and the
     :class:`Withheld` payments they make, kept for the next months that follow them."""
+    withheld_log: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    """(flat (S, R, C, G) indices, amounts) withheld from each past month's payments,
+    the last ``max(clawback_months)`` months only (kept only when a measure claws back):
+    what a clawback subtracts from the payments due to find what was actually paid."""
 
     def start(self, r: int, m: int) -> None:
         """Measure ``m`` takes effect in replication ``r``."""
@@ -252,8 +263,8 @@ def _changed_cells(state: FederalState, plan: Plan) -> np.ndarray:
     return np.flatnonzero(changed)
 
 
-def _refresh(state: FederalState, inputs: FederalInputs, plan: Plan, m: int,
-             due_annual: np.ndarray) -> np.ndarray | None:
+def _refresh(state: FederalState, inputs: FederalInputs, plan: Plan,
+             m: int) -> np.ndarray | None:
     """Recompute who is hit after events; return this month's clawbacks (S, R, C, M).
 
     Only the cities whose status may have changed are recomputed, as rows of
@@ -282,10 +293,8 @@ def _refresh(state: FederalState, inputs: FederalInputs, plan: Plan, m: int,
     first = started & ~_by_city(state.ever_hit)[cells]
     clawback = None
     if first.any() and plan.clawback_months.any():
-        targeted_amount = np.einsum("rcg,mcg->rcm", due_annual, plan.targeted.astype(float))
         clawback = np.zeros(state.hit.shape)
-        _by_city(clawback)[cells] = (first * (plan.clawback_months / 12)
-                                     * inputs.share[r] * targeted_amount[r, c])
+        _by_city(clawback)[cells] = _clawbacks(state, inputs, plan, m, cells, first)
     if first.any():
         _by_city(state.ever_hit)[cells] |= hit
         state.ever_hit_cells = np.flatnonzero(state.ever_hit)
@@ -295,6 +304,59 @@ def _refresh(state: FederalState, inputs: FederalInputs, plan: Plan, m: int,
         state.withholding = state.withholding.copy()
         _by_city(state.withholding)[cells] = _withholding(hit, inputs.share[r], plan.targeted[:, c])
     return clawback
+
+
+def _clawbacks(state: FederalState, inputs: FederalInputs, plan: Plan, m: int,
+               cells: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """(n, M) money clawed back from the cities ``cells`` by the measures ``first`` hit.
+
+    ``cells`` are flat (S, R, C) indices, ``first`` (n, M) the measures hitting
+    them for the first time this month.  Each takes its share of what its
+    targeted grants paid in the ``clawback_months`` before month ``m``: the
+    payments due then less what was withheld from them.
+    """
+    S, R, C = state.recognised.shape
+    r, c = cells // C % R, cells % C
+    out = np.zeros(first.shape)
+    for months in np.unique(plan.clawback_months[first.any(axis=0)]):
+        if months == 0:
+            continue
+        measures = first & (plan.clawback_months == months)
+        due = sum(_due(state, inputs, plan, month) for month in range(m - months, m))
+        paid = due[r, c] - _withheld_since(state, min(months, m), cells, due.shape[-1])
+        # (n, G) paid times (M, n, G) targeted: what each measure's programs paid.
+        reached = np.einsum("ng,mng->nm", paid, plan.targeted[:, c].astype(float))
+        out += np.where(measures, reached * inputs.share[r], 0.0)
+    return out
+
+
+def _due(state: FederalState, inputs: FederalInputs, plan: Plan, month: int) -> np.ndarray:
+    """(R, C, G) payments due in ``month``; before the start, at the first year's awards."""
+    if month >= 0:
+        awards = _awards(state, inputs, int(inputs.federal_years[month]))
+        return awards * inputs.payment_share[month]
+    calendar = (plan.calendar.start.month - 1 + month) % 12 + 1
+    share = np.where(plan.advance, (plan.award_month == calendar).astype(float), 1.0 / 12)
+    return inputs.amount * (share * plan.has_grant)[None]
+
+
+def _withheld_since(state: FederalState, months: int, cells: np.ndarray, G: int) -> np.ndarray:
+    """(n, G) withheld from the cities ``cells`` (ascending) in the last ``months`` months."""
+    out = np.zeros((len(cells), G))
+    for where, amount in state.withheld_log[len(state.withheld_log) - months:] if months else []:
+        city = where // G
+        row = np.minimum(np.searchsorted(cells, city), len(cells) - 1)
+        mine = cells[row] == city
+        np.add.at(out, (row[mine], where[mine] % G), amount[mine])
+    return out
+
+
+def _awards(state: FederalState, inputs: FederalInputs, year: int) -> np.ndarray:
+    """(R, C, G) annual awards ``year`` federal fiscal years after the start, computed once."""
+    if year not in state.awards:
+        # The year as numpy's integer, as the month grid holds it (the same powers).
+        state.awards[year] = inputs.amount * (1.0 + inputs.growth) ** np.int64(year)
+    return state.awards[year]
 
 
 def _withholding(hit: np.ndarray, share: np.ndarray, targeted: np.ndarray) -> np.ndarray:
@@ -369,11 +431,8 @@ def _withheld_when_spent(state: FederalState, inputs: FederalInputs, plan: Plan,
 def federal_month(state: FederalState, inputs: FederalInputs, plan: Plan,
                   m: int) -> dict[str, np.ndarray]:
     """Pay, withhold and release grants for month ``m``; return the month's accounts."""
-    year = int(inputs.federal_years[m])
-    if year not in state.awards:
-        state.awards[year] = inputs.amount * (1.0 + inputs.growth) ** inputs.federal_years[m]
-    due_annual = state.awards[year]
-    clawback = _refresh(state, inputs, plan, m, due_annual) if state.dirty else None
+    due_annual = _awards(state, inputs, int(inputs.federal_years[m]))
+    clawback = _refresh(state, inputs, plan, m) if state.dirty else None
     state.history.append(state.withholding)
     # Only the longest payment lag's worth of months is ever looked up again.
     stale = m - int(plan.payment_lag.max(initial=0)) - 1
@@ -388,6 +447,9 @@ def federal_month(state: FederalState, inputs: FederalInputs, plan: Plan,
                                  len(plan.measures))
     due_total = sum_last(due)
     received = due_total[None] - sum_last_at(spent.cells, withheld, shape)
+    if plan.clawback_months.any():
+        state.withheld_log.append((spent.cells, withheld))
+        del state.withheld_log[:-int(plan.clawback_months.max())]
     if clawback is not None:
         by_measure += clawback
         received = received - sum_last(clawback)

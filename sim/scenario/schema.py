@@ -436,8 +436,12 @@ class Measure(Sourced):
     withhold_share: Share = 1.0
     """Share of each targeted payment withheld."""
     clawback_months: int = Field(default=0, ge=0, le=60)
-    """Months of past payments of targeted grants clawed back when the measure
-    first hits a city (0: none)."""
+    """Months of past payments clawed back when the measure first hits a city (0:
+    none): its ``withhold_share`` of what the targeted grants actually paid in
+    that many months before, net of anything withheld from them.  An advance
+    award paid in the window is taken back whole; monthly reimbursements, one
+    month each (months before the start count as paid at the first year's
+    award)."""
     release_lag_months: int = Field(default=2, ge=0, le=36)
     """Months between a city ceasing to be penalised (injunction, compliance,
     rescission) and payment of the funds withheld from it.  Assumption."""

@@ -72,13 +72,52 @@ def test_rescission_releases_the_pool_after_the_lag():
 
 
 def test_clawback_reclaims_past_payments_when_the_measure_first_hits():
-    """Three months of JAG ($3M) are clawed back in March, on top of the withholding."""
+    """Three months of JAG ($3M: December, January, February) are clawed back in March,
+    on top of the withholding; December was paid before the start, in full."""
     text = ONE_CITY.replace('agencies = ["DOJ"]', 'agencies = ["DOJ"]\nclawback_months = 3')
     result = simulate(text)
     s = strategy(result, "sanctuary")
     received = result.trajectories["federal_received"][:, s, 0, 0]
     assert received[2] == pytest.approx(-3 * MILLION)
     assert result.outcomes["federal_withheld"][s, 0, 0] == pytest.approx(25 * MILLION)
+
+
+HUD_MEASURE = ('\n[[measure]]\nname = "HUD conditions"\nkind = "grant_condition"\n'
+               'effective = {effective}\nagencies = ["HUD"]\nclawback_months = 3\n'
+               'withhold_share = 0.5\n')
+
+
+@pytest.mark.parametrize(("effective", "month", "clawed"), [
+    # Hit in November: the October award ($24M) was paid in the last three months.
+    ("2025-11-10", 10, 12 * MILLION),
+    # Hit in March 2026: December to February paid nothing of the advance grant.
+    ("2026-03-10", 14, 0.0),
+    # Hit in December, two months after the October award was paid: still in the window.
+    ("2025-12-10", 11, 12 * MILLION),
+])
+def test_clawback_of_an_advance_grant_takes_the_payments_of_the_last_months(
+        effective, month, clawed):
+    """An advance grant is paid once a year: a clawback takes half (the share) of the
+    award paid in the window, not 3/12 of the annual award ($3M)."""
+    text = ONE_CITY.replace('effective = 2025-03-10', 'effective = 2025-03-10\nprobability = 0')
+    result = simulate(text + HUD_MEASURE.format(effective=effective))
+    s = strategy(result, "sanctuary")
+    withheld = result.trajectories["federal_withheld"][:, s, 0, 0]
+    assert withheld[month] == pytest.approx(clawed, abs=0.01)
+    assert np.count_nonzero(withheld[:month]) == 0
+
+
+def test_clawback_counts_only_what_was_actually_paid():
+    """JAG is withheld from March by the first measure: a second one clawing back three
+    months of JAG in June takes half of nothing (March to May paid nothing), not half of
+    3/12 of the award ($1.5M)."""
+    text = ONE_CITY + ('\n[[measure]]\nname = "Second"\nkind = "executive_order"\n'
+                       'effective = 2025-06-10\nprograms = ["JAG"]\n'
+                       'clawback_months = 3\nwithhold_share = 0.5\n')
+    result = simulate(text)
+    s = strategy(result, "sanctuary")
+    withheld = result.trajectories["federal_withheld"][:, s, 0, 0]
+    assert withheld[5] == pytest.approx(MILLION)  # June's JAG payment, nothing more
 
 
 def test_withhold_share_and_overlapping_measures_take_the_largest_share():
@@ -149,17 +188,16 @@ def test_refreshing_the_changed_cities_equals_refreshing_every_city(changes):
     scenario = sim.load(TWO_CITIES_TWO_MEASURES)
     world = World(build_plan(scenario), scenario.scenario.seed, range(3), keep=0)
     plan, inputs, state = world.plan, world.federal_inputs, world.federal
-    due = inputs.amount
     for m, (array, where, month_ends) in enumerate(changes):
         values = getattr(state, array)
         cell = np.unravel_index(where % values.size, values.shape)
         values[cell] = (where // values.size) % 3 if array == "recognised" else ~values[cell]
         if month_ends:
-            federal._refresh(state, inputs, plan, m, due)
-    federal._refresh(state, inputs, plan, len(changes), due)
+            federal._refresh(state, inputs, plan, m)
+    federal._refresh(state, inputs, plan, len(changes))
     fresh = federal.initial_federal_state(plan, 3)
     for array in ("active", "recognised", "enjoined"):
         getattr(fresh, array)[...] = getattr(state, array)
-    federal._refresh(fresh, inputs, plan, 0, due)
+    federal._refresh(fresh, inputs, plan, 0)
     for array in ("penalised", "exposed", "hit", "withholding"):
         np.testing.assert_array_equal(getattr(state, array), getattr(fresh, array), array)
