@@ -51,7 +51,7 @@ FAMILIES = {
     "relief": ("relief granted", "yes/no"),
     "days_to_relief": ("days to first relief", "days"),
     "days_to_extend": ("days to extend relief", "days"),
-    "withheld": ("dollars withheld", "USD"),
+    "withheld": ("$M withheld", "USD"),
 }
 """Outcome family -> (label, unit)."""
 
@@ -332,28 +332,44 @@ def summarise(items: pd.DataFrame, draws: int = 2000, seed: int = 0) -> pd.DataF
 
 
 def _number(value: float, unit: str) -> str:
-    if np.isnan(value):
+    if not np.isfinite(value):
         return "-"
     if unit == "USD":
-        return f"${value / 1e6:,.1f}M"
+        return f"{value / 1e6:,.1f}"  # millions: the header says so
     return f"{value:,.0f}" if unit == "days" else f"{value:.3f}"
 
 
-def format_scores(scores: pd.DataFrame, title: str, width: int = 80) -> str:
-    """The score table as text at most ``width`` columns wide, titled and explained."""
-    head = (f"{'outcome':<22}{'rule':<6}{'n':>3}  {'model':<17}{'naive':<17}{'skill':<13}")
-    lines = [title, "=" * min(len(title), width), "",
-             "Mean scores, lower is better; [5-95%] over 2,000 bootstrap resamples of",
-             "the scored items. Skill = 1 - model / naive: above 0, the model beat the",
-             "naive forecast (2017-2020 base rates).", "", head, "-" * len(head)]
-    for row in scores.itertuples():
+def _skill(value: float, low: float, high: float) -> str:
+    if not np.isfinite(value):
+        return "-"
+
+    def bound(x: float) -> str:
+        return "-" if not np.isfinite(x) else f"{x:+.1f}" if abs(x) < 100 else f"{x:+.0f}"
+
+    return f"{value:+.2f} [{bound(low)}, {bound(high)}]"
+
+
+SCORE_HEADER = f"{'outcome':<22}{'rule':<6}{'n':>3} {'':<6}{'mean [5-95%]':<21}skill [5-95%]"
+
+
+def format_scores(scores: pd.DataFrame, title: str) -> str:
+    """The score table as text for an 80-column terminal, titled and explained."""
+    lines = [title, "=" * min(len(title), 80), "",
+             "Mean proper scores of the model and of the naive forecast (2017-2020 base",
+             "rates) over the scored items: lower is better. Skill = 1 - model / naive:",
+             "above 0 the model did better. [5-95%]: 2,000 bootstrap resamples of the items.",
+             "", SCORE_HEADER, "-" * 80]
+    order = {family: i for i, family in enumerate(FAMILIES)}
+    for row in sorted(scores.itertuples(), key=lambda r: (order[r.family], r.rule != "Brier")):
         label, unit = FAMILIES[row.family]
-        unit = "yes/no" if row.rule != "CRPS" else unit
-        model = f"{_number(row.model, unit)} [{_number(row.model_low, unit)}-" \
-                f"{_number(row.model_high, unit)}]"
-        naive = f"{_number(row.naive, unit)} [{_number(row.naive_low, unit)}-" \
-                f"{_number(row.naive_high, unit)}]"
-        skill = (f"{row.skill:+.2f} [{row.skill_low:+.1f},{row.skill_high:+.1f}]"
-                 if np.isfinite(row.skill) else "-")
-        lines.append(f"{label:<22}{row.rule:<6}{row.n:>3}  {model:<17}{naive:<17}{skill:<13}")
-    return "\n".join(line[:width] if len(line) > width else line for line in lines)
+        unit = unit if row.rule == "CRPS" else "probability"
+        for who, first in (("model", True), ("naive", False)):
+            mean, low, high = (getattr(row, who), getattr(row, f"{who}_low"),
+                               getattr(row, f"{who}_high"))
+            score = f"{_number(mean, unit)} [{_number(low, unit)}, {_number(high, unit)}]"
+            head = f"{label:<22}{row.rule:<6}{row.n:>3} " if first else " " * 32
+            skill = _skill(row.skill, row.skill_low, row.skill_high) if first else ""
+            lines.append(f"{head}{who:<6}{score:<21}{skill}".rstrip())
+    lines += ["", "Units: Brier 0-1; log score in nats; CRPS in the outcome's unit (days, or",
+              "millions of dollars). n: items scored (suits, late plaintiffs, jurisdictions)."]
+    return "\n".join(lines)

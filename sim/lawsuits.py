@@ -4,7 +4,7 @@ The model writes every filing, joining, ruling and extension to the event log
 (``kind`` and ``detail`` = ``"<measure>; <suit>"``, where the suit is a
 coalition's name or, for a jurisdiction suing alone, its own name).
 :func:`suits` turns those rows into one row per simulated suit (strategy,
-replication, measure, suit) with its filing day and first relief; 
+replication, measure, suit) with its filing day and first relief;
 :func:`late_plaintiffs` gives one row per plaintiff that joined a suit after
 it was filed, with the day relief reached it.  Days count from the run's
 start.
