@@ -51,7 +51,7 @@ FAMILIES = {
     "relief": ("relief granted", "yes/no"),
     "days_to_relief": ("days to first relief", "days"),
     "days_to_extend": ("days to extend relief", "days"),
-    "withheld": ("$M withheld", "USD"),
+    "withheld": ("dollars withheld", "USD"),
 }
 """Outcome family -> (label, unit)."""
 
@@ -335,18 +335,18 @@ def _number(value: float, unit: str) -> str:
     if not np.isfinite(value):
         return "-"
     if unit == "USD":
-        return f"{value / 1e6:,.1f}"  # millions: the header says so
+        return f"{value / 1e9:.1f}B" if abs(value) >= 1e9 else f"{value / 1e6:.1f}M"
     return f"{value:,.0f}" if unit == "days" else f"{value:.3f}"
 
 
 def _skill(value: float, low: float, high: float) -> str:
+    """Skill and its interval; below -99 the model is shown as simply far worse."""
+    def shown(x: float, places: int) -> str:
+        return "-" if not np.isfinite(x) else "<-99" if x < -99 else f"{x:+.{places}f}"
+
     if not np.isfinite(value):
         return "-"
-
-    def bound(x: float) -> str:
-        return "-" if not np.isfinite(x) else f"{x:+.1f}" if abs(x) < 100 else f"{x:+.0f}"
-
-    return f"{value:+.2f} [{bound(low)}, {bound(high)}]"
+    return f"{shown(value, 2)} [{shown(low, 1)}, {shown(high, 1)}]"
 
 
 SCORE_HEADER = f"{'outcome':<22}{'rule':<6}{'n':>3} {'':<6}{'mean [5-95%]':<21}skill [5-95%]"
@@ -371,5 +371,6 @@ def format_scores(scores: pd.DataFrame, title: str) -> str:
             skill = _skill(row.skill, row.skill_low, row.skill_high) if first else ""
             lines.append(f"{head}{who:<6}{score:<21}{skill}".rstrip())
     lines += ["", "Units: Brier 0-1; log score in nats; CRPS in the outcome's unit (days, or",
-              "millions of dollars). n: items scored (suits, late plaintiffs, jurisdictions)."]
+              "dollars: M million, B billion). n: items scored (suits, late plaintiffs,",
+              "jurisdictions)."]
     return "\n".join(lines)
