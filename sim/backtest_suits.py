@@ -290,6 +290,8 @@ def _crps(samples: np.ndarray, observed: float) -> float:
 def _quantiles(samples: np.ndarray) -> str:
     if not len(samples):
         return "no samples"
+    if len(samples) <= 10:  # a short list of past values is clearer as itself
+        return "one of " + ", ".join(f"{x:,.0f}" for x in np.sort(samples))
     low, mid, high = np.percentile(samples, [5, 50, 95])
     return f"median {mid:,.0f} (5-95%: {low:,.0f}-{high:,.0f})"
 
