@@ -341,10 +341,6 @@ def draft(name: str, output: Path | None, overwrite: bool) -> None:
                f"confirm (marked TO CONFIRM; fundsim sources --check {path} lists them)")
 
 
-def _readable(x: float) -> str:
-    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
-
-
 @main.command()
 @click.argument("observed_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-n", "--replications", type=click.IntRange(min=1),
@@ -352,25 +348,63 @@ def _readable(x: float) -> str:
 @click.option("--seed", type=click.IntRange(min=0), help="Root seed (default: the scenario's).")
 @click.option("-w", "--workers", type=click.IntRange(min=1),
               help="Worker processes (default: all cores).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the comparison as CSV to this file.")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Backtest folder (default: results/<scenario>-<UTC time>).")
+@click.option("--overwrite", is_flag=True,
+              help="Replace the output folder if it holds an earlier backtest.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def backtest(observed_file: Path, replications: int | None, seed: int | None,
-             workers: int | None, output: Path | None) -> None:
-    """Run a backtest scenario and set what happened against the simulation.
+             workers: int | None, output: Path | None, overwrite: bool, quiet: bool) -> None:
+    """Run a backtest scenario and set what happened against its forecast.
 
-    OBSERVED_FILE lists observed outcomes and names the scenario.
+    OBSERVED_FILE says what happened and names the scenario, in one of two
+    forms: [[outcome]] tables, each placed in the run's distribution of a
+    metric (its percentile, and whether it is inside the central 90%); or
+    [[suit]] and [[withheld]] tables, each suit forecast by the run and scored
+    with proper scoring rules (Brier, log score, CRPS) against the naive
+    forecast of past cases.  Prints the table, then the folder written
+    (the table as text and CSV, each scored item, manifest.json).
+
+    Example: fundsim backtest scenarios/observed/backtest-2025.toml
 
     Example: fundsim backtest scenarios/observed/backtest-chicago-2017.toml -n 2000
     """
-    from sim.analysis.backtest import compare, load_observed, write_comparison
+    from sim.analysis.backtest import (
+        SuitBacktest,
+        compare,
+        load_observed,
+        score_items,
+        summarise,
+        write_backtest,
+    )
+    from sim.console import backtest_comparison, backtest_scores, progress_bar
+    from sim.results import check_output, default_folder
 
     observed, scenario = load_observed(observed_file)
-    result = sim.run(scenario, replications=replications, seed=seed, workers=workers)
-    table = compare(result.replications, observed, str(observed_file))
-    shown = table.drop(columns="source")
-    click.echo(shown.to_string(index=False, float_format=_readable))
-    if output is not None:
-        write_comparison(table, output)
+    folder = output or default_folder(scenario)
+    check_output(folder, kind="backtest", overwrite=overwrite)  # before the work
+    total = replications or scenario.scenario.replications
+    suits = isinstance(observed, SuitBacktest)
+    with progress_bar(total, enabled=not quiet and sys.stderr.isatty()) as advance:
+        # Scoring money needs every replication's monthly trajectories.
+        result = sim.run(scenario, replications=replications, seed=seed, workers=workers,
+                         keep=total if suits else 0, progress=advance)
+    title = scenario.scenario.name
+    if suits:
+        items = score_items(result, observed, scenario)
+        scores = summarise(items)
+        text = backtest_scores(scores, title)
+        tables = {"scores.csv": scores, "items.csv": items}
+    else:
+        table = compare(result.replications, observed, str(observed_file))
+        text = backtest_comparison(table, title)
+        tables = {"comparison.csv": table}
+    manifest = {"kind": "backtest", "observed": str(observed_file), "scenario": title,
+                "seed": result.manifest["seed"], "replications": result.manifest["replications"],
+                "fundsim": sim.__version__}
+    click.echo(text)
+    click.echo(str(write_backtest(folder, tables, {"table.txt": text}, manifest,
+                                  overwrite=overwrite)))
 
 
 @main.command()

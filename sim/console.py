@@ -1,4 +1,4 @@
-"""Terminal output: the progress bar and the headline table (rich)."""
+"""Terminal output: the progress bar, the headline table (rich) and backtest tables (plain text)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+import numpy as np
+import pandas as pd
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -104,3 +106,78 @@ def _headline(result: SweepResult, target: str, parameter: str) -> str:
     rows = result.tornado
     swing = rows[(rows["target"] == target) & (rows["parameter"] == parameter)]["swing"]
     return f"swing {float(swing.iloc[0]):.3g}"
+
+
+def _score_number(value: float, unit: str) -> str:
+    if not np.isfinite(value):
+        return "-"
+    if unit == "USD":
+        return f"{value / 1e9:.1f}B" if abs(value) >= 1e9 else f"{value / 1e6:.1f}M"
+    return f"{value:,.0f}" if unit == "days" else f"{value:.3f}"
+
+
+def _skill(value: float, low: float, high: float) -> str:
+    """Skill and its interval; below -99 the model is shown as simply far worse."""
+    def shown(x: float, places: int) -> str:
+        return "-" if not np.isfinite(x) else "<-99" if x < -99 else f"{x:+.{places}f}"
+
+    if not np.isfinite(value):
+        return "-"
+    return f"{shown(value, 2)} [{shown(low, 1)}, {shown(high, 1)}]"
+
+
+_SCORE_HEADER = f"{'outcome':<22}{'rule':<6}{'n':>3} {'':<6}{'mean [5-95%]':<21}skill [5-95%]"
+
+
+def backtest_scores(scores: pd.DataFrame, title: str) -> str:
+    """A suit backtest's score table as text for an 80-column terminal, titled and explained."""
+    from sim.analysis.backtest import FAMILIES
+
+    lines = [title, "=" * min(len(title), 80), "",
+             "Mean proper scores of the model and of the naive forecast (2017-2020 base",
+             "rates) over the scored items: lower is better. Skill = 1 - model / naive:",
+             "above 0 the model did better. [5-95%]: 2,000 bootstrap resamples of the items.",
+             "", _SCORE_HEADER, "-" * 80]
+    order = {family: i for i, family in enumerate(FAMILIES)}
+    for row in sorted(scores.itertuples(), key=lambda r: (order[r.family], r.rule != "Brier")):
+        label, unit = FAMILIES[row.family]
+        unit = unit if row.rule == "CRPS" else "probability"
+        for who, first in (("model", True), ("naive", False)):
+            mean, low, high = (getattr(row, who), getattr(row, f"{who}_low"),
+                               getattr(row, f"{who}_high"))
+            low, mean, high = (_score_number(x, unit) for x in (low, mean, high))
+            score = f"{mean} [{low}, {high}]"
+            head = f"{label:<22}{row.rule:<6}{row.n:>3} " if first else " " * 32
+            skill = _skill(row.skill, row.skill_low, row.skill_high) if first else ""
+            lines.append(f"{head}{who:<6}{score:<21}{skill}".rstrip())
+    lines += ["", "Units: Brier 0-1; log score in nats; CRPS in the outcome's unit (days, or",
+              "dollars: M million, B billion). n: items scored (suits, late plaintiffs,",
+              "jurisdictions)."]
+    return "\n".join(lines)
+
+
+def backtest_comparison(table: pd.DataFrame, title: str) -> str:
+    """A metric backtest (observed values in the run's distributions) as text for 80 columns."""
+    from sim.formats import compact
+    from sim.metrics import METRICS
+
+    def shown(value: float, metric: str) -> str:
+        unit = METRICS[metric].unit
+        if unit.startswith("USD"):
+            return "$" + compact(value) if value >= 0 else "-$" + compact(-value)
+        return f"{value:.0%}" if unit == "probability" else compact(value)
+
+    lines = [title, "=" * min(len(title), 80), "",
+             "Each observed outcome beside the run's distribution of the same metric.",
+             "pct: the percentile of the observed value among the replications (ties count",
+             "half); in 90%: whether it falls within the central 90% of them.", "",
+             f"{'metric (city)':<34}{'observed':>9}{'mean':>9}{'5%-95%':>16}{'pct':>5}"
+             f"{'in 90%':>7}", "-" * 80]
+    for row in table.itertuples():
+        label = f"{row.metric} ({row.city})"
+        label = label if len(label) <= 33 else label[:32] + "…"
+        band = f"{shown(row.p05, row.metric)}-{shown(row.p95, row.metric)}"
+        lines.append(f"{label:<34}{shown(row.observed, row.metric):>9}"
+                     f"{shown(row.mean, row.metric):>9}{band:>16}{row.percentile:>5.0f}"
+                     f"{'yes' if row.inside_90 else 'NO':>7}")
+    return "\n".join(lines)

@@ -26,8 +26,14 @@ def dollars(value: float, _position: object = None) -> str:
 
 
 def compact(value: float, _position: object = None) -> str:
-    """Format a number compactly: 1.66B, 150M, 45K, 0.175."""
-    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e4, "K")):
-        if abs(value) >= size:
+    """Format a number compactly: 1.66B, 150M, 45K, 0.175 (below 10,000 in full: 5,417).
+
+    >>> compact(987_040), compact(45_000), compact(5_417)
+    ('987K', '45K', '5,417')
+    """
+    # Thousands only from 10,000 up (4.5K reads worse than 4,500); divided by a thousand.
+    for threshold, size, suffix in ((1e12, 1e12, "T"), (1e9, 1e9, "B"), (1e6, 1e6, "M"),
+                                    (1e4, 1e3, "K")):
+        if abs(value) >= threshold:
             return f"{value / size:.3g}{suffix}"
-    return f"{value:.3g}"
+    return f"{value:,.0f}" if abs(value) >= 1e3 else f"{value:.3g}"

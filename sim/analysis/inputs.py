@@ -9,8 +9,9 @@
   parameter without a range is drawn from the base scenario's distribution and
   carries that number's citation;
 * an **observed-outcomes file** (a top-level ``scenario = "path"`` and
-  ``[[outcome]]`` tables; :mod:`sim.analysis.backtest`), validated with the scenario it
-  names.  Its numbers are the observed values, each with its ``source``.
+  ``[[outcome]]`` tables, or ``[[suit]]`` and ``[[withheld]]`` tables;
+  :mod:`sim.analysis.backtest`), validated with the scenario it names.  Its
+  numbers are the observed values and dates, each with its ``source``.
 
 The kind is read from the file's content, not its folder, so a sweep file
 kept anywhere is still checked as a sweep file.
@@ -122,18 +123,27 @@ def _sweep(path: Path) -> InputFile:
 
 
 def _observed(path: Path) -> InputFile:
-    from sim.analysis.backtest import load_observed
+    from sim.analysis.backtest import SuitBacktest, load_observed
 
     observed, scenario = load_observed(path)
     origin = str(path)
+    if isinstance(observed, SuitBacktest):
+        stated = [(f"suit[{s.name}]", s.relief or "no relief", s.source) for s in observed.suit]
+        stated += [(f"suit[{s.name}].late[{k}]", late.relieved or "no relief", late.source)
+                   for s in observed.suit for k, late in enumerate(s.late)]
+        stated += [(f"withheld[{w.city}]", w.value, w.source) for w in observed.withheld]
+        stated.append(("reference", observed.reference.relief_days,
+                       observed.reference.source))
+    else:
+        stated = [(f"outcome[{o.metric}@{o.city}, {o.strategy}]", o.value, o.source)
+                  for o in observed.outcome]
     cites, problems = [], []
-    for outcome in observed.outcome:
-        key = f"outcome[{outcome.metric}@{outcome.city}, {outcome.strategy}]"
-        source = outcome.source.strip() or None
-        cites.append(Citation(key, outcome.value, source, key if source else ""))
+    for key, value, text in stated:
+        source = text.strip() or None
+        cites.append(Citation(key, value, source, key if source else ""))
         if source is None:
             problems.append(Problem(origin, key, "no source: say where the observed value "
-                                    "comes from with source = \"...\"", outcome.value))
+                                    "comes from with source = \"...\"", value))
     title = observed.description or f"Observed outcomes for {scenario.scenario.name}"
     return InputFile(origin, "observed", title, scenario, tuple(cites), tuple(problems))
 

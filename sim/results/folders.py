@@ -1,6 +1,6 @@
 """Result folders on disk: where fundsim may write, and writing there atomically.
 
-Runs, sweeps and comparisons each write one folder, with a ``manifest.json``
+Runs, sweeps, comparisons and backtests each write one folder, with a ``manifest.json``
 listing the SHA-256 of every file in it.  Nothing here ever deletes or
 replaces what the user did not ask for:
 
@@ -55,11 +55,10 @@ def file_sha256(path: Path) -> str:
 
 
 def kind_of(manifest: Mapping[str, Any]) -> str:
-    """What a folder's manifest describes: ``run``, ``sweep`` or ``comparison``."""
-    if "sweep" in manifest:
-        return "sweep"
-    if "comparison" in manifest:
-        return "comparison"
+    """What a folder's manifest describes: ``run``, ``sweep``, ``comparison`` or ``backtest``."""
+    for kind in ("sweep", "comparison", "backtest"):
+        if kind in manifest:
+            return kind
     return "run"
 
 

@@ -24,8 +24,11 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-RELIEF = ("injunction_granted", "merits_won", "appeal_won", "certiorari_won")
-"""Event kinds that give the plaintiffs relief (the first of them is 'first relief')."""
+from sim.results.branches import WON_RULINGS
+
+RELIEF = WON_RULINGS
+"""Event kinds that give the plaintiffs relief: every ruling they win (the first of them
+is 'first relief')."""
 
 SUIT_COLUMNS = ("strategy", "replication", "measure", "suit", "filed", "relief")
 LATE_COLUMNS = ("strategy", "replication", "measure", "suit", "city", "joined", "relieved")

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.scoring import LOG_CLIP, bootstrap, brier, crps, log_score, skill
+from sim.analysis.scoring import LOG_CLIP, bootstrap, brier, crps, log_score, skill
 
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
 probability = st.floats(min_value=0.0, max_value=1.0)

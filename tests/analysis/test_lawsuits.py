@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim import lawsuits
+from sim.analysis import lawsuits
 from tests.conftest import scenario_text
 
 START = dt.date(2025, 1, 1)
