@@ -399,9 +399,8 @@ def backtest(observed_file: Path, replications: int | None, seed: int | None,
         table = compare(result.replications, observed, str(observed_file))
         text = backtest_comparison(table, title)
         tables = {"comparison.csv": table}
-    manifest = {"kind": "backtest", "observed": str(observed_file), "scenario": title,
-                "seed": result.manifest["seed"], "replications": result.manifest["replications"],
-                "fundsim": sim.__version__}
+    manifest = {"observed": str(observed_file), "scenario": title,
+                "seed": result.manifest["seed"], "replications": result.manifest["replications"]}
     click.echo(text)
     click.echo(str(write_backtest(folder, tables, {"table.txt": text}, manifest,
                                   overwrite=overwrite)))

@@ -65,7 +65,7 @@ from pydantic import Field, ValidationError, model_validator
 from sim.analysis import lawsuits, scoring
 from sim.errors import Problem, ScenarioError
 from sim.metrics import METRICS
-from sim.results import write_folder, write_manifest
+from sim.results import VERSION, write_folder, write_manifest
 from sim.scenario import Scenario, format_loc, load, parse_toml, read_text
 from sim.scenario.messages import plain_message
 from sim.scenario.uncertain import Frozen
@@ -468,14 +468,15 @@ def write_backtest(folder: str | Path, tables: dict[str, pd.DataFrame], texts: d
                    manifest: dict[str, Any], *, overwrite: bool = False) -> Path:
     """Write a backtest folder atomically: CSV tables, text files and ``manifest.json``.
 
-    The manifest is ``{"backtest": manifest}`` with the SHA-256 of every file
-    written, so that ``--overwrite`` can prove the folder is a backtest's.
+    The manifest is ``{"fundsim": version, "backtest": manifest}`` with the
+    SHA-256 of every file written, so that ``--overwrite`` can prove the folder
+    is a backtest's.
     """
     def fill(staging: Path) -> None:
         for name, table in tables.items():
             table.to_csv(staging / name, index=False, float_format="%.6f")
         for name, text in texts.items():
             (staging / name).write_text(text + "\n", encoding="utf-8")
-        write_manifest(staging, {"backtest": manifest})
+        write_manifest(staging, {"fundsim": VERSION, "backtest": manifest})
 
     return write_folder(Path(folder), fill, kind="backtest", overwrite=overwrite)
