@@ -117,8 +117,10 @@ EXPECTED: dict[str, list[Line]] = {
     "unknown_key_top_level": [": author: unknown key (allowed here: scenario, city, measure, "
                               "strategy, litigation, sources, threshold) (got 'me')"],
     "unknown_choice_typo": [
-        ": city[0].state_law: must be one of 'sanctuary_mandated', 'neutral', "
-        "'cooperation_mandated'; did you mean 'sanctuary_mandated'? (got 'sanctuary')"],
+        ": city[0].state_law: must be one of 'neutral', 'sanctuary_mandated', "
+        "'cooperation_mandated', 'california', 'washington', 'illinois', 'colorado', "
+        "'massachusetts', 'new_york', 'new_jersey', 'oregon', 'texas'; did you mean "
+        "'sanctuary_mandated'? (got 'sanctuary')"],
     "unknown_measure_kind": [": measure[0].kind: must be one of 'executive_order', "
                              "'grant_condition', 'legislation' (got 'decree')"],
     "unknown_source_key": [
@@ -137,7 +139,7 @@ EXPECTED: dict[str, list[Line]] = {
     "reference_undefined_city": [
         ": measure[0].cities[0]: no [[city]] has this name (got 'Capital City')"],
     "reference_undefined_strategy": [
-        ": scenario.strategies[1]: no such strategy (known: full, partial, sanctuary) "
+        ": scenario.strategies[1]: no such strategy (known: full, notify, notify_serious, partial, sanctuary) "
         "(got 'defiance')"],
     "reference_strategy_city": [
         ": strategy[0].cities[0]: no [[city]] has this name (got 'Capital City')"],
@@ -146,11 +148,22 @@ EXPECTED: dict[str, list[Line]] = {
     "no_strategies": [": scenario.strategies: no strategy to run (got [])"],
     # state law
     "forbidden_strategy_state_law": [
-        ": scenario.strategies[1]: strategy 'full' (full) is forbidden in Springfield by its "
-        "state law (sanctuary_mandated, CA) (got 'full')"],
+        ": scenario.strategies[1]: strategy 'partial' (partial) is forbidden in Springfield: "
+        "Cal. Gov. Code 7284.6(a)(1)(B) bars detaining anyone on an ICE hold request "
+        "(state_law 'california') (got 'partial')"],
     "forbidden_current_policy": [
-        ": city[0].current_policy: forbidden in Springfield by its state law "
-        "(cooperation_mandated) (got 'sanctuary')"],
+        ": city[0].current_policy: forbidden in Springfield: Texas SB 4 (2017), Code of "
+        "Criminal Procedure art. 2.251 (comply with every immigration detainer) and Government "
+        "Code 752.053 (no policy limiting immigration enforcement), upheld in City of El Cenizo "
+        "v. Texas, 890 F.3d 164 (5th Cir. 2018): every detainer must be honoured (state_law "
+        "'texas') (got 'sanctuary')"],
+    "state_law_of_another_state": [
+        ": city[0].state_law: the law of IL, but Springfield is in CO (got 'illinois')"],
+    "measure_reach_beyond_its_kind": [
+        ": measure[0].funding: a measure of kind 'executive_order' cannot reach entitlement "
+        "funding: the executive cannot withhold funds Congress appropriated without its "
+        "authorisation: City and County of San Francisco v. Trump, 897 F.3d 1225 (9th Cir. "
+        "2018) (got ['discretionary', 'entitlement'])"],
     # litigation, coalitions, adaptive rules, enforcement and trust
     "coalition_undefined_member": [
         ": litigation.coalition[0].members[1]: no [[city]] has this name (got 'Gotham')"],
@@ -166,7 +179,7 @@ EXPECTED: dict[str, list[Line]] = {
         ": litigation.coalition[0].cost_sharing: must be one of 'equal', 'population', "
         "'budget'; did you mean 'equal'? (got 'equally')"],
     "litigation_undefined_strategy": [
-        ": litigation.strategies[0]: no such strategy (known: full, partial, sanctuary) "
+        ": litigation.strategies[0]: no such strategy (known: full, notify, notify_serious, partial, sanctuary) "
         "(got 'defiance')"],
     "litigation_sue_alone_undefined_city": [
         ": litigation.sue_alone[0]: no [[city]] has this name (got 'Gotham')"],

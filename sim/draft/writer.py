@@ -41,9 +41,23 @@ GROWTH = 0.03
 """Assumed annual growth of expenditure (the schema's default)."""
 VOLATILITY = 0.03
 """Assumed standard deviation of own-source revenue (the schema's default)."""
-CURRENT_POLICY = {"sanctuary_mandated": "sanctuary", "cooperation_mandated": "full",
-                  "neutral": "partial"}
-"""Compliance level assumed today under each kind of state law."""
+CURRENT_POLICY = {
+    "neutral": ("partial", "the middle level, as state law leaves the choice to the "
+                           "jurisdiction"),
+    "sanctuary_mandated": ("sanctuary", "the level state law leaves once it forbids full "
+                                        "cooperation"),
+    "cooperation_mandated": ("full", "the level state law requires"),
+    "texas": ("full", "the level Texas SB 4 requires"),
+    "massachusetts": ("notify", "the most state law allows without a 287(g) agreement "
+                                "(Lunn v. Commonwealth bars holds on detainers alone)"),
+    "new_york": ("notify", "the most state law allows without a 287(g) agreement (Wells v. "
+                           "DeMarco bars holds on detainers alone)"),
+}
+"""Compliance level assumed today under each state law, and why; a state law not
+listed (one barring holds and most notifications) leaves :data:`NO_COOPERATION`."""
+NO_COOPERATION = ("sanctuary", "no cooperation, as the state's law bars holds and most "
+                               "notifications; a jurisdiction that tells ICE of serious "
+                               "offenders' release is at notify_serious where the law allows it")
 ASSUMED_GRANTS = {
     "16.738": ("Byrne JAG", ["law_enforcement"]),
     "16.710": ("COPS", ["law_enforcement"]),
@@ -55,13 +69,6 @@ PROGRAMS_LISTED = 6
 """Programs named in a scaled grant's citation, largest first."""
 MIN_GRANT = 10_000
 """Agencies whose county awards come to less a year (USD) are left out of a draft."""
-POLICY_REASON = {
-    "sanctuary_mandated": "the level state law leaves once it forbids full cooperation",
-    "cooperation_mandated": "the level state law requires",
-    "neutral": "the middle level, as state law leaves the choice to the jurisdiction",
-}
-
-
 @dataclass(frozen=True)
 class Text:
     """A drafted scenario file and what it was drafted from."""
@@ -212,7 +219,7 @@ def render(j: Jurisdiction, data: Bundle, record: Record, peers: list[Standing],
     """The scenario file drafted for ``j``."""
     law = data.state_law[j.state]
     allowed = [c for c in COMPLIANCE_LEVELS if c not in FORBIDDEN_BY_STATE_LAW[law["law"]]]
-    policy = CURRENT_POLICY[law["law"]]
+    policy, reason = CURRENT_POLICY.get(law["law"], NO_COOPERATION)
     expenses, revenues = j.acfr.expenses, j.acfr.revenues
     reserves, reserves_source = _reserves(j)
     share = foreign_born(j)
@@ -224,7 +231,7 @@ def render(j: Jurisdiction, data: Bundle, record: Record, peers: list[Standing],
         "fiscal_year_start": f"assumption: {TO_CONFIRM} in the adopted budget; July, a common "
                              "start of local fiscal years",
         "current_policy": f"assumption: {TO_CONFIRM} in the {who}'s ordinances and the jail's "
-                          f"detainer policy; {policy}, {POLICY_REASON[law['law']]}",
+                          f"detainer policy; {policy}, {reason}",
         "expenditure": f"[acfr-fy2023] {j.acfr.name}, total expenses FY{j.acfr.year}, "
                        f"{j.acfr.url}",
         "expenditure_growth": "assumption: 3% a year (the schema default)",

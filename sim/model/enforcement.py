@@ -6,17 +6,21 @@ are shaped ``(S, R, C)``: strategy (0 = baseline), replication, city.
 Each month ICE lodges detainers on booked non-citizens of the jail serving
 the city.  A detainer either comes with a judicial warrant, or concerns a
 person convicted of a listed serious offence, or neither.  The city's
-*actual* compliance level decides which it honours: ``sanctuary`` only
-those with a judicial warrant, ``partial`` those and the serious-offence
-ones, ``full`` all of them (and runs a 287(g)-style jail agreement).  An
-honoured detainer is a hold of up to 48 hours; holds without a judicial
-warrant are counted as ``unlawful_holds`` (the exposure behind damages
-suits such as Miranda-Olivares v. Clackamas County, 2014).  After an
-honoured detainer ICE takes custody (a transfer) with the pick-up share;
-after a declined one it arrests some people in the community later
-(follow-ups).  ICE also makes community (at-large) arrests at a rate per
-immigrant resident, raised by a measure's surge factor in targeted cities
-that decline detainers while the measure is in force.
+*actual* compliance level decides what it does with each (the practices of
+:data:`sim.scenario.law.LEVELS`): it honours those with a judicial warrant
+always; it *holds* the person up to 48 hours (``partial``: serious-offence
+detainers; ``full``: all), or only *notifies* ICE of the release so ICE can
+take the person at the door (``notify_serious``: serious-offence detainers;
+``notify``: all), or declines.  Holds without a judicial warrant are counted
+as ``unlawful_holds`` (the exposure behind damages suits such as
+Miranda-Olivares v. Clackamas County, 2014); a notification holds no one
+beyond release.  After a hold or a notification ICE takes custody (a
+transfer) with the pick-up share (assumption: the notice gives ICE the
+release time, which is what a hold gives it too); after a declined detainer it
+arrests some people in the community later (follow-ups).  ICE also makes
+community (at-large) arrests at a rate per immigrant resident, raised by a
+measure's surge factor in targeted cities that decline detainers while the
+measure is in force.
 
 Common random numbers: the counts of detainers of each kind and of community
 arrests are drawn up front, per replication and city, from the
@@ -30,10 +34,11 @@ draws of their own.  Surge arrests come from a pool drawn at the largest
 surge any measure aimed at the city can bring, scaled down when a smaller
 surge is in force (exact when one surging measure applies).
 
-Compliance costs each month: honoured detainers x (hold days x bed-day cost
-+ notification cost), plus, under ``full``, the agreement's staff (net of
-any federal reimbursement) and its one-off set-up cost in the month the city
-moves to ``full``.
+Compliance costs each month: holds x (hold days x bed-day cost +
+notification cost), notifications without a hold x notification cost, plus,
+under a 287(g) agreement (``full``), the agreement's staff (net of any
+federal reimbursement) and its one-off set-up cost in the month the city
+moves to it.
 """
 
 from __future__ import annotations
@@ -44,8 +49,9 @@ import numpy as np
 
 from sim.model.arrays import divide_where
 from sim.model.counts import poisson_quantile
-from sim.model.plan import LEVEL, Parameters, Plan
+from sim.model.plan import Parameters, Plan
 from sim.model.streams import ReplicationStreams, uniforms
+from sim.scenario import COMPLIANCE_LEVELS, LEVELS
 
 NATIONAL_BOOKING_RATE = 7.3e6 / 333.2e6
 """Jail admissions per resident per year (BJS, Jail Inmates in 2022)."""
@@ -55,7 +61,20 @@ NONCITIZEN_SHARE_OF_IMMIGRANTS = 0.462
 """Share of foreign-born residents not naturalised (Los Angeles County, ACS 2022)."""
 KINDS = ("judicial_warrant", "serious_offence", "other")
 """Kinds of detainer, in the order of :attr:`EnforcementInputs.detainers`."""
-PARTIAL, FULL = LEVEL["partial"], LEVEL["full"]
+
+
+def _practice(test) -> np.ndarray:
+    """Whether each compliance level (by index) does a practice."""
+    return np.array([test(LEVELS[name]) for name in COMPLIANCE_LEVELS])
+
+
+HOLDS_SERIOUS = _practice(lambda level: level.holds != "none")
+HOLDS_OTHER = _practice(lambda level: level.holds == "all")
+NOTIFIES_SERIOUS = _practice(lambda level: level.notify != "none" and level.holds == "none")
+"""Serious-offence detainers answered with a release notification and no hold."""
+NOTIFIES_OTHER = _practice(lambda level: level.notify == "all" and level.holds != "all")
+"""Other detainers answered with a release notification and no hold."""
+AGREEMENT = _practice(lambda level: level.agreement)
 
 
 @dataclass(frozen=True)
@@ -87,6 +106,8 @@ class EnforcementInputs:
     """(R, C) share of declined detainers followed by an at-large arrest."""
     cost_per_hold: np.ndarray
     """(R, C) USD per honoured detainer: hold days x bed-day cost + notification."""
+    notification_cost: np.ndarray
+    """(R, C) USD per release notification without a hold."""
     agreement_monthly: np.ndarray
     """(R, C) USD per month of a 287(g) agreement's staff, net of reimbursement."""
     agreement_setup: np.ndarray
@@ -150,6 +171,7 @@ def sample_enforcement(plan: Plan, params: Parameters, streams: list[Replication
         cost_per_hold=(city("hold_days", lambda e: e.hold_days)
                        * city("bed_day_cost", lambda e: e.bed_day_cost)
                        + city("notification_cost", lambda e: e.notification_cost)),
+        notification_cost=city("notification_cost", lambda e: e.notification_cost),
         agreement_monthly=staff / 12 * (1 - city("agreement_reimbursed_share",
                                                  lambda e: e.agreement_reimbursed_share)),
         agreement_setup=city("agreement_setup_cost", lambda e: e.agreement_setup_cost),
@@ -207,7 +229,17 @@ class Regime:
     active: np.ndarray
     """(R, M) measures in force."""
     honour_serious: np.ndarray
+    """(S, R, C) serious-offence detainers held."""
     honour_other: np.ndarray
+    """(S, R, C) other detainers held."""
+    notify_serious: np.ndarray
+    """(S, R, C) serious-offence detainers answered with a notification and no hold."""
+    notify_other: np.ndarray
+    """(S, R, C) other detainers answered with a notification and no hold."""
+    notifies: bool
+    """Whether any city notifies without a hold (else the notifications add nothing)."""
+    agreement: np.ndarray
+    """(S, R, C) a 287(g) agreement is in force."""
     surge_scale: np.ndarray
     """(S, R, C) share of the surge pool arrested."""
     intensity: np.ndarray
@@ -216,20 +248,26 @@ class Regime:
     """(S, R, C) monthly staff cost of agreements in force."""
 
 
-PER_CELL = ("honour_serious", "honour_other", "surge_scale", "intensity", "agreement_cost")
+PER_CELL = ("honour_serious", "honour_other", "notify_serious", "notify_other", "agreement",
+            "surge_scale", "intensity", "agreement_cost")
 """The :class:`Regime` arrays worked out city by city, (S, R, C)."""
 
 
 def initial_enforcement_state(plan: Plan, replications: int) -> EnforcementState:
-    """Agreements in force where the city's current policy is ``full``."""
+    """Agreements in force where the city's current policy runs one."""
     S, C = plan.shape
-    current = np.broadcast_to(plan.level0[0] == FULL, (S, replications, C))
+    current = np.broadcast_to(AGREEMENT[plan.level0[0]], (S, replications, C))
     return EnforcementState(agreement=current.copy())
 
 
 def honoured_share(level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Whether serious-offence and other detainers are honoured at each level."""
-    return level >= PARTIAL, level == FULL
+    """Whether serious-offence and other detainers are held at each level."""
+    return HOLDS_SERIOUS[level], HOLDS_OTHER[level]
+
+
+def notified_share(level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whether serious-offence and other detainers get a notification and no hold."""
+    return NOTIFIES_SERIOUS[level], NOTIFIES_OTHER[level]
 
 
 def surge_now(inputs: EnforcementInputs, active: np.ndarray,
@@ -264,9 +302,15 @@ def enforcement_month(state: EnforcementState, inputs: EnforcementInputs, level:
     received = np.broadcast_to(warrant + serious + other, honoured.shape)
     declined = received - honoured
     compliance_cost = honoured * inputs.cost_per_hold + regime.agreement_cost
+    taken = honoured
+    if regime.notifies:  # else every notification term is a zero (no level notifies alone)
+        notified = serious * regime.notify_serious + other * regime.notify_other
+        declined = declined - notified
+        compliance_cost = compliance_cost + notified * inputs.notification_cost
+        taken = honoured + notified
     if changed is not None:  # else every agreement in force was in force last month
-        starting = regime.honour_other & ~state.agreement
-        state.agreement = regime.honour_other
+        starting = regime.agreement & ~state.agreement
+        state.agreement = regime.agreement
         compliance_cost += starting * inputs.agreement_setup
     # Counts become floats per replication and city before they meet the strategy axis
     # (numpy would convert them element by element of the (S, R, C) sum, 1.5x slower).
@@ -278,7 +322,7 @@ def enforcement_month(state: EnforcementState, inputs: EnforcementInputs, level:
         "detainers_honoured": honoured,
         "detainers_declined": declined,
         "unlawful_holds": unlawful,
-        "transfers": inputs.pickup * honoured,
+        "transfers": inputs.pickup * taken,
         "at_large_arrests": at_large,
         "enforcement_intensity": regime.intensity,
         "compliance_cost": compliance_cost,
@@ -318,7 +362,8 @@ def _regime(inputs: EnforcementInputs, level: np.ndarray, active: np.ndarray,
     for name in PER_CELL:
         cells[name] = getattr(last, name).copy()
         cells[name][:, rows] = getattr(part, name)
-    return Regime(level=level.copy(), active=active.copy(), **cells)
+    notifies = bool(cells["notify_serious"].any() or cells["notify_other"].any())
+    return Regime(level=level.copy(), active=active.copy(), notifies=notifies, **cells)
 
 
 def _regime_at(inputs: EnforcementInputs, level: np.ndarray, active: np.ndarray,
@@ -328,6 +373,8 @@ def _regime_at(inputs: EnforcementInputs, level: np.ndarray, active: np.ndarray,
     ``extra`` is the surge factor in force minus one where the city declines detainers.
     """
     honour_serious, honour_other = honoured_share(level)
+    notify_serious, notify_other = notified_share(level)
+    agreement = AGREEMENT[level]
     extra = (surge_now(inputs, active, rows) - 1.0) * (exposed[:, None, None] & ~honour_other)
     room = inputs.surge_max[rows] - 1.0
     return Regime(
@@ -335,9 +382,13 @@ def _regime_at(inputs: EnforcementInputs, level: np.ndarray, active: np.ndarray,
         active=active.copy(),
         honour_serious=honour_serious,
         honour_other=honour_other,
+        notify_serious=notify_serious,
+        notify_other=notify_other,
+        notifies=bool(notify_serious.any() or notify_other.any()),
+        agreement=agreement,
         surge_scale=divide_where(extra, room, room > 0),
         intensity=expected_visible(inputs, level, extra, rows),
-        agreement_cost=honour_other * inputs.agreement_monthly[rows],
+        agreement_cost=agreement * inputs.agreement_monthly[rows],
     )
 
 
@@ -354,5 +405,10 @@ def expected_visible(inputs: EnforcementInputs, level: np.ndarray,
     honour_serious, honour_other = honoured_share(level)
     honoured = warrant + serious * honour_serious + other * honour_other
     declined = warrant + serious + other - honoured
+    notify_serious, notify_other = notified_share(level)
+    if notify_serious.any() or notify_other.any():
+        notified = serious * notify_serious + other * notify_other
+        honoured = honoured + notified  # taken at the door: a transfer all the same
+        declined = declined - notified
     return (inputs.pickup[rows] * honoured + inputs.mean_community[rows] * (1.0 + extra_surge)
             + inputs.followup[rows] * declined)

@@ -127,7 +127,8 @@ def _targets(measure: Measure, scenario: Scenario) -> np.ndarray:
             continue
         for grant in city.grant:
             out[c, programs.index(grant.program)] = (
-                (not measure.agencies or grant.agency in measure.agencies)
+                grant.funding in measure.reaches
+                and (not measure.agencies or grant.agency in measure.agencies)
                 and (not measure.programs or grant.program in measure.programs)
                 and (not measure.tags or bool(set(grant.tags) & set(measure.tags)))
             )

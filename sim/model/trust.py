@@ -5,8 +5,8 @@ violent victimisations reported; unreported crimes are violent
 victimisations per month.  Arrays are shaped ``(S, R, C)``.
 
 The index has a *target*: 1 for a sanctuary city where no enforcement is
-visible, lowered by the cooperation level (``trust_loss_partial``,
-``trust_loss_full``) and multiplied by ``exp(-sensitivity x v)``, where
+visible, lowered by the cooperation level (``trust_loss_<level>``) and
+multiplied by ``exp(-sensitivity x v)``, where
 ``v`` is ICE transfers plus at-large arrests this month per 1,000 immigrant
 residents, as the enforcement regime makes them expected (the compliance
 level and any surge in force, see
@@ -33,6 +33,7 @@ import numpy as np
 from sim.model.arrays import divide_where
 from sim.model.enforcement import EnforcementInputs, expected_visible
 from sim.model.plan import Parameters, Plan
+from sim.scenario import COMPLIANCE_LEVELS
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class TrustInputs:
     immigrants: np.ndarray
     """Immigrant residents."""
     target_by_level: np.ndarray
-    """(3, R, C) the index's target with no visible enforcement, per compliance level."""
+    """(L, R, C) the index's target with no visible enforcement, per compliance level."""
     sensitivity: np.ndarray
     """Fall of the log target per transfer or arrest per 1,000 immigrant residents."""
     retained: np.ndarray
@@ -61,8 +62,10 @@ def sample_trust(plan: Plan, params: Parameters, enforcement: EnforcementInputs)
         return params.per_city(f"trust.{key}", lambda c: getter(c.trust))
 
     ones = np.ones_like(enforcement.immigrants)
-    target = np.stack([ones, 1 - city("trust_loss_partial", lambda t: t.trust_loss_partial),
-                       1 - city("trust_loss_full", lambda t: t.trust_loss_full)])
+    # A sanctuary city loses nothing; every other level its own ``trust_loss_<level>``.
+    target = np.stack([ones if level == "sanctuary" else 1 - city(
+        f"trust_loss_{level}", lambda t, level=level: getattr(t, f"trust_loss_{level}"))
+        for level in COMPLIANCE_LEVELS])
     sensitivity = city("enforcement_sensitivity", lambda t: t.enforcement_sensitivity)
     current = np.broadcast_to(plan.level0[0], ones.shape)
     trust0 = target_index(target, current, sensitivity,

@@ -53,6 +53,7 @@ from sim.presentation.style import (
     svg_bytes,
 )
 from sim.results import for_figures, over_cities, versus_baseline
+from sim.scenario.law import COMPLIANCE_LEVELS, COOPERATION_ORDER
 
 if TYPE_CHECKING:
     from sim.results import RunResult
@@ -550,8 +551,9 @@ def litigation_timeline(events: pd.DataFrame, strategies: Sequence[str],
     return fig
 
 
-LEVEL_NAMES = ("sanctuary", "partial", "full")
-"""Compliance levels by their index in trajectories' ``compliance_level``."""
+LEVEL_RANK = np.array([COOPERATION_ORDER.index(name) for name in COMPLIANCE_LEVELS])
+"""Place in :data:`~sim.scenario.law.COOPERATION_ORDER` of each compliance level, by
+its index in trajectories' ``compliance_level``: the figure's vertical axis."""
 
 
 @styled
@@ -567,7 +569,8 @@ def enforcement_trust(trajectories: pd.DataFrame, strategies: Sequence[str],
     """
     colours = colours_for(strategies, colours)
     frame = trajectories.assign(
-        visible=trajectories["transfers"] + trajectories["at_large_arrests"])
+        visible=trajectories["transfers"] + trajectories["at_large_arrests"],
+        compliance_level=LEVEL_RANK[trajectories["compliance_level"].to_numpy().astype(int)])
     by_run = frame.groupby(["strategy", "replication", "date"], sort=False)
     per_run = pd.concat([by_run[["visible", "detainers_honoured"]].sum(),
                          by_run[["trust", "compliance_level"]].mean()], axis=1)
@@ -594,8 +597,8 @@ def enforcement_trust(trajectories: pd.DataFrame, strategies: Sequence[str],
     axes[0, 0].set_ylim(bottom=0)
     axes[1, 0].set_ylim(bottom=0)
     axes[2, 0].set_ylim(0, 1.02)
-    axes[3, 0].set_yticks(range(len(LEVEL_NAMES)), LEVEL_NAMES)
-    axes[3, 0].set_ylim(-0.15, len(LEVEL_NAMES) - 0.85)
+    axes[3, 0].set_yticks(range(len(COOPERATION_ORDER)), COOPERATION_ORDER)
+    axes[3, 0].set_ylim(-0.15, len(COOPERATION_ORDER) - 0.85)
     handles = [Line2D([], [], color=colours[s], lw=1.6, ls="--" if s == "baseline" else "-",
                       label=s) for s in strategies]
     handles.append(Patch(color="#777777", alpha=0.2, label="trust: 50% of replications"))

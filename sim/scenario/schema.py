@@ -24,9 +24,19 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from sim.errors import Problem, ScenarioError, show_value
+from sim.scenario.law import (
+    FORBIDDEN_BY_STATE_LAW,
+    LEVELS,
+    REACH,
+    STATE_LAWS,
+    ComplianceLevel,
+    FundingKind,
+    StateLawName,
+    refusal,
+)
 from sim.scenario.messages import plain_message
 from sim.scenario.uncertain import (
     UNION_TAGS,
@@ -40,27 +50,6 @@ from sim.scenario.uncertain import (
     is_uncertain,
     uncertain,
 )
-
-ComplianceLevel = Literal["sanctuary", "partial", "full"]
-"""How far a jurisdiction cooperates with immigration enforcement.
-
-``sanctuary``: no detainer honoured without a judicial warrant; ``partial``:
-detainers honoured only for listed serious offences; ``full``: all detainers
-honoured, 287(g)-style jail agreement.
-"""
-COMPLIANCE_LEVELS: tuple[str, ...] = ("sanctuary", "partial", "full")
-
-StateLaw = Literal["sanctuary_mandated", "neutral", "cooperation_mandated"]
-
-#: Compliance levels each state-law regime forbids.  California's SB 54
-#: (Cal. Gov. Code 7284 ff., 2017) bars 287(g) agreements and most detainer
-#: holds but allows transfers after serious convictions; Texas SB 4 (2017)
-#: requires jails to honour every detainer and bars sanctuary policies.
-FORBIDDEN_BY_STATE_LAW: dict[str, frozenset[str]] = {
-    "sanctuary_mandated": frozenset({"full"}),
-    "neutral": frozenset(),
-    "cooperation_mandated": frozenset({"sanctuary", "partial"}),
-}
 
 MAX_CITIES = 5_000
 MAX_NAME = 120
@@ -131,9 +120,11 @@ class ScenarioInfo(Sourced):
     seed: int = Field(default=1, ge=0, le=2**63 - 1)
     """Root seed of every random stream (``--seed`` overrides)."""
     strategies: list[str] | None = None
-    """Strategies to compare, by name; default: every strategy allowed in
-    every city (built-in ``sanctuary``, ``partial``, ``full`` and those defined
-    in ``[[strategy]]``)."""
+    """Strategies to compare, by name: a built-in one per compliance level
+    (``sanctuary``, ``notify_serious``, ``notify``, ``partial``, ``full``) or
+    one defined in ``[[strategy]]``; default: those of ``sanctuary``,
+    ``partial``, ``full`` and the file's own that state law allows in every
+    city."""
     discount_rate: float = Field(default=0.03, ge=0, le=0.5)
     """Annual nominal rate for net present values of fiscal impacts.
     Assumption: 3%, near long-run municipal borrowing costs; set your own."""
@@ -247,6 +238,16 @@ class Grant(Sourced):
     """Labels that measures can target, e.g. ``"law_enforcement"``."""
     growth: Rate = 0.0
     """Annual growth of the award."""
+    funding: FundingKind = "discretionary"
+    """How the money comes: ``discretionary`` (the agency chooses the award:
+    competitive and project grants), ``formula`` (a statute sets the amount by
+    formula and the agency makes the award: CDBG, Byrne JAG, HOME) or
+    ``entitlement`` (paid by statute to all who qualify, with no award to
+    condition: Medicaid, Medicare).  An executive order reaches only
+    discretionary grants, an agency condition discretionary and formula
+    grants (see ``measure.funding``).  Default ``discretionary``, which every
+    measure can reach: state the kind, with its source (the Assistance
+    Listing's type of assistance, or the authorising statute)."""
 
 
 class Enforcement(Sourced):
@@ -370,6 +371,18 @@ class Trust(Sourced):
     trust_loss_partial: Share = 0.054
     """Share of trust lost by partial cooperation (``partial``).  Assumption:
     half of ``trust_loss_full``."""
+    trust_loss_notify_serious: Share = 0.027
+    """Share of trust lost by notifying ICE of the release of people convicted of
+    a listed serious offence (``notify_serious``).  Assumption: a quarter of
+    ``trust_loss_full``, half of ``partial``'s: the same people reach ICE as
+    under ``partial``, without a day in jail beyond their release; any value
+    from 0 to ``trust_loss_partial`` is defensible."""
+    trust_loss_notify: Share = 0.054
+    """Share of trust lost by answering every release-notification request and
+    letting ICE interview people in the jail (``notify``).  Assumption: as
+    ``partial`` (half of ``trust_loss_full``): more people reach ICE than under
+    ``partial``, none held beyond release; 0.027-0.107 spans the levels either
+    side."""
 
 
 class City(Sourced):
@@ -379,11 +392,23 @@ class City(Sourced):
     """Unique name, e.g. ``"Chicago"``."""
     state: str = Field(pattern=r"^[A-Z]{2}$")
     """Two-letter postal code of the state, e.g. ``"IL"``."""
-    state_law: StateLaw = "neutral"
-    """State law on cooperation with immigration enforcement:
-    ``sanctuary_mandated`` (like California SB 54) forbids ``full``;
-    ``cooperation_mandated`` (like Texas SB 4) forbids ``sanctuary`` and
-    ``partial``."""
+    state_law: StateLawName = "neutral"
+    """State law on local cooperation with immigration enforcement; it forbids
+    the compliance levels whose practices its statute or ruling forbids, and a
+    strategy asking for one is refused with the provision named.  A state's own
+    law: ``california`` (SB 54: no holds, notifications only for listed
+    convictions, no 287(g)), ``washington`` (Keep Washington Working Act:
+    sanctuary only), ``illinois`` (TRUST Act as amended 2021: sanctuary only),
+    ``colorado`` (HB19-1124, SB25-276: no holds, no ICE access to jails),
+    ``massachusetts`` (Lunn v. Commonwealth: no holds without a 287(g)
+    agreement), ``new_york`` (Wells v. DeMarco: likewise), ``new_jersey``
+    (Immigrant Trust Directive: notifications only for serious offences, no
+    holds, no 287(g)), ``oregon`` (Sanctuary Promise Act: sanctuary only),
+    ``texas`` (SB 4: every detainer honoured, so ``full`` only).  Generic
+    classes: ``neutral`` (no state rule), ``sanctuary_mandated`` (287(g)
+    barred: no ``full``), ``cooperation_mandated`` (every detainer honoured:
+    ``full`` only).  The full list of what each forbids, with citations, is in
+    ``sim.scenario.law``."""
     fiscal_year_start: int = Field(ge=1, le=12)
     """Calendar month in which the fiscal year starts (7 = July)."""
     population: int = Field(ge=0, le=100_000_000)
@@ -429,10 +454,20 @@ class Measure(Sourced):
     """Programs targeted (empty: any)."""
     tags: list[str] = Field(default_factory=list)
     """Grant tags targeted (empty: any); a grant matches if it has one."""
+    funding: list[FundingKind] | None = None
+    """Kinds of funding (``city.grant.funding``) the measure can reach; default:
+    all its kind may reach.  An executive order reaches only ``discretionary``
+    grants (the executive cannot withhold appropriated funds Congress did not
+    condition: City and County of San Francisco v. Trump, 897 F.3d 1225, 9th
+    Cir. 2018); an agency ``grant_condition`` also ``formula`` grants, whose
+    awards the agency makes, but no ``entitlement``; ``legislation`` all three.
+    A list may narrow what the kind reaches, never widen it."""
     cities: list[str] = Field(default_factory=list)
     """Jurisdictions targeted, by name (empty: every city)."""
     penalises: list[ComplianceLevel] = Field(default_factory=lambda: ["sanctuary"], min_length=1)
-    """Compliance levels that lose funds."""
+    """Compliance levels that lose funds: those lacking a practice the measure
+    demands (a release notification, jail access, holds on detainers; see
+    ``strategy.compliance``).  Cite the condition's text in ``sources``."""
     withhold_share: Share = 1.0
     """Share of each targeted payment withheld."""
     clawback_months: int = Field(default=0, ge=0, le=60)
@@ -454,6 +489,24 @@ class Measure(Sourced):
     @classmethod
     def _distinct(cls, value: list[str]) -> list[str]:
         return _unique(value, "compliance level")
+
+    @field_validator("funding")
+    @classmethod
+    def _within_reach(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        kind = info.data.get("kind")
+        if value is None or kind not in REACH:
+            return value
+        kinds, why = REACH[kind]
+        beyond = [k for k in value if k not in kinds]
+        if beyond:
+            raise ValueError(f"a measure of kind {kind!r} cannot reach "
+                             f"{' or '.join(beyond)} funding: {why}")
+        return _unique(value, "kind of funding")
+
+    @property
+    def reaches(self) -> tuple[str, ...]:
+        """The kinds of funding the measure reaches: its ``funding``, else its kind's."""
+        return tuple(self.funding) if self.funding is not None else REACH[self.kind][0]
 
 
 RuleCondition = Literal["reserves_below_floor", "funds_withheld", "measure_in_force",
@@ -517,7 +570,17 @@ class Strategy(Sourced):
     description: str = Field(default="", max_length=10_000)
     """What the choice means, for the report."""
     compliance: ComplianceLevel
-    """Compliance level adopted at the start."""
+    """Compliance level adopted at the start, defined by what the jurisdiction
+    does: ``sanctuary`` (no release notifications, no ICE interviews in the
+    jail, no holds without a judicial warrant, no 287(g) agreement);
+    ``notify_serious`` (tells ICE when people convicted of a listed serious
+    offence are released, so ICE takes them at the door; no holds);
+    ``notify`` (answers every release-notification request and lets ICE
+    interview people in the jail; no holds); ``partial`` (holds people
+    convicted of a listed serious offence up to 48 hours on a detainer);
+    ``full`` (honours every detainer and notification request, gives ICE jail
+    access, runs a 287(g) agreement).  Every level shares the
+    immigration-status information 8 U.S.C. 1373 protects."""
     cities: list[str] = Field(default_factory=list)
     """Jurisdictions that adopt it (empty: every city); the others keep their
     current policy."""
@@ -532,16 +595,12 @@ class Strategy(Sourced):
 
 
 BUILTIN_STRATEGIES: dict[str, Strategy] = {
-    "sanctuary": Strategy(
-        name="sanctuary", compliance="sanctuary",
-        description="Keep limits on cooperation: no detainer honoured without a judicial warrant."),
-    "partial": Strategy(
-        name="partial", compliance="partial",
-        description="Honour detainers only for listed serious offences."),
-    "full": Strategy(
-        name="full", compliance="full",
-        description="Honour every detainer; 287(g)-style jail agreement."),
+    name: Strategy(name=name, compliance=name, description=level.description)
+    for name, level in LEVELS.items()
 }
+"""A strategy for every compliance level, named after it."""
+DEFAULT_STRATEGIES: tuple[str, ...] = ("sanctuary", "partial", "full")
+"""The built-in strategies compared when a scenario lists none (with its own)."""
 BASELINE = "baseline"
 """Name of the automatic no-measure run against which impacts are measured."""
 
@@ -983,7 +1042,9 @@ class Scenario(Frozen):
         table = self.strategy_table()
         if self.scenario.strategies is not None:
             return [table[name] for name in self.scenario.strategies]
-        return [s for s in table.values() if not _forbidden_pairs(self, s)]
+        own = {s.name for s in self.strategy}
+        return [s for s in table.values() if (s.name in DEFAULT_STRATEGIES or s.name in own)
+                and not _forbidden_pairs(self, s)]
 
     def city_named(self, name: str) -> City:
         """The city with this name."""
@@ -1522,13 +1583,13 @@ def _forbidden_switch_problems(scenario: Scenario, origin: str) -> list[Problem]
         adopters = strategy.cities or [c.name for c in scenario.city]
         for j, rule in enumerate(strategy.rule):
             for city in scenario.city:
-                if city.name in adopters and rule.switch_to in FORBIDDEN_BY_STATE_LAW[
-                        city.state_law]:
+                why = refusal(city.state_law, rule.switch_to)
+                if city.name in adopters and why:
                     problems.append(Problem(
                         origin, f"strategy[{i}].rule[{j}].switch_to",
                         f"strategy {strategy.name!r} would switch {city.name} to "
-                        f"{rule.switch_to!r}, which its state law forbids "
-                        f"({city.state_law}, {city.state})", rule.switch_to))
+                        f"{rule.switch_to!r}, which its state law forbids: {why} "
+                        f"(state_law {city.state_law!r})", rule.switch_to))
     return problems
 
 
@@ -1582,17 +1643,24 @@ def _semantic_problems(scenario: Scenario, origin: str) -> list[Problem]:
         if name not in table:
             continue  # reported with the cross-references
         for city in _forbidden_pairs(scenario, table[name]):
+            compliance = table[name].compliance
             problems.append(Problem(
                 origin, f"scenario.strategies[{j}]",
-                f"strategy {name!r} ({table[name].compliance}) is forbidden in "
-                f"{city.name} by its state law ({city.state_law}, {city.state})", name))
+                f"strategy {name!r} ({compliance}) is forbidden in {city.name}: "
+                f"{refusal(city.state_law, compliance)} (state_law {city.state_law!r})", name))
     problems.extend(_forbidden_switch_problems(scenario, origin))
     problems.extend(threshold_problems(scenario.threshold, scenario, origin, "threshold"))
     for i, city in enumerate(scenario.city):
-        if city.current_policy in FORBIDDEN_BY_STATE_LAW[city.state_law]:
+        why = refusal(city.state_law, city.current_policy)
+        if why:
             problems.append(Problem(origin, f"city[{i}].current_policy",
-                                    f"forbidden in {city.name} by its state law "
-                                    f"({city.state_law})", city.current_policy))
+                                    f"forbidden in {city.name}: {why} (state_law "
+                                    f"{city.state_law!r})", city.current_policy))
+        home = STATE_LAWS[city.state_law].state
+        if home is not None and home != city.state:
+            problems.append(Problem(origin, f"city[{i}].state_law",
+                                    f"the law of {home}, but {city.name} is in {city.state}",
+                                    city.state_law))
     if chosen == [] or (chosen is None and not scenario.strategies_to_run()):
         problems.append(Problem(origin, "scenario.strategies",
                                 "no strategy to run", chosen, chosen is not None))

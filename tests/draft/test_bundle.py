@@ -5,6 +5,7 @@ from importlib import resources
 import pytest
 
 from sim.draft.bundle import DATASETS, load
+from sim.scenario import STATE_LAWS
 
 DATA = resources.files("sim.draft").joinpath("data")
 
@@ -69,7 +70,8 @@ def test_every_state_has_a_law_with_a_source(data):
     assert len(data.state_law) == 51
     assert {c.state for c in data.counties.values()} == set(data.state_law)
     for state, entry in data.state_law.items():
-        assert entry["law"] in {"sanctuary_mandated", "neutral", "cooperation_mandated"}, state
+        assert entry["law"] in STATE_LAWS, state
+        assert STATE_LAWS[entry["law"]].state in (None, state), state
         assert entry["source"].strip(), state
         if entry["law"] == "neutral":
             assert entry["source"].startswith("assumption:"), state

@@ -92,10 +92,11 @@ def test_expenditure_is_the_acfrs_total_expenses(drafts):
 
 
 @pytest.mark.parametrize(("query", "law", "strategies", "policy"), [
-    ("Denver, CO", "sanctuary_mandated", ["sanctuary", "partial"], "sanctuary"),
-    ("Austin, TX", "cooperation_mandated", ["full"], "full"),
+    ("Denver, CO", "colorado", ["sanctuary", "notify_serious"], "sanctuary"),
+    ("Austin, TX", "texas", ["full"], "full"),
     ("Fulton County, GA", "cooperation_mandated", ["full"], "full"),
-    ("Columbus, OH", "neutral", ["sanctuary", "partial", "full"], "partial")],
+    ("Columbus, OH", "neutral", ["sanctuary", "partial", "full", "notify_serious", "notify"],
+     "partial")],
     ids=["sanctuary state", "cooperation state", "Georgia", "neutral state"])
 def test_state_law_decides_the_strategies(drafts, query, law, strategies, policy):
     """The state's law, cited, and only the strategies it allows."""

@@ -107,6 +107,31 @@ def test_compliance_cost_adds_holds_staff_and_set_up():
         assert np.allclose(monthly(result, "compliance_cost")[:, s], expected, rtol=1e-12)
 
 
+NOTIFYING = WITH_JAIL.replace("seed = 7", 'seed = 7\nstrategies = ["notify_serious", "notify"]')
+NOTIFY_SERIOUS, NOTIFY = 1, 2
+
+
+def test_notification_levels_hold_no_one_and_hand_people_over_at_the_door():
+    """notify_serious answers the serious-offence detainers with a notification, notify
+    every detainer: no holds beyond the warrant-backed ones, no unlawful holds, transfers
+    at the pick-up share of warrants and notifications, $50 a notification ($350 a
+    warrant hold), and follow-up arrests only after detainers neither held nor notified."""
+    scenario = sim.load(NOTIFYING)
+    world = World(build_plan(scenario), scenario.scenario.seed, range(3), keep=3)
+    result = run_reference(world)
+    warrant, serious, other = world.enforcement_inputs.detainers[:, :, :, 0].astype(float)
+    assert serious.sum() > 0 and other.sum() > 0
+    for s, notified in ((NOTIFY_SERIOUS, serious), (NOTIFY, serious + other)):
+        assert np.array_equal(monthly(result, "detainers_honoured")[:, s], warrant)
+        assert not monthly(result, "unlawful_holds")[:, s].any()
+        assert np.allclose(monthly(result, "transfers")[:, s], 0.4 * (warrant + notified))
+        assert np.allclose(monthly(result, "compliance_cost")[:, s],
+                           warrant * 350.0 + notified * 50.0)
+    arrests = monthly(result, "at_large_arrests")
+    assert np.allclose(arrests[:, NOTIFY_SERIOUS] - arrests[:, BASELINE], -0.25 * serious)
+    assert np.allclose(arrests[:, NOTIFY] - arrests[:, BASELINE], -0.25 * (serious + other))
+
+
 def test_compliance_costs_are_spent_from_the_budget():
     """Full cooperation (spared by the measure) ends with reserves lower by its extra cost."""
     result = run(WITH_JAIL, replications=3)

@@ -82,6 +82,61 @@ def test_clawback_reclaims_past_payments_when_the_measure_first_hits():
     assert result.outcomes["federal_withheld"][s, 0, 0] == pytest.approx(25 * MILLION)
 
 
+FUNDING_KINDS = ONE_CITY.replace('payment_lag_months = 0',
+                                 'payment_lag_months = 0\nfunding = "formula"') + """
+[[city.grant]]
+program = "Medicaid"
+agency = "HHS"
+amount = 3.6e8
+funding = "entitlement"
+payment_lag_months = 0
+
+[[city.grant]]
+program = "Shelter grant"
+agency = "DHS"
+amount = 1.2e7
+funding = "discretionary"
+payment_lag_months = 0
+"""
+"""JAG (formula, $1M a month), CDBG (discretionary by default, advance), Medicaid
+(entitlement, $30M a month) and a discretionary shelter grant ($1M a month)."""
+
+
+@pytest.mark.parametrize(("kind", "reached"), [
+    ("executive_order", {"Shelter grant", "CDBG"}),
+    ("grant_condition", {"Shelter grant", "CDBG", "JAG"}),
+    ("legislation", {"Shelter grant", "CDBG", "JAG", "Medicaid"}),
+])
+def test_what_a_measure_reaches_depends_on_its_kind_and_the_kind_of_funding(kind, reached):
+    """An order aimed at every program withholds only discretionary grants; a grant
+    condition also formula grants; only an Act of Congress reaches the entitlement.
+    From March 2025 to December 2026 (22 months), $1M a month of each monthly grant
+    reached, $30M of Medicaid, and the two October CDBG awards ($24M each)."""
+    text = FUNDING_KINDS.replace('kind = "grant_condition"\neffective = 2025-03-10\n'
+                                 'agencies = ["DOJ"]', f'kind = "{kind}"\neffective = 2025-03-10')
+    result = simulate(text)
+    monthly = {"JAG": 1, "Shelter grant": 1, "Medicaid": 30, "CDBG": 0}
+    expected = 22 * sum(monthly[p] for p in reached) + 48 * ("CDBG" in reached)
+    withheld = result.outcomes["federal_withheld"][strategy(result, "sanctuary"), 0, 0]
+    assert withheld == pytest.approx(expected * MILLION, abs=0.01)
+
+
+def test_an_executive_order_leaves_an_entitlement_untouched():
+    """Medicaid ($30M a month, an entitlement) is paid in full under an executive order
+    aimed at every federal dollar: only the shelter grant (22 x $1M) and the two CDBG
+    awards ($48M) are withheld, and every month at least Medicaid's $30M arrives."""
+    text = FUNDING_KINDS.replace('kind = "grant_condition"\neffective = 2025-03-10\n'
+                                 'agencies = ["DOJ"]', 'kind = "executive_order"\n'
+                                 'effective = 2025-03-10')
+    scenario = sim.load(text)
+    world = World(build_plan(scenario), scenario.scenario.seed, range(2), keep=1)
+    assert not world.plan.targeted[0, 0, world.plan.programs.index("Medicaid")]
+    result = run_reference(world)
+    s = strategy(result, "sanctuary")
+    assert result.outcomes["federal_withheld"][s, 0, 0] == pytest.approx(70 * MILLION)
+    assert np.all(result.trajectories["federal_received"][:, s, 0, 0] >= 30 * MILLION)
+
+
 HUD_MEASURE = ('\n[[measure]]\nname = "HUD conditions"\nkind = "grant_condition"\n'
                'effective = {effective}\nagencies = ["HUD"]\nclawback_months = 3\n'
                'withhold_share = 0.5\n')

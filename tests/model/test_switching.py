@@ -162,14 +162,14 @@ def test_simpy_engine_equals_reference_with_rules_firing():
 
 
 def test_a_rule_forbidden_by_state_law_is_rejected():
-    """Switching a California city to full cooperation names the city, strategy and law."""
-    text = (ONE_CITY.replace('state = "IL"', 'state = "CA"\nstate_law = "sanctuary_mandated"')
-            + ADAPTIVE + rule(when="funds_withheld", switch_to="full"))
+    """Switching a California city to holds names the city, strategy and provision."""
+    text = (ONE_CITY.replace('state = "IL"', 'state = "CA"\nstate_law = "california"')
+            + ADAPTIVE + rule(when="funds_withheld", switch_to="partial"))
     with pytest.raises(ScenarioError) as error:
         sim.load(text)
     (problem,) = error.value.problems
     assert problem.path == "strategy[0].rule[0].switch_to"
-    for word in ("'adaptive'", "Springfield", "'full'", "sanctuary_mandated", "CA"):
+    for word in ("'adaptive'", "Springfield", "'partial'", "7284.6(a)(1)(B)", "california"):
         assert word in problem.message
 
 
