@@ -7,10 +7,13 @@ unless ``FUNDSIM_DEBUG`` is set.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -25,6 +28,10 @@ cities should not scroll its first lines away)."""
 
 class _Group(click.Group):
     def invoke(self, ctx: click.Context):
+        with _sigterm_as_ctrl_c():
+            return self._invoke(ctx)
+
+    def _invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except ScenarioError as error:
@@ -39,6 +46,7 @@ class _Group(click.Group):
             # Another Ctrl-C while the interpreter shuts the pool's threads down
             # would only add "Exception ignored" noise under the one line.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
             # A sweep says which points it kept; everything else wrote nothing.
             click.echo(str(error) or "interrupted; no results written", err=True)
             sys.exit(Interrupted.exit_code)
@@ -54,6 +62,28 @@ class _Group(click.Group):
                        "in fundsim: please report it with the command and its input files "
                        "(FUNDSIM_DEBUG=1 shows the traceback).", err=True)
             sys.exit(1)
+
+
+@contextlib.contextmanager
+def _sigterm_as_ctrl_c() -> Iterator[None]:
+    """SIGTERM (``kill``, a batch scheduler ending a job) stops a command as Ctrl-C does.
+
+    Workers are ended, temporary files and folders removed, and the one line
+    says what was kept.  By default SIGTERM would end the process at once,
+    leaving its workers running and its half-written folder behind.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(_signal: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _size_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> int | None:

@@ -12,8 +12,13 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import shutil
+import signal
+import socket
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +30,8 @@ from sim.cli import main
 from sim.errors import BatchError, OutputError
 from sim.results import REPRODUCIBLE, write_run
 from tests.conftest import ONE_CITY
+
+ROOT = str(Path(__file__).resolve().parents[1])
 
 
 @pytest.fixture
@@ -285,3 +292,149 @@ def test_rerun_of_a_damaged_run_folder_is_a_clean_error(damage, cli, scenario_fi
     result = cli.invoke(main, ["rerun", str(folder), "-o", str(tmp_path / "again"), "-q"])
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output and not (tmp_path / "again").exists()
+
+
+# --------------------------------------------------------------------------
+# Signals, file size limits and interrupted sweeps (issue 21 items 10-12)
+
+
+def fundsim_process(*args: str, script: str = "", **popen) -> subprocess.Popen:
+    """``fundsim ARGS`` in a process of its own, after ``script`` (Python) has run in it."""
+    code = (f"{script}\nimport sys\nfrom sim.cli import main\n"
+            f"sys.argv = ['fundsim', *{args!r}]\nmain()")
+    return subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": ROOT},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+
+
+def children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (read from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def wait_for(condition, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {seconds} s in vain")
+        time.sleep(0.05)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_sigterm_mid_simulation_stops_like_ctrl_c(scenario_file, tmp_path):
+    """Issue 21 item 10: SIGTERM left 2 orphaned workers (240 MB each) in 1 of 3 tries."""
+    out = tmp_path / "out"
+    run = fundsim_process("run", str(scenario_file), "-o", str(out), "-n", "100000", "-w", "2",
+                          "-q", "--no-figures", "--max-time", "0")
+    try:
+        wait_for(lambda: len(children(run.pid)) >= 2 or run.poll() is not None)
+        workers = children(run.pid)
+        run.send_signal(signal.SIGTERM)
+        _, stderr = run.communicate(timeout=30)
+    finally:
+        run.kill()
+    assert run.returncode == 130, stderr
+    assert stderr.splitlines() == ["interrupted; no results written"]
+    wait_for(lambda: not any(alive(pid) for pid in workers), 10)
+    assert not out.exists() and leftovers(tmp_path) == []
+
+
+def test_sigterm_while_saving_leaves_no_partial_folder(scenario_file, tmp_path):
+    """Issue 21 item 10: SIGTERM while saving left `.out.XXXX.partial` for good."""
+    out = tmp_path / "out"
+    ready = tmp_path / "writing"
+    stall = (f"import time, sim.results.tables as tables\nreal = tables.write_parquet\n"
+             f"def slow(path, chunks):\n    real(path, chunks)\n"
+             f"    open({str(ready)!r}, 'w').close()\n    time.sleep(60)\n"
+             "tables.write_parquet = slow")
+    run = fundsim_process(*run_args(scenario_file, out), script=stall)
+    try:
+        wait_for(lambda: ready.exists() or run.poll() is not None)
+        run.send_signal(signal.SIGTERM)
+        _, stderr = run.communicate(timeout=30)
+    finally:
+        run.kill()
+    assert run.returncode == 130, stderr
+    assert not out.exists()
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.skipif(os.name == "nt", reason="resource limits are POSIX")
+def test_report_over_the_file_size_limit_leaves_no_partial_file(cli, scenario_file, earlier_run):
+    """Issue 21 item 11: a full disk (here `ulimit -f`) left `.report.html.XXXX.partial`."""
+    import resource
+
+    before = snapshot(earlier_run)
+    report = subprocess.run(
+        [sys.executable, "-m", "sim", "report", str(earlier_run)], capture_output=True,
+        text=True, env={**os.environ, "PYTHONPATH": ROOT}, timeout=300,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000)))
+    assert report.returncode == 2, report.stderr
+    (line,) = report.stderr.splitlines()
+    assert line.startswith(f"Error: cannot write {earlier_run / 'report.html'}: File too large")
+    assert snapshot(earlier_run) == before
+
+
+def test_report_to_an_empty_path_is_refused(cli, earlier_run, tmp_path, monkeypatch):
+    """Issue 21 item 11: `report RUN -o ''` left `..XXXX.partial` in the current directory."""
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(tmp_path)
+    result = cli.invoke(main, ["report", str(earlier_run), "-o", ""])
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.splitlines()
+    assert "it is a folder; give a file's name" in line
+    assert snapshot(tmp_path) == before
+
+
+def test_ctrl_c_while_a_sweep_draws_figures_tells_what_is_saved(cli, scenario_file, tmp_path,
+                                                               monkeypatch):
+    """Issue 21 item 12: 'no results written', though points and tables were on disk."""
+    import sim.presentation
+
+    out = tmp_path / "sweep"
+    args = ["sweep", str(scenario_file), "-p", "city[0].budget.reserves=5e7..2e8", "--design",
+            "grid", "--levels", "2", "-n", "2", "-w", "1", "-q", "-o", str(out)]
+    real = sim.presentation.write_sweep_figures
+
+    def interrupted(result, folder):
+        (folder / "tornado.png").write_bytes(b"half a figure")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.presentation, "write_sweep_figures", interrupted)
+    result = cli.invoke(main, args)
+    assert result.exit_code == 130, result.output
+    (line,) = result.stderr.splitlines()
+    assert re.fullmatch(rf"interrupted while writing the figures; all \d+ points and the "
+                        rf"tables are saved in {re.escape(str(out))}, the figures and report "
+                        rf"are not; run the same command with -o {re.escape(str(out))} to "
+                        "finish", line), line
+    assert (out / "responses.csv").is_file() and not (out / "figures").exists()
+    assert leftovers(out) == []
+    dead = f".figures.{socket.gethostname()}-{ended_process_id()}-k1ll3d.partial"
+    (out / dead).mkdir()
+    monkeypatch.setattr(sim.presentation, "write_sweep_figures", real)
+    result = cli.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert (out / "figures").is_dir() and (out / "manifest.json").is_file()
+    assert leftovers(out) == []
+
+
+def ended_process_id() -> int:
+    """The id of a process that has ended."""
+    return int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True).stdout)

@@ -1294,18 +1294,16 @@ def run(sweep: Sweep, folder: str | Path | None = None, *, workers: int | None =
         finished = sum(store.has(t) for t in tasks)
         raise Interrupted(f"interrupted; {finished} of {len(tasks)} points are saved in "
                           f"{folder}; run the same command with -o {folder} to resume") from None
-    result = analyse(sweep, design, store.read(len(tasks)), folder)
+    try:
+        result = analyse(sweep, design, store.read(len(tasks)), folder)
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted; all {len(tasks)} points are saved in {folder}; run the "
+                          f"same command with -o {folder} to finish") from None
     result.manifest = _manifest(sweep, design_hash, len(tasks), len(pending), workers,
                                 time.perf_counter() - began)
     result.manifest["scheduler"] = (scheduler if scheduler is None or isinstance(scheduler, str)
                                     else scheduler.scheduler.address)
-    try:
-        write_outputs(result, folder, figures=figures)
-    except (KeyboardInterrupt, Interrupted):
-        raise Interrupted(f"interrupted while writing the outputs; all {len(tasks)} points are "
-                          f"saved in {folder}, but its tables, figures and report may be "
-                          f"incomplete; run the same command with -o {folder} to finish "
-                          "them") from None
+    write_outputs(result, folder, figures=figures)
     return result
 
 
@@ -1445,7 +1443,11 @@ def _manifest(sweep: Sweep, design_hash: str, points: int, ran: int, workers: in
 
 
 def write_outputs(result: SweepResult, folder: Path, *, figures: bool = True) -> None:
-    """Tables, figures, report and (last) the manifest, each file written atomically."""
+    """Tables, figures, report and (last) the manifest, each file written atomically.
+
+    Stopped half-way (Ctrl-C, SIGTERM), it says what is saved: the points,
+    and the tables once written; the same command finishes the rest.
+    """
     tables: list[tuple[str, Callable[[Path], Any]]] = [
         ("metrics.parquet", lambda p: result.metrics.to_parquet(p, index=False)),
         ("responses.csv", lambda p: result.responses.to_csv(p, index=False,
@@ -1460,11 +1462,25 @@ def write_outputs(result: SweepResult, folder: Path, *, figures: bool = True) ->
     if not result.tornado.empty:
         tables.append(("tornado.csv", lambda p: result.tornado.to_csv(
             p, index=False, float_format="%.6f")))
-    for name, write in tables + _discovery_tables(result):
-        write_file(folder / name, write)
-    if figures:
-        _write_figures(result, folder)
-    _write_manifest(result, folder)
+    stage = "tables"
+    try:
+        for name, write in tables + _discovery_tables(result):
+            write_file(folder / name, write)
+        stage = "figures" if figures else "manifest"
+        if figures:
+            _write_figures(result, folder)
+        stage = "manifest"
+        _write_manifest(result, folder)
+    except (KeyboardInterrupt, Interrupted):
+        points = f"all {len(result.responses)} points"
+        saved = (f"{points} are saved in {folder}, the tables, figures and report are not"
+                 if stage == "tables" else
+                 f"{points} and the tables are saved in {folder}, the figures and report are "
+                 "not" if stage == "figures" else
+                 f"{points}, the tables, figures and report are saved in {folder}, the "
+                 "manifest is not")
+        raise Interrupted(f"interrupted while writing the {stage}; {saved}; run the same "
+                          f"command with -o {folder} to finish") from None
 
 
 def _discovery_tables(result: SweepResult) -> list[tuple[str, Callable[[Path], Any]]]:

@@ -22,9 +22,7 @@ federal measures), :mod:`~sim.draft.writer` (the TOML).
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import sim.scenario
@@ -34,6 +32,7 @@ from sim.draft.peers import figures, peer_context, peer_table
 from sim.draft.record import current_record
 from sim.draft.writer import TO_CONFIRM, Text, render
 from sim.errors import OutputError
+from sim.results import write_file
 
 __all__ = ["TO_CONFIRM", "DraftError", "Jurisdiction", "Text", "default_path", "draft",
            "write"]
@@ -63,20 +62,14 @@ def write(text: Text, path: Path | None = None, overwrite: bool = False) -> Path
     """Write the draft atomically to ``path`` (default :func:`default_path`); return the path.
 
     An existing file is replaced only with ``overwrite``; otherwise an
-    :class:`~sim.errors.OutputError` and nothing written.
+    :class:`~sim.errors.OutputError` and nothing written, also when another
+    process wrote the file in the meantime.
     """
     path = Path(path) if path is not None else default_path(text)
-    if path.exists() and not overwrite:
+    if (path.exists() or path.is_symlink()) and not overwrite:
         raise OutputError(f"{path}: exists; --overwrite replaces it")
     if path.is_dir():
         raise OutputError(f"{path}: is a folder; give a file name ending in .toml")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text.toml)
-        os.replace(staging, path)
-    except BaseException:
-        Path(staging).unlink(missing_ok=True)
-        raise
+    write_file(path, lambda staging: staging.write_text(text.toml, encoding="utf-8"),
+               replace=overwrite)
     return path

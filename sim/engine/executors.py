@@ -10,7 +10,8 @@ Interruption (Ctrl-C) stops the work promptly: pending batches are cancelled,
 local worker processes are terminated, and :class:`~sim.errors.Interrupted`
 is raised.  Local workers ignore SIGINT themselves, so a Ctrl-C typed in a
 terminal (which reaches every process of the group) is handled once, by the
-parent, without a traceback from each worker.
+parent, without a traceback from each worker; the command line handles
+SIGTERM as a Ctrl-C too.
 """
 
 from __future__ import annotations
@@ -76,15 +77,22 @@ def run_here(task: Task, bounds: Bounds) -> Iterator[tuple[int, BatchResult]]:
         yield index, _checked(index, run, len(bounds) - index - 1)
 
 
-def _ignore_sigint() -> None:
+def _worker_signals() -> None:
+    """A worker ignores Ctrl-C (its parent handles it) and dies of SIGTERM at once.
+
+    A forked worker inherits the parent's handlers; the command line's,
+    which turns SIGTERM into a Ctrl-C, would make a worker that its parent
+    ends print a traceback instead of ending.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def run_in_processes(task: Task, bounds: Bounds,
                      workers: int) -> Iterator[tuple[int, BatchResult]]:
     """Run batches on a pool of local worker processes (forked where the OS allows)."""
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint,
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_signals,
                                mp_context=multiprocessing.get_context(method))
     waiting = iter(enumerate(bounds))
     pending: dict[Future, int] = {}
@@ -123,7 +131,7 @@ def _terminate(pool: ProcessPoolExecutor) -> None:
     # The pool's own shutdown waits for running batches; a user who pressed
     # Ctrl-C should not wait for them.  A second Ctrl-C must not cut this
     # short: workers left running, or pipes left open, hang the exit.
-    with _sigint_ignored():
+    with _signals_ignored():
         # Shutting down drops the pool's references to these: take them first.
         processes = list((getattr(pool, "_processes", None) or {}).values())
         calls = getattr(pool, "_call_queue", None)
@@ -146,16 +154,17 @@ def _terminate(pool: ProcessPoolExecutor) -> None:
 
 
 @contextlib.contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    """Ignore SIGINT for a moment (only the main thread can set handlers)."""
+def _signals_ignored() -> Iterator[None]:
+    """Ignore SIGINT and SIGTERM for a moment (only the main thread can set handlers)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous = [(s, signal.signal(s, signal.SIG_IGN)) for s in (signal.SIGINT, signal.SIGTERM)]
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for number, handler in previous:
+            signal.signal(number, handler)
 
 
 def dask_client(scheduler: Any):

@@ -317,11 +317,13 @@ def _move_into_place(staging: Path, folder: Path, kind: str, overwrite: bool) ->
         raise
 
 
-def write_file(path: str | Path, write: Callable[[Path], Any]) -> None:
+def write_file(path: str | Path, write: Callable[[Path], Any], *, replace: bool = True) -> None:
     """Let ``write`` write a temporary file beside ``path``, then rename it into place.
 
     The temporary file goes whatever happens (a full disk, a file size limit,
     Ctrl-C); on an error of the system, :class:`OutputError` says why.
+    Without ``replace``, a file already at ``path``, even one written while
+    ``write`` ran, is left as it is and :class:`OutputError` raised.
     """
     path = Path(path)
     if path.name in ("", ".", "..") or path.is_dir():
@@ -336,12 +338,29 @@ def write_file(path: str | Path, write: Callable[[Path], Any]) -> None:
         try:
             write(temporary)
             temporary.chmod(0o666 & ~umask())
-            os.replace(temporary, path)
+            if replace:
+                os.replace(temporary, path)
+            else:
+                _link_new(temporary, path)
         except BaseException:
             temporary.unlink(missing_ok=True)
             raise
     except OSError as error:
         raise OutputError(f"cannot write {path}: {reason(error)}") from None
+
+
+def _link_new(temporary: Path, path: Path) -> None:
+    """Give the complete file its name only if nothing has it (a link fails if one does)."""
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        raise OutputError(f"{path}: exists; --overwrite replaces it") from None
+    except OSError:  # a file system without links: check, then rename
+        if path.exists() or path.is_symlink():
+            raise OutputError(f"{path}: exists; --overwrite replaces it") from None
+        os.replace(temporary, path)
+        return
+    temporary.unlink()
 
 
 def reason(error: OSError) -> str:

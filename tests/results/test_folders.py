@@ -234,3 +234,17 @@ def test_leftovers_of_processes_that_died_are_removed_by_the_next_write(cli, sce
     assert sorted(p.name for p in results.iterdir()) == sorted(
         [alive.name, elsewhere.name, "run"])
     assert folders.remove_leftovers(results) == []
+
+
+def test_a_file_is_not_replaced_without_overwrite(tmp_path):
+    """write_file(replace=False), as `fundsim draft` without --overwrite: a file there stays."""
+    path = tmp_path / "draft.toml"
+
+    def meanwhile(staging: Path) -> None:
+        staging.write_text("new")
+        path.write_text("written by another process meanwhile")
+
+    with pytest.raises(OutputError, match="exists; --overwrite replaces it"):
+        folders.write_file(path, meanwhile, replace=False)
+    assert path.read_text() == "written by another process meanwhile"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["draft.toml"]
