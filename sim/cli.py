@@ -513,12 +513,19 @@ def compare(run_a: Path, run_b: Path | None, strategies: tuple[str, str] | None,
 @click.option("--overwrite", is_flag=True, help="Start over if the folder holds a sweep.")
 @click.option("--no-figures", is_flag=True, help="Skip figures and report (faster).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or ranking table.")
+@click.option("--max-memory", metavar="SIZE", callback=_size_option,
+              help="Refuse sweeps estimated to need more memory, e.g. 8GiB (default: 3/4 of "
+                   "this machine's; 0: no cap).")
+@click.option("--max-time", metavar="DURATION", callback=_duration_option,
+              help="Refuse sweeps estimated to take longer, e.g. 30m, 2h (default: 24h; "
+                   "0: no cap).")
 def sweep(sweep_file: Path, parameters: tuple[str, ...], design: str | None,
           samples: int | None, levels: int | None, replications: int | None, seed: int | None,
           strategies: tuple[str, ...], metrics: tuple[str, ...], outcomes: tuple[str, ...],
           no_tornado: bool,
           workers: int | None, output: Path | None, scheduler: str | None, overwrite: bool,
-          no_figures: bool, quiet: bool) -> None:
+          no_figures: bool, quiet: bool, max_memory: int | None,
+          max_time: float | None) -> None:
     """Vary scenario parameters; rank them by their effect on outputs (Sobol, Morris).
 
     SWEEP_FILE is a sweep file, or a scenario file with --param options.
@@ -545,7 +552,8 @@ def sweep(sweep_file: Path, parameters: tuple[str, ...], design: str | None,
     total = chosen.total_points()
     with progress_bar(total, not quiet and sys.stderr.isatty(), "sweeping", "pt") as advance:
         result = sweeps.run(chosen, folder, workers=workers, scheduler=scheduler,
-                            progress=advance, overwrite=overwrite, figures=not no_figures)
+                            progress=advance, overwrite=overwrite, figures=not no_figures,
+                            max_memory=max_memory, max_seconds=max_time)
     if not quiet:
         sweep_table(result)
         for finding in result.findings:

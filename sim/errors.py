@@ -115,9 +115,8 @@ class BatchError(FundsimError):
     def __init__(self, first: int, last: int, seed: int, cause: BaseException,
                  unfinished: int = 0):
         self.first, self.last, self.seed, self.cause = first, last, seed, cause
-        if type(cause).__name__ == "BrokenProcessPool":
-            what = ("a worker process died abruptly (killed by the system, often for lack "
-                    "of memory, or crashed)")
+        if type(cause).__name__ == "WorkerDied":  # its message says what happened
+            what = str(cause)
         else:
             what = f"{type(cause).__name__}: {cause}"
         later = f"; {unfinished} other batches were left unfinished" if unfinished else ""

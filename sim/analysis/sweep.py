@@ -77,6 +77,9 @@ import pandas as pd
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from sim.analysis.discovery import Discovery, Finding, discovery_problems
+from sim.engine.executors import usable_cores, worker_count
+from sim.engine.limits import check_points
+from sim.engine.runner import cluster_threads, point_size
 from sim.engine.store import owned_prefix
 from sim.errors import Interrupted, OutputError, Problem, ScenarioError, UsageError
 from sim.metrics import ALL_CITIES, METRICS
@@ -857,8 +860,10 @@ def run_point(scenario: Scenario, replications: int, seed: int,
     """
     from sim.engine.runner import simulate
 
+    # Checked against the caps with every other point, before the sweep began.
     simulation = simulate(scenario, replications=replications, seed=seed,
-                          strategies=list(strategies), workers=1, keep=0)
+                          strategies=list(strategies), workers=1, keep=0, max_memory=0,
+                          max_seconds=0)
     return summarise_outcomes(simulation.outcomes, simulation.plan.strategies,
                               simulation.plan.cities)
 
@@ -1255,7 +1260,8 @@ def default_folder(sweep: Sweep, root: str | Path = "results") -> Path:
 
 def run(sweep: Sweep, folder: str | Path | None = None, *, workers: int | None = None,
         scheduler: Any = None, progress: Callable[[int], None] | None = None,
-        overwrite: bool = False, figures: bool = True) -> SweepResult:
+        overwrite: bool = False, figures: bool = True, max_memory: int | None = None,
+        max_seconds: float | None = None) -> SweepResult:
     """Run every point not yet in ``folder``, then analyse and write the outputs.
 
     ``workers``: local processes (default: all cores), one point per task;
@@ -1263,20 +1269,28 @@ def run(sweep: Sweep, folder: str | Path | None = None, *, workers: int | None =
     ``distributed.Client`` to run the points on instead.  ``progress`` is
     called with the number of points finished (first with those already in
     the folder).  On Ctrl-C the finished points stay in the folder; run again
-    to resume.
+    to resume.  A sweep whose points left to run are estimated to need more
+    than ``max_memory`` bytes or ``max_seconds`` is refused before anything is
+    written (:func:`sim.engine.limits.check_points`; ``None``: the defaults, 0: no cap).
     """
     began = time.perf_counter()
     design = build_design(sweep)
     tasks = point_tasks(sweep, design)
     folder = Path(folder) if folder is not None else default_folder(sweep)
-    workers = (os.cpu_count() or 1) if workers is None else workers
-    if workers < 1:
-        raise UsageError(f"workers must be at least 1 (got {workers})")
     if scheduler is not None:
         _check_scheduler(scheduler)
+    workers = worker_count(usable_cores() if workers is None else workers,
+                           local=scheduler is None)
     design_hash = hashlib.sha256("".join(t.key for t in tasks).encode()).hexdigest()
-    _prepare(folder, sweep, design_hash, overwrite)
     store = PointStore(folder, len(tasks))
+    left = len(tasks) if overwrite else sum(not store.has(t) for t in tasks)
+    if left:
+        check_points(point_size(sweep.scenario, replications=sweep.info.replications,
+                                seed=sweep.seed, strategies=list(sweep.strategies), workers=1,
+                                keep=0),
+                     left, cluster_threads(scheduler) if scheduler is not None else workers,
+                     scheduler is None, max_memory, max_seconds)
+    _prepare(folder, sweep, design_hash, overwrite)
     write_file(folder / "design.csv", lambda p: design.table.to_csv(p, index=False))
     pending = [t for t in tasks if not store.has(t)]
     if progress:

@@ -1,4 +1,4 @@
-"""Where batches of replications run: in this process, a local process pool, or Dask.
+"""Where batches of replications run: in this process, local worker processes, or Dask.
 
 Every executor takes the same list of batches (replication ranges) and yields
 each finished batch as ``(index, result)`` in whatever order batches finish;
@@ -8,10 +8,13 @@ changes results.
 
 Interruption (Ctrl-C) stops the work promptly: pending batches are cancelled,
 local worker processes are terminated, and :class:`~sim.errors.Interrupted`
-is raised.  Local workers ignore SIGINT themselves, so a Ctrl-C typed in a
-terminal (which reaches every process of the group) is handled once, by the
-parent, without a traceback from each worker; the command line handles
-SIGTERM as a Ctrl-C too.
+is raised.  A local worker that dies (killed by the system, say) is seen at
+once through its process sentinel and reported as its batch's failure; each
+local worker has a pipe of its own, so one killed half-way through sending a
+result never leaves the parent waiting for the rest.  Local workers ignore
+SIGINT themselves, so a Ctrl-C typed in a terminal (which reaches every
+process of the group) is handled once, by the parent, without a traceback
+from each worker; the command line handles SIGTERM as a Ctrl-C too.
 """
 
 from __future__ import annotations
@@ -20,13 +23,14 @@ import contextlib
 import ctypes
 import ctypes.util
 import functools
-import itertools
 import multiprocessing
+import numbers
+import os
 import platform
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any
 
 from sim.errors import FundsimError, Interrupted, UsageError
@@ -38,10 +42,13 @@ Task = Callable[[int, int], "BatchResult"]
 """Runs replications ``first`` to ``last - 1``; must be picklable for pools."""
 Bounds = Sequence[tuple[int, int]]
 INTERRUPTED = "interrupted; no results written"
-QUEUED_PER_WORKER = 2
-"""Batches handed to the local pool ahead of each worker."""
-WAKE_SECONDS = 0.1
-"""How often the parent wakes while it waits for the pool, to notice a Ctrl-C."""
+WORKERS_PER_CORE = 4
+"""Most local worker processes per usable core: each one simulates flat out,
+so more would only share the cores and hold more memory."""
+MOST_WORKERS = 1024
+"""Most workers asked for at all, local or on a cluster: more is a typo (such
+as ``-w`` for ``-n``), and a million of them would start processes until the
+machine stops."""
 MMAP_THRESHOLD = 32 * 2**20
 """Blocks below this come from the heap in Dask workers (glibc's own dynamic upper limit)."""
 TRIM_THRESHOLD = 64 * 2**20
@@ -77,80 +84,181 @@ def run_here(task: Task, bounds: Bounds) -> Iterator[tuple[int, BatchResult]]:
         yield index, _checked(index, run, len(bounds) - index - 1)
 
 
-def _worker_signals() -> None:
-    """A worker ignores Ctrl-C (its parent handles it) and dies of SIGTERM at once.
+class WorkerDied(Exception):
+    """A local worker process ended while it ran a batch (killed, or crashed)."""
 
-    A forked worker inherits the parent's handlers; the command line's,
-    which turns SIGTERM into a Ctrl-C, would make a worker that its parent
-    ends print a traceback instead of ending.
+    def __init__(self, exitcode: int | None):
+        super().__init__("a worker process died abruptly (killed by the system, often for lack "
+                         f"of memory, or crashed: {_ending(exitcode)})")
+
+
+def _ending(exitcode: int | None) -> str:
+    """How a process ended, from its exit code (negative: the signal that killed it)."""
+    if exitcode is None or exitcode >= 0:
+        return f"exit status {exitcode}"
+    try:
+        return f"signal {signal.Signals(-exitcode).name}"
+    except ValueError:
+        return f"signal {-exitcode}"
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity, where the system tells)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def worker_count(workers: Any, local: bool = True) -> int:
+    """Workers to use for a request: a whole number from 1 to :data:`MOST_WORKERS`.
+
+    Local workers are further capped at :data:`WORKERS_PER_CORE` per usable
+    core (results never depend on the number of workers).
     """
+    if isinstance(workers, bool) or not isinstance(workers, numbers.Integral) or not (
+            1 <= workers <= MOST_WORKERS):
+        raise UsageError(f"workers must be a whole number from 1 to {MOST_WORKERS} "
+                         f"(got {workers!r})")
+    return min(int(workers), WORKERS_PER_CORE * usable_cores()) if local else int(workers)
+
+
+def _serve(connection: Connection, task: Task, inherited: Sequence[Connection]) -> None:
+    """A worker's life: run the batches the parent sends, send each result back."""
+    # Ctrl-C in a terminal reaches every process of the group: the parent
+    # alone handles it.  SIGTERM ends a worker at once, whatever handler the
+    # parent had set (a forked worker inherits it).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # A forked worker holds copies of the parent's ends of the earlier workers'
+    # pipes; closed, a worker that ends never keeps another's pipe open.
+    for other in inherited:
+        other.close()
+    while True:
+        try:
+            bounds = connection.recv()
+        except (EOFError, OSError):
+            return  # the parent is gone
+        if bounds is None:
+            return
+        try:
+            reply: tuple[bool, Any] = (True, task(*bounds))
+        except Exception as error:
+            reply = (False, error)
+        try:
+            connection.send(reply)
+        except OSError:
+            return  # the parent is gone
+        except Exception as error:  # pickling failed, before anything was sent
+            connection.send((False, RuntimeError(f"{type(error).__name__}: {error}")))
+
+
+class _Worker:
+    """One local worker process, with a pipe of its own to take batches and send results.
+
+    A pipe per worker, not a queue shared by all: a worker killed while it
+    sends a result leaves only its own pipe half-written, and the parent, who
+    holds the only other end, reads end-of-file there instead of waiting for
+    the rest.
+    """
+
+    def __init__(self, context: Any, task: Task, inherited: Sequence[Connection]):
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child, task, inherited),
+                                       daemon=True)
+        self.process.start()
+        child.close()
+        self.batch: int | None = None
+        """Index of the batch it runs, or None when idle."""
+
+    def give(self, work: tuple[int, tuple[int, int]] | None) -> None:
+        """Send the next batch, or nothing (the worker then idles until stopped)."""
+        self.batch = None if work is None else work[0]
+        if work is not None:
+            try:
+                self.connection.send(work[1])
+            except OSError:
+                pass  # it is dead: its sentinel says so, and take() reports it
+
+    def ready(self, signalled: Sequence[Any]) -> bool:
+        return self.connection in signalled or self.process.sentinel in signalled
+
+    def take(self) -> Callable[[], BatchResult]:
+        """The batch's result (or its error), once :meth:`ready`; the worker's death raises."""
+        try:
+            if self.connection.poll():
+                succeeded, value = self.connection.recv()
+                if succeeded:
+                    return lambda: value
+                return functools.partial(_reraise, value)
+        except (EOFError, OSError):
+            pass  # killed while sending: the pipe ends half-way
+        self.process.join(timeout=5)
+        return functools.partial(_reraise, WorkerDied(self.process.exitcode))
+
+    def stop(self) -> None:
+        """Ask it to finish (it is idle)."""
+        with contextlib.suppress(OSError):
+            self.connection.send(None)
+
+
+def _reraise(error: BaseException) -> BatchResult:
+    raise error
 
 
 def run_in_processes(task: Task, bounds: Bounds,
                      workers: int) -> Iterator[tuple[int, BatchResult]]:
-    """Run batches on a pool of local worker processes (forked where the OS allows)."""
+    """Run batches on local worker processes (forked where the OS allows), one batch each at a time.
+
+    No more processes start than there are batches.  A worker that dies is
+    reported as its batch's failure (:class:`WorkerDied`) as soon as the
+    parent sees its process end.
+    """
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_signals,
-                               mp_context=multiprocessing.get_context(method))
+    context = multiprocessing.get_context(method)
     waiting = iter(enumerate(bounds))
-    pending: dict[Future, int] = {}
-
-    def submit_next() -> None:
-        for index, (first, last) in itertools.islice(waiting, 1):
-            pending[pool.submit(task, first, last)] = index
-
+    pool: list[_Worker] = []
     try:
-        # A few batches ahead of the workers, not all of them: a million
-        # replications are thousands of batches, and queueing them all up
-        # front takes seconds and delays a Ctrl-C.
-        for _ in range(QUEUED_PER_WORKER * workers):
-            submit_next()
+        for _ in range(min(workers, len(bounds))):
+            inherited = [worker.connection for worker in pool] if method == "fork" else []
+            pool.append(_Worker(context, task, inherited))
+        for worker in pool:
+            worker.give(next(waiting, None))
         finished = 0
-        while pending:
-            # Waking up now and then lets a Ctrl-C through: the signal may be
-            # taken by one of the pool's threads, and is then handled only
-            # when the main thread runs Python code again.
-            done, _ = wait(pending, timeout=WAKE_SECONDS, return_when=FIRST_COMPLETED)
-            for future in sorted(done, key=pending.__getitem__):
-                index = pending.pop(future)
-                submit_next()
+        while busy := [worker for worker in pool if worker.batch is not None]:
+            signalled = wait([w.connection for w in busy] + [w.process.sentinel for w in busy])
+            for worker in sorted((w for w in busy if w.ready(signalled)), key=lambda w: w.batch):
+                index = worker.batch
                 finished += 1
-                yield index, _checked(index, future.result, len(bounds) - finished)
+                result = _checked(index, worker.take(), len(bounds) - finished)
+                worker.give(next(waiting, None))  # before the result is handled, to keep it busy
+                yield index, result
     except KeyboardInterrupt:
         _terminate(pool)
         raise Interrupted(INTERRUPTED) from None
     except BaseException:
         _terminate(pool)
         raise
-    pool.shutdown()
+    for worker in pool:
+        worker.stop()
+    for worker in pool:
+        worker.process.join(timeout=5)
+    _terminate(pool)
 
 
-def _terminate(pool: ProcessPoolExecutor) -> None:
-    # The pool's own shutdown waits for running batches; a user who pressed
-    # Ctrl-C should not wait for them.  A second Ctrl-C must not cut this
-    # short: workers left running, or pipes left open, hang the exit.
+def _terminate(pool: Sequence[_Worker]) -> None:
+    # A user who pressed Ctrl-C should not wait for running batches, and a
+    # second Ctrl-C must not cut this short: workers left running hang the exit.
     with _signals_ignored():
-        # Shutting down drops the pool's references to these: take them first.
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        calls = getattr(pool, "_call_queue", None)
-        results = getattr(pool, "_result_queue", None)
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.join(timeout=5)
-        # A task being fed to a worker when it died can leave the queue's feeder
-        # thread blocked on a full pipe, and joining it at exit would hang.
-        if calls is not None:
-            calls.cancel_join_thread()
-        # A worker killed while sending a result leaves the pool's thread
-        # waiting for the rest of it, and the interpreter joins that thread at
-        # exit.  With the parent's copy of the write end closed too (the dead
-        # workers' copies are), the thread reads end-of-file and stops.
-        if results is not None:
-            results._writer.close()
+        for worker in pool:
+            if worker.process.is_alive():
+                worker.process.terminate()
+        for worker in pool:
+            worker.process.join(timeout=5)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.connection.close()
 
 
 @contextlib.contextmanager

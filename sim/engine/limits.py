@@ -174,15 +174,69 @@ def check(size: Size, max_memory: int | str | None = None,
     error gives the estimate, its biggest part, and the options that would
     bring the run under the caps.
     """
-    caps = (default_max_memory() if max_memory is None else _cap(max_memory, parse_size),
-            DEFAULT_MAX_SECONDS if max_seconds is None else _cap(max_seconds, parse_duration))
+    caps = _caps(max_memory, max_seconds)
     found = estimate(size)
+    if not _fits(found, caps):
+        raise UsageError(_overrun("this run", found, caps) + _advice(size, caps))
+
+
+def points_estimate(point: Size, points: int, at_once: int, local: bool = True) -> Estimate:
+    """Memory and time of ``points`` runs of size ``point`` (a sweep), ``at_once`` at a time.
+
+    Local runs each take a worker process of their own (this one when only
+    one runs at a time); on a cluster, only this process's memory counts here.
+    """
+    one = estimate(point)
+    at_once = max(1, min(at_once, points))
+    rounds = -(-points // at_once)
+    if not local:
+        return Estimate(memory=BASE_MEMORY, seconds=rounds * one.seconds,
+                        parts={"interpreter": BASE_MEMORY})
+    parts = {name: at_once * size for name, size in one.parts.items()}
+    parts["interpreter"] = BASE_MEMORY + (at_once * WORKER_MEMORY if at_once > 1 else 0)
+    return Estimate(memory=sum(parts.values()), seconds=rounds * one.seconds, parts=parts,
+                    disk=at_once * one.disk)
+
+
+def check_points(point: Size, points: int, at_once: int, local: bool = True,
+                 max_memory: int | str | None = None,
+                 max_seconds: float | str | None = None) -> None:
+    """Refuse a sweep whose estimate (:func:`points_estimate`) exceeds a cap, as :func:`check`.
+
+    The error gives the estimate, a number of replications per point that
+    would fit, and the caps' options.
+    """
+    caps = _caps(max_memory, max_seconds)
+
+    def total(size: Size) -> Estimate:
+        return points_estimate(size, points, at_once, local)
+
+    found = total(point)
     if _fits(found, caps):
         return
+    each = estimate(point)
+    fitting = _largest_fitting(point, caps, "replications", point.replications, total)
+    raise UsageError(
+        _overrun(f"this sweep of {points:,} points ({point.replications:,} replications, about "
+                 f"{show_seconds(each.seconds)} each, {max(1, min(at_once, points))} at a time)",
+                 found, caps)
+        + (f"This would fit: --replications {fitting}; or " if fitting else "")
+        + "use fewer points (--samples, --levels), or raise the caps with --max-memory SIZE "
+          "/ --max-time DURATION (0: no cap).")
+
+
+def _caps(max_memory: int | str | None, max_seconds: float | str | None) -> tuple[int, float]:
+    """Memory and time caps, defaults filled in (0: no cap)."""
+    return (default_max_memory() if max_memory is None else _cap(max_memory, parse_size),
+            DEFAULT_MAX_SECONDS if max_seconds is None else _cap(max_seconds, parse_duration))
+
+
+def _overrun(what: str, found: Estimate, caps: tuple[int, float]) -> str:
+    """The first sentence of a refusal: what exceeds which cap."""
     if _within_caps(found, caps):
-        raise UsageError(f"this run would spill about {show_bytes(found.disk)} of outcomes to "
-                         f"{tempfile.gettempdir()}, which has {show_bytes(_spill_room())} free. "
-                         "Point TMPDIR at a bigger disk. " + _advice(size, caps))
+        return (f"{what} would spill about {show_bytes(found.disk)} of outcomes to "
+                f"{tempfile.gettempdir()}, which has {show_bytes(_spill_room())} free. "
+                "Point TMPDIR at a bigger disk. ")
     over = []
     if caps[0] and found.memory > caps[0]:
         biggest = max(found.parts, key=found.parts.__getitem__)
@@ -190,7 +244,7 @@ def check(size: Size, max_memory: int | str | None = None,
                     f"mostly {biggest}, {show_bytes(found.parts[biggest])})")
     if caps[1] and found.seconds > caps[1]:
         over.append(f"about {show_seconds(found.seconds)} (cap {show_seconds(caps[1])})")
-    raise UsageError(f"this run would need {' and '.join(over)}. " + _advice(size, caps))
+    return f"{what} would need {' and '.join(over)}. "
 
 
 def _spill_room() -> int:
@@ -217,14 +271,15 @@ def _fits(found: Estimate, caps: tuple[int, float]) -> bool:
                                           or found.disk <= _spill_room())
 
 
-def _largest_fitting(size: Size, caps: tuple[int, float], field: str, top: int) -> int:
+def _largest_fitting(size: Size, caps: tuple[int, float], field: str, top: int,
+                     total: Callable[[Size], Estimate] = estimate) -> int:
     """Largest value of ``field`` (1 to ``top``) under the caps; 0 if none fits."""
     def fits(value: int) -> bool:
         changed = {field: value}
         if field == "replications":
             changed.update(kept=min(size.kept, value),
                            local_batches=min(size.local_batches, -(-value // size.batch_size)))
-        return _fits(estimate(replace(size, **changed)), caps)
+        return _fits(total(replace(size, **changed)), caps)
 
     low, high = 0, top
     while low < high:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import numbers
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -26,11 +25,14 @@ import numpy as np
 from sim.engine import limits
 from sim.engine.executors import (
     INTERRUPTED,
+    MOST_WORKERS,
     BatchFailed,
     release_freed_memory,
     run_here,
     run_in_processes,
     run_on_dask,
+    usable_cores,
+    worker_count,
 )
 from sim.engine.store import ArrayStore, EventStore, SpillFolder, remove_abandoned_spills
 from sim.errors import BatchError, Interrupted, UsageError
@@ -170,8 +172,8 @@ def settle(scenario: Scenario, *, replications: int | None = None, seed: int | N
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})")
     if workers is None:
-        workers = _dask_workers(scheduler) if scheduler is not None else (os.cpu_count() or 1)
-    workers = _whole("workers", workers, 1)
+        workers = cluster_threads(scheduler) if scheduler is not None else usable_cores()
+    workers = worker_count(workers, local=scheduler is None)
     batch_size = _whole("batch size", default_batch_size(n, workers) if batch_size is None
                         else batch_size, 1)
     seed = _whole("seed", scenario.scenario.seed if seed is None else seed, 0, 2**63 - 1)
@@ -190,6 +192,15 @@ def settle(scenario: Scenario, *, replications: int | None = None, seed: int | N
     return plan, settings
 
 
+def point_size(scenario: Scenario, **options) -> limits.Size:
+    """The size of a run with these :func:`settle` options, not checked against the caps.
+
+    A sweep checks its points together (:func:`sim.engine.limits.check_points`).
+    """
+    plan, settings = settle(scenario, max_memory=0, max_seconds=0, **options)
+    return _size(plan, settings)
+
+
 def _whole(name: str, value: object, least: int, most: int | None = None) -> int:
     """Check that an option is a whole number in range (numpy integers welcome)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -203,12 +214,14 @@ def _whole(name: str, value: object, least: int, most: int | None = None) -> int
 def _size(plan: Plan, settings: RunSettings) -> limits.Size:
     strategies, cities = plan.shape
     local = settings.scheduler is None
+    at_once = min(settings.workers, -(-settings.replications // settings.batch_size))
     return limits.Size(
         strategies=strategies, replications=settings.replications, cities=cities,
         months=plan.calendar.months, measures=len(plan.measures), programs=len(plan.programs),
-        kept=settings.keep, batch_size=settings.batch_size, workers=settings.workers,
-        local_batches=min(settings.workers, -(-settings.replications // settings.batch_size))
-        if local else 0,
+        kept=settings.keep, batch_size=settings.batch_size,
+        # Local workers beyond the cores share them: the run is no faster.
+        workers=min(at_once, usable_cores()) if local else settings.workers,
+        local_batches=at_once if local else 0,
         outcomes=len(FLOW_TOTALS) + limits.DERIVED_OUTCOMES, series=len(TRAJECTORY))
 
 
@@ -218,13 +231,13 @@ def _address(scheduler: Any) -> str | None:
     return getattr(scheduler, "scheduler", None) and scheduler.scheduler.address
 
 
-def _dask_workers(scheduler: Any) -> int:
+def cluster_threads(scheduler: Any) -> int:
     """Threads on the cluster, to size batches; 1 when the cluster cannot tell yet."""
     from sim.engine.executors import dask_client
 
     client, owned = dask_client(scheduler)
     try:
-        return max(1, sum(client.nthreads().values()))
+        return min(MOST_WORKERS, max(1, sum(client.nthreads().values())))
     finally:
         if owned:
             client.close()

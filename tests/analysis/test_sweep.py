@@ -318,6 +318,31 @@ def test_interrupted_sweep_resumes_and_skips_finished_points(tmp_path, monkeypat
     pd.testing.assert_frame_equal(resumed.indices, fresh.indices)
 
 
+def test_a_sweep_too_big_is_refused_before_anything_is_written(cli, tmp_path, monkeypatch):
+    """replications = 10000000: the estimate of all its points refuses it at once, exit 2."""
+    path = write_sweep(tmp_path, SWEEP.replace("replications = 4", "replications = 10000000"))
+    monkeypatch.setattr(sweeps, "run_points", lambda *a, **k: pytest.fail("simulated"))
+    result = cli.invoke(main, ["sweep", str(path), "-o", str(tmp_path / "out"), "-w", "2"])
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("Error: this sweep of 87 points (10,000,000 replications, about ")
+    assert "2 at a time) would need about " in line and "--replications " in line
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(pytest.fail.Exception, match="simulated"):  # caps off: it would run
+        cli.invoke(main, ["sweep", str(path), "-o", str(tmp_path / "out"), "--max-time", "0",
+                          "--max-memory", "0", "-w", "2"])
+
+
+def test_resuming_estimates_only_the_points_left(tmp_path, monkeypatch):
+    """A finished sweep is not refused when run again, whatever its size per point."""
+    sweep = grid_sweep(tmp_path)
+    folder = tmp_path / "out"
+    sweeps.run(sweep, folder, workers=1, figures=False)
+    with pytest.raises(sim.errors.UsageError, match="this sweep of 14 points"):
+        sweeps.run(sweep, tmp_path / "other", workers=1, figures=False, max_seconds=1e-9)
+    sweeps.run(sweep, folder, workers=1, figures=False, max_seconds=1e-9)
+
+
 def test_damaged_or_foreign_point_files_are_rerun(tmp_path, monkeypatch):
     """A truncated point file, or one with another key, is simulated again."""
     sweep = grid_sweep(tmp_path)

@@ -1,7 +1,12 @@
-"""Executors: a Dask cluster runs the same batches and gives the same files."""
+"""Executors: local processes and a Dask cluster run the same batches and give the same files.
+
+A local worker that dies or is stopped half-way through sending a result is
+reported at once; no more workers start than there are batches.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
 import subprocess
 import sys
 import textwrap
@@ -11,7 +16,15 @@ import pytest
 
 import sim
 from sim.cli import main
-from sim.engine.executors import _on_dask_worker, dask_client
+from sim.engine.executors import (
+    MOST_WORKERS,
+    WORKERS_PER_CORE,
+    _on_dask_worker,
+    dask_client,
+    run_in_processes,
+    usable_cores,
+    worker_count,
+)
 from sim.errors import UsageError
 from tests.conftest import ONE_CITY
 from tests.model.test_world import UNCERTAIN
@@ -86,34 +99,82 @@ def test_a_dask_task_runs_its_batch_after_setting_the_allocator():
 
 
 HALF_SENT = textwrap.dedent("""
-    import multiprocessing, os, signal, struct, time
+    import multiprocessing, os, signal, struct, sys, time
     from sim.errors import Interrupted
-    from sim.engine.executors import run_in_processes
+    from sim.engine.executors import BatchFailed, run_in_processes
 
     def half_sent(first, last):
-        # Like a worker killed while it sends a big result: the pool's reader
-        # gets the length of a message and only its first bytes.
-        results = multiprocessing.current_process()._args[1]
-        os.write(results._writer.fileno(), struct.pack("!i", 1000) + b"x" * 10)
+        # Like a worker killed while it sends a big result: the parent reads
+        # the length of a message and only its first bytes.
+        if first == 1:
+            time.sleep(600)
+        connection = multiprocessing.current_process()._args[0]
+        os.write(connection.fileno(), struct.pack("!i", 1000) + b"x" * 10)
+        if sys.argv[1] == "kill":
+            os.kill(os.getpid(), signal.SIGKILL)
         time.sleep(600)
 
     def ctrl_c(*_):
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGALRM, ctrl_c)
-    signal.setitimer(signal.ITIMER_REAL, 1.0)
+    signal.setitimer(signal.ITIMER_REAL, 20.0 if sys.argv[1] == "kill" else 1.0)
     try:
         list(run_in_processes(half_sent, [(0, 1), (1, 2)], 2))
     except Interrupted:
         print("interrupted")
+    except BatchFailed as failure:
+        print(failure.index, failure.cause)
 """)
 
 
-def test_interrupt_while_a_worker_is_sending_does_not_hang_the_exit(tmp_path):
-    """Ctrl-C while a result is half sent: the process still exits, at once."""
+@pytest.mark.parametrize(("how", "said"), [
+    ("interrupt", "interrupted"),
+    ("kill", "0 a worker process died abruptly (killed by the system, often for lack of "
+             "memory, or crashed: signal SIGKILL)"),
+])
+def test_a_worker_stopped_while_it_sends_a_result_does_not_hang(how, said, tmp_path):
+    """Half a result sent, then Ctrl-C or the sender killed: the parent reports it at once.
+
+    The other worker is still busy (it would hold a shared result pipe open).
+    """
     script = tmp_path / "half_sent.py"
     script.write_text(HALF_SENT)
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                          timeout=30, cwd=Path(__file__).resolve().parents[2])
-    assert done.stdout.strip() == "interrupted", done.stderr
+    done = subprocess.run([sys.executable, str(script), how], capture_output=True, text=True,
+                          timeout=15, cwd=Path(__file__).resolve().parents[2])
+    assert done.stdout.strip() == said, done.stderr
     assert done.returncode == 0, done.stderr
+
+
+def test_no_more_workers_start_than_there_are_batches():
+    """-w 30 with two batches: two worker processes, not thirty."""
+    started = []
+    for _ in run_in_processes(divmod, [(1, 2), (3, 4)], 30):
+        started.append(len(multiprocessing.active_children()))
+    assert started[0] == 2 and not multiprocessing.active_children()
+
+
+def test_local_workers_are_capped_per_core_and_absurd_counts_refused():
+    """A few per core at most; a million is refused in one line, whatever the executor."""
+    cores = usable_cores()
+    assert worker_count(1) == 1
+    assert worker_count(10 * WORKERS_PER_CORE * cores) == WORKERS_PER_CORE * cores
+    assert worker_count(500, local=False) == 500
+    for absurd in (0, MOST_WORKERS + 1, 1_000_000, 2.0, True):
+        with pytest.raises(UsageError, match=rf"^workers must be a whole number from 1 to "
+                                             rf"{MOST_WORKERS} \(got {absurd!r}\)$"):
+            worker_count(absurd)
+
+
+def test_a_million_workers_is_one_line_and_starts_nothing(cli, tmp_path, monkeypatch):
+    """`fundsim run -w 1000000`: exit 2, one line, no process, no folder."""
+    path = tmp_path / "s.toml"
+    path.write_text(ONE_CITY)
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start",
+                        lambda self: pytest.fail("a worker started"))
+    result = cli.invoke(main, ["run", str(path), "-w", "1000000", "-n", "2",
+                               "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"Error: workers must be a whole number from 1 to {MOST_WORKERS} " \
+                            "(got 1000000)\n"
+    assert not (tmp_path / "out").exists()

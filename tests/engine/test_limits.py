@@ -244,3 +244,18 @@ def test_a_spill_bigger_than_the_free_disk_is_refused(monkeypatch):
     limits.check(REFERENCE_100K, 0, 0)  # no memory cap, no disk check either
     limits.check(limits.Size(**{**REFERENCE_100K.__dict__, "replications": 1000}),
                  64 * limits.GIB, 0)
+
+
+def test_a_sweep_is_estimated_as_its_points_run_side_by_side(one_city):
+    """Points run a few at a time: time by rounds of points, memory by points at once."""
+    plan, settings = settle(one_city, replications=1000, workers=1, keep=0)
+    point = _size(plan, settings)
+    one = limits.estimate(point)
+    alone = limits.points_estimate(point, points=7, at_once=1)
+    assert alone.memory == one.memory and alone.seconds == pytest.approx(7 * one.seconds)
+    pairs = limits.points_estimate(point, points=7, at_once=2)
+    assert pairs.seconds == pytest.approx(4 * one.seconds)
+    assert pairs.memory == one.memory + (one.memory - limits.BASE_MEMORY) + 2 * (
+        limits.WORKER_MEMORY)
+    cluster = limits.points_estimate(point, points=7, at_once=7, local=False)
+    assert cluster.memory == limits.BASE_MEMORY and cluster.seconds == pytest.approx(one.seconds)
