@@ -112,7 +112,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("scenario_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("scenario_file", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
               help="Result folder (default: results/<scenario>-<UTC time>).")
 @click.option("-n", "--replications", type=click.IntRange(min=1),
@@ -243,8 +243,7 @@ def rerun(run_dir: Path, output: Path | None, workers: int | None, overwrite: bo
 
 
 @main.command()
-@click.argument("scenario_files", nargs=-1, required=True,
-                type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("scenario_files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def validate(scenario_files: tuple[Path, ...]) -> None:
     """Check scenario, sweep and observed-outcomes files; print every problem, one per line.
 
@@ -303,8 +302,7 @@ def schema(markdown: bool, sweep_files: bool) -> None:
 
 
 @main.command()
-@click.argument("scenario_files", nargs=-1, required=True,
-                type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("scenario_files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--check", is_flag=True,
               help="Only check: every number needs a source or an 'assumption:' label, and no "
                    "key number may rest on an aggregator site.")
@@ -372,7 +370,7 @@ def draft(name: str, output: Path | None, overwrite: bool) -> None:
 
 
 @main.command()
-@click.argument("observed_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("observed_file", type=click.Path(path_type=Path))
 @click.option("-n", "--replications", type=click.IntRange(min=1),
               help="Replications (default: the scenario's).")
 @click.option("--seed", type=click.IntRange(min=0), help="Root seed (default: the scenario's).")
@@ -480,7 +478,7 @@ def compare(run_a: Path, run_b: Path | None, strategies: tuple[str, str] | None,
 
 
 @main.command()
-@click.argument("sweep_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("sweep_file", type=click.Path(path_type=Path))
 @click.option("-p", "--param", "parameters", multiple=True,
               metavar="PATH[=LOW..HIGH|=V1,V2,...]",
               help="Parameter to vary, by key path (repeatable; replaces the file's). Without "

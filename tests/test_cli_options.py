@@ -7,6 +7,8 @@ refused with a clean message before any work, no traceback, nothing written.
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -81,4 +83,51 @@ def test_bad_call_is_refused_cleanly(name, cli, tmp_path, monkeypatch):
     result = cli.invoke(main, args)
     assert result.exit_code == 2, result.output
     assert result.stderr.strip() and "Traceback" not in result.output
+    assert sorted(str(p) for p in Path(".").rglob("*")) == before
+
+
+@pytest.fixture
+def deadline():
+    """Fail a test that blocks (in open() of a FIFO, say) for 20 s instead of hanging."""
+    def expire(*_):
+        raise TimeoutError("blocked for 20 s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(20)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+SWEEP_OF = 'name = "s"\nscenario = "{}"\n[[parameter]]\npath = "scenario.discount_rate"\n' \
+           'low = 0.0\nhigh = 0.1\n'
+OBSERVED_OF = 'scenario = "{}"\n[[outcome]]\nmetric = "federal_withheld"\ncity = "Springfield"\n' \
+              'strategy = "sanctuary"\nvalue = 1\nsource = "test"\n'
+
+
+NAMED_BY = {"validate": (None, "sweep", "observed"), "run": (None,),
+            "sources": (None, "sweep", "observed"), "backtest": (None, "observed"),
+            "sweep": (None, "sweep")}
+"""Each command, and the files that may name its scenario (None: the scenario given itself)."""
+READERS = [(command, target, named) for command, names in NAMED_BY.items()
+           for target in ("pipe.toml", "dir") for named in names]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+@pytest.mark.parametrize(("command", "target", "named_by"), READERS)
+def test_only_regular_files_are_read(command, target, named_by, cli, tmp_path, monkeypatch,
+                                     deadline):
+    """A FIFO or a directory, given or named as `scenario`: one line, exit 2, no waiting."""
+    monkeypatch.chdir(tmp_path)
+    os.mkfifo("pipe.toml")
+    Path("dir").mkdir()
+    argument = target
+    if named_by:
+        argument = "names.toml"
+        named = OBSERVED_OF if named_by == "observed" else "[sweep]\n" + SWEEP_OF
+        Path(argument).write_text(named.format(target))
+    before = sorted(str(p) for p in Path(".").rglob("*"))
+    result = cli.invoke(main, [command, argument])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"{target}: not a regular file\n"
     assert sorted(str(p) for p in Path(".").rglob("*")) == before

@@ -66,7 +66,6 @@ import secrets
 import shutil
 import tempfile
 import time
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -97,7 +96,15 @@ from sim.results import (
 )
 from sim.results.folders import kind_of, reason
 from sim.results.presenter import presenter
-from sim.scenario import BASELINE, MAX_FILE_BYTES, MAX_NAME, Scenario, format_loc, validate
+from sim.scenario import (
+    BASELINE,
+    MAX_NAME,
+    Scenario,
+    format_loc,
+    parse_toml,
+    read_text,
+    validate,
+)
 from sim.scenario.messages import plain_message
 from sim.scenario.schema_docs import file_markdown
 from sim.scenario.uncertain import DATE_DISTS, NUMBER_DISTS, Frozen, is_uncertain
@@ -447,7 +454,7 @@ def load(path: str | Path, overrides: dict[str, Any] | None = None) -> Sweep:
     """
     path = Path(path)
     overrides = overrides or {}
-    data = _read_toml(path)
+    data = parse_toml(read_text(path), str(path))
     if "sweep" in data or "scenario" not in data:
         return validate_sweep(_overridden(data, overrides), str(path), path.parent)
     if not overrides.get("parameter"):
@@ -500,28 +507,6 @@ def parse_output(text: str) -> dict[str, Any]:
     return {"metric": metric.strip(), **({"strategy": strategy.strip()} if strategy else {})}
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    """A sweep or scenario file's TOML; unreadable, oversized or malformed files are problems."""
-    try:
-        with path.open("rb") as stream:
-            raw = stream.read(MAX_FILE_BYTES + 1)
-        if len(raw) > MAX_FILE_BYTES:
-            problem = f"file is larger than {MAX_FILE_BYTES // 2**20} MiB (is it the right file?)"
-        elif b"\x00" in raw:
-            problem = "binary data, not a TOML text file"
-        else:
-            return tomllib.loads(raw.decode("utf-8").removeprefix("\ufeff"))
-    except OSError as error:
-        problem = f"cannot read file: {error.strerror}"
-    except UnicodeDecodeError as error:
-        problem = f"not UTF-8 text (byte {error.start}); save the file as UTF-8"
-    except tomllib.TOMLDecodeError as error:
-        problem = f"TOML syntax error: {error}"
-    except RecursionError:
-        problem = "TOML nested too deeply"
-    raise ScenarioError([Problem(str(path), "", problem, has_value=False)])
-
-
 def _overridden(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     data = dict(data)
     info = dict(data.get("sweep") or {})
@@ -554,7 +539,7 @@ def validate_sweep(data: dict[str, Any], origin: str = "<sweep>", base_dir: Path
         try:
             scenario = load_scenario(location)
         except ScenarioError:
-            if not location.is_file():
+            if not location.exists():
                 raise ScenarioError([Problem(origin, "sweep.scenario", "no such scenario file",
                                              file.sweep.scenario)]) from None
             raise

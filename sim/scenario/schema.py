@@ -16,7 +16,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import os
 import re
+import stat
 import tomllib
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -1322,17 +1324,24 @@ def load(path: str | Path) -> Scenario:
 def read_text(path: str | Path) -> str:
     """The text of a file fundsim reads (a scenario, observed outcomes), read safely.
 
-    At most :data:`MAX_FILE_BYTES` are read (``/dev/zero`` is refused, not
-    swallowed); binary and non-UTF-8 files are refused with a clear problem.
+    Only a regular file is read: a FIFO, a device or a directory is refused
+    (opened without waiting: a FIFO nobody writes to would block the open
+    for ever).  At most :data:`MAX_FILE_BYTES` are read; binary and non-UTF-8
+    files are refused with a clear problem.
     """
     path = Path(path)
     name = str(path)
     try:
-        with path.open("rb") as stream:
-            raw = stream.read(MAX_FILE_BYTES + 1)
+        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as stream:
+            regular = stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+            raw = stream.read(MAX_FILE_BYTES + 1) if regular else b""
+    except IsADirectoryError:  # where directories cannot be opened at all
+        regular = False
     except OSError as error:
         raise ScenarioError([Problem(name, "", f"cannot read file: {error.strerror}",
                                      has_value=False)]) from None
+    if not regular:
+        raise ScenarioError([Problem(name, "", "not a regular file", has_value=False)])
     if len(raw) > MAX_FILE_BYTES:
         raise ScenarioError([Problem(
             name, "", f"file is larger than {MAX_FILE_BYTES // 2**20} MiB, the limit for a "
