@@ -1259,11 +1259,11 @@ def run(sweep: Sweep, folder: str | Path | None = None, *, workers: int | None =
     written (:func:`sim.engine.limits.check_points`; ``None``: the defaults, 0: no cap).
     """
     began = time.perf_counter()
+    if scheduler is not None:
+        _check_scheduler(scheduler)
     design = build_design(sweep)
     tasks = point_tasks(sweep, design)
     folder = Path(folder) if folder is not None else default_folder(sweep)
-    if scheduler is not None:
-        _check_scheduler(scheduler)
     workers = worker_count(usable_cores() if workers is None else workers,
                            local=scheduler is None)
     design_hash = hashlib.sha256("".join(t.key for t in tasks).encode()).hexdigest()

@@ -28,6 +28,8 @@ import numbers
 import os
 import platform
 import signal
+import socket
+import struct
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection, wait
@@ -45,6 +47,10 @@ INTERRUPTED = "interrupted; no results written"
 WORKERS_PER_CORE = 4
 """Most local worker processes per usable core: each one simulates flat out,
 so more would only share the cores and hold more memory."""
+CONNECT_SECONDS = 10.0
+"""Longest wait to connect to a Dask scheduler, and for its first bytes."""
+HANDSHAKE_BYTES = 2**20
+"""Most bytes a Dask scheduler's handshake message may announce (it takes a few hundred)."""
 MOST_WORKERS = 1024
 """Most workers asked for at all, local or on a cluster: more is a typo (such
 as ``-w`` for ``-n``), and a million of them would start processes until the
@@ -289,10 +295,44 @@ def dask_client(scheduler: Any):
     if isinstance(scheduler, Client):
         return scheduler, False
     _check_address(scheduler)
+    _listen_for_scheduler(scheduler)
     try:
-        return Client(scheduler, timeout="10s", set_as_default=False), True
+        return Client(scheduler, timeout=f"{CONNECT_SECONDS}s", set_as_default=False), True
+    except (OSError, MemoryError, ValueError, TypeError) as error:
+        raise UsageError(f"cannot connect to the Dask scheduler at {scheduler}: "
+                         f"{type(error).__name__}: {error}") from None
+
+
+def _listen_for_scheduler(scheduler: str) -> None:
+    """Check that a ``tcp://`` address answers like a Dask scheduler, before any Client exists.
+
+    A scheduler speaks first: on a new connection it sends its handshake,
+    whose first 8 bytes give a small length.  A Client pointed at an HTTP
+    server waited for ever; at a service that sends other bytes, it read
+    them as a length and tried to allocate exabytes.  Here nothing is sent
+    and only those 8 bytes are read, each step within :data:`CONNECT_SECONDS`.
+    """
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    scheme, location = parse_address(scheduler, strict=True)
+    if scheme != "tcp":
+        return  # TLS and other transports talk before a handshake: left to Dask
+    host, port = parse_host_port(location)
+    try:
+        with socket.create_connection((host, port), timeout=CONNECT_SECONDS) as connection:
+            head = b""
+            while len(head) < 8 and (more := connection.recv(8 - len(head))):
+                head += more
+    except TimeoutError:
+        raise UsageError(f"{scheduler} does not answer like a Dask scheduler (it sent nothing in "
+                         f"{CONNECT_SECONDS:g} s): is that the scheduler's port (8786 by "
+                         "default), not its dashboard's?") from None
     except OSError as error:
-        raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
+        raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: "
+                         f"{error.strerror or error}") from None
+    if len(head) < 8 or not 0 < struct.unpack("<Q", head)[0] <= HANDSHAKE_BYTES:
+        raise UsageError(f"{scheduler} does not answer like a Dask scheduler (it sent "
+                         f"{head[:8]!r}): is that the scheduler's address?")
 
 
 def _check_address(scheduler: Any) -> None:

@@ -6,15 +6,22 @@ reported at once; no more workers start than there are batches.
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import multiprocessing
+import socket
+import socketserver
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 import sim
+import sim.engine.executors
 from sim.cli import main
 from sim.engine.executors import (
     MOST_WORKERS,
@@ -91,6 +98,89 @@ def test_a_malformed_scheduler_address_is_refused_at_once(cli, tmp_path):
     assert "scheduler must be an address like tcp://HOST:PORT (got 'http://localhost:8786')" in (
         result.output)
     assert not out.exists()
+
+
+@contextlib.contextmanager
+def service(answer: bytes | None):
+    """A TCP server on 127.0.0.1 that sends ``answer`` to each connection (None: an HTTP server)."""
+    if answer is None:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                                 http.server.SimpleHTTPRequestHandler)
+    else:
+        class Garbage(socketserver.BaseRequestHandler):
+            def handle(self):
+                self.request.sendall(answer)
+                time.sleep(1)
+
+        server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Garbage)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"tcp://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_scheduler_address_that_is_an_http_server_is_refused_in_one_line(cli, tmp_path,
+                                                                            monkeypatch):
+    """An HTTP server (a dashboard, say) says nothing first: one line after the timeout, exit 2."""
+    monkeypatch.setattr(sim.engine.executors, "CONNECT_SECONDS", 1.0)
+    path = tmp_path / "s.toml"
+    path.write_text(ONE_CITY)
+    with service(None) as address:
+        began = time.monotonic()
+        result = cli.invoke(main, ["run", str(path), "-q", "-o", str(tmp_path / "run"),
+                                   "--scheduler", address])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"Error: {address} does not answer like a Dask scheduler (it sent "
+                             "nothing in 1 s): is that the scheduler's port (8786 by default), "
+                             "not its dashboard's?\n")
+    assert time.monotonic() - began < 20 and not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("answer", [b"SSH-2.0-OpenSSH_9.2\r\n", b"\xff" * 4096, b"hi"])
+@pytest.mark.parametrize("command", ["run", "sweep"])
+def test_a_scheduler_address_sending_garbage_is_refused_in_one_line(command, answer, cli,
+                                                                    tmp_path):
+    """Garbage from the service: one line at once, exit 2, no MemoryError, nothing written."""
+    path = tmp_path / "s.toml"
+    path.write_text(ONE_CITY)
+    with service(answer) as address:
+        result = cli.invoke(main, [command, str(path), "-p", "scenario.discount_rate=0..0.1",
+                                   "-o", str(tmp_path / "out"), "--scheduler", address]
+                            if command == "sweep" else
+                            [command, str(path), "-o", str(tmp_path / "out"), "--scheduler",
+                             address])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"Error: {address} does not answer like a Dask scheduler (it sent "
+                             f"{answer[:8]!r}): is that the scheduler's address?\n")
+    assert not (tmp_path / "out").exists()
+
+
+def test_garbage_from_the_scheduler_address_leaves_no_noise_at_exit(tmp_path):
+    """The whole command, to its exit: one line, no 'Exception ignored in Client.__del__'."""
+    path = tmp_path / "s.toml"
+    path.write_text(ONE_CITY)
+    with service(b"\x00\x01garbage" * 100) as address:
+        done = subprocess.run([sys.executable, "-m", "sim", "run", str(path), "--scheduler",
+                               address, "-o", str(tmp_path / "out")], capture_output=True,
+                              text=True, timeout=60, cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 2, done.stderr
+    assert len(done.stderr.splitlines()) == 1 and "Dask scheduler" in done.stderr
+
+
+def test_nothing_listening_at_the_scheduler_address_is_one_line(cli, tmp_path):
+    """A closed port: 'cannot reach', exit 2."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    path = tmp_path / "s.toml"
+    path.write_text(ONE_CITY)
+    result = cli.invoke(main, ["run", str(path), "-q", "--scheduler", f"tcp://127.0.0.1:{port}"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"Error: cannot reach the Dask scheduler at tcp://127.0.0.1:{port}: "
+                             "Connection refused\n")
 
 
 def test_a_dask_task_runs_its_batch_after_setting_the_allocator():
