@@ -13,22 +13,36 @@ import os
 import signal
 import sys
 import threading
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 import sim
-from sim.errors import FundsimError, Interrupted, ScenarioError
+from sim.errors import FundsimError, FundsimWarning, Interrupted, ScenarioError
 
 MAX_PROBLEMS_SHOWN = 200
 """Problem lines printed at most; the rest are counted (a file of 5,000 broken
 cities should not scroll its first lines away)."""
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Print fundsim's warnings as one line each; others as Python would."""
+    if issubclass(category, FundsimWarning):
+        click.echo(f"Warning: {message}", err=True)
+    else:
+        _PYTHON_SHOWWARNING(message, category, filename, lineno, file, line)
+
+
+_PYTHON_SHOWWARNING = warnings.showwarning
+
+
 class _Group(click.Group):
     def invoke(self, ctx: click.Context):
-        with _sigterm_as_ctrl_c():
+        with _sigterm_as_ctrl_c(), warnings.catch_warnings():
+            warnings.simplefilter("always", FundsimWarning)
+            warnings.showwarning = _show_warning
             return self._invoke(ctx)
 
     def _invoke(self, ctx: click.Context):

@@ -126,6 +126,14 @@ class BatchError(FundsimError):
             "no results written")
 
 
+class FundsimWarning(UserWarning):
+    """Something went wrong that did not stop the command: a figure could not be drawn.
+
+    The command line prints it as one ``Warning:`` line; the Python API
+    issues it as a :mod:`warnings` warning.
+    """
+
+
 class Interrupted(FundsimError):
     """The user stopped a run (Ctrl-C); nothing that looks complete was written."""
 

@@ -93,7 +93,7 @@ def test_run_uses_the_scenario_defaults():
     ("replications", 2.5, "replications must be a whole number (got 2.5)"),
     ("replications", True, "replications must be a whole number (got True)"),
     ("seed", -1, "seed must be a whole number from 0 to"),
-    ("workers", 0, "workers must be a whole number of at least 1 (got 0)"),
+    ("workers", 0, "workers must be a whole number from 1 to 1024 (got 0)"),
     ("keep", -2, "keep must be a whole number of at least 0 (got -2)"),
     ("engine", "fast", "unknown engine 'fast'"),
 ])

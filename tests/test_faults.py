@@ -10,6 +10,7 @@ repeats a run from its manifest, byte for byte.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import json
 import os
@@ -333,6 +334,32 @@ def test_a_worker_killed_during_fundsim_run_gives_one_line(delay, scenario_file,
     (line,) = stderr.splitlines()
     assert line.startswith("Error: replications ") and "worker process died" in line
     assert not out.exists() and not [w for w in workers if alive(w)]
+
+
+@pytest.mark.parametrize("broken", ["figure", "report"])
+def test_a_failing_figure_or_report_never_costs_the_run(broken, cli, scenario_file, tmp_path,
+                                                       monkeypatch):
+    """The tables and manifest are written whatever a figure or the report does: a warning."""
+    from sim.presentation import pages, run_figures
+
+    if broken == "figure":
+        spec = run_figures.FIGURES["net_impact"]
+        monkeypatch.setitem(run_figures.FIGURES, "net_impact", dataclasses.replace(
+            spec, draw=lambda run, colours: 1 / 0))
+    else:
+        monkeypatch.setattr(pages, "render_report", lambda *a, **k: {}["missing"])
+    out = tmp_path / "out"
+    result = cli.invoke(main, ["run", str(scenario_file), "-o", str(out), "-n", "4", "-w", "1",
+                               "-q"])
+    assert result.exit_code == 0, result.output
+    (warning,) = result.stderr.splitlines()
+    assert warning.startswith("Warning: figure net_impact could not be drawn (" if broken
+                              == "figure" else "Warning: report.html could not be written "
+                              "(KeyError: 'missing'); the tables are complete")
+    written = set(json.loads((out / "manifest.json").read_text())["files"])
+    assert {"summary.csv", "replications.parquet", "figures/reserves_fan.png"} <= written
+    assert ("figures/net_impact.png" in written) == (broken == "report")
+    assert ("report.html" in written) == (broken == "figure")
 
 
 def test_rerun_reproduces_the_run_byte_for_byte(cli, scenario_file, tmp_path):

@@ -20,9 +20,11 @@ folders.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sim.errors import FundsimWarning
 from sim.presentation import pages, run_figures, style, sweep_figures
 from sim.results import for_figures
 
@@ -40,11 +42,20 @@ def write_run_pages(result: RunResult, folder: Path) -> None:
     """Write ``figures/`` and ``report.html`` of a run into ``folder``.
 
     A big run's figures and report are drawn from its first replications
-    (:func:`sim.results.for_figures`).
+    (:func:`sim.results.for_figures`).  They come after the tables and never
+    cost them: a figure that cannot be drawn is left out, a report that
+    cannot be written is left out, each with a warning
+    (:class:`~sim.errors.FundsimWarning`).
     """
     drawn = for_figures(result)
     pngs = run_figures.save_figures(drawn, folder / "figures")
-    (folder / "report.html").write_text(pages.render_report(drawn, pngs), encoding="utf-8")
+    try:
+        html = pages.render_report(drawn, pngs)
+    except Exception as error:
+        warnings.warn(FundsimWarning(f"report.html could not be written ({type(error).__name__}: "
+                                     f"{error}); the tables are complete"), stacklevel=2)
+        return
+    (folder / "report.html").write_text(html, encoding="utf-8")
 
 
 def sweep_plotter(result: SweepResult) -> sweep_figures.SweepPlotter:

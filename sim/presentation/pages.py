@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -519,17 +520,22 @@ def _precision_facts(record: Mapping[str, Any] | None) -> dict[str, Any]:
     return {"precision": describe(record), "precision_reached": bool(record.get("reached"))}
 
 
-def render_report(run: RunResult, pngs: Mapping[str, bytes] | None = None) -> str:
+def render_report(run: RunResult, pngs: Mapping[str, bytes | None] | None = None) -> str:
     """The run's report as one self-contained HTML page.
 
-    ``pngs`` are figures already drawn (by name); the others are drawn here.
+    ``pngs`` are figures already drawn (by name; None: one that could not be
+    drawn); the others are drawn here.  A figure that cannot be drawn is left
+    out of the page, with a warning.
     """
     run = for_figures(run)
     pngs = dict(pngs or {})
     figures = []
     for name, spec in run_figures.figures_for(run).items():
-        png = pngs.get(name) or style.png_bytes(run_figures.draw(run, name))
-        figures.append(RenderedFigure(name, spec.title, spec.caption, (_png(png),)))
+        if name not in pngs:
+            drawn = style.drawn_or_warned(name, functools.partial(run_figures.draw, run, name))
+            pngs[name] = drawn and drawn[0]
+        if pngs[name]:
+            figures.append(RenderedFigure(name, spec.title, spec.caption, (_png(pngs[name]),)))
     cities = cities_of(run.replications)
     events, truncated = event_rows(run)
     template = _environment().get_template("report.html.j2")

@@ -43,14 +43,13 @@ from sim.presentation.style import (
     colour_ticklabels,
     colours_for,
     date_axis,
+    drawn_or_warned,
     drawn_strategies,
     legend_below,
     money_axis,
     new_figure,
-    png_bytes,
     share_axis,
     styled,
-    svg_bytes,
 )
 from sim.results import for_figures, over_cities, versus_baseline
 from sim.scenario.law import COMPLIANCE_LEVELS, COOPERATION_ORDER
@@ -424,8 +423,10 @@ def exposure_by_city(replications: pd.DataFrame, strategies: Sequence[str],
             mean, low, high = (data.iloc[:, i].reindex(cities) for i in range(3))
             ax.barh(y + offset, mean, height, color=colours[strategy])
             if kind != "floor":
-                ax.errorbar(mean, y + offset, xerr=[mean - low, high - mean], fmt="none",
-                            ecolor="black", elinewidth=0.8, capsize=2)
+                # Clipped: a constant outcome's mean can exceed its 95th
+                # percentile by a rounding error (-3.7e-9), which errorbar refuses.
+                ax.errorbar(mean, y + offset, xerr=np.clip([mean - low, high - mean], 0, None),
+                            fmt="none", ecolor="black", elinewidth=0.8, capsize=2)
     if "floor" in [p[0] for p in panels] and "baseline" in strategies:
         base = frame["floor_breached"].loc["baseline"].groupby(level="city").mean()
         axes[0, 2].scatter(base.reindex(cities), y, marker="|", s=300, color=BASELINE_COLOUR,
@@ -788,17 +789,19 @@ class Plotter:
         return list(figures_for(self._result))
 
 
-def save_figures(result: RunResult, folder: Path) -> dict[str, bytes]:
+def save_figures(result: RunResult, folder: Path) -> dict[str, bytes | None]:
     """Write every applicable figure as PNG (150 dpi) and SVG; return the PNGs by name.
 
     A big run's figures are drawn from its first replications (:func:`sim.results.for_figures`).
+    A figure that cannot be drawn is left out with a warning (its PNG is None).
     """
     result = for_figures(result)
     folder.mkdir(parents=True, exist_ok=True)
-    pngs = {}
+    pngs: dict[str, bytes | None] = {}
     for name in figures_for(result):
-        fig = draw(result, name)
-        pngs[name] = png_bytes(fig)
-        (folder / f"{name}.png").write_bytes(pngs[name])
-        (folder / f"{name}.svg").write_bytes(svg_bytes(fig))
+        drawn = drawn_or_warned(name, lambda name=name: draw(result, name), svg=True)
+        pngs[name] = drawn and drawn[0]
+        if drawn:
+            (folder / f"{name}.png").write_bytes(drawn[0])
+            (folder / f"{name}.svg").write_bytes(drawn[1])
     return pngs

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import io
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from sim.errors import FundsimWarning
 from sim.formats import dollars
 
 if TYPE_CHECKING:
@@ -75,6 +77,8 @@ STYLE: dict[str, Any] = {
     "date.converter": "concise",
     "savefig.dpi": 150,
     "svg.hashsalt": "fundsim",
+    # Names come from scenario files: "$" in them is a dollar sign, never mathtext.
+    "text.parse_math": False,
 }
 """The house style, applied on top of matplotlib's defaults to every figure."""
 PNG_DPI = 150
@@ -172,3 +176,20 @@ def svg_bytes(fig: Figure) -> bytes:
     with house_style():
         fig.savefig(buffer, format="svg", metadata={"Date": None})
     return buffer.getvalue()
+
+
+def drawn_or_warned(name: str, draw: Callable[[], Figure],
+                    svg: bool = False) -> tuple[bytes, bytes] | None:
+    """A figure's PNG (and SVG) bytes, or None and a warning if it cannot be drawn.
+
+    A figure is one view of results already computed: the tables and the
+    other figures are kept whatever goes wrong in it.
+    """
+    try:
+        fig = draw()
+        return png_bytes(fig), svg_bytes(fig) if svg else b""
+    except Exception as error:
+        warnings.warn(FundsimWarning(f"figure {name} could not be drawn "
+                                     f"({type(error).__name__}: {error}); it is left out"),
+                      stacklevel=2)
+        return None

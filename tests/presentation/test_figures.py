@@ -6,14 +6,19 @@ Regenerate baselines after an intended change with ``python -m pytest
 tests/presentation/test_figures.py --mpl-generate-path=tests/presentation/baseline``.
 """
 
+import dataclasses
+
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+import sim
 from sim import formats
+from sim.errors import FundsimWarning
 from sim.presentation import run_figures, style, sweep_figures
+from tests.conftest import ONE_CITY
 
 STRATEGIES = ["baseline", "sanctuary", "partial"]
 CITIES = ["Alpha", "Beta"]
@@ -263,3 +268,38 @@ def test_discovery_tradeoff_stars_the_kept_box_and_rings_the_chosen_step():
     assert any("Reserves below 168M" in t and "coverage 90%" in t for t in texts)
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "step chosen" in labels and "3 parameters limited" in labels
+
+
+def test_exposure_by_city_survives_an_outcome_the_same_in_every_replication():
+    """Mean a rounding error above its 95th percentile (-3.7e-9 whiskers): drawn, not refused."""
+    frame = synthetic_replications(20)
+    constant = frame["city"] == "Beta"
+    frame.loc[constant, "net_fiscal_impact"] = 0.1 + 0.2  # 0.30000000000000004 each
+    frame.loc[constant, "federal_withheld"] = 1e8 / 3
+    fig = run_figures.exposure_by_city(frame, STRATEGIES)
+    assert style.png_bytes(fig).startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("name", ["Spring $\\frac{$ field", "$x$ and $$", "a_$^{b}$"])
+def test_dollar_signs_in_names_are_text_not_mathtext(name):
+    """A city or strategy called '$\\frac{$': drawn as written."""
+    frame = synthetic_replications(20).replace({"Alpha": name, "partial": name})
+    strategies = [s if s != "partial" else name for s in STRATEGIES]
+    fig = run_figures.exposure_by_city(frame, strategies)
+    style.png_bytes(fig)
+    assert name in [t.get_text() for t in fig.axes[0].get_yticklabels()]
+
+
+def test_a_figure_that_cannot_be_drawn_is_left_out_with_a_warning(tmp_path):
+    """One failing figure: a FundsimWarning naming it, the others and the report written."""
+    fail = run_figures.FIGURES["net_impact"]
+    broken = {**run_figures.FIGURES, "net_impact": dataclasses.replace(
+        fail, draw=lambda run, colours: 1 / 0)}
+    result = sim.run(sim.load(ONE_CITY), replications=4, workers=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(run_figures, "FIGURES", broken)
+        with pytest.warns(FundsimWarning, match=r"^figure net_impact could not be drawn "
+                                                r"\(ZeroDivisionError: division by zero\)"):
+            pngs = run_figures.save_figures(result, tmp_path)
+    assert pngs["net_impact"] is None and pngs["reserves_fan"].startswith(b"\x89PNG")
+    assert not (tmp_path / "net_impact.png").exists() and (tmp_path / "reserves_fan.svg").exists()
