@@ -143,6 +143,12 @@ EXPECTED: dict[str, list[Line]] = {
         "(got 'defiance')"],
     "reference_strategy_city": [
         ": strategy[0].cities[0]: no [[city]] has this name (got 'Capital City')"],
+    "reserved_city_name": [
+        ": city[1].name: 'all cities' is reserved for the rows of every city together; choose "
+        "another name (got 'all cities')"],
+    "reserved_strategy_name": [
+        ": strategy[0].name: 'baseline' is reserved for the run without federal measures that "
+        "every strategy is compared with; choose another name (got 'baseline')"],
     "reference_baseline_listed": [
         ": scenario.strategies[0]: the baseline is always run; do not list it (got 'baseline')"],
     "no_strategies": [": scenario.strategies: no strategy to run (got [])"],

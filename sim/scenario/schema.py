@@ -29,6 +29,7 @@ import numpy as np
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from sim.errors import Problem, ScenarioError, show_value
+from sim.metrics import ALL_CITIES
 from sim.scenario.law import (
     FORBIDDEN_BY_STATE_LAW,
     LEVELS,
@@ -391,7 +392,8 @@ class City(Sourced):
     """``[[city]]``: one jurisdiction (city, county or consolidated city-county)."""
 
     name: str = Field(min_length=1, max_length=MAX_NAME)
-    """Unique name, e.g. ``"Chicago"``."""
+    """Unique name, e.g. ``"Chicago"``; ``all cities`` is reserved (the rows of
+    every city together)."""
     state: str = Field(pattern=r"^[A-Z]{2}$")
     """Two-letter postal code of the state, e.g. ``"IL"``."""
     state_law: StateLawName = "neutral"
@@ -568,7 +570,7 @@ class Strategy(Sourced):
 
     name: str = Field(min_length=1, max_length=MAX_NAME)
     """Unique name; ``sanctuary``, ``partial`` and ``full`` are built in and
-    may be redefined."""
+    may be redefined; ``baseline`` is reserved (the run without measures)."""
     description: str = Field(default="", max_length=10_000)
     """What the choice means, for the report."""
     compliance: ComplianceLevel
@@ -605,6 +607,12 @@ DEFAULT_STRATEGIES: tuple[str, ...] = ("sanctuary", "partial", "full")
 """The built-in strategies compared when a scenario lists none (with its own)."""
 BASELINE = "baseline"
 """Name of the automatic no-measure run against which impacts are measured."""
+RESERVED_NAMES = {
+    "strategy": (BASELINE, "the run without federal measures that every strategy is "
+                 "compared with"),
+    "city": (ALL_CITIES, "the rows of every city together"),
+}
+"""Names that results use for something else, by the list they may not appear in."""
 
 
 # --------------------------------------------------------------------------
@@ -1472,6 +1480,13 @@ def _cross_reference_problems(data: Any, origin: str) -> list[Problem]:
     cities = _names(data.get("city"))
     for section in ("city", "measure", "strategy"):
         problems.extend(_repeated(data.get(section), "name", section, origin))
+    for section, (name, meaning) in RESERVED_NAMES.items():
+        items = data.get(section)
+        problems.extend(
+            Problem(origin, f"{section}[{i}].name", f"{name!r} is reserved for {meaning}; "
+                    "choose another name", name)
+            for i, item in enumerate(items if isinstance(items, list) else [])
+            if isinstance(item, dict) and item.get("name") == name)
     for i, city in enumerate(data.get("city") if isinstance(data.get("city"), list) else []):
         if isinstance(city, dict):
             problems.extend(_repeated(city.get("grant"), "program", f"city[{i}].grant", origin))
