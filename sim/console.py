@@ -104,6 +104,8 @@ def _headline(result: SweepResult, target: str, parameter: str) -> str:
             return "no variation"
         return f"mu* {number:.3g}" if column == "mu_star" else f"{column} {number:.2f}"
     rows = result.tornado
+    if rows.empty:  # no indices (too few points) and no tornado (--no-tornado)
+        return "not ranked"
     swing = rows[(rows["target"] == target) & (rows["parameter"] == parameter)]["swing"]
     return f"swing {float(swing.iloc[0]):.3g}"
 

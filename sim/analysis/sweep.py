@@ -66,6 +66,7 @@ import secrets
 import shutil
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -80,7 +81,14 @@ from sim.engine.executors import usable_cores, worker_count
 from sim.engine.limits import check_points
 from sim.engine.runner import cluster_threads, point_size
 from sim.engine.store import owned_prefix
-from sim.errors import Interrupted, OutputError, Problem, ScenarioError, UsageError
+from sim.errors import (
+    FundsimWarning,
+    Interrupted,
+    OutputError,
+    Problem,
+    ScenarioError,
+    UsageError,
+)
 from sim.metrics import ALL_CITIES, METRICS
 from sim.model.streams import design_generator
 from sim.results import (
@@ -1531,7 +1539,12 @@ def _write_figures(result: SweepResult, folder: Path) -> None:
         for left in (staging, retired):
             if left is not None:
                 shutil.rmtree(left, ignore_errors=True)
-    html = presenter().sweep_page(result, pngs)
+    try:
+        html = presenter().sweep_page(result, pngs)
+    except Exception as error:  # the page is a view: the tables and figures stand without it
+        warnings.warn(FundsimWarning(f"report.html could not be written ({type(error).__name__}: "
+                                     f"{error}); the tables are complete"), stacklevel=2)
+        return
     write_file(folder / "report.html", lambda p: p.write_text(html, encoding="utf-8"))
 
 

@@ -63,12 +63,12 @@ def sweep_plotter(result: SweepResult) -> sweep_figures.SweepPlotter:
     return sweep_figures.SweepPlotter(result)
 
 
-def write_sweep_figures(result: SweepResult, folder: Path) -> dict[str, bytes]:
+def write_sweep_figures(result: SweepResult, folder: Path) -> dict[str, bytes | None]:
     """Write a sweep's figures into ``folder``; return the PNGs by name."""
     return sweep_figures.save_sweep_figures(result, folder)
 
 
-def sweep_page(result: SweepResult, pngs: dict[str, bytes]) -> str:
+def sweep_page(result: SweepResult, pngs: dict[str, bytes | None]) -> str:
     """A sweep's ``report.html``, with figures already drawn (by name)."""
     return pages.render_sweep_report(result, pngs)
 

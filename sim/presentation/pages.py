@@ -1134,31 +1134,35 @@ SWEEP_FIGURE_TEXT = {
 }
 
 
-def render_sweep_report(result: Any, pngs: Mapping[str, bytes] | None = None) -> str:
+def render_sweep_report(result: Any, pngs: Mapping[str, bytes | None] | None = None) -> str:
     """A sweep's report (:class:`sim.analysis.sweep.SweepResult`) as one self-contained HTML page.
 
-    ``pngs`` are figures already drawn (by file name); the others are drawn here.
+    ``pngs`` are figures already drawn (by file name; None: one that could not
+    be drawn); the others are drawn here.  A figure that cannot be drawn is
+    left out of the page, with a warning.
     """
     pngs = dict(pngs or {})
     drawers = sweep_figures.sweep_figures(result)
+    for name, draw in drawers.items():
+        if name not in pngs:
+            drawn = style.drawn_or_warned(name, draw)
+            pngs[name] = drawn and drawn[0]
     targets = []
     for target in result.sweep.targets:
         figures = []
         for kind in ("tornado", result.method, "response"):
             name = f"{target.slug}-{kind}"
-            if name in drawers:
-                png = pngs.get(name) or style.png_bytes(drawers[name]())
+            if pngs.get(name):
                 title, caption = SWEEP_FIGURE_TEXT[kind]
-                figures.append(RenderedFigure(name, title, caption, (_png(png),)))
+                figures.append(RenderedFigure(name, title, caption, (_png(pngs[name]),)))
         targets.append({**_sweep_target(result, target), "figures": figures})
     findings = []
     for finding in result.findings:
         name = f"discovery-{finding.slug}"
         figure = None
-        if name in drawers:
-            png = pngs.get(name) or style.png_bytes(drawers[name]())
+        if pngs.get(name):
             title, caption = SWEEP_FIGURE_TEXT["discovery"]
-            figure = RenderedFigure(name, title, caption, (_png(png),))
+            figure = RenderedFigure(name, title, caption, (_png(pngs[name]),))
         findings.append({**_finding_facts(finding, result), "figure": figure})
     template = _environment().get_template("sweep.html.j2")
     return template.render(sweep=_sweep_facts(result), parameters=_sweep_parameters(result),
@@ -1238,10 +1242,12 @@ def _sweep_target(result: Any, target: Any) -> dict[str, Any]:
     columns = [c for c in ("S1", "ST", "mu_star", "sigma") if c in indices]
     rows = []
     for rank, factor in enumerate(result.ranking(target.name), start=1):
-        row = indices[indices["parameter"] == factor.path]
+        # Either table is empty, without columns, when the sweep has no indices
+        # (an lhs or qmc design under 64 points) or no tornado (--no-tornado).
+        row = indices[indices["parameter"] == factor.path] if columns else indices
         cells = [_index_cell(row, column, metric) for column in columns]
         entry: dict[str, Any] = {"rank": rank, "label": factor.label, "cells": cells}
-        swing = swings[swings["parameter"] == factor.path]
+        swing = swings[swings["parameter"] == factor.path] if not swings.empty else swings
         if not swing.empty:
             s = swing.iloc[0]
             entry.update(y_low=format_metric(metric, s["y_low"]), low=s["low"],

@@ -23,10 +23,9 @@ from sim.errors import UsageError
 from sim.formats import compact, dollars
 from sim.presentation.style import (
     TOL_MUTED,
+    drawn_or_warned,
     legend_below,
-    png_bytes,
     styled,
-    svg_bytes,
 )
 
 if TYPE_CHECKING:
@@ -412,13 +411,17 @@ def sweep_figures(result: SweepResult) -> dict[str, Callable[[], Figure]]:
     return figures
 
 
-def save_sweep_figures(result: SweepResult, folder: Path) -> dict[str, bytes]:
-    """Write every figure of a sweep as PNG (150 dpi) and SVG; return the PNGs by name."""
+def save_sweep_figures(result: SweepResult, folder: Path) -> dict[str, bytes | None]:
+    """Write every figure of a sweep as PNG (150 dpi) and SVG; return the PNGs by name.
+
+    A figure that cannot be drawn is left out with a warning (its PNG is None).
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    pngs = {}
+    pngs: dict[str, bytes | None] = {}
     for name, draw_figure in sweep_figures(result).items():
-        fig = draw_figure()
-        pngs[name] = png_bytes(fig)
-        (folder / f"{name}.png").write_bytes(pngs[name])
-        (folder / f"{name}.svg").write_bytes(svg_bytes(fig))
+        drawn = drawn_or_warned(name, draw_figure, svg=True)
+        pngs[name] = drawn and drawn[0]
+        if drawn:
+            (folder / f"{name}.png").write_bytes(drawn[0])
+            (folder / f"{name}.svg").write_bytes(drawn[1])
     return pngs

@@ -42,10 +42,10 @@ class Presenter(Protocol):
     def sweep_plotter(self, result: Any) -> Any:
         """``sweep_result.plot``: the sweep's figures as methods returning a Figure."""
 
-    def write_sweep_figures(self, result: Any, folder: Path) -> dict[str, bytes]:
-        """Write a sweep's figures into ``folder``; return the PNGs by name."""
+    def write_sweep_figures(self, result: Any, folder: Path) -> dict[str, bytes | None]:
+        """Write a sweep's figures into ``folder``; return the PNGs by name (None: not drawn)."""
 
-    def sweep_page(self, result: Any, pngs: dict[str, bytes]) -> str:
+    def sweep_page(self, result: Any, pngs: dict[str, bytes | None]) -> str:
         """A sweep's ``report.html``, with figures already drawn (by name)."""
 
     def discovery_files(self, result: Any) -> dict[str, tuple[bytes, bytes]]:

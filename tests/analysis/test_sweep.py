@@ -573,3 +573,28 @@ def test_committed_sweep_reference_matches_the_schema(cli):
             assert field.description and f"| `{key}` |" in result.stdout, (model, key)
     schema = json.loads(cli.invoke(main, ["schema", "--sweep"]).stdout)
     assert set(schema["properties"]) == {"sweep", "parameter", "output", "discovery"}
+
+
+@pytest.mark.parametrize("options", [["--no-tornado"], ["--design", "lhs", "--samples", "8"],
+                                     ["--design", "lhs", "--samples", "8", "--no-tornado"]],
+                         ids=["no-tornado", "lhs-8", "neither"])
+def test_a_sweep_without_indices_or_tornado_runs_to_the_end(options, cli, tmp_path,
+                                                            monkeypatch):
+    """Empty index or tornado tables: report, manifest and table written; a folder left
+    without its manifest (as the failure did) is finished by running the command again."""
+    path = write_sweep(tmp_path, scenario=SCENARIO)
+    out = tmp_path / "out"
+    command = ["sweep", str(tmp_path / "scenario.toml"), "-p", "scenario.discount_rate=0..0.08",
+               "-n", "2", "-w", "1", "-o", str(out), *options]
+    assert path.exists()
+    result = cli.invoke(main, command)
+    assert result.exit_code == 0, result.output
+    assert {"manifest.json", "report.html", "responses.csv"} <= {p.name for p in out.iterdir()}
+    sweeps.open_sweep(out)
+    (out / "manifest.json").unlink()
+    ran = spy_on_points(monkeypatch)
+    again = cli.invoke(main, command)
+    assert again.exit_code == 0, again.output
+    assert ran == [] and (out / "manifest.json").is_file()
+    if options[-1] == "--no-tornado" and "lhs" in options:
+        assert "not ranked" in result.stderr
