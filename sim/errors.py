@@ -16,15 +16,24 @@ from dataclasses import dataclass
 from typing import Any
 
 _MAX_VALUE_CHARS = 80
+_MAX_DEPTH = 20
+"""Nesting shown in a value; deeper tables and lists are elided."""
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
-def toml_text(value: Any) -> str:
+def toml_text(value: Any, depth: int = 0) -> str:
     """A value written as it would appear in a TOML file (dates bare, strings quoted).
+
+    Tables and lists nested more than :data:`_MAX_DEPTH` deep are shown as
+    ``{...}`` and ``[...]`` (a file may nest keys a thousand deep).
 
     >>> toml_text({"dist": "uniform", "low": dt.date(2026, 1, 1), "high": True})
     "{dist = 'uniform', low = 2026-01-01, high = true}"
+    >>> toml_text({"a": {"b": [[1]]}}, depth=_MAX_DEPTH - 1)
+    '{a = {...}}'
     """
+    if isinstance(value, dict | list | tuple) and depth >= _MAX_DEPTH:
+        return "{...}" if isinstance(value, dict) else "[...]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
@@ -36,10 +45,11 @@ def toml_text(value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, dict):
-        items = ", ".join(f"{_toml_key(k)} = {toml_text(v)}" for k, v in value.items())
+        items = ", ".join(f"{_toml_key(k)} = {toml_text(v, depth + 1)}"
+                          for k, v in value.items())
         return "{" + items + "}"
     if isinstance(value, list | tuple):
-        return "[" + ", ".join(toml_text(v) for v in value) + "]"
+        return "[" + ", ".join(toml_text(v, depth + 1) for v in value) + "]"
     return repr(value)
 
 

@@ -297,3 +297,23 @@ def test_absurdly_large_file_is_refused_cleanly(name, cli, tmp_path, monkeypatch
     assert all(line.startswith(f"{path}: ") for line in lines), lines
     assert_lines_match(lines, expected)
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+@pytest.mark.parametrize("depth", [330, 2000])
+@pytest.mark.parametrize("form", ["dotted key", "table header", "key in a city"])
+def test_keys_nested_hundreds_deep_are_one_line(form, depth, cli, tmp_path):
+    """a.b.c... 330 or 2,000 deep: one 'unknown key' line (it was a RecursionError)."""
+    keys = [f"k{i}" for i in range(depth)]
+    text = (BAD / "range_zero_years.toml").read_text().replace("years = 0", "years = 2")
+    if form == "dotted key":
+        text += "\n[extra]\n" + ".".join(keys) + " = 1\n"
+    elif form == "table header":
+        text += "\n[" + ".".join(keys) + "]\nx = 1\n"
+    else:
+        text = text.replace("[city.budget]\n", "[city.budget]\n" + ".".join(keys) + " = 1\n", 1)
+    path = tmp_path / "deep.toml"
+    path.write_text(text)
+    result = cli.invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.splitlines()
+    assert ": unknown key (allowed here: " in line and line.endswith("...)")
