@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -15,10 +17,11 @@
 # # What if the statute passes? Varying one parameter
 #
 # Philadelphia's scenario includes the No Bailout for Sanctuary Cities Act
-# (H.R. 32), which would cut a share of federal funds to jurisdictions that
-# limit cooperation. Whether Congress passes it is the least certain number
-# in the file: the scenario assumes a Beta(2, 6) probability, a mean of 25%,
-# with no source to back it. How much does the answer depend on it?
+# (H.R. 32), which would cut the funds a jurisdiction that limits cooperation
+# intends to use for people unlawfully present. Whether Congress passes it
+# before the 119th Congress ends is uncertain: the scenario derives a Beta(1,
+# 39) probability, a mean of 2.5%, from its status (in committee since January
+# 2025). How much would the answer change if it were far likelier?
 #
 # This notebook fixes that probability at values from 0 to 1, runs the
 # scenario at each one, and plots how each strategy's outcome responds. Each

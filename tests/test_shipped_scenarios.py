@@ -42,3 +42,35 @@ def test_no_key_number_rests_on_an_aggregator_site(shipped):
     path, scenario = shipped
     weak = [(c.path, hosts) for c, hosts in provenance.weak_key_numbers(scenario)]
     assert not weak, f"{path.name}: {weak}"
+
+
+CITY_SCENARIOS = [p for p in SHIPPED if not p.stem.startswith("backtest")]
+"""The shipped scenarios of today's cities (the backtests keep the record as it was
+frozen, see docs/backtest-2017.md and docs/backtest-2025.md)."""
+
+
+@pytest.mark.parametrize("path", CITY_SCENARIOS, ids=[p.stem for p in CITY_SCENARIOS])
+def test_every_grant_states_its_kind_of_funding_with_a_source(path):
+    """What a measure can reach depends on the funding kind: each grant states it, cited."""
+    for city in sim.load(path).city:
+        for grant in city.grant:
+            assert "funding" in grant.model_fields_set, (city.name, grant.program)
+            assert grant.sources.get("funding"), (city.name, grant.program)
+
+
+@pytest.mark.parametrize("path", CITY_SCENARIOS, ids=[p.stem for p in CITY_SCENARIOS])
+def test_which_levels_a_measure_penalises_is_sourced(path):
+    """No measure penalises compliance levels by assumption left unsaid."""
+    for measure in sim.load(path).measure:
+        assert measure.sources.get("penalises"), measure.name
+
+
+@pytest.mark.parametrize("path", CITY_SCENARIOS, ids=[p.stem for p in CITY_SCENARIOS])
+def test_shipped_strategies_are_lawful_in_every_city(path):
+    """Loading checks each strategy against each city's state law; every city names its
+    state's own law where fundsim knows one."""
+    scenario = sim.load(path)
+    known = {law.state: name for name, law in sim.scenario.STATE_LAWS.items() if law.state}
+    for city in scenario.city:
+        if city.state in known:
+            assert city.state_law == known[city.state], city.name

@@ -873,7 +873,9 @@ class Litigation(Sourced):
 
     strategies: list[str] | None = None
     """Strategies under which penalised jurisdictions sue, by name; default:
-    every strategy adopting ``sanctuary``.  ``[]``: nobody sues."""
+    every strategy starting at a level short of ``full`` cooperation (a city
+    that keeps any limit on cooperation defends it in court).  ``[]``: nobody
+    sues."""
     sue_alone: list[str] | None = None
     """Jurisdictions that sue on their own over measures no coalition of theirs
     challenges, by ``[[city]]`` name; default: every city.  ``[]``: only

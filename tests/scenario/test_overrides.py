@@ -220,7 +220,7 @@ def test_value_at_reads_what_with_values_writes(los_angeles):
     assert los_angeles.value_at("scenario.years") == 5
     assert los_angeles.value_at("city[Los Angeles].grant[-1].agency") == "HUD"
     beta = los_angeles.value_at("measure[No Bailout for Sanctuary Cities Act].probability")
-    assert beta.mean == pytest.approx(0.25)
+    assert beta.mean == pytest.approx(0.025)
     normal = los_angeles.with_values(
         {"city[0].budget.reserves": {"dist": "normal", "mean": 4e8, "sd": 1e7, "low": 0}})
     assert normal.value_at("city[0].budget.reserves.mean") == 4e8

@@ -27,8 +27,10 @@ def suing_strategies(scenario: Scenario, strategies: tuple[str, ...]) -> np.ndar
     chosen = scenario.litigation.strategies
     sues = [False]
     for name in strategies[1:]:
+        # By default a jurisdiction that keeps any limit on cooperation defends it in
+        # court when a measure penalises it; one that cooperates fully has nothing to defend.
         sues.append(name in chosen if chosen is not None
-                    else table[name].compliance == "sanctuary")
+                    else table[name].compliance != "full")
     return np.array(sues)
 
 
