@@ -333,7 +333,7 @@ def render(j: Jurisdiction, data: Bundle, record: Record, peers: list[Standing],
         "# ---------------------------------------------------------------------------",
         "# The current federal record (the measures of the newest shipped scenarios).",
         "",
-        record.tables,
+        record.tables_for(share),
     ])
     bibliography = {**DATASETS, **record.sources}
     cited = {key: text for key, text in bibliography.items() if f"[{key}]" in body}

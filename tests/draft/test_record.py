@@ -7,7 +7,7 @@ import pytest
 
 import sim
 from sim.draft.bundle import read_text
-from sim.draft.record import FILE, current_record
+from sim.draft.record import FILE, NATIONAL_IMMIGRANT_SHARE, UNAUTHORIZED, current_record
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
@@ -30,6 +30,16 @@ def record():
                     + _city())
 
 
+def _for_city(share):
+    """The record as a draft for a city with this immigrant share reads it."""
+    record = current_record()
+    text = read_text(FILE)
+    first = text.index("\n[[measure]]\n") + 1
+    last = text.index("\n[sources]\n") + 1
+    return sim.load(text[:first].replace("[scenario]\n", '[scenario]\nname = "record"\n')
+                    + record.tables_for(share) + text[last:] + _city())
+
+
 def _city():
     return ('\n[[city]]\nname = "X"\nstate = "IL"\nfiscal_year_start = 1\npopulation = 1\n'
             'source = "test"\n[city.budget]\nexpenditure = 1\nreserves = 0\n')
@@ -47,9 +57,10 @@ def test_record_measures_are_the_shipped_measures(record):
     When the shipped measures change, change sim/draft/data/current_record.toml too.
     """
     _, shipped = _shipped()
-    mine = {m.name: m for m in record.measure}
     assert len(shipped) >= 3
     for scenario in shipped:
+        (city,) = scenario.city
+        mine = {m.name: m for m in _for_city(city.immigrant_share).measure}
         assert set(mine) == {m.name for m in scenario.measure}, scenario.scenario.name
         for measure in scenario.measure:
             assert measure == mine[measure.name], (scenario.scenario.name, measure.name)
@@ -57,6 +68,17 @@ def test_record_measures_are_the_shipped_measures(record):
                      for ref in re.findall(r"\[([a-z0-9][a-z0-9._-]*)\]", text)}
             for ref in cited:
                 assert record.sources[ref] == scenario.sources[ref], ref
+
+
+def test_no_bailout_cap_is_the_places_unauthorized_residents():
+    """H.R. 32 cuts at most the unauthorized residents' share; a place's own share sets it."""
+    def cap(record):
+        (act,) = [m for m in record.measure if m.name.startswith("No Bailout")]
+        return act.withhold_share.high
+
+    assert cap(_for_city(0.40)) == round(0.40 * UNAUTHORIZED, 3) == 0.092
+    assert cap(_for_city(None)) == round(NATIONAL_IMMIGRANT_SHARE * UNAUTHORIZED, 3)
+    assert "immigrant share 0.400 x 23%" in current_record().tables_for(0.40)
 
 
 def test_record_injunctions_protect_the_parties_only(record):
@@ -70,5 +92,7 @@ def test_record_tables_are_the_files_tables():
     copied = current_record()
     assert copied.tables.startswith("[[measure]]") and "[litigation]" in copied.tables
     assert "[sources]" not in copied.tables
-    assert set(copied.sources) == {"bondi-memo", "dhs-terms", "hud-dot-conditions", "eo-14287",
-                                   "hr32", "hr5717"}
+    assert set(copied.sources) == {
+        "bondi-memo", "dhs-terms", "hud-dot-conditions", "eo-14287", "hr32", "hr5717",
+        "hr32-status", "s707", "bill-base-rate", "pew-unauthorized", "doj-conditions-2025",
+        "doj-list"}
