@@ -100,18 +100,23 @@ def sample_federal(plan: Plan, params: Parameters,
     )
 
 
-def initial_events(inputs: FederalInputs, horizon_day: float):
-    """(replication, day, kind, measure) of every measure taking effect or rescinded."""
-    events = []
+def measure_dates(inputs: FederalInputs, horizon_day: float
+                  ) -> list[tuple[int, int, float, float | None]]:
+    """(replication, measure, start day, rescission day or None) of measures starting in time.
+
+    Every measure taking effect before the horizon, with its rescission if that
+    comes before the horizon too.
+    """
+    dates = []
     for r, m in zip(*np.nonzero(inputs.occurs), strict=False):
         start = inputs.start_day[r, m]
         if start >= horizon_day:
             continue
-        events.append((int(r), float(start), "measure_start", int(m)))
+        end = None
         if inputs.rescinded[r, m] and inputs.rescind_day[r, m] < horizon_day:
-            events.append((int(r), float(max(inputs.rescind_day[r, m], start)),
-                           "measure_rescinded", int(m)))
-    return events
+            end = float(max(inputs.rescind_day[r, m], start))
+        dates.append((int(r), int(m), float(start), end))
+    return dates
 
 
 @dataclass

@@ -9,7 +9,7 @@ consecutive months.  Rules are taken in the order written; the first that
 fires for a city decides the switch, and no other rule fires for that city
 until the switch has happened.
 
-A switch is two discrete events on the replication's agenda: the new level
+A switch is a SimPy process of two steps (:func:`switch`): the new level
 takes effect at the start of the month ``lag_months`` after the month the
 rule fired (the ordinance passes; from then the jail follows it, and
 enforcement and trust see it), and federal agencies recognise it
@@ -18,17 +18,19 @@ withheld funds are released after the measure's release lag).  The *actual*
 level (:attr:`DecisionState.level`) and the *recognised* level
 (``FederalState.recognised``) are kept apart for that reason.
 
-Rules only read state and schedule events, so both engines (SimPy and the
-plain loop) see the same switches on the same days.  Rules need no random
-numbers.
+Rules only read state and start switches, so both engines (the monthly SimPy
+process and the plain monthly loop) see the same switches on the same days.
+Rules need no random numbers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+import simpy
 
 from sim.model.enforcement import aimed_at
 from sim.model.plan import LEVEL, Plan
@@ -175,12 +177,18 @@ def evaluate(world: World, m: int, accounts: dict[str, np.ndarray]) -> None:
         for r, c in zip(*np.nonzero(fire), strict=True):
             world.log(int(r), tick, "switch_decided", rule.label, city=int(c), strategies=[s])
             if effective < len(starts) - 1:
-                world.schedule(int(r), float(starts[effective]), "compliance_switch",
-                               (s, int(c), rule.switch_to))
+                world.start(switch(world, int(r), s, int(c), rule.switch_to,
+                                   world.at(float(starts[effective]))))
 
 
-def _compliance_switch(world: World, r: int, day: float, payload: tuple[int, int, int]) -> None:
-    s, c, level = payload
+def switch(world: World, r: int, s: int, c: int, level: int,
+           effective: simpy.Event) -> Generator[simpy.Event, float, None]:
+    """City ``c`` adopts compliance ``level`` at ``effective``, then agencies recognise it.
+
+    Strategy ``s``, replication ``r``; recognition comes after the strategy's
+    eligibility lag.
+    """
+    day = yield effective
     state = world.decisions
     before = int(state.level[s, r, c])
     state.level[s, r, c] = level
@@ -193,23 +201,12 @@ def _compliance_switch(world: World, r: int, day: float, payload: tuple[int, int
               strategies=[s])
     recognised = month + int(world.plan.eligibility_lag[s])
     starts = world.plan.calendar.start_days
-    if recognised < len(starts) - 1:
-        world.schedule(r, max(float(starts[recognised]), day), "compliance_recognised", payload)
-
-
-def _compliance_recognised(world: World, r: int, day: float,
-                           payload: tuple[int, int, int]) -> None:
-    s, c, level = payload
+    if recognised >= len(starts) - 1:
+        return
+    day = yield world.at(max(float(starts[recognised]), day))
     world.federal.recognise(s, r, c, level)
     world.log(r, day, "compliance_recognised",
               f"agencies treat the city as {COMPLIANCE_LEVELS[level]}", city=c, strategies=[s])
-
-
-HANDLERS: dict[str, Any] = {
-    "compliance_switch": _compliance_switch,
-    "compliance_recognised": _compliance_recognised,
-}
-"""Event kinds of adaptive strategies (stable names in the event log)."""
 
 
 def outcomes(world: World) -> dict[str, np.ndarray]:

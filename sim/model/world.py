@@ -1,17 +1,19 @@
 """One batch of replications: the processes wired into one SimPy environment.
 
 A :class:`World` holds, for a batch of replications, every strategy side by
-side (common random numbers): the monthly processes advance arrays shaped
-(strategy, replication, city) at once, and each replication keeps an
-:class:`Agenda` of its own discrete events (measures taking effect, court
-rulings, strategy switches).
+side (common random numbers): the monthly step advances arrays shaped
+(strategy, replication, city) at once, and the discrete events of each
+replication are SimPy processes in the world's environment (:attr:`World.env`):
+a measure takes effect and may be rescinded (:func:`measure`), a suit is
+filed and ruled on (:mod:`sim.model.litigation.suits`), a city switches its
+compliance level (:func:`sim.model.switching.switch`).  Each process touches
+only its own replication's slice of the arrays.
 
 Two engines drive the same world and give identical numbers:
 
-* :func:`run_simpy`, the model proper: one SimPy process ticks monthly and one
-  process per replication walks that replication's agenda;
-* :func:`sim.model.reference.run_reference`, a plain loop with no SimPy,
-  used as the test oracle and the speed ceiling.
+* :func:`run_simpy`, the model proper: one more SimPy process ticks monthly;
+* :func:`sim.model.reference.run_reference`, the months in a plain loop, the
+  environment run up to each tick: the test oracle of the monthly process.
 
 Month ``m`` is accounted at its tick, half a day before month ``m + 1``
 starts; events fall on whole days, so an event dated in month ``m`` always
@@ -21,11 +23,9 @@ precedes the tick of month ``m`` (see :mod:`sim.model.clock`).
 from __future__ import annotations
 
 import gc
-import heapq
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import simpy
@@ -44,7 +44,7 @@ from sim.model.fiscal import (
     initial_fiscal_state,
     sample_fiscal,
 )
-from sim.model.litigation import suits
+from sim.model.litigation import docket, suits
 from sim.model.litigation.costs import legal_costs
 from sim.model.litigation.liability import (
     initial_liability_state,
@@ -52,47 +52,11 @@ from sim.model.litigation.liability import (
     sample_liability,
 )
 from sim.model.litigation.parties import sample_legal
+from sim.model.litigation.state import initial_legal_state
+from sim.model.litigation.state import outcomes as litigation_outcomes
 from sim.model.plan import Parameters, Plan
 from sim.model.streams import ReplicationStreams
 from sim.model.trust import initial_trust_state, sample_trust, trust_month
-
-Handler = Callable[["World", int, float, Any], None]
-"""Applies one event: (world, replication index in batch, day, payload)."""
-
-
-class Agenda:
-    """Discrete events of one replication, in (day, order of scheduling) order."""
-
-    def __init__(self) -> None:
-        self._heap: list[tuple[float, int, str, Any]] = []
-        self._count = 0
-
-    def push(self, day: float, kind: str, payload: Any) -> None:
-        """Schedule an event; events on the same day keep their scheduling order."""
-        heapq.heappush(self._heap, (day, self._count, kind, payload))
-        self._count += 1
-
-    def pop(self) -> tuple[float, int, str, Any]:
-        """Remove and return the next event: (day, order, kind, payload)."""
-        return heapq.heappop(self._heap)
-
-    def due(self, day: float) -> Iterator[tuple[float, int, str, Any]]:
-        """Remove and yield the events up to ``day`` as :meth:`pop`, also those scheduled meanwhile.
-
-        One look at the heap an event, not a call to ``next_day`` and one to ``pop``.
-        """
-        heap = self._heap
-        while heap and heap[0][0] <= day:
-            yield heapq.heappop(heap)
-
-    @property
-    def next_day(self) -> float:
-        """Day of the next event (infinity when empty)."""
-        return self._heap[0][0] if self._heap else float("inf")
-
-    def __len__(self) -> int:
-        return len(self._heap)
-
 
 FLOW_TOTALS = (
     "federal_due", "federal_received", "federal_withheld", "federal_restored", "federal_lost",
@@ -380,36 +344,65 @@ class World:
         self.decisions = switching.initial_decision_state(
             plan, self.rules, R, switching.rescission_months(
                 plan, fed.occurs, fed.start_day, fed.rescinded, fed.rescind_day))
-        self.agendas = [Agenda() for _ in range(R)]
-        self.on_schedule: Callable[[int, float], None] | None = None
         self.legal_inputs = sample_legal(plan, self.params, plan.calendar.start.toordinal())
-        self.legal = suits.initial_legal_state(plan, self.legal_inputs, R)
+        self.legal = initial_legal_state(plan, self.legal_inputs, R)
         self.liability_inputs = sample_liability(plan, self.params)
         self.liability = initial_liability_state(plan, R)
-        self.handlers: dict[str, Handler] = {**FEDERAL_HANDLERS, **suits.HANDLERS,
-                                             **switching.HANDLERS}
         self.events = EventLog()
         self._numbers = self.replications.tolist()
         self._exposed_strategies = np.flatnonzero(plan.exposed).tolist()
-        horizon = plan.calendar.start_days[-1]
-        for r, day, kind, payload in federal.initial_events(self.federal_inputs, horizon):
-            self.schedule(r, day, kind, payload)
-        for r, day, kind, payload in suits.initial_events(self.legal_inputs, self.federal_inputs,
-                                                          plan, horizon):
-            self.schedule(r, day, kind, payload)
+        self._processes: list[Generator] = []
+        self._start_processes()
         kept = np.nonzero(self.replications < keep)[0]
         self.recorder = Recorder(plan, R, kept, plan.scenario.scenario.discount_rate)
         self.bands = Bands(plan)
 
-    def schedule(self, r: int, day: float, kind: str, payload: Any = None) -> None:
-        """Put an event on replication ``r``'s agenda."""
-        self.agendas[r].push(day, kind, payload)
-        if self.on_schedule is not None:
-            self.on_schedule(r, day)
+    def _start_processes(self) -> None:
+        """The environment and the processes of every measure and every first filing.
 
-    def apply(self, r: int, day: float, kind: str, payload: Any) -> None:
-        """Apply one event of replication ``r``."""
-        self.handlers[kind](self, r, day, payload)
+        The environment starts at the earliest event (a suit may be filed before the
+        start).
+
+        Events of one day happen in the order they were scheduled, and an event is
+        scheduled when it is created: each process is given its first event, created
+        here in that order (measures, then per measure its filings and its rescission).
+        """
+        horizon = self.plan.calendar.start_days[-1]
+        measures = federal.measure_dates(self.federal_inputs, horizon)
+        filings = suits.filings(self.legal_inputs, self.federal_inputs, self.plan, horizon)
+        first = min([0.0, *(day for *_, day in filings)])
+        self.env = simpy.Environment(initial_time=first)
+        steps = [(r, m, self.at(start), None if end is None else self.at(end))
+                 for r, m, start, end in measures]
+        dates = [(r, m, g, self.at(day)) for r, m, g, day in filings]
+        for r, m, start, end in steps:
+            self.start(measure(self, r, m, start, end))
+        for r, m, g, date in dates:
+            self.start(suits.lawsuit(self, r, m, g, date) if g is not None
+                       else suits.ended_by_rescission(self, r, m, date))
+
+    def at(self, day: float) -> simpy.Timeout:
+        """The event of ``day`` (at once if past), whose value is the day.
+
+        Created now: events of the same day happen in the order they were created.
+        """
+        return self.env.timeout(max(day - self.env.now, 0.0), value=day)
+
+    def start(self, process: Generator) -> None:
+        """Run a process (a generator of events) of one replication in the environment."""
+        self._processes.append(process)
+        self.env.process(process)
+
+    def finish(self) -> None:
+        """Close the processes still waiting when the horizon ends.
+
+        A waiting process holds the world in its frame, and a reference cycle with
+        the environment that only the cycle collector frees: closed, it lets go of
+        the world, whose arrays would otherwise stay in memory into the next batch.
+        """
+        for process in self._processes:
+            process.close()
+        self._processes = []
 
     def log(self, r: int, day: float, kind: str, detail: str = "",
             city: int = -1, strategies: Sequence[int] | None = None) -> None:
@@ -448,7 +441,7 @@ class World:
         accounts.update(trust_month(self.trust, self.trust_inputs, level,
                                     accounts["enforcement_intensity"]))
         accounts["compliance_level"] = level
-        suits.log_releases(self, m, accounts["federal_restored"])
+        docket.log_releases(self, m, accounts["federal_restored"])
         legal_cost = legal_costs(self, m)
         liability_cost = liability_month(self, m, accounts.get("unlawful_holds"))
         flows = CostFlows(
@@ -462,13 +455,13 @@ class World:
         accounts.update(fiscal_accounts)
         self.recorder.record(m, accounts)
         self.bands.fold(m, accounts)
-        suits.end_of_month(self, m)
+        docket.end_of_month(self, m)
         switching.evaluate(self, m, accounts)
 
     def result(self) -> BatchResult:
         """Outcomes once every month has been ticked."""
         outcomes = self.recorder.outcomes(self.fiscal.reserves, self.federal.pool.sum(axis=3))
-        outcomes.update(suits.outcomes(self))
+        outcomes.update(litigation_outcomes(self))
         outcomes["trust_end"] = self.trust.index
         outcomes.update(switching.outcomes(self))
         return BatchResult(
@@ -481,20 +474,17 @@ class World:
         )
 
 
-def _measure_start(world: World, r: int, day: float, m: int) -> None:
+def measure(world: World, r: int, m: int, start: simpy.Event,
+            end: simpy.Event | None) -> Generator[simpy.Event, float, None]:
+    """Measure ``m`` takes effect in replication ``r`` at ``start``; rescinded at ``end``."""
+    day = yield start
     world.federal.start(r, m)
     world.log(r, day, "measure_start", world.plan.measures[m])
-
-
-def _measure_rescinded(world: World, r: int, day: float, m: int) -> None:
+    if end is None:
+        return
+    day = yield end
     world.federal.end(r, m)
     world.log(r, day, "measure_rescinded", world.plan.measures[m])
-
-
-FEDERAL_HANDLERS: dict[str, Handler] = {
-    "measure_start": _measure_start,
-    "measure_rescinded": _measure_rescinded,
-}
 
 
 @contextmanager
@@ -515,48 +505,16 @@ def collector_paused() -> Iterator[None]:
 
 
 def run_simpy(world: World) -> BatchResult:
-    """Drive the world with SimPy: a monthly ticker and one event walker per replication."""
-    env = simpy.Environment()
-    walkers: list[simpy.Process] = []
-    waking = [float("inf")] * len(world.agendas)
+    """Drive the world with SimPy: a monthly process accounts for each month at its tick."""
+    env = world.env
 
-    def walker(r: int):
-        # Not world.apply bound here: walkers left waiting must not keep the world alive.
-        # The handlers are called straight from their table (World.apply's work, one
-        # call less an event).
-        agenda, timeout, handlers = world.agendas[r], env.timeout, world.handlers
-        while True:
-            next_day = waking[r] = agenda.next_day
-            try:
-                if agenda:
-                    yield timeout(max(next_day - env.now, 0.0))
-                else:
-                    yield env.event()
-            except simpy.Interrupt:
-                continue
-            waking[r] = -float("inf")  # busy: events scheduled now are seen by this loop
-            for day, _, kind, payload in agenda.due(env.now):
-                handlers[kind](world, r, day, payload)
-
-    def wake_if_sooner(r: int, day: float) -> None:
-        if day < waking[r]:
-            waking[r] = day
-            walkers[r].interrupt()
-
-    def ticker():
+    def months():
         for m, tick in enumerate(world.plan.calendar.tick_days):
             yield env.timeout(tick - env.now)
             world.tick(m)
 
-    walkers.extend(env.process(walker(r)) for r in range(len(world.agendas)))
-    world.on_schedule = wake_if_sooner
-    done = env.process(ticker())
     with collector_paused():
-        env.run(until=done)
-    world.on_schedule = None
+        env.run(until=env.process(months()))
     result = world.result()
-    # Walkers still waiting are garbage in a reference cycle with the environment that
-    # only the cycle collector frees; let go of the world they see now, or its arrays
-    # stay in memory into the next batch.
-    world = None
+    world.finish()
     return result

@@ -88,7 +88,7 @@ def _coalition_columns(group_of: np.ndarray, K: int) -> tuple[np.ndarray, np.nda
 def legal_costs(world: World, m: int) -> np.ndarray:
     """(S, R, C) legal costs of month ``m``: open suits and the stage fees billed."""
     legal, inputs = world.legal, world.legal_inputs
-    if not legal.suits:
+    if not legal.filed:
         return world.zeros
     K = inputs.coalitions
     cost = np.zeros(world.zeros.shape)

@@ -98,14 +98,13 @@ class SuitCourse(NamedTuple):
     tuple, not a frozen dataclass: a batch builds thousands, at half the cost each.
     """
 
-    first: int
-    """Stage of the first ruling: the preliminary injunction if sought, else the merits."""
+    stages: tuple[int, ...]
+    """The stages ruled on, in order: the preliminary injunction if sought, the merits,
+    the appeal if taken and certiorari if granted; the last ruling is final."""
     won: tuple[bool, ...]
-    """Whether the plaintiffs win each stage's ruling."""
-    after: tuple[int | None, ...]
-    """The stage following each stage (None: that stage's ruling is final)."""
+    """Whether the plaintiffs win each stage's ruling (by stage)."""
     days: tuple[float, ...]
-    """Whole days each stage takes."""
+    """Whole days each stage takes (by stage)."""
 
 
 def draw_courses(courts: CourtInputs, measures: Sequence[str], groups: Sequence[str],
@@ -133,18 +132,18 @@ def draw_courses(courts: CourtInputs, measures: Sequence[str], groups: Sequence[
     days = triangular_days(u[:, 2 * stages:], table[..., 0], table[..., 1], table[..., 2])
     taken = u[:, :stages] < courts.taken[r_index, profile]
     won = u[:, stages:2 * stages] < courts.win[r_index, profile]
-    # Plain Python values: handlers read them one at a time, faster than from arrays.
+    # Plain Python values: suits read them one at a time, faster than from arrays.
     # Built by map over whole columns: a dict comprehension unpacking each suit's draws
     # into a frozen dataclass made the draws 1.5 times slower.
-    first = np.where(taken[:, PI], PI, MERITS).tolist()
-    after = map(AFTER.__getitem__, (2 * taken[:, APPEAL] + taken[:, CERTIORARI]).tolist())
-    courses = map(SuitCourse, first, map(tuple, won.tolist()), after,
-                  map(tuple, days.tolist()))
+    path = 4 * taken[:, PI] + 2 * taken[:, APPEAL] + taken[:, CERTIORARI]
+    courses = map(SuitCourse, map(STAGES.__getitem__, path.tolist()),
+                  map(tuple, won.tolist()), map(tuple, days.tolist()))
     keys = zip(r_index.tolist(), m_index.tolist(), g_index.tolist(), strict=True)
     return dict(zip(keys, courses, strict=True))
 
 
-AFTER: tuple[tuple[int | None, ...], ...] = tuple(
-    (MERITS, APPEAL if appeal else None, CERTIORARI if certiorari else None, None)
-    for appeal in (False, True) for certiorari in (False, True))
-""":attr:`SuitCourse.after` by ``2 x appeal taken + certiorari taken``."""
+STAGES: tuple[tuple[int, ...], ...] = tuple(
+    (PI,) * pi + (MERITS,) + ((APPEAL,) + (CERTIORARI,) * certiorari) * appeal
+    for pi in (0, 1) for appeal in (0, 1) for certiorari in (0, 1))
+""":attr:`SuitCourse.stages` by ``4 x injunction sought + 2 x appeal taken + certiorari
+granted``: certiorari only after an appeal."""

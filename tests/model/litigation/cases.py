@@ -90,10 +90,7 @@ def run(text: str, replications: int = 1, before_month=None):
         return world, run_reference(world)
     for m, tick in enumerate(world.plan.calendar.tick_days):
         before_month(world, m)
-        for r, agenda in enumerate(world.agendas):
-            while agenda and agenda.next_day < tick:
-                day, _, kind, payload = agenda.pop()
-                world.apply(r, day, kind, payload)
+        world.env.run(until=tick)
         world.tick(m)
     return world, world.result()
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from sim.model.litigation.costs import share_costs
 from tests.model.litigation.cases import SANCTUARY, run, scenario_text
 
+
 def test_coalition_costs_are_shared_by_population_and_add_up_to_the_cent():
     """$10,000.01 a month split 1:3:0.5 by population sums exactly to the total."""
     text = scenario_text(cities=3, appeal="{ taken = 0 }",

@@ -19,6 +19,7 @@ from tests.model.litigation.cases import (
     scenario_text,
 )
 
+
 def test_claim_costs_have_the_stated_mean():
     """The Fenton-Wilkinson total has mean claims x payout, whatever the claim count."""
     z = stats.norm.ppf((np.arange(20_000) + 0.5) / 20_000)

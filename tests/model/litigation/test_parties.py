@@ -8,6 +8,7 @@ import sim
 from sim.errors import ScenarioError
 from tests.model.litigation.cases import scenario_text
 
+
 @pytest.mark.parametrize("extra, path, message", [
     ('[[litigation.coalition]]\nname = "X"\nmembers = ["Nowhere"]',
      "litigation.coalition[0].members[0]", "no [[city]] has this name"),

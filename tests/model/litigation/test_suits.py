@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 import sim
-from sim.model.litigation import suits
+from sim.model.litigation import state, suits
 from sim.model.litigation.courts import RULINGS
+from sim.model.litigation.state import DAYS_PER_MONTH
 from sim.model.plan import LEVEL, build_plan
 from sim.model.reference import run_reference
 from sim.model.world import World, run_simpy
@@ -32,6 +33,7 @@ from tests.model.litigation.cases import (
 )
 from tests.model.test_world import assert_same_batches
 
+
 def test_injunction_releases_withheld_funds_and_a_reversal_makes_them_lost():
     """PI on May 1 releases March-April; reversal on appeal withholds again; cert loss forfeits."""
     world, result = run(scenario_text())
@@ -46,7 +48,7 @@ def test_injunction_releases_withheld_funds_and_a_reversal_makes_them_lost():
     # Twelve months of litigation (March 2025 - February 2026) plus four stage fees.
     assert outcome(result, "legal_cost") == pytest.approx(12 * 10_000 + 10_000)
     assert outcome(result, "months_enjoined") == 6
-    assert outcome(result, "months_to_injunction") == pytest.approx(61 / suits.DAYS_PER_MONTH)
+    assert outcome(result, "months_to_injunction") == pytest.approx(61 / DAYS_PER_MONTH)
     assert outcome(result, "final_loss") == 1 and outcome(result, "injunction_obtained") == 1
     assert timeline(world, result, kinds=COURT_KINDS) == [
         ("2025-03-01", "suit_filed", "Springfield"),
@@ -88,7 +90,7 @@ def test_lost_case_keeps_funds_withheld_and_signals_the_loss():
     # Never enjoined: measured to the end of the horizon (2028-01-01) from 2025-03-01.
     horizon = (dt.date(2028, 1, 1) - dt.date(2025, 3, 1)).days
     assert outcome(result, "months_to_injunction") == pytest.approx(
-        horizon / suits.DAYS_PER_MONTH)
+        horizon / DAYS_PER_MONTH)
     assert outcome(result, "months_to_injunction", strategy=FULL) == 0
     kinds = [k for _, k, _ in timeline(world, result, kinds=COURT_KINDS)]
     assert kinds == ["suit_filed", "injunction_denied", "merits_lost", "judgment_final",
@@ -211,7 +213,7 @@ def test_city_penalised_only_later_files_its_own_instance_with_the_same_rulings(
     sanctuary = [k for _, k, _ in timeline(world, result, kinds=kinds)]
     assert sanctuary == (["suit_filed", "injunction_granted", "merits_won"]
                          if "sanctuary" in suing else [])
-    assert len(world.legal.suits) == len(suing)
+    assert world.legal.filed == len(suing)
 
 
 
@@ -266,6 +268,7 @@ def test_small_suits_protect_by_scalars_exactly_as_by_arrays(monkeypatch):
     path of big suits."""
     plan = build_plan(sim.load(UNCERTAIN))
     scalars = run_reference(World(plan, 5, range(40), keep=5))
+    monkeypatch.setattr(state, "SCALAR_UP_TO", 0)
     monkeypatch.setattr(suits, "SCALAR_UP_TO", 0)
     arrays = run_reference(World(plan, 5, range(40), keep=5))
     assert_same_batches(scalars, arrays)
