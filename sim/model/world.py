@@ -4,9 +4,10 @@ A :class:`World` holds, for a batch of replications, every strategy side by
 side (common random numbers): the monthly step advances arrays shaped
 (strategy, replication, city) at once, and the discrete events of each
 replication are SimPy processes in the world's environment (:attr:`World.env`):
-a measure takes effect and may be rescinded (:func:`measure`), a suit is
-filed and ruled on (:mod:`sim.model.litigation.suits`), a city switches its
-compliance level (:func:`sim.model.switching.switch`).  Each process touches
+the replication's dated events, measures taking effect or rescinded and first
+filings (:func:`calendar`); each suit, filed and ruled on
+(:mod:`sim.model.litigation.suits`); a city switching its compliance level
+(:func:`sim.model.switching.switch`).  Each process touches
 only its own replication's slice of the arrays.
 
 Two engines drive the same world and give identical numbers:
@@ -23,9 +24,10 @@ precedes the tick of month ``m`` (see :mod:`sim.model.clock`).
 from __future__ import annotations
 
 import gc
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import simpy
@@ -352,35 +354,41 @@ class World:
         self._numbers = self.replications.tolist()
         self._exposed_strategies = np.flatnonzero(plan.exposed).tolist()
         self._processes: list[Generator] = []
-        self._start_processes()
+        with collector_paused():  # thousands of small objects: see collector_paused
+            self._start_processes()
         kept = np.nonzero(self.replications < keep)[0]
         self.recorder = Recorder(plan, R, kept, plan.scenario.scenario.discount_rate)
         self.bands = Bands(plan)
 
     def _start_processes(self) -> None:
-        """The environment and the processes of every measure and every first filing.
+        """The environment, and each replication's :func:`calendar` of dated events.
 
         The environment starts at the earliest event (a suit may be filed before the
-        start).
-
-        Events of one day happen in the order they were scheduled, and an event is
-        scheduled when it is created: each process is given its first event, created
-        here in that order (measures, then per measure its filings and its rescission).
+        start).  Events of one day happen in the order they were created: the dated
+        events are created here, measures first, then per measure its filings and
+        the rescission ending its suits, before any event of the run.
         """
         horizon = self.plan.calendar.start_days[-1]
         measures = federal.measure_dates(self.federal_inputs, horizon)
         filings = suits.filings(self.legal_inputs, self.federal_inputs, self.plan, horizon)
         first = min([0.0, *(day for *_, day in filings)])
         self.env = simpy.Environment(initial_time=first)
-        steps = [(r, m, self.at(start), None if end is None else self.at(end))
-                 for r, m, start, end in measures]
-        dates = [(r, m, g, self.at(day)) for r, m, g, day in filings]
-        for r, m, start, end in steps:
-            self.start(measure(self, r, m, start, end))
-        for r, m, g, date in dates:
-            self.start(suits.lawsuit(self, r, m, g, date) if g is not None
-                       else suits.ended_by_rescission(self, r, m, date))
-
+        dated: list[list[tuple[float, int, simpy.Event, Callable[[simpy.Event], None]]]] = [
+            [] for _ in self.replications]
+        for r, m, start, end in measures:
+            dated[r].append((start, len(dated[r]), self.at(start),
+                             partial(begin_measure, self, r, m)))
+            if end is not None:
+                dated[r].append((end, len(dated[r]), self.at(end),
+                                 partial(rescind_measure, self, r, m)))
+        for r, m, g, day in filings:
+            happen = (partial(suits.begin_lawsuit, self, r, m, g) if g is not None
+                      else partial(suits.ended_by_rescission, self, r, m))
+            dated[r].append((day, len(dated[r]), self.at(day), happen))
+        for events in dated:
+            if events:
+                events.sort(key=lambda event: event[:2])
+                self.start(calendar([(when, happen) for *_, when, happen in events]))
     def at(self, day: float) -> simpy.Timeout:
         """The event of ``day`` (at once if past), whose value is the day.
 
@@ -474,17 +482,30 @@ class World:
         )
 
 
-def measure(world: World, r: int, m: int, start: simpy.Event,
-            end: simpy.Event | None) -> Generator[simpy.Event, float, None]:
-    """Measure ``m`` takes effect in replication ``r`` at ``start``; rescinded at ``end``."""
-    day = yield start
+def calendar(dated: list[tuple[simpy.Event, Callable[[simpy.Event], None]]]
+             ) -> Generator[simpy.Event, float, None]:
+    """A replication's dated events, each in its turn.
+
+    Measures take effect or are rescinded, groups file suits (each then a process
+    of its own: :func:`sim.model.litigation.suits.lawsuit`), rescissions end the
+    measures' suits.  One process a replication, not one a dated event: each
+    process costs a few microseconds to make and start.
+    """
+    for when, happen in dated:
+        yield when
+        happen(when)
+
+
+def begin_measure(world: World, r: int, m: int, when: simpy.Event) -> None:
+    """Measure ``m`` takes effect in replication ``r``."""
     world.federal.start(r, m)
-    world.log(r, day, "measure_start", world.plan.measures[m])
-    if end is None:
-        return
-    day = yield end
+    world.log(r, when.value, "measure_start", world.plan.measures[m])
+
+
+def rescind_measure(world: World, r: int, m: int, when: simpy.Event) -> None:
+    """Measure ``m`` is rescinded in replication ``r``."""
     world.federal.end(r, m)
-    world.log(r, day, "measure_rescinded", world.plan.measures[m])
+    world.log(r, when.value, "measure_rescinded", world.plan.measures[m])
 
 
 @contextmanager

@@ -94,6 +94,8 @@ class LegalState:
     """(S, R, C) months in which an injunction protected the city from a measure in force."""
     filed: int = 0
     """Suit instances filed so far (each instance's number is its order of filing)."""
+    fees: list[list[list[float]]] | None = None
+    """Stage fees (R, G, 4) as plain numbers for the suits, taken at the first filing."""
     members: dict[tuple[int, int], Litigants] = field(default_factory=dict)
     """Cities suing in each (measure, group), computed once."""
     courses: dict[tuple[int, int, int], SuitCourse] = field(default_factory=dict)
@@ -181,17 +183,24 @@ Pairs = tuple[list[int], list[int]] | tuple[np.ndarray, np.ndarray]
 for big ones (numpy indexes by a list of ~120 cities five times slower than by an array)."""
 
 
-def mark(values: np.ndarray, r: int, strategies: Sequence[int], cities: Sequence[int]) -> None:
+def mark(values: np.ndarray, r: int, strategies: Sequence[int], cities: Sequence[int],
+         m: int | None = None) -> None:
     """``values[strategies, r, cities] = True`` for (S, R, C) ``values`` and :data:`Pairs`.
 
-    By scalars up to :data:`SCALAR_UP_TO` pairs, else one numpy write.  For an
-    (S, R, C, M) array, pass the view ``values[..., m]``.
+    With ``m``, ``values[strategies, r, cities, m] = True`` for (S, R, C, M)
+    ``values``.  By scalars up to :data:`SCALAR_UP_TO` pairs, else one numpy write.
     """
     if len(cities) > SCALAR_UP_TO:
-        values[strategies, r, cities] = True
-    else:
+        if m is None:
+            values[strategies, r, cities] = True
+        else:
+            values[strategies, r, cities, m] = True
+    elif m is None:
         for s, c in zip(strategies, cities, strict=True):
             values[s, r, c] = True
+    else:
+        for s, c in zip(strategies, cities, strict=True):
+            values[s, r, c, m] = True
 
 
 def outcomes(world: World) -> dict[str, np.ndarray]:

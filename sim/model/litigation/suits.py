@@ -7,7 +7,7 @@ dissolves an injunction; the last ruling is final, and a final loss makes
 the plaintiffs' withheld funds permanently lost.  A late member's process
 (:func:`late_member`) joins the suit and waits for the court to extend the
 injunction to it.  Rescission of the measure ends its suits
-(:func:`ended_by_rescission`).
+(:func:`end_suits`).
 
 **Filings.**  Plaintiffs of a group's suit are its members that, under a
 strategy that sues, are targeted by the measure and penalised at their
@@ -80,7 +80,7 @@ class Suit:
     """Strategies litigating this instance, in order."""
     litigants: Litigants
     course: SuitCourse
-    fees: tuple[float, ...]
+    fees: list[float]
     """Lump sum billed at each stage's ruling."""
 
 
@@ -141,10 +141,14 @@ def late_member(world: World, r: int, m: int, g: int, c: int, joining: simpy.Eve
     extend(world, r, m, g, c, strategies, day)
 
 
-def ended_by_rescission(world: World, r: int, m: int, rescinded: simpy.Event) -> Process:
-    """Measure ``m``'s pending suits end when it is rescinded."""
-    day = yield rescinded
-    end_suits(world, r, m, day)
+def begin_lawsuit(world: World, r: int, m: int, g: int, filing: simpy.Event) -> None:
+    """Group ``g`` files against measure ``m`` now (``filing`` has happened): the suit starts."""
+    world.start(lawsuit(world, r, m, g, filing))
+
+
+def ended_by_rescission(world: World, r: int, m: int, rescinded: simpy.Event) -> None:
+    """Measure ``m`` was rescinded: its pending suits end."""
+    end_suits(world, r, m, rescinded.value)
 
 
 def course_of(world: World, r: int, m: int, g: int) -> SuitCourse:
@@ -184,10 +188,10 @@ def file(world: World, r: int, m: int, g: int, day: float,
     suit = Suit(number=legal.filed, replication=r, measure=m, group=g,
                 strategies=tuple(distinct), litigants=group,
                 course=course_of(world, r, m, g),
-                fees=tuple(inputs.costs.stage_fee[r, g].tolist()))
+                fees=_fees(world)[r][g])
     legal.filed += 1
-    mark(legal.party[..., m], r, strategies, cities)
-    mark(legal.covered[..., m], r, strategies, cities)
+    mark(legal.party, r, strategies, cities, m)
+    mark(legal.covered, r, strategies, cities, m)
     for s in suit.strategies:
         legal.open[s, r, g, m] = True
         legal.instance[s, r, g, m] = suit.number
@@ -195,6 +199,14 @@ def file(world: World, r: int, m: int, g: int, day: float,
     world.log_rows(r, day, "suit_filed", strategies, cities,
                    [group.description] * len(cities))
     return suit
+
+
+def _fees(world: World) -> list[list[list[float]]]:
+    """Stage fees (R, G, 4) of the batch as plain numbers, read one at a time by rulings."""
+    legal = world.legal
+    if legal.fees is None:
+        legal.fees = world.legal_inputs.costs.stage_fee.tolist()
+    return legal.fees
 
 
 def _filing_plaintiffs_by_scalars(world: World, r: int, m: int, g: int, group: Litigants,
@@ -339,7 +351,7 @@ def _judgment(world: World, day: float, suit: Suit, plaintiffs: Pairs, won: bool
     group = suit.litigants
     for s in strategies:
         legal.open[s, r, g, m] = False
-    mark(legal.settled[..., m], r, *plaintiffs)
+    mark(legal.settled, r, *plaintiffs, m)
     world.log(r, day, "judgment_final", group.description + ("; won" if won else "; lost"),
               city=group.lead, strategies=strategies)
     if won:
