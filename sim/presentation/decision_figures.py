@@ -288,21 +288,28 @@ def robustness_chart(ranking: pd.DataFrame, shares: pd.DataFrame | None,
         met = axes[0, 2]
         names = [c for c in shares.columns if c != "all"]
         height = 0.7 / (len(names) + 1)
-        labels = ["all thresholds", *names]
+        # Bars carry short tags; the thresholds' own words go in the legend, where
+        # no bar can cut them.
+        tags = ["all", *(f"T{n}" for n in range(1, len(names) + 1))]
         for k, strategy in enumerate(order):
             values = [shares.loc[strategy, "all"], *(shares.loc[strategy, n] for n in names)]
             for n, value in enumerate(values):
                 offset = (len(values) - 1) / 2 * height - n * height
                 met.barh(y[k] + offset, value, height * 0.9, color=colours[strategy],
                          alpha=1.0 if n == 0 else 0.35)
-                met.annotate(f"{value:.0%} {textwrap.shorten(labels[n], 40, placeholder='…')}",
-                             (0, y[k] + offset), xytext=(3, 0), textcoords="offset points",
-                             va="center", fontsize=6.5, color="white" if n == 0 else "black",
+                inside = value > 0.8
+                met.annotate(f"{value:.0%} {tags[n]}", (value, y[k] + offset),
+                             xytext=(-3 if inside else 3, 0), textcoords="offset points",
+                             ha="right" if inside else "left", va="center", fontsize=7,
+                             color="white" if inside and n == 0 else "black",
                              fontweight="bold" if n == 0 else "normal")
         met.set_xlim(0, 1.0)
         share_axis(met, "x")
         met.set_xlabel("Share of futures meeting\nall thresholds (solid), each (light)")
-        handles.append(Patch(color="#555555", label="all thresholds met"))
+        handles.append(Patch(color="#555555", label="all: every threshold met"))
+        handles += [Patch(color="#555555", alpha=0.35,
+                          label=f"{tag}: {textwrap.fill(name, 42)}")
+                    for tag, name in zip(tags[1:], names, strict=True)]
     for ax in axes[0]:
         ax.grid(axis="y", visible=False)
         ax.xaxis.set_major_locator(MaxNLocator(4))

@@ -57,7 +57,8 @@ from sim.results import (
     write_folder,
     write_manifest,
 )
-from sim.scenario import provenance
+from sim.scenario import COURT_STAGES, provenance
+from sim.scenario.schema import COURT_DEFAULTS
 
 HEADLINE_METRICS = ("net_fiscal_impact", "gap_closing_burden", "federal_withheld",
                     "federal_restored", "federal_lost", "legal_cost", "compliance_cost",
@@ -414,7 +415,7 @@ def scenario_provenance(run: RunResult) -> Provenance:
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for item in provenance.assumed_defaults(scenario, run.manifest.get("strategies", [])):
         general = re.sub(r"\[[^\]]*\]", "[*]", item.path)
-        shown = "computed (see note)" if item.value is None else describe_value(item.value)
+        shown = default_text(scenario, item.path, item.value)
         group = groups.setdefault((general, shown), {"path": general, "value": shown,
                                                      "note": item.note, "where": []})
         group["where"].append(item.path)
@@ -430,6 +431,32 @@ def scenario_provenance(run: RunResult) -> Provenance:
         aged=provenance.aged_facts(scenario))
 
 
+def default_text(scenario: Any, path: str, value: Any) -> str:
+    """A schema default as people read it, never a Python repr.
+
+    A measure kind's courts left to their defaults are listed stage by stage;
+    a default worked out from other keys says so; money reads as money.
+    """
+    if value is None:
+        return "worked out from other keys (see what it is)"
+    kind = path.removeprefix("litigation.")
+    if kind in COURT_DEFAULTS:
+        lines = []
+        for stage in COURT_STAGES:
+            values = {key: scenario.litigation.court_value(kind, stage, key)[1]
+                      for key in ("taken", "probability", "days") if key in COURT_DEFAULTS[kind][stage]}
+            low, mode, high = values["days"]
+            taken = f"taken {values['taken']:.0%}, " if "taken" in values else ""
+            lines.append(f"{stage.replace('_', ' ')}: {taken}won {values['probability']:.0%}, "
+                         f"{low:.0f}-{high:.0f} days (most likely {mode:.0f})")
+        return "; ".join(lines)
+    try:
+        money = scenario.is_money(path)
+    except KeyError:  # a built-in strategy's key: the scenario file has no such table
+        money = False
+    return describe_value(value, money=money)
+
+
 # --------------------------------------------------------------------------
 # HTML
 
@@ -437,14 +464,30 @@ def scenario_provenance(run: RunResult) -> Provenance:
 _URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:)\]]")
 
 
+_LITERAL = re.compile(r"``([^`]+)``")
+"""A literal in a docstring (reStructuredText): ``revenue_growth``."""
+
+
 def linkify(text: Any) -> Markup:
-    """Escape text and turn its http(s) URLs into links (no other scheme is ever linked)."""
+    """Escape text and turn its http(s) URLs into links (no other scheme is ever linked).
+
+    Docstring literals (````key````) become ``<code>``.
+    """
     text = "" if text is None else str(text)
     out, last = [], 0
     for match in _URL.finditer(text):
-        out.append(escape(text[last:match.start()]))
+        out.append(_literals(text[last:match.start()]))
         url = escape(match.group(0))
         out.append(Markup(f'<a href="{url}" rel="noopener noreferrer">{url}</a>'))
+        last = match.end()
+    out.append(_literals(text[last:]))
+    return Markup("").join(out)
+
+
+def _literals(text: str) -> Markup:
+    out, last = [], 0
+    for match in _LITERAL.finditer(text):
+        out += [escape(text[last:match.start()]), Markup("<code>%s</code>") % match.group(1)]
         last = match.end()
     out.append(escape(text[last:]))
     return Markup("").join(out)

@@ -720,8 +720,8 @@ COURT_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
 """Built-in court parameters per measure kind and stage; their sources are in
 the docstrings of :class:`Litigation`'s kind fields."""
 
-_EXECUTIVE_DEFAULTS_DOC = """  Defaults, derived from the suits in
-    research-facts.md section C (first and second Trump terms), probabilities by
+_EXECUTIVE_DEFAULTS_DOC = """  Defaults, derived from the funding suits of
+    the first and second Trump terms named below, probabilities by
     Laplace's rule of succession, (wins + 1) / (cases + 2).  Preliminary
     injunction: sought with probability 0.9 (Assumption: 7 of the 11 suits
     sought one, the others relied on an earlier nationwide injunction, which
@@ -895,7 +895,7 @@ class Litigation(Sourced):
     grant_condition: Courts = Field(
         default_factory=Courts,
         description="How courts treat suits against agency grant conditions (same defaults "
-        "as executive orders: most suits in section C challenged grant conditions)."
+        "as executive orders: most of the suits below challenged grant conditions)."
         + _EXECUTIVE_DEFAULTS_DOC)
     legislation: Courts = Field(default_factory=Courts, description=_LEGISLATION_DOC)
     costs: LegalCosts = LegalCosts()

@@ -126,6 +126,14 @@ def test_report_lists_sources_assumptions_and_defaults_relied_on():
     assert "half of the rainy-day fund" in html and "City budget book 2025, p. 12" in html
 
 
+def test_defaults_relied_on_read_as_values_not_python_reprs(one_city_run):
+    """Court defaults are listed stage by stage; docstring literals become code, not ``x``."""
+    page = pages.render_report(one_city_run, fake_figures())
+    assert "Courts(" not in page and "Review(" not in page and "``" not in page
+    assert "preliminary injunction: taken 90%, won 89%, 30-85 days (most likely 58)" in page
+    assert "<code>revenue_growth</code>" in page and "research-facts" not in page
+
+
 def test_saved_run_keeps_which_values_were_written(one_city_run, tmp_path):
     """Reading a run back tells written values from defaults, so provenance is unchanged."""
     one_city_run.save(tmp_path / "run", figures=False)

@@ -102,8 +102,6 @@ def look_at(browser: Browser, page_file: Path) -> list[str]:
     return faults
 
 
-@pytest.mark.xfail(strict=True, reason="issue 24 items 4 and 5: squeezed assumptions table, "
-                                       "robustness table wider than the window")
 def test_run_report_reads_whole_in_a_browser(browser, runs):
     """A run's report.html: self-contained, no errors, every figure shown, fits 1,280 px."""
     assert look_at(browser, runs[1] / "report.html") == []
