@@ -30,7 +30,7 @@ HOSTILE = {
 ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "main", "header", "nav", "a",
                 "section", "h1", "h2", "h3", "p", "table", "thead", "tbody", "tr", "th", "td",
                 "span", "div", "b", "i", "code", "br", "figure", "figcaption", "img", "details",
-                "summary"}
+                "summary", "colgroup", "col"}
 
 
 def hostile_scenario() -> sim.Scenario:
