@@ -109,6 +109,7 @@ from sim.scenario import (
     MAX_NAME,
     Scenario,
     format_loc,
+    parse_path,
     parse_toml,
     read_text,
     validate,
@@ -621,13 +622,31 @@ def _factor(parameter: SweptParameter, i: int, scenario: Scenario, info: SweepIn
     if len(problems) > before:
         return None
     factor = Factor(
-        path=parameter.path, label=parameter.label or parameter.path, kind=kind,
+        path=parameter.path, label=parameter.label or readable_path(parameter.path), kind=kind,
         base=0.0, low=_number(parameter.low), high=_number(parameter.high),
         scale=parameter.scale,
         values=None if parameter.values is None else tuple(_number(v) for v in parameter.values),
         dist=current if parameter.low is None and parameter.values is None else None,
         source=parameter.source, money=scenario.is_money(parameter.path))
     return replace(factor, base=_base(parameter, current, factor))
+
+
+def readable_path(path: str) -> str:
+    """A key path as a label people read, for parameters the sweep file does not label.
+
+    >>> readable_path("city[Denver].budget.reserves")
+    'Denver: budget reserves'
+    >>> readable_path("measure[No Bailout for Sanctuary Cities Act].withhold_share")
+    'No Bailout for Sanctuary Cities Act: withhold share'
+    >>> readable_path("scenario.discount_rate")
+    'discount rate'
+    """
+    parts = parse_path(path)
+    named = [i for i, (_, selector) in enumerate(parts) if selector is not None]
+    owners = ", ".join(str(parts[i][1]) for i in named)
+    keys = [key for key, _ in parts[(named[-1] + 1 if named else 1):]] or [parts[-1][0]]
+    words = " ".join(keys).replace("_", " ")
+    return f"{owners}: {words}" if owners else words
 
 
 def _kind(value: Any) -> Kind | None:

@@ -16,7 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from sim.metrics import METRICS
 from sim.presentation.run_figures import largest_cities
@@ -75,6 +75,7 @@ def metric_changes(changes: pd.DataFrame, colours: Mapping[str, str] | None = No
             ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
         ax.set_title(metric.replace("_", " "))
         _symmetric(ax)
+        ax.xaxis.set_major_locator(MaxNLocator(5))  # "-$1.5M-$1M" would run together
     for ax in axes.flat[len(metrics):]:
         ax.set_visible(False)
     fig.suptitle("Change from A to B (difference of means, 95% confidence interval)")

@@ -32,6 +32,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import MaxNLocator
 
 from sim.formats import dollars
 from sim.metrics import ALL_CITIES
@@ -99,12 +100,25 @@ def reserves_fan(trajectories: pd.DataFrame, strategies: Sequence[str],
         spending = (12 * trajectories["expenditure"]).groupby(
             [trajectories["strategy"], trajectories["city"], trajectories["date"]],
             sort=False).median()
-    fig, axes = new_figure(len(cities), len(shown), width=4.0, height=2.5, sharex=True,
-                           sharey="row")
+    # Many cities are laid out several to a row (about four panels a row), so the figure
+    # stays about as wide as it is tall instead of a column of rows.
+    per_row = max(1, 4 // len(shown)) if len(cities) > 2 else 1
+    rows = -(-len(cities) // per_row)
+    fig, axes = new_figure(rows, per_row * len(shown), width=4.0 if per_row == 1 else 3.0,
+                           height=2.5 if per_row == 1 else 2.2, sharex=True,
+                           sharey="row" if per_row == 1 else False)
+    for ax in axes.flat[len(cities) * len(shown):]:
+        ax.set_visible(False)
+    if rows > 1:  # dates under the panels of the row above an empty slot
+        for k, ax in enumerate(axes[-2]):
+            ax.tick_params(labelbottom=not axes[-1, k].get_visible())
     has_baseline = "baseline" in strategies and "baseline" not in shown
     for i, city in enumerate(cities):
+        row, block = divmod(i, per_row)
         for j, strategy in enumerate(shown):
-            ax = axes[i, j]
+            ax = axes[row, block * len(shown) + j]
+            if j:
+                ax.sharey(axes[row, block * len(shown)])
             q = quantiles.loc[(strategy, city)]
             colour = colours[strategy]
             ax.fill_between(q.index, q[0.05], q[0.95], color=colour, alpha=0.16, lw=0)
@@ -121,9 +135,9 @@ def reserves_fan(trajectories: pd.DataFrame, strategies: Sequence[str],
             date_axis(ax)
             ax.set_title(f"{city} · {strategy}" if len(cities) > 1 else strategy,
                          color=colour)
-            if j == 0:
-                ax.set_ylabel(f"{city}\nreserves net of debt" if len(cities) > 1
-                              else "Reserves net of debt")
+            if j == 0 and block == 0:
+                ax.set_ylabel("Reserves net of debt" if per_row > 1 or len(cities) == 1
+                              else f"{city}\nreserves net of debt")
     handles = [Patch(color="#555555", alpha=0.16, label="90% of replications"),
                Patch(color="#555555", alpha=0.34, label="50% of replications"),
                Line2D([], [], color="#555555", lw=1.8, label="median")]
@@ -213,7 +227,8 @@ def federal_funds(trajectories: pd.DataFrame, strategies: Sequence[str],
                       label="lost for good"),
                Patch(color="#777777", alpha=0.25, label="90% of replications")]
     legend_below(fig, handles, columns=3)
-    fig.suptitle(f"Federal funds{_where(trajectories)}, cumulated from the start (mean)")
+    fig.suptitle(f"Federal funds{_where(trajectories)}, cumulated from the start "
+                 "(mean and 90% of replications)")
     return fig
 
 
@@ -275,7 +290,11 @@ def cost_breakdown(replications: pd.DataFrame, strategies: Sequence[str],
     colours = colours_for(strategies, colours)
     present = [c for c in COST_COMPONENTS if any(m in replications for m in c.metrics)]
     values = _component_values(replications, [*present, GAP_CLOSING])
-    components = [c for c in present if values.loc[shown, c.label].abs().max() > 0]
+    means = values.loc[shown].groupby(level="strategy").mean()
+    # A component no bar would show (under a thousandth of the tallest) stays out of the
+    # stack and the legend.
+    tallest = float(means.abs().sum(axis=1).max()) or 1.0
+    components = [c for c in present if means[c.label].abs().max() > 1e-3 * tallest]
     fig, axes = new_figure(1, 1, width=max(6.5, 2.0 * len(shown) + 2.5), height=4.2)
     ax = axes[0, 0]
     x = np.arange(len(shown))
@@ -293,35 +312,37 @@ def cost_breakdown(replications: pd.DataFrame, strategies: Sequence[str],
             else:
                 down += mean
         total = data[[c.label for c in components]].sum(axis=1)
-        _whisker(ax, x[i] - width / 2, total)
+        _whisker(ax, x[i] - width / 2, total, width)
         gap = data[GAP_CLOSING.label]
         ax.bar(x[i] + width / 2, float(gap.mean()), width, color="white",
                edgecolor=GAP_CLOSING.colour, hatch="///", lw=1.2)
-        _whisker(ax, x[i] + width / 2, gap)
+        _whisker(ax, x[i] + width / 2, gap, width)
     ax.axhline(0, color="black", lw=0.6)
     ax.set_xticks(x, shown)
     colour_ticklabels(ax, colours)
     ax.set_xlim(-0.7, len(shown) - 0.3)
     ax.grid(axis="x", visible=False)
     money_axis(ax)
-    ax.set_ylabel("Total over the horizon vs baseline (USD)")
+    ax.set_ylabel("Total over the horizon vs baseline\n(USD, not discounted)")
     handles = [Patch(color=c.colour, label=c.label) for c in components]
     handles.append(Patch(facecolor="white", edgecolor=GAP_CLOSING.colour, hatch="///",
                          label=GAP_CLOSING.label))
     handles.append(Line2D([], [], color="black", marker="_", ms=10, lw=1,
                                     label="5-95% of replications (total)"))
     legend_below(fig, handles, columns=2)
-    fig.suptitle(f"Cost of each strategy against the baseline{_where(replications)} (mean)")
+    fig.suptitle(f"Cost of each strategy against the baseline{_where(replications)} "
+                 "(mean, not discounted)")
     return fig
 
 
-def _whisker(ax: Axes, x: float, values: pd.Series) -> None:
+def _whisker(ax: Axes, x: float, values: pd.Series, width: float) -> None:
+    """The 5-95% whisker on the bar's right quarter, the mean's label on its left quarter."""
     low, mean, high = np.percentile(values, 5), values.mean(), np.percentile(values, 95)
     # Centred on the band, not the mean: a skewed tail can put the mean outside it.
-    ax.errorbar([x], [(low + high) / 2], yerr=[(high - low) / 2], fmt="none", ecolor="black",
-                elinewidth=1.0, capsize=4)
-    ax.annotate(dollars(mean), (x, max(high, mean)), xytext=(0, 3), textcoords="offset points",
-                ha="center", va="bottom", fontsize=8)
+    ax.errorbar([x + width / 4], [(low + high) / 2], yerr=[(high - low) / 2], fmt="none",
+                ecolor="black", elinewidth=1.0, capsize=3)
+    ax.annotate(dollars(mean), (x - width / 4, max(mean, 0.0)), xytext=(0, 3),
+                textcoords="offset points", ha="center", va="bottom", fontsize=8)
 
 
 @styled
@@ -437,6 +458,7 @@ def exposure_by_city(replications: pd.DataFrame, strategies: Sequence[str],
         ax.grid(axis="y", visible=False)
         if kind == "impact":
             money_axis(ax, "x")
+            ax.xaxis.set_major_locator(MaxNLocator(4))  # "-$1B-$500M" would run together
             ax.axvline(0, color="black", lw=0.6)
         else:
             share_axis(ax, "x")
@@ -541,13 +563,15 @@ def litigation_timeline(events: pd.DataFrame, strategies: Sequence[str],
         ax.grid(axis="y", visible=False)
         ax.set_title(strategy, color=colours[strategy], loc="left", fontweight="bold")
         date_axis(ax)
-    axes[-1, 0].set_xlabel("Date")
-    handles = [Line2D([], [], marker="o", ls="none", color=WON, label="won by the jurisdictions"),
-               Line2D([], [], marker="o", ls="none", color=LOST, label="lost"),
-               Line2D([], [], marker="o", ls="none", color=NEUTRAL, label="filing / measure"),
-               Patch(fc="#EEEEEE", ec="black", label="25-75% of dates (line: median)"),
-               Line2D([], [], color="black", lw=0.9, label="5-95% of dates")]
-    legend_below(fig, handles, columns=3)
+    if shown:  # an empty figure needs no key to marks it does not have
+        axes[-1, 0].set_xlabel("Date")
+        handles = [Line2D([], [], marker="o", ls="none", color=WON,
+                          label="won by the jurisdictions"),
+                   Line2D([], [], marker="o", ls="none", color=LOST, label="lost"),
+                   Line2D([], [], marker="o", ls="none", color=NEUTRAL, label="filing / measure"),
+                   Patch(fc="#EEEEEE", ec="black", label="25-75% of dates (line: median)"),
+                   Line2D([], [], color="black", lw=0.9, label="5-95% of dates")]
+        legend_below(fig, handles, columns=3)
     fig.suptitle("Litigation timeline: filings and court rulings across replications")
     return fig
 
@@ -579,20 +603,24 @@ def enforcement_trust(trajectories: pd.DataFrame, strategies: Sequence[str],
     mean = by_month.mean()
     trust = by_month["trust"].quantile([0.25, 0.5, 0.75]).unstack()
     fig, axes = new_figure(4, 1, width=8.0, height=2.0, sharex=True)
+    several = trajectories["city"].nunique() > 1
     panels = [("visible", "ICE transfers and\nat-large arrests / month"),
               ("detainers_honoured", "Detainers honoured\n/ month"),
               ("trust", "Trust index"),
-              ("compliance_level", "Compliance level\n(mean over cities)")]
+              ("compliance_level", "Compliance level" + ("\n(mean over cities)" if several
+                                                          else ""))]
     for ax, (column, label) in zip(axes[:, 0], panels, strict=True):
         for strategy in strategies:
             colour, style = colours[strategy], "--" if strategy == "baseline" else "-"
+            # The baseline, dashed, on top: a strategy that keeps today's policy would hide it.
+            layer = 3 if strategy == "baseline" else 2
             if column == "trust":
                 q = trust.loc[strategy]
                 ax.fill_between(q.index, q[0.25], q[0.75], color=colour, alpha=0.2, lw=0)
-                ax.plot(q.index, q[0.5], color=colour, lw=1.6, ls=style)
+                ax.plot(q.index, q[0.5], color=colour, lw=1.6, ls=style, zorder=layer)
             else:
                 series = mean.loc[strategy, column]
-                ax.plot(series.index, series, color=colour, lw=1.6, ls=style)
+                ax.plot(series.index, series, color=colour, lw=1.6, ls=style, zorder=layer)
         ax.set_ylabel(label)
         date_axis(ax)
     axes[0, 0].set_ylim(bottom=0)
@@ -604,7 +632,7 @@ def enforcement_trust(trajectories: pd.DataFrame, strategies: Sequence[str],
                       label=s) for s in strategies]
     handles.append(Patch(color="#777777", alpha=0.2, label="trust: 50% of replications"))
     legend_below(fig, handles)
-    fig.suptitle("Enforcement and community trust, all cities")
+    fig.suptitle(f"Enforcement and community trust{_where(trajectories)}")
     return fig
 
 
@@ -678,7 +706,7 @@ FIGURES: dict[str, FigureSpec] = {
         when=lambda run: _has_net_reserves(run)),
     "federal_funds": FigureSpec(
         "Federal funds received, withheld and restored",
-        "Cumulated from the start, all cities: the share of federal payments due that "
+        "Cumulated from the start, all cities together when there are several: the share of federal payments due that "
         "arrived on schedule (top) and the money withheld, withheld money paid out later, "
         "and money lost for good (bottom). Lines are means over the kept replications, "
         "bands hold 90% of them.",
@@ -686,10 +714,12 @@ FIGURES: dict[str, FigureSpec] = {
         needs={"trajectories": ("federal_received", "federal_withheld", "federal_restored")}),
     "cost_breakdown": FigureSpec(
         "Cost breakdown per strategy",
-        "What each strategy costs against the baseline over the whole horizon (mean, "
-        "undiscounted), by component; whiskers span 5-95% of replications. The hatched bar "
-        "is how the costs were covered (service cuts and tax increases), not an extra cost. "
-        "Components that are zero for every strategy are left out.",
+        "What each strategy costs against the baseline over the whole horizon (mean, in "
+        "nominal dollars, not discounted: the key numbers' net fiscal impact is the same "
+        "cost in present value, so it is smaller), by component; whiskers span 5-95% of "
+        "replications. The hatched bar is how the costs were covered (service cuts and tax "
+        "increases), not an extra cost. Components no bar would show (under a thousandth of "
+        "the tallest) are left out.",
         lambda run, colours: cost_breakdown(run.replications, run.strategies, colours),
         needs={"replications": ("service_cuts", "tax_increase")}),
     "net_impact": FigureSpec(
@@ -717,7 +747,7 @@ FIGURES: dict[str, FigureSpec] = {
         needs={"events": ("strategy", "replication", "date", "kind", "detail")}),
     "enforcement_trust": FigureSpec(
         "Enforcement and community trust",
-        "All cities together, month by month: ICE transfers and at-large arrests, detainers "
+        "Month by month, all cities together when there are several: ICE transfers and at-large arrests, detainers "
         "honoured (means over the kept replications), immigrant residents' trust in the "
         "police (median and the band holding 50% of replications; 1 is a sanctuary city with "
         "no visible enforcement) and the compliance level in force, which shows when adaptive "

@@ -27,8 +27,11 @@ import matplotlib.dates as mdates
 import matplotlib.style as mpl_style
 import numpy as np
 from cycler import cycler
+from matplotlib import rcParams
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from sim.errors import FundsimWarning
@@ -92,12 +95,52 @@ def house_style() -> Iterator[None]:
 
 
 def styled(draw: Callable[..., Figure]) -> Callable[..., Figure]:
-    """Wrap a figure function so that it draws in the house style."""
+    """Wrap a figure function so that it draws in the house style, its words all inside."""
     @functools.wraps(draw)
     def wrapper(*args: Any, **kwargs: Any) -> Figure:
         with house_style():
-            return draw(*args, **kwargs)
+            return fit_text(draw(*args, **kwargs))
     return wrapper
+
+
+def fit_text(fig: Figure) -> Figure:
+    """Wrap the titles that would not fit the figure's width (or their panel's).
+
+    A figure of one narrow panel (one strategy a side in ``fundsim compare``)
+    would otherwise cut its title at the edges.  Call in the house style, which
+    sets the font sizes measured here.
+    """
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    room = fig.bbox.width * 0.96
+    title = fig.get_suptitle()
+    if title:
+        font = FontProperties(size=rcParams["figure.titlesize"],
+                              weight=rcParams["figure.titleweight"])
+        fig.suptitle(_wrapped(title, font, room, renderer))
+    for ax in fig.axes:
+        if ax.get_title():
+            font = FontProperties(size=rcParams["axes.titlesize"])
+            ax.set_title(_wrapped(ax.get_title(), font, ax.bbox.width * 1.1, renderer))
+    return fig
+
+
+def _wrapped(text: str, font: FontProperties, room: float, renderer: Any) -> str:
+    """The text broken into lines no wider than ``room`` pixels (lines it has are kept)."""
+    def width(line: str) -> float:
+        return renderer.get_text_width_height_descent(line, font, ismath=False)[0]
+
+    lines = []
+    for given in text.split("\n"):
+        line = ""
+        for word in given.split(" "):
+            trial = f"{line} {word}" if line else word
+            if line and width(trial) > room:
+                lines.append(line)
+                line = word
+            else:
+                line = trial
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def strategy_colours(strategies: Sequence[str]) -> dict[str, str]:
@@ -146,9 +189,14 @@ def new_figure(rows: int, cols: int, width: float = 4.2, height: float = 2.8,
 
 
 def legend_below(fig: Figure, handles: Sequence[Any], columns: int | None = None) -> None:
-    """One legend for the whole figure, centred under the panels."""
-    fig.legend(handles=list(handles), loc="outside lower center",
-               ncols=columns or min(len(handles), 4))
+    """One legend for the whole figure, centred under the panels, in as many columns as fit."""
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    columns = columns or min(len(handles), 4)
+    legend = fig.legend(handles=list(handles), loc="outside lower center", ncols=columns)
+    while columns > 1 and legend.get_window_extent(renderer).width > fig.bbox.width * 0.96:
+        legend.remove()
+        columns -= 1
+        legend = fig.legend(handles=list(handles), loc="outside lower center", ncols=columns)
 
 
 def colour_ticklabels(ax: Axes, colours: Mapping[str, str], axis: str = "x") -> None:

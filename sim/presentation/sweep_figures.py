@@ -126,7 +126,15 @@ def sensitivity_indices(indices: pd.DataFrame, title: str) -> Figure:
     ax.set_xlim(min(-0.05, float(np.nanmin((data["S1"] - data.get("S1_conf", 0)).to_numpy()))),
                 max(1.0, float(np.nanmax(data[[b[0] for b in bars]].to_numpy())) + 0.05))
     ax.grid(axis="y", visible=False)
-    ax.set_xlabel("share of the output's variance (Sobol index); whiskers: 95% confidence")
+    confidence = any(f"{b[0]}_conf" in data and data[f"{b[0]}_conf"].notna().any() for b in bars)
+    label = "share of the output's variance" + ("; whiskers: 95% confidence" if confidence
+                                                 else "")
+    values = data[[b[0] for b in bars]].to_numpy(dtype=float)
+    if np.nanmin(values) < 0 or np.nanmax(values) > 1:
+        # A share cannot leave 0-1: such estimates are sampling error, which readers should see.
+        label += ("\nan index below 0 or above 1 is sampling error (too few samples): "
+                  "read it as near 0, or near 1")
+    ax.set_xlabel(label)
     legend_below(fig, ax.get_legend_handles_labels()[0])
     fig.suptitle(f"{title}\nwhat drives its variance")
     return fig
@@ -280,12 +288,13 @@ def discovery_tradeoff(trajectory: pd.DataFrame, boxes: pd.DataFrame, title: str
     shades = [mpl.colormaps["viridis"](x) for x in np.linspace(0.0, 0.85, most)]
     handles = []
     for _, steps in trajectory.groupby("box", sort=True):
-        ax.plot(steps["coverage"], steps["density"], color="#BBBBBB", lw=0.8, zorder=1)
+        ax.plot(steps["coverage"], steps["density"], color="#BBBBBB", lw=0.8, zorder=1,
+                clip_on=False)
         ax.scatter(steps["coverage"], steps["density"], s=16, zorder=2, edgecolors="none",
-                   c=[shades[max(r, 1) - 1] for r in steps["res_dim"]])
+                   c=[shades[max(r, 1) - 1] for r in steps["res_dim"]], clip_on=False)
         chosen = steps[steps["kept"].astype(bool)]
         ax.scatter(chosen["coverage"], chosen["density"], s=90, facecolors="none",
-                   edgecolors=KEPT_BOX, linewidths=1.0, zorder=3)
+                   edgecolors=KEPT_BOX, linewidths=1.0, zorder=3, clip_on=False)
     for limited in range(1, most + 1):
         handles.append(Line2D([], [], ls="", marker="o", markersize=5, color=shades[limited - 1],
                               label=f"{limited} parameter{'s' if limited > 1 else ''} limited"))
@@ -296,7 +305,7 @@ def discovery_tradeoff(trajectory: pd.DataFrame, boxes: pd.DataFrame, title: str
                 "data"), xytext=(0, 3), textcoords="offset points", fontsize=7, color="#555555")
     for _, box in boxes.iterrows():
         ax.scatter([box["coverage"]], [box["density"]], marker="*", s=220, color=KEPT_BOX,
-                   zorder=3)
+                   zorder=3, clip_on=False)
         chosen = trajectory[(trajectory["box"] == box["box"]) & trajectory["kept"].astype(bool)]
         for _, step in chosen.iterrows():
             ax.annotate("", (box["coverage"], box["density"]),
@@ -312,8 +321,9 @@ def discovery_tradeoff(trajectory: pd.DataFrame, boxes: pd.DataFrame, title: str
     handles.append(Line2D([], [], ls="", marker="*", markersize=11, color=KEPT_BOX,
                           label="box kept (chance limits opened)"))
     lowest = min(float(trajectory["coverage"].min()), float(boxes["coverage"].min()))
-    ax.set_xlim(max(0.0, np.floor(lowest * 10) / 10 - 0.05), 1.03)
-    ax.set_ylim(0, 1.05)
+    # Shares end at 100%: markers there are drawn over the axes' edge, not the axes stretched.
+    ax.set_xlim(max(0.0, np.floor(lowest * 10) / 10 - 0.05), 1.0)
+    ax.set_ylim(0, 1.0)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel("coverage: share of the points with the outcome that lie in the box")

@@ -303,3 +303,98 @@ def test_a_figure_that_cannot_be_drawn_is_left_out_with_a_warning(tmp_path):
             pngs = run_figures.save_figures(result, tmp_path)
     assert pngs["net_impact"] is None and pngs["reserves_fan"].startswith(b"\x89PNG")
     assert not (tmp_path / "net_impact.png").exists() and (tmp_path / "reserves_fan.svg").exists()
+
+
+# --------------------------------------------------------------------------
+# Nothing cut, nothing colliding
+
+
+def text_faults(fig) -> list[str]:
+    """Words drawn past the figure's edge, and tick labels that run into each other."""
+    canvas = FigureCanvasAgg(fig)
+    fig.set_dpi(style.PNG_DPI)
+    with style.house_style():
+        canvas.draw()
+    renderer = canvas.get_renderer()
+    faults, groups, ticks = [], [], set()
+    for ax in fig.axes:
+        for axis, labels in (("x", ax.get_xticklabels()), ("y", ax.get_yticklabels())):
+            ticks |= {id(label) for label in labels}
+            low, high = sorted(ax.get_xlim() if axis == "x" else ax.get_ylim())
+            k = 0 if axis == "x" else 1
+            if ax.get_visible() and ax.axison:
+                groups.append([label for label in labels if label.get_visible()
+                               and label.get_text().strip()
+                               and low <= label.get_position()[k] <= high])
+    shown = {id(label) for group in groups for label in group}
+    for text in fig.findobj(mpl.text.Text):
+        if not (text.get_visible() and text.get_text().strip()):
+            continue
+        if (id(text) in ticks and id(text) not in shown) or (text.axes and not text.axes.axison):
+            continue  # a tick outside the view, or a label of axes turned off: not drawn
+        box = text.get_window_extent(renderer)
+        if box.x0 < -1 or box.y0 < -1 or box.x1 > fig.bbox.x1 + 1 or box.y1 > fig.bbox.y1 + 1:
+            faults.append(f"cut: {text.get_text()[:40]!r}")
+    for group in groups:
+        boxes = [label.get_window_extent(renderer) for label in group]
+        faults += [f"collide: {group[i].get_text()!r} {group[j].get_text()!r}"
+                   for i in range(len(boxes)) for j in range(i + 1, len(boxes))
+                   if boxes[i].overlaps(boxes[j])]
+    return faults
+
+
+@pytest.fixture(scope="module")
+def one_strategy_sides():
+    """A small uncertain run seen as `fundsim compare RUN --strategies sanctuary partial` does."""
+    import sim
+    from sim.presentation import pages
+    from tests.presentation.test_pages import UNCERTAIN_CITY
+
+    run = sim.run(sim.load(UNCERTAIN_CITY), replications=12, workers=1)
+    comparison = pages.compare(run, strategies=("sanctuary", "full"))
+    return comparison
+
+
+@pytest.mark.parametrize("side", ["a", "b"])
+def test_one_strategy_a_side_cuts_no_title_legend_or_label(one_strategy_sides, side):
+    """Narrow one-panel figures wrap their titles and fold their legends (issue 24 item 2)."""
+    comparison = one_strategy_sides
+    run = getattr(comparison, side).run
+    faults = {name: text_faults(run_figures.draw(run, name, comparison.colours))
+              for name in run_figures.figures_for(run)}
+    assert {name: found for name, found in faults.items() if found} == {}
+
+
+def test_difference_figures_cut_no_words(one_strategy_sides):
+    """The compare page's own figures: forest plot and reserves difference."""
+    from sim.presentation import compare_figures, pages
+
+    comparison = one_strategy_sides
+    changes = comparison.changes[comparison.changes["metric"].isin(pages.CHANGE_FIGURE_METRICS)]
+    forest = compare_figures.metric_changes(changes, comparison.colours)
+    reserves = compare_figures.reserves_difference(
+        comparison.a.run.trajectories, comparison.b.run.trajectories, comparison.pairs,
+        comparison.paired, comparison.colours)
+    assert text_faults(forest) == [] and text_faults(reserves) == []
+
+
+def test_many_cities_fan_is_laid_out_in_a_grid(trajectories):
+    """Nine cities, two strategies: about as wide as tall, not one 3,500 px column."""
+    frames = [trajectories.assign(city=trajectories["city"] + str(k)) for k in range(5)]
+    nine = pd.concat(frames, ignore_index=True)
+    nine = nine[nine["city"] != "Beta4"]
+    fig = run_figures.reserves_fan(nine, STRATEGIES)
+    width, height = fig.get_size_inches()
+    assert nine["city"].nunique() == 9 and height < 1.2 * width
+    assert text_faults(fig) == []
+
+
+def test_sobol_figure_says_when_an_index_leaves_zero_to_one():
+    """Indices above 1 or below 0 carry a caveat on the figure; exact ones claim no whiskers."""
+    estimated = pd.DataFrame({"label": ["a", "b"], "S1": [1.3, -0.1], "S1_conf": [0.4, 0.2],
+                              "ST": [1.2, 0.1], "ST_conf": [0.3, 0.1]})
+    exact = pd.DataFrame({"label": ["a", "b"], "S1": [0.7, 0.2], "ST": [0.8, 0.3]})
+    noisy = sweep_figures.sensitivity_indices(estimated, "out").axes[0].get_xlabel()
+    plain = sweep_figures.sensitivity_indices(exact, "out").axes[0].get_xlabel()
+    assert "sampling error" in noisy and "95% confidence" in noisy
+    assert "sampling error" not in plain and "confidence" not in plain
