@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from rich import box
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -53,28 +54,59 @@ def progress_bar(total: int, enabled: bool, label: str = "simulating",
         yield lambda n: progress.advance(task, n)
 
 
-def headline_table(result: RunResult) -> None:
-    """Print the key numbers per strategy (all cities together when there are several)."""
+def headline_table(result: RunResult, console: Console | None = None) -> None:
+    """Print the key numbers per strategy (all cities together when there are several).
+
+    Money: the mean over replications, and under it the range that holds 90%
+    of them.  Floor breached: the baseline's share of futures below the reserve
+    floor, and each strategy's change against it, with a line saying so when
+    the baseline already breaches.  Fits an 80-column terminal.
+    """
     from sim.formats import dollars
 
+    console = console or Console(stderr=True)
     summary = result.summary
     city = "all cities" if "all cities" in set(summary["city"]) else summary["city"].iloc[0]
     rows = summary[(summary["city"] == city) & summary["metric"].isin(HEADLINES)]
-    table = Table(title=f"{result.scenario.scenario.name} — {city} (mean [5%, 95%])")
-    table.add_column("strategy")
-    for metric in HEADLINES:
-        table.add_column(metric.replace("_", " "), justify="right")
+    value = rows.set_index(["strategy", "metric"])
+    baseline = result.manifest.get("baseline", "baseline")
+    table = Table(title=f"{result.scenario.scenario.name} — {city}", box=box.SIMPLE_HEAD,
+                  caption="mean over replications; under it, the range of 90% of them",
+                  padding=(0, 1))
+    table.add_column("strategy", min_width=9, max_width=14)
+    for header in ("net fiscal\nimpact", "federal\nwithheld", "gap closing\nburden"):
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("floor breached\nvs baseline" if baseline in result.strategies
+                     else "floor\nbreached", justify="right", no_wrap=True)
+    outside = False
     for strategy in result.strategies:
         cells = []
-        for metric in HEADLINES:
-            row = rows[(rows["strategy"] == strategy) & (rows["metric"] == metric)].iloc[0]
-            if metric == "floor_breached":
-                cells.append(f"{row['mean']:.0%}")
-            else:
-                cells.append(f"{dollars(row['mean'])} [{dollars(row['p05'])}, "
-                             f"{dollars(row['p95'])}]")
+        for metric in HEADLINES[:-1]:
+            row = value.loc[(strategy, metric)]
+            odd = not row["p05"] <= row["mean"] <= row["p95"]
+            outside |= odd
+            cells.append(Text.assemble((dollars(row["mean"]), "bold"), "\n",
+                                       (f"{dollars(row['p05'])}…{dollars(row['p95'])}"
+                                        f"{'*' if odd else ''}", "dim")))
+        share = value.loc[(strategy, "floor_breached"), "mean"]
+        if strategy == baseline or baseline not in result.strategies:
+            cells.append(Text.assemble((f"{share:.0%}", "bold")))
+        else:
+            change = 100 * (share - value.loc[(baseline, "floor_breached"), "mean"])
+            cells.append(Text.assemble((f"{change:+.0f} pp", "bold"), "\n",
+                                       (f"({share:.0%})", "dim")))
         table.add_row(strategy, *cells)
-    Console(stderr=True).print(table)
+    console.print(table)
+    if outside:
+        console.print("* the mean lies outside the range: fewer than 1 in 20 replications "
+                      "carry most of it.")
+    if baseline in result.strategies:
+        already = value.loc[(baseline, "floor_breached"), "mean"]
+        if already > 0:
+            console.print(f"Floor breached: without any federal measure (baseline) reserves "
+                          f"already fall below the floor in {already:.0%} of futures; each "
+                          "strategy's change (pp) is what the measures add, its own share in "
+                          "brackets.")
 
 
 def sweep_table(result: SweepResult, top: int = 5) -> None:

@@ -1,9 +1,49 @@
-"""Terminal tables: the backtest tables fit an 80-column terminal and say what they show."""
+"""Terminal output: the headline and backtest tables read at 80 columns and say what they show."""
+
+from __future__ import annotations
+
+import io
 
 import pandas as pd
+import pytest
+from rich.console import Console
 
+import sim
 from sim.analysis.backtest import summarise
-from sim.console import backtest_comparison, backtest_scores
+from sim.console import backtest_comparison, backtest_scores, headline_table
+from tests.conftest import ONE_CITY
+
+
+@pytest.fixture(scope="module")
+def poor_city_run():
+    """The one-city scenario with reserves so low that the baseline breaches its floor."""
+    scenario = sim.load(ONE_CITY).with_values({"city[Springfield].budget.reserves": 1e6})
+    return sim.run(scenario, replications=12, workers=1)
+
+
+def printed(run) -> str:
+    console = Console(width=80, record=True, file=io.StringIO())
+    headline_table(run, console)
+    return console.export_text()
+
+
+def test_headline_table_fits_80_columns_two_lines_a_strategy(poor_city_run):
+    """Each strategy: its means, then the 90% ranges; nothing wider than the terminal."""
+    text = printed(poor_city_run)
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "mean over replications; under it, the range of 90% of them" in text
+    row = next(line for line in text.splitlines() if line.strip().startswith("sanctuary"))
+    assert row.count("$") == 3
+
+
+def test_floor_breached_is_a_change_against_a_baseline_that_already_breaches(poor_city_run):
+    """The baseline's own share, each strategy's change in pp, and one line saying why."""
+    text = printed(poor_city_run)
+    base = poor_city_run.summary.query("strategy == 'baseline' and metric == 'floor_breached'")
+    assert base["mean"].iloc[0] > 0
+    assert "pp" in next(line for line in text.splitlines() if "sanctuary" in line)
+    assert f"reserves already fall below the floor in {base['mean'].iloc[0]:.0%}" in " ".join(
+        text.split())
 
 
 def test_score_table_fits_80_columns_even_for_extreme_scores():

@@ -65,6 +65,8 @@ HEADLINE_METRICS = ("net_fiscal_impact", "gap_closing_burden", "federal_withheld
                     "liability_cost", "floor_breached", "months_below_floor",
                     "min_reserve_ratio")
 """Metrics shown first, in this order; every other metric a run has follows."""
+LEAD_WITH_CHANGE = ("floor_breached",)
+"""Metrics whose key-number cell leads with the change against the baseline."""
 CHANGE_FIGURE_METRICS = ("net_fiscal_impact", "gap_closing_burden", "federal_withheld",
                          "floor_breached", "legal_cost", "months_below_floor")
 """Metrics drawn in the comparison's change figure (those the runs have)."""
@@ -645,13 +647,21 @@ def branch_rows(run: RunResult, branches: Sequence[str],
     return rows
 
 
-def number_table(run: RunResult, city: str) -> dict[str, list[dict[str, Any]]]:
-    """Key numbers of one city (or all cities) as formatted rows: headline and other metrics."""
+def number_table(run: RunResult, city: str) -> dict[str, Any]:
+    """Key numbers of one city (or all cities) as formatted rows: headline and other metrics.
+
+    ``already`` is the baseline's share of futures below the reserve floor,
+    when it is not zero.
+    """
     numbers = key_numbers(run, city)
     cells = {(r.strategy, r.metric): r for r in numbers.itertuples()}
-    rows: dict[str, list[Any]] = {"headline": [], "other": [], "zero": []}
+    rows: dict[str, Any] = {"headline": [], "other": [], "zero": [], "already": ""}
     if numbers.empty:
         return rows
+    baseline = run.manifest.get("baseline", "baseline")
+    already = numbers[(numbers["strategy"] == baseline) & (numbers["metric"] == "floor_breached")]
+    if len(already) and already["mean"].iloc[0] > 0:
+        rows["already"] = f"{already['mean'].iloc[0]:.0%}"
     nonzero = pd.Series(numbers[["mean", "p05", "p95"]].to_numpy().any(axis=1)).groupby(
         numbers["metric"].to_numpy(), sort=False).any()
     for metric in nonzero.index:
@@ -678,6 +688,11 @@ def _number_cell(row: Any, metric: str) -> dict[str, Any] | None:
                     ci=f"{format_change(metric, change.low)}, "
                        f"{format_change(metric, change.high)}",
                     notable=change.excludes_zero)
+        if metric in LEAD_WITH_CHANGE:
+            # The baseline may breach the floor already: the change is the news, the share
+            # the context.
+            cell.update(mean=f"{cell['change']} vs baseline",
+                        interval=f"{cell['mean']} of futures; 90%: {cell['interval']}")
     return cell
 
 

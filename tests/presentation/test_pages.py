@@ -476,3 +476,15 @@ def test_report_lists_dated_facts_the_run_outlives():
     assert [f.path for f in facts.aged] == ["city[Springfield].budget.expenditure"]
     html = pages.render_report(run, fake_figures())
     assert "1 dated fact(s) to check" in html and "2025-06-30" in html
+
+
+def test_floor_breached_leads_with_the_change_and_says_when_the_baseline_breaches():
+    """A baseline below the floor in some futures: a note, and strategies lead with the change."""
+    poor = sim.load(UNCERTAIN_CITY).with_values({"city[Springfield].budget.reserves": 1e6})
+    run = sim.run(poor, replications=8, workers=1)
+    page = pages.render_report(run, fake_figures())
+    already = run.summary.query("strategy == 'baseline' and metric == 'floor_breached' "
+                                "and city == 'Springfield'")["mean"].iloc[0]
+    assert already > 0
+    assert f"reserves already fall\n  below the floor in {already:.0%} of futures" in page
+    assert "pp vs baseline</span>" in page
