@@ -69,6 +69,11 @@ class _Group(click.Group):
             sys.exit(error.exit_code)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except BrokenPipeError:
+            # The reader went away (fundsim keys ... | head): stop quietly, as other tools do,
+            # and keep Python from complaining when it flushes stdout at exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except Exception as error:
             if os.environ.get("FUNDSIM_DEBUG"):
                 raise
@@ -180,7 +185,7 @@ def run(scenario_file: Path, output: Path | None, replications: int | None, seed
 
     Example: fundsim run scenarios/denver-no-bailout.toml -t "floor_breached <= 0"
 
-    Example: fundsim run scenarios/denver-no-bailout.toml --precision 0.05 --max-replications 5000
+    Example: fundsim run scenarios/denver-no-bailout.toml --precision 0.1 --max-replications 5000
     """
     from sim.analysis.decision_support import thresholds_from
     from sim.console import headline_table, progress_bar
@@ -208,9 +213,11 @@ def run(scenario_file: Path, output: Path | None, replications: int | None, seed
     elif max_replications or precision_floors or precision_batch:
         raise click.UsageError("--max-replications, --precision-floor and --precision-batch "
                                "need --precision")
-    with progress_bar(total, enabled=not quiet and sys.stderr.isatty()) as advance:
-        result = sim.run(scenario, progress=advance, **options)
-    folder = result.save(output, overwrite=overwrite, figures=not no_figures)
+    with progress_bar(total, enabled=not quiet and sys.stderr.isatty(),
+                      after=_saving(no_figures)) as feedback:
+        result = sim.run(scenario, progress=feedback, **options)
+        feedback.then()
+        folder = result.save(output, overwrite=overwrite, figures=not no_figures)
     if not quiet:
         headline_table(result)
         if "precision" in result.manifest:
@@ -243,10 +250,11 @@ def rerun(run_dir: Path, output: Path | None, workers: int | None, overwrite: bo
 
     scenario, options = recorded_run(run_dir)
     check_output(output or default_folder(scenario), kind="run", overwrite=overwrite)
-    with progress_bar(options["replications"],
-                      enabled=not quiet and sys.stderr.isatty()) as advance:
-        result = sim.run(scenario, progress=advance, workers=workers, **options)
-    folder = result.save(output, overwrite=overwrite, figures=not no_figures)
+    with progress_bar(options["replications"], enabled=not quiet and sys.stderr.isatty(),
+                      after=_saving(no_figures)) as feedback:
+        result = sim.run(scenario, progress=feedback, workers=workers, **options)
+        feedback.then()
+        folder = result.save(output, overwrite=overwrite, figures=not no_figures)
     click.echo(str(folder))
     same = compare_files(run_dir, folder)
     for name, identical in same.items():
@@ -254,6 +262,11 @@ def rerun(run_dir: Path, output: Path | None, workers: int | None, overwrite: bo
     if not all(same.values()):
         raise FundsimError(f"{folder} differs from {run_dir}; compare the versions in both "
                            "manifest.json files")
+
+
+def _saving(no_figures: bool) -> str:
+    """What a run does once simulated, for the spinner that replaces the progress bar."""
+    return "saving the tables" + ("" if no_figures else ", drawing figures, writing the report")
 
 
 @main.command()
@@ -290,6 +303,29 @@ def validate(scenario_files: tuple[Path, ...]) -> None:
 
 
 @main.command()
+@click.argument("scenario_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--uncertain", is_flag=True, help="Only the uncertain quantities (distributions).")
+def keys(scenario_file: Path, uncertain: bool) -> None:
+    """List the key paths of SCENARIO_FILE's numbers, dates and distributions.
+
+    One line each: the path, as Scenario.with_values, sweep files and -p take
+    it, then the value; [uncertain] marks a distribution drawn per
+    replication, [default] a value the file leaves to the schema.
+
+    Example: fundsim keys scenarios/denver.toml --uncertain
+    """
+    from sim.scenario import provenance
+
+    scenario = sim.load(scenario_file)
+    for path, value, written in sim.scenario.number_leaves(scenario):
+        is_dist = hasattr(value, "dist")
+        if uncertain and not is_dist:
+            continue
+        marks = " [uncertain]" * is_dist + " [default]" * (not written)
+        click.echo(f"{path} = {provenance.format_value(value)}{marks}")
+
+
+@main.command()
 @click.option("--markdown", is_flag=True,
               help="Print the scenario reference (every key, unit, default) as Markdown.")
 @click.option("--sweep", "sweep_files", is_flag=True,
@@ -305,7 +341,7 @@ def schema(markdown: bool, sweep_files: bool) -> None:
         from sim.analysis.sweep import SweepFile, reference_markdown
 
         click.echo(reference_markdown() if markdown else json.dumps(
-            SweepFile.model_json_schema(by_alias=True), indent=2), nl=not markdown)
+            sim.scenario.json_schema(SweepFile), indent=2), nl=not markdown)
         return
     if markdown:
         from sim.scenario.schema_docs import markdown as reference
@@ -457,9 +493,12 @@ def report(run_dir: Path, output: Path | None) -> None:
 
     Example: fundsim report results/los-angeles-2025-20250701-120000
     """
+    from sim.console import step
     from sim.presentation.pages import write_report
 
-    click.echo(str(write_report(sim.open_results(run_dir), output)))
+    with step("drawing figures, writing the report", sys.stderr.isatty()):
+        written = write_report(sim.open_results(run_dir), output)
+    click.echo(str(written))
 
 
 @main.command()
@@ -483,12 +522,17 @@ def compare(run_a: Path, run_b: Path | None, strategies: tuple[str, str] | None,
 
     Example: fundsim compare results/my-run --strategies sanctuary partial
     """
+    from sim.console import progress_bar
     from sim.presentation import pages
 
-    comparison = pages.compare(sim.open_results(run_a),
-                               sim.open_results(run_b) if run_b else None,
-                               tuple(strategies) if strategies else None)
-    click.echo(str(pages.write_comparison(comparison, output, overwrite=overwrite)))
+    with progress_bar(0, sys.stderr.isatty(), after="reading the runs") as feedback:
+        feedback.then()
+        comparison = pages.compare(sim.open_results(run_a),
+                                   sim.open_results(run_b) if run_b else None,
+                                   tuple(strategies) if strategies else None)
+        feedback.then("comparing every metric, drawing figures, writing the page")
+        folder = pages.write_comparison(comparison, output, overwrite=overwrite)
+    click.echo(str(folder))
 
 
 @main.command()
@@ -562,9 +606,12 @@ def sweep(sweep_file: Path, parameters: tuple[str, ...], design: str | None,
     chosen = sweeps.load(sweep_file, overrides)
     folder = output or sweeps.default_folder(chosen)
     total = chosen.total_points()
-    with progress_bar(total, not quiet and sys.stderr.isatty(), "sweeping", "pt") as advance:
+    after = "analysing the points" + ("" if no_figures else ", drawing figures, writing the "
+                                      "report")
+    with progress_bar(total, not quiet and sys.stderr.isatty(), "sweeping", "pt",
+                      after=after) as feedback:
         result = sweeps.run(chosen, folder, workers=workers, scheduler=scheduler,
-                            progress=advance, overwrite=overwrite, figures=not no_figures,
+                            progress=feedback, overwrite=overwrite, figures=not no_figures,
                             max_memory=max_memory, max_seconds=max_time)
     if not quiet:
         sweep_table(result)
@@ -604,11 +651,14 @@ def discover(sweep_dir: Path, outcomes: tuple[str, ...], city: str | None,
     Example: fundsim discover results/denver-sensitivity --outcome "floor_breached@sanctuary > 0.5"
     """
     from sim.analysis import sweep as sweeps
+    from sim.console import step
 
     options = {"city": city, "min_coverage": min_coverage, "min_density": min_density,
                "boxes": boxes}
     questions = _outcomes(outcomes, {k: v for k, v in options.items() if v is not None})
-    result = sweeps.discover_in(sweep_dir, questions, figures=not no_figures)
+    with step("finding where each outcome happens (PRIM)" + ("" if no_figures else
+              ", drawing figures, writing the report"), not quiet and sys.stderr.isatty()):
+        result = sweeps.discover_in(sweep_dir, questions, figures=not no_figures)
     if not quiet:
         for finding in result.findings:
             click.echo(finding.summary(), err=True)

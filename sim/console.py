@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -40,18 +40,74 @@ class _RateColumn(ProgressColumn):
         return Text(f"{task.speed:,.1f} {self.unit}/s" if task.speed else "")
 
 
+class Feedback:
+    """What a command shows while it works: a progress bar, then a spinner per later phase.
+
+    Call it with a count to advance the bar (``sim.run(progress=...)`` does);
+    once the bar is full, or when :meth:`then` is called, the bar gives way to
+    a spinner naming what the command does next (drawing figures, writing the
+    report), so no wait is silent.  Disabled (not a terminal, ``-q``), it shows
+    nothing.
+    """
+
+    def __init__(self, console: Console | None, total: int, label: str, unit: str,
+                 after: str | None):
+        self.console, self.total, self.after = console, total, after
+        self.done = 0
+        self.progress: Progress | None = None
+        self.status: Any = None
+        if console is not None and total > 0:
+            columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), _RateColumn(unit),
+                       TimeRemainingColumn())
+            self.progress = Progress(*columns, console=console, transient=True)
+            self.task = self.progress.add_task(label, total=total)
+            self.progress.start()
+
+    def __call__(self, n: int) -> None:
+        self.done += n
+        if self.progress is not None and self.status is None:
+            self.progress.advance(self.task, n)
+            if self.done >= self.total:
+                self.then()
+
+    def then(self, label: str | None = None) -> None:
+        """Replace the bar (or the current phase) by a spinner saying what comes next."""
+        label = label or self.after
+        if self.console is None or label is None:
+            return
+        if self.progress is not None:
+            self.progress.stop()
+        if self.status is None:
+            self.status = self.console.status(label)
+            self.status.start()
+        else:
+            self.status.update(label)
+
+    def close(self) -> None:
+        """Take the bar or spinner off the screen."""
+        if self.progress is not None:
+            self.progress.stop()
+        if self.status is not None:
+            self.status.stop()
+
+
 @contextmanager
-def progress_bar(total: int, enabled: bool, label: str = "simulating",
-                 unit: str = "rep") -> Iterator[Callable[[int], None]]:
-    """A callback advancing a progress bar (done, rate, ETA) on stderr, or doing nothing."""
-    if not enabled:
-        yield lambda _n: None
-        return
-    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), _RateColumn(unit),
-               TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task("run", total=total)
-        yield lambda n: progress.advance(task, n)
+def progress_bar(total: int, enabled: bool, label: str = "simulating", unit: str = "rep",
+                 after: str | None = None) -> Iterator[Feedback]:
+    """A :class:`Feedback` on stderr (done, rate, time left; then ``after``), or a silent one."""
+    feedback = Feedback(Console(stderr=True) if enabled else None, total, label, unit, after)
+    try:
+        yield feedback
+    finally:
+        feedback.close()
+
+
+@contextmanager
+def step(label: str, enabled: bool) -> Iterator[None]:
+    """A spinner on stderr while a silent phase runs (reading runs, drawing figures...)."""
+    with progress_bar(0, enabled, after=label) as feedback:
+        feedback.then()
+        yield
 
 
 def headline_table(result: RunResult, console: Console | None = None) -> None:
@@ -109,23 +165,36 @@ def headline_table(result: RunResult, console: Console | None = None) -> None:
                           "brackets.")
 
 
-def sweep_table(result: SweepResult, top: int = 5) -> None:
-    """Print, per output of a sweep, its most influential parameters with their index."""
+def sweep_table(result: SweepResult, top: int = 5, console: Console | None = None) -> None:
+    """Print, per output of a sweep, its most influential parameters with their index.
+
+    A variance share estimated outside 0-1 gets the report's caveat under the table.
+    """
+    console = console or Console(stderr=True)
     table = Table(title=f"{result.sweep.info.name} — most influential parameters")
     table.add_column("output")
     table.add_column("#", justify="right")
     table.add_column("parameter")
     table.add_column("index", justify="right")
+    outside = False
     for target in result.sweep.targets:
         for rank, factor in enumerate(result.ranking(target.name)[:top], start=1):
-            table.add_row(target.title if rank == 1 else "", str(rank), factor.label,
-                          _headline(result, target.name, factor.path),
+            shown, share = _headline(result, target.name, factor.path)
+            outside |= share is not None and not 0 <= share <= 1
+            table.add_row(target.title if rank == 1 else "", str(rank), factor.label, shown,
                           end_section=rank == min(top, len(result.sweep.factors)))
-    Console(stderr=True).print(table)
+    console.print(table)
+    if outside:
+        console.print("An index is a share of the output's variance: one below 0 or above 1 "
+                      "is sampling error (too few samples). Read it as near 0 or near 1; more "
+                      "samples narrow it.")
 
 
-def _headline(result: SweepResult, target: str, parameter: str) -> str:
-    """The index that ranks a parameter (total Sobol, mu*, S1), else its tornado swing."""
+def _headline(result: SweepResult, target: str, parameter: str) -> tuple[str, float | None]:
+    """The index that ranks a parameter (total Sobol, mu*, S1), else its tornado swing.
+
+    Also the index itself when it is a share of variance (ST, S1), else None.
+    """
     column = {"sobol": "ST", "anova": "ST", "morris": "mu_star", "rbd_fast": "S1"}.get(
         result.method)
     if column and not result.indices.empty:
@@ -133,13 +202,15 @@ def _headline(result: SweepResult, target: str, parameter: str) -> str:
         value = rows[(rows["target"] == target) & (rows["parameter"] == parameter)][column]
         number = float(value.iloc[0])
         if number != number:
-            return "no variation"
-        return f"mu* {number:.3g}" if column == "mu_star" else f"{column} {number:.2f}"
+            return "no variation", None
+        if column == "mu_star":
+            return f"mu* {number:.3g}", None
+        return f"{column} {number:.2f}", number
     rows = result.tornado
     if rows.empty:  # no indices (too few points) and no tornado (--no-tornado)
         return "not ranked"
     swing = rows[(rows["target"] == target) & (rows["parameter"] == parameter)]["swing"]
-    return f"swing {float(swing.iloc[0]):.3g}"
+    return f"swing {float(swing.iloc[0]):.3g}", None
 
 
 def _score_number(value: float, unit: str) -> str:

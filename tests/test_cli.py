@@ -86,3 +86,28 @@ def test_schema_prints_json_schema(cli):
     schema = json.loads(result.stdout)
     assert "Budget" in schema["$defs"]
     assert "description" in schema["$defs"]["Budget"]["properties"]["reserves"]
+    sweep = json.loads(cli.invoke(main, ["schema", "--sweep"]).stdout)
+    # The dialect is named, so editors and validators know which rules apply.
+    assert schema["$schema"] == sweep["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_keys_lists_every_number_by_the_path_with_values_takes(cli, tmp_path):
+    """`fundsim keys`: each number, date or distribution with its path; --uncertain filters."""
+    import sim
+
+    path = write(tmp_path, ONE_CITY.replace("revenue_volatility = 0.0",
+                                            'revenue_volatility = { dist = "uniform", '
+                                            "low = 0.01, high = 0.03 }"))
+    listed = cli.invoke(main, ["keys", str(path)])
+    assert listed.exit_code == 0, listed.output
+    lines = listed.stdout.splitlines()
+    assert "city[Springfield].budget.reserves = 100,000,000" in lines
+    assert "city[Springfield].grant[JAG].payment_lag_months = 0" in lines
+    assert "city[Springfield].budget.revenue_persistence = 0.9 [default]" in lines
+    scenario = sim.load(path)
+    for line in lines:
+        key = line.split(" = ")[0]
+        scenario.value_at(key)  # every path listed is one with_values takes
+    uncertain = cli.invoke(main, ["keys", str(path), "--uncertain"]).stdout.splitlines()
+    assert uncertain == ["city[Springfield].budget.revenue_volatility = uniform(low=0.01, "
+                         "high=0.03) [uncertain]"]

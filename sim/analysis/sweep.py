@@ -1265,9 +1265,10 @@ class SweepResult:
 
 
 def default_folder(sweep: Sweep, root: str | Path = "results") -> Path:
-    """``results/<sweep-slug>-sweep-<UTC timestamp>``."""
+    """``results/<sweep-slug>-sweep-<UTC timestamp>`` (one "sweep" when the name ends in it)."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
-    return Path(root) / f"{slug(sweep.info.name)}-sweep-{stamp}"
+    name = slug(sweep.info.name).removesuffix("-sweep")
+    return Path(root) / f"{name}-sweep-{stamp}"
 
 
 def run(sweep: Sweep, folder: str | Path | None = None, *, workers: int | None = None,

@@ -162,7 +162,10 @@ def settle(scenario: Scenario, *, replications: int | None = None, seed: int | N
     table = scenario.strategy_table()
     for name in strategies or ():
         if name not in table:
-            raise UsageError(f"unknown strategy {name!r} (known: {', '.join(sorted(table))})")
+            forbidden = scenario.forbidden_strategies()
+            known = ", ".join(sorted(s for s in table if s not in forbidden))
+            barred = f"; state law forbids {', '.join(forbidden)}" if forbidden else ""
+            raise UsageError(f"unknown strategy {name!r} (known: {known}{barred})")
     if strategies:
         # Checked as the scenario's own list would be: distinct and allowed by state law.
         scenario.with_values({"scenario.strategies": list(strategies)}, origin="strategies option")

@@ -24,7 +24,10 @@ import base64
 import datetime as dt
 import functools
 import json
+import os
 import re
+import shutil
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -721,24 +724,45 @@ def _now() -> str:
 def write_report(run: RunResult, path: str | Path | None = None) -> Path:
     """Write the report (default: ``report.html`` in the run folder); return its path.
 
-    Inside the run folder, the manifest's checksum of ``report.html`` is updated too.
+    Inside the run folder, the manifest's checksum of ``report.html`` is updated
+    too, and a run saved without figures (``--no-figures``) gets its ``figures/``
+    folder, written whole or not at all.
     """
     if path is None:
         if run.folder is None:
             raise UsageError("this run has no folder; give the report's path")
         path = Path(run.folder) / "report.html"
     path = Path(path)
-    html = render_report(run)
+    own = run.folder is not None and path.resolve() == (Path(run.folder) / "report.html").resolve()
+    pngs = None
+    written = ["report.html"]
+    if own and not (Path(run.folder) / "figures").is_dir():
+        pngs = _write_figures_folder(run, Path(run.folder))
+        written += sorted(f"figures/{p.name}" for p in (Path(run.folder) / "figures").iterdir())
+    html = render_report(run, pngs)
     write_file(path, lambda staging: staging.write_text(html, encoding="utf-8"))
-    if run.folder is not None and path.resolve() == (Path(run.folder) / "report.html").resolve():
-        _record_checksum(Path(run.folder), "report.html")
+    if own:
+        _record_checksums(Path(run.folder), written)
     return path
 
 
-def _record_checksum(folder: Path, name: str) -> None:
+def _write_figures_folder(run: RunResult, folder: Path) -> dict[str, bytes]:
+    """Draw a run's figures into ``folder/figures``, renamed into place once all are drawn."""
+    staging = Path(tempfile.mkdtemp(prefix=".figures-", suffix=".partial", dir=folder))
+    try:
+        pngs = run_figures.save_figures(run, staging)
+        os.replace(staging, folder / "figures")
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return pngs
+
+
+def _record_checksums(folder: Path, names: Sequence[str]) -> None:
     manifest_path = folder / "manifest.json"
     manifest = read_json(manifest_path)
-    manifest.setdefault("files", {})[name] = file_sha256(folder / name)
+    for name in names:
+        manifest.setdefault("files", {})[name] = file_sha256(folder / name)
     manifest["files"] = dict(sorted(manifest["files"].items()))
     text = json.dumps(manifest, indent=2) + "\n"
     write_file(manifest_path, lambda staging: staging.write_text(text, encoding="utf-8"))

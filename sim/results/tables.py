@@ -29,7 +29,7 @@ from sim.errors import ScenarioError, UsageError
 from sim.metrics import ALL_CITIES, METRICS
 from sim.model.world import Events
 from sim.results.branches import branches
-from sim.results.folders import file_sha256, read_json, write_folder, write_manifest
+from sim.results.folders import file_sha256, kind_of, read_json, write_folder, write_manifest
 from sim.results.presenter import presenter
 from sim.scenario import Scenario, validate
 
@@ -642,6 +642,11 @@ def open_results(folder: str | Path) -> RunResult:
     folder = Path(folder)
     manifest_path = folder / "manifest.json"
     manifest = read_manifest(folder)
+    kind = kind_of(manifest)
+    if kind != "run":
+        use = {"sweep": "open it with sim.analysis.sweep.open_sweep, or fundsim discover",
+               "comparison": "compare the run folders it was made from"}[kind]
+        raise UsageError(f"{folder} is a {kind} folder, not a run folder: {use}")
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -658,6 +663,9 @@ def open_results(folder: str | Path) -> RunResult:
                 tables[name] = functools.partial(_read_table, folder, name)
         if (folder / "bands.parquet").is_file():
             tables["bands"] = pd.read_parquet(folder / "bands.parquet")
+    except FileNotFoundError as error:
+        raise UsageError(f"{folder} is not a complete fundsim run: "
+                         f"{Path(error.filename).name} is missing") from None
     except (OSError, ValueError, KeyError, pa.ArrowException) as error:
         raise UsageError(f"cannot read run folder {folder}: {error}") from None
     return RunResult(scenario, manifest, folder=folder, **tables)

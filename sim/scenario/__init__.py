@@ -44,6 +44,7 @@ from sim.scenario.schema import (
     json_schema,
     load,
     loads,
+    number_leaves,
     parse_path,
     parse_toml,
     plain_number,
@@ -58,6 +59,6 @@ __all__ = [
     "LEVELS", "MAX_FILE_BYTES", "MAX_NAME", "STATE_LAWS",
     "Budget", "City", "Enforcement", "Grant", "LegalCosts", "Measure", "Scenario",
     "ScenarioInfo", "Sourced", "Strategy", "SwitchRule", "Threshold", "Trust", "format_loc",
-    "json_schema", "load", "loads", "parse_path", "parse_toml", "plain_number", "read_text",
+    "json_schema", "load", "loads", "number_leaves", "parse_path", "parse_toml", "plain_number", "read_text",
     "threshold_problems", "uncertain_leaves", "validate",
 ]

@@ -1049,6 +1049,10 @@ class Scenario(Frozen):
         """Every strategy by name: the built-ins, then the file's own."""
         return {**BUILTIN_STRATEGIES, **{s.name: s for s in self.strategy}}
 
+    def forbidden_strategies(self) -> list[str]:
+        """Strategies that some city's state law forbids (California's SB 54 forbids ``full``)."""
+        return [name for name, s in self.strategy_table().items() if _forbidden_pairs(self, s)]
+
     def strategies_to_run(self) -> list[Strategy]:
         """The strategies compared, in order (the baseline is added by the engine)."""
         table = self.strategy_table()
@@ -1316,6 +1320,34 @@ def _leaves(node: Any, prefix: str) -> Iterator[tuple[str, Any]]:
             if isinstance(item, Frozen | list):
                 label = getattr(item, "name", None) or getattr(item, "program", None) or str(i)
                 yield from _leaves(item, f"{prefix}[{label}]")
+
+
+def number_leaves(scenario: Scenario) -> Iterator[tuple[str, Any, bool]]:
+    """Every number, date and uncertain quantity of a scenario, written or defaulted.
+
+    Yields ``(key path, value, written)``: the paths
+    :meth:`Scenario.with_values` and sweep files take, naming list items by
+    name; ``written`` says whether the file set the value (else it is the
+    schema's default).  Keys whose default is worked out from other keys
+    (left ``None``) are not listed.
+    """
+    yield from _number_leaves(scenario, "", True)
+
+
+def _number_leaves(node: Any, prefix: str, written: bool) -> Iterator[tuple[str, Any, bool]]:
+    if is_uncertain(node) or (isinstance(node, int | float | dt.date)
+                              and not isinstance(node, bool)):
+        yield prefix, node, written
+    elif isinstance(node, Frozen):
+        for key in type(node).model_fields:
+            if key not in ("source", "sources"):
+                yield from _number_leaves(getattr(node, key), f"{prefix}.{key}" if prefix
+                                          else key, written and key in node.model_fields_set)
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            if isinstance(item, Frozen):
+                label = getattr(item, "name", None) or getattr(item, "program", None) or str(i)
+                yield from _number_leaves(item, f"{prefix}[{label}]", written)
 
 
 # --------------------------------------------------------------------------
@@ -1721,9 +1753,15 @@ def threshold_problems(thresholds: list[Threshold], scenario: Scenario, origin: 
     return problems
 
 
-def json_schema() -> dict:
-    """JSON Schema of scenario files."""
-    return Scenario.model_json_schema(by_alias=True)
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+"""The JSON Schema dialect pydantic writes; named in ``$schema`` so editors and validators
+know which rules to apply."""
+
+
+def json_schema(model: type[Frozen] | None = None) -> dict:
+    """JSON Schema of scenario files (or of another file model, e.g. sweep files)."""
+    return {"$schema": JSON_SCHEMA_DIALECT,
+            **(model or Scenario).model_json_schema(by_alias=True)}
 
 
 EXAMPLE = """

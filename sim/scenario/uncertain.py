@@ -62,6 +62,13 @@ class Frozen(BaseModel):
                             "would not")
         return super().model_copy(deep=deep)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Refuse, saying how to change a scenario (pydantic says only "Instance is frozen")."""
+        raise AttributeError(
+            f"{type(self).__name__}.{name} cannot be set: scenario objects never change. Make "
+            f"a changed copy with scenario.with_values({{'key.path': value}}), e.g. "
+            f"{{'city[Denver].budget.reserves': 2e8}}; it validates the result")
+
 
 def _check_weights(values: list, weights: list[float] | None) -> None:
     if weights is None:

@@ -517,6 +517,12 @@ def test_cli_sweeps_a_scenario_named_with_param_options(cli, tmp_path):
     assert result.stdout.strip().endswith(str(out))
     indices = pd.read_csv(out / "indices.csv")
     assert set(indices["target"]) == {"federal_withheld.mean[sanctuary, Springfield]"}
+    # Unlabelled parameters read as words; the default folder says "sweep" once.
+    labels = set(pd.read_csv(out / "tornado.csv")["label"])
+    assert labels == {"DOJ conditions: withhold share", "discount rate"}
+    plan = sweeps.load(scenario, {"parameter": [sweeps.parse_parameter(
+        "scenario.discount_rate=0.01..0.05")]})
+    assert sweeps.default_folder(plan).name.startswith("test-city-sweep-2")
 
 
 def test_cli_rejects_a_scenario_without_parameters_and_bad_param_text(cli, tmp_path):

@@ -196,7 +196,7 @@ def test_run_writes_report_html_listed_in_the_manifest(tmp_path, monkeypatch):
 
 def test_report_command_rewrites_the_report_and_its_checksum(cli, one_city_run, tmp_path,
                                                            monkeypatch):
-    """`fundsim report RUN` writes RUN/report.html atomically and updates the manifest."""
+    """`fundsim report RUN` writes RUN/report.html atomically, and figures/ when missing."""
     monkeypatch.setattr(run_figures, "FIGURES", {"net_impact": run_figures.FIGURES["net_impact"]})
     folder = one_city_run.save(tmp_path / "run", figures=False)
     result = cli.invoke(main, ["report", str(folder)])
@@ -206,6 +206,12 @@ def test_report_command_rewrites_the_report_and_its_checksum(cli, one_city_run, 
     digest = hashlib.sha256((folder / "report.html").read_bytes()).hexdigest()
     assert manifest["files"]["report.html"] == digest
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]
+    # Saved without figures (--no-figures): the report draws them, as the README says.
+    assert sorted(p.name for p in (folder / "figures").iterdir()) == ["net_impact.png",
+                                                                      "net_impact.svg"]
+    png = folder / "figures" / "net_impact.png"
+    assert manifest["files"]["figures/net_impact.png"] == hashlib.sha256(
+        png.read_bytes()).hexdigest()
 
 
 def test_report_command_on_a_missing_run_is_a_clean_error(cli, tmp_path):

@@ -118,3 +118,25 @@ def test_figures_and_report_of_a_view_read_only_its_trajectory_columns(monkeypat
     assert run_figures.figures_for(view).keys() == run_figures.figures_for(every_column).keys()
     assert render_report(view) == render_report(every_column)
     assert "Change in reserves" in render_comparison(compare(run, run))
+
+
+@pytest.mark.parametrize("kind, words", [
+    ("sweep", "is a sweep folder, not a run folder: open it with"),
+    ("comparison", "is a comparison folder, not a run folder: compare the run folders"),
+])
+def test_a_sweep_or_comparison_folder_given_as_a_run_says_what_it_is(tmp_path, kind, words):
+    """`fundsim compare SWEEP_DIR ...` names the folder's kind, not a missing Parquet file."""
+    import json
+
+    (tmp_path / "manifest.json").write_text(json.dumps({"scenario": {}, kind: {}}))
+    with pytest.raises(sim.FundsimError, match=words):
+        sim.open_results(tmp_path)
+
+
+def test_a_run_folder_missing_a_table_names_it(tmp_path, one_city):
+    """A run folder whose table went missing: one line naming the file, no errno."""
+    folder = sim.run(one_city, replications=2, workers=1).save(tmp_path / "run", figures=False)
+    (folder / "events.parquet").unlink()
+    with pytest.raises(sim.FundsimError, match=r"is not a complete fundsim run: events.parquet is "
+                                         r"missing$"):
+        sim.open_results(folder)

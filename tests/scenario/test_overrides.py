@@ -260,3 +260,11 @@ def test_unvalidated_copies_are_refused(coalition):
     with pytest.raises(TypeError, match="with_values"):
         coalition.city[0].budget.model_copy(update={"reserves": -1.0})
     assert coalition.model_copy(deep=True) == coalition
+
+
+def test_setting_an_attribute_says_to_use_with_values(coalition):
+    """`scenario.city[0].budget.reserves = x` names the class and key and points to with_values."""
+    with pytest.raises(AttributeError, match=r"Budget\.reserves cannot be set: .*with_values"):
+        coalition.city[0].budget.reserves = 1.0
+    with pytest.raises(AttributeError, match="with_values"):
+        coalition.scenario.name = "other"
