@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 import sim
-from sim.engine.runner import simulate
+from sim.engine.runner import default_batch_size, simulate
 from sim.scenario import City
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -350,7 +350,7 @@ def timings(args: argparse.Namespace, report: Report) -> None:
     report.add("  same, ten lone suits at both sizes (events do not grow): CPU",
                f"{CPU[-1] / small_cpu:.2f}x")
     n = args.dask_replications or (1000 if args.quick else 10_000)
-    batch = simulate.__globals__["default_batch_size"](n, 2)
+    batch = default_batch_size(n, 2, len(scenario.city))
     pool = best(args.repeats, lambda: timed(scenario, replications=n, workers=2,
                                             batch_size=batch))
     started, on_dask = dask_seconds(scenario, n, batch, args.repeats)

@@ -84,10 +84,29 @@ def _checked(index: int, outcome: Callable[[], BatchResult], unfinished: int) ->
 
 
 def run_here(task: Task, bounds: Bounds) -> Iterator[tuple[int, BatchResult]]:
-    """Run every batch in this process, one after the other."""
+    """Run every batch in this process, one after the other, on one BLAS thread."""
     for index, (first, last) in enumerate(bounds):
-        run = functools.partial(task, first, last)
+        run = functools.partial(_on_one_blas_thread, task, first, last)
         yield index, _checked(index, run, len(bounds) - index - 1)
+
+
+def _on_one_blas_thread(task: Task, first: int, last: int) -> BatchResult:
+    """``task(first, last)`` with BLAS held to one thread, restored afterwards."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return task(first, last)
+
+
+def _one_blas_thread() -> None:
+    """Hold BLAS to one thread in this worker process for good.
+
+    A batch's arithmetic is elementwise and holds the GIL; BLAS threads only
+    compete with the other workers for the cores.
+    """
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
 
 
 class WorkerDied(Exception):
@@ -136,6 +155,7 @@ def _serve(connection: Connection, task: Task, inherited: Sequence[Connection]) 
     # parent had set (a forked worker inherits it).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _one_blas_thread()
     # A forked worker holds copies of the parent's ends of the earlier workers'
     # pipes; closed, a worker that ends never keeps another's pipe open.
     for other in inherited:
@@ -385,6 +405,7 @@ def run_on_dask(task: Task, bounds: Bounds, scheduler: Any) -> Iterator[tuple[in
 
 def _on_dask_worker(task: Task, first: int, last: int) -> BatchResult:
     _reuse_freed_memory()
+    _one_blas_thread()
     return task(first, last)
 
 

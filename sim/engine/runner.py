@@ -50,10 +50,13 @@ ENGINES: dict[str, Callable[[World], BatchResult]] = {
     "simpy": run_simpy,
     "reference": run_reference,
 }
-MIN_BATCH = 250
-"""Smallest batch of a big run: large enough that per-batch work (building the
-world, sending results back) is small against simulating, small enough that
-many batches keep every worker busy to the end."""
+BATCH_CELLS = 12_500
+"""Replications x cities of the smallest batch of a big run (250 replications of
+50 cities): large enough that per-batch work (building the world, sending
+results back) is small against simulating, small enough that many batches
+keep every worker busy to the end.  Counted in cells, not replications: a
+batch's arrays, and the time each month of them takes, grow with its cities
+(measured in docs/engine.md)."""
 KEEP_ROWS = 1_000_000
 """Default cap on kept trajectory rows (strategy x replication x city x month)."""
 KEPT_BATCH_BYTES = 32 * 2**20
@@ -109,12 +112,13 @@ def default_keep(plan: Plan, replications: int) -> int:
     return int(min(replications, max(10, KEEP_ROWS // per_replication)))
 
 
-def default_batch_size(replications: int, workers: int) -> int:
-    """Batches of at least :data:`MIN_BATCH` replications, the same number per worker.
+def default_batch_size(replications: int, workers: int, cities: int) -> int:
+    """Batches of at least :data:`BATCH_CELLS` replication-cities, the same number per worker.
 
     A run too small for that gets one batch per worker.
     """
-    per_round = MIN_BATCH * workers
+    least = max(1, BATCH_CELLS // max(cities, 1))
+    per_round = least * workers
     batches = workers * (replications // per_round) if replications >= per_round else workers
     return max(1, -(-replications // batches))
 
@@ -177,7 +181,8 @@ def settle(scenario: Scenario, *, replications: int | None = None, seed: int | N
     if workers is None:
         workers = cluster_threads(scheduler) if scheduler is not None else usable_cores()
     workers = worker_count(workers, local=scheduler is None)
-    batch_size = _whole("batch size", default_batch_size(n, workers) if batch_size is None
+    batch_size = _whole("batch size", default_batch_size(n, workers, len(plan.cities))
+                        if batch_size is None
                         else batch_size, 1)
     seed = _whole("seed", scenario.scenario.seed if seed is None else seed, 0, 2**63 - 1)
     keep = default_keep(plan, n) if keep is None else min(_whole("keep", keep, 0), n)
@@ -380,7 +385,8 @@ def _run_to_precision(scenario: Scenario, plan: Plan, settings: RunSettings,
     from sim.engine.precision import StoppingRule, add_until_precise, record
 
     def simulate_more(first: int, last: int) -> None:
-        sub = options.get("batch_size") or default_batch_size(last - first, settings.workers)
+        sub = options.get("batch_size") or default_batch_size(last - first, settings.workers,
+                                                              len(plan.cities))
         _run_batches(scenario, plan, settings, collector, first, last, progress,
                      options.get("scheduler"), sub)
 

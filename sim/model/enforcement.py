@@ -201,13 +201,15 @@ def _counts(mean: np.ndarray, u: np.ndarray) -> np.ndarray:
     """(T, R, C) Poisson counts from means (R, C) and uniforms (R, C, T).
 
     Kept in the smallest unsigned integer type that holds them: a batch holds
-    five such series for every month, replication and city.
+    five such series for every month, replication and city.  Laid out month
+    by month (C order), so that each month's (R, C) slice is one block.
     """
     R, C, T = u.shape
     if not mean.any():
         return np.zeros((T, R, C), dtype=np.uint8)
     flat = poisson_quantile(mean.reshape(-1, 1), u.reshape(R * C, T))
-    return flat.reshape(R, C, T).transpose(2, 0, 1).astype(np.min_scalar_type(flat.max()))
+    return flat.reshape(R, C, T).transpose(2, 0, 1).astype(np.min_scalar_type(flat.max()),
+                                                            order="C")
 
 
 @dataclass

@@ -112,7 +112,8 @@ def initial_decision_state(plan: Plan, rules: SwitchRules, replications: int,
     S, C = plan.shape
     K, T = len(rules.rules), plan.calendar.months
     return DecisionState(
-        level=np.broadcast_to(plan.level0[:, None, :], (S, replications, C)).astype(np.int8),
+        level=np.broadcast_to(plan.level0[:, None, :], (S, replications, C)).astype(
+            np.int8, order="C"),  # order "K" would copy the broadcast's (S, C, R) layout
         pending=np.zeros((S, replications, C), dtype=bool),
         streak=np.zeros((K, replications, C), dtype=np.int32),
         fired=np.zeros((K, replications, C), dtype=bool),

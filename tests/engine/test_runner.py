@@ -204,21 +204,27 @@ def _saved(scenario: sim.Scenario, folder: Path, **options) -> dict[str, str]:
     return _digests(folder)
 
 
-def test_batch_size_is_at_least_250_and_balanced_for_big_runs():
-    """Big runs get batches of 250+ replications, the same number of batches per worker."""
-    for replications, workers in [(1000, 2), (1100, 2), (10_000, 2), (100_000, 4), (999, 1)]:
-        size = default_batch_size(replications, workers)
+@pytest.mark.parametrize("cities, least", [(50, 250), (500, 25), (1, 12_500), (20_000, 1)])
+def test_batch_size_is_about_12500_cells_and_balanced_for_big_runs(cities, least):
+    """Big runs get batches of 12,500+ replication-cities, the same number per worker."""
+    for replications, workers in [(1000, 2), (1100, 2), (10_000, 2), (100_000, 4), (999, 1),
+                                  (30_000, 2)]:
+        size = default_batch_size(replications, workers, cities)
         bounds = batch_bounds(replications, size)
         sizes = [last - first for first, last in bounds]
-        assert min(sizes[:-1] or sizes) >= 250
         assert len(bounds) % workers == 0
         assert max(sizes) - min(sizes) <= size - sizes[-1] + 1
+        if replications >= least * workers:
+            assert min(sizes[:-1] or sizes) >= least
+        else:
+            assert len(bounds) == workers
 
 
 def test_small_runs_are_split_over_the_workers():
-    """A run smaller than 250 per worker still uses every worker."""
-    assert batch_bounds(10, default_batch_size(10, 2)) == [(0, 5), (5, 10)]
-    assert batch_bounds(3, default_batch_size(3, 4)) == [(0, 1), (1, 2), (2, 3)]
+    """A run smaller than 12,500 replication-cities per worker still uses every worker."""
+    assert batch_bounds(10, default_batch_size(10, 2, 50)) == [(0, 5), (5, 10)]
+    assert batch_bounds(3, default_batch_size(3, 4, 50)) == [(0, 1), (1, 2), (2, 3)]
+    assert batch_bounds(60, default_batch_size(60, 2, 500)) == [(0, 30), (30, 60)]
 
 
 def test_output_files_identical_for_any_batch_size(two_cities, tmp_path):
