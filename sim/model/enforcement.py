@@ -185,8 +185,8 @@ def _counts_by_kind(plan: Plan, streams: list[ReplicationStreams],
     Each city's stream holds the months' uniforms kind after kind.  Only the
     kinds from the first to the last with any count are drawn, those before
     skipped.  Where no detainer comes with a judicial warrant and no measure
-    brings a surge (every shipped scenario today), that is 3 kinds in 5:
-    15 ms less for a 250-replication batch of 50 cities (1.5 million uniforms a kind).
+    brings a surge (every shipped scenario today), that is 3 kinds in 5
+    (docs/engine.md, measured choices).
     """
     T = plan.calendar.months
     some = np.flatnonzero(means.reshape(len(means), -1).any(axis=1))
@@ -351,15 +351,15 @@ def _regime(inputs: EnforcementInputs, level: np.ndarray, active: np.ndarray,
 
     Worked out again for the replications ``rows`` only; the others keep the
     ``last`` regime's values (each replication's depend on its own levels and
-    measures alone).  After an event, ~5 replications in 250 change:
-    enforcement_month 0.49 -> 0.35 ms per replication at 50 cities.
+    measures alone).  After an event, about 5 replications in 250 change
+    (docs/engine.md, measured choices).
     """
     part = _regime_at(inputs, level[:, rows], active[rows], exposed, rows)
     if last is None:
         return part
     # New arrays, not filled in place: trust knows the regime changed by ``intensity``
     # being a new array, and the monthly products ran slower on arrays filled in place
-    # (enforcement_month 0.35 -> 0.44 ms per replication at 50 cities).
+    # (docs/engine.md, measured choices).
     cells = {}
     for name in PER_CELL:
         cells[name] = getattr(last, name).copy()
