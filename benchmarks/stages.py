@@ -127,6 +127,7 @@ def side_by_side(checkouts: dict[str, Path], scenario_file: str, replications: i
     for _ in range(repeats):
         for name, checkout in checkouts.items():
             stages = measure_in(checkout, scenario_file, replications, figures)
+            print(name, json.dumps({k: round(v, 3) for k, v in stages.items()}), flush=True)
             kept = best.setdefault(name, stages)
             for stage, value in stages.items():
                 kept[stage] = min(kept[stage], value)
