@@ -99,6 +99,7 @@ from sim.results import (
     remove_leftovers,
     scenario_digest,
     slug,
+    summarise_outcomes,
     write_file,
     write_manifest,
 )
@@ -914,39 +915,6 @@ class PointWork:
             frame.insert(0, "point", point)
             frames.append(frame)
         return frames
-
-
-def summarise_outcomes(outcomes: dict[str, np.ndarray], strategies: Sequence[str],
-                       cities: Sequence[str]) -> pd.DataFrame:
-    """:func:`sim.results.summarise` computed on the outcome arrays (S, R, C) directly.
-
-    Same rows and numbers, a hundred times faster, which matters when a sweep
-    summarises thousands of small runs.
-    """
-    from scipy import stats
-
-    metrics = [m for m in METRICS if m in outcomes]
-    cube = np.stack([outcomes[m] for m in metrics], axis=-1)
-    names = list(cities)
-    if len(cities) > 1:
-        combine = {"sum": np.sum, "min": np.min, "max": np.max}
-        combined = np.stack([combine[METRICS[m].over_cities](cube[..., k], axis=2)
-                             for k, m in enumerate(metrics)], axis=-1)
-        cube = np.concatenate([cube, combined[:, :, None, :]], axis=2)
-        names.append(ALL_CITIES)
-    S, R, C, K = cube.shape
-    mean = cube.mean(axis=1)
-    p05, p50, p95 = np.percentile(cube, [5, 50, 95], axis=1)
-    half = (stats.t.ppf(0.975, R - 1) * cube.std(axis=1, ddof=1) / np.sqrt(R) if R > 1
-            else np.zeros_like(mean))
-    return pd.DataFrame({
-        "strategy": np.repeat(np.asarray(strategies, dtype=object), C * K),
-        "city": np.tile(np.repeat(np.asarray(names, dtype=object), K), S),
-        "metric": np.tile(np.asarray(metrics, dtype=object), S * C),
-        "mean": mean.reshape(-1), "p05": p05.reshape(-1), "p50": p50.reshape(-1),
-        "p95": p95.reshape(-1), "ci95_low": (mean - half).reshape(-1),
-        "ci95_high": (mean + half).reshape(-1), "n": np.full(S * C * K, R, dtype=np.int64),
-    })
 
 
 def point_key(scenario: Scenario, replications: int, seed: int,

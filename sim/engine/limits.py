@@ -44,6 +44,10 @@ one strategy read back from disk at a time, with the summary's working copies.""
 TABLE_WRITE_BYTES = 160 * 2**20
 """Most memory writing one table of a spilled run takes (row groups of 131,072
 rows; measured: 146 MiB for the replications table of the reference workload)."""
+ROWS_PER_GROUP = 2**17
+"""Rows per Parquet row group, and about the rows of a table built (or of
+outcomes summarised) at once when writing a run: a run's tables are written a
+piece at a time, so saving a big run never holds a whole table in memory."""
 FIGURE_ROWS = 500_000
 """Most rows of the replications table that figures and the report are drawn from
 (a bigger run's come from its first replications: :func:`sim.results.for_figures`)."""

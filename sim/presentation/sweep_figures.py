@@ -123,8 +123,10 @@ def sensitivity_indices(indices: pd.DataFrame, title: str) -> Figure:
                 xerr=None if error is None else error, error_kw={"lw": 0.9, "capsize": 2})
     ax.axvline(0, color="black", lw=0.8)
     ax.set_yticks(position, _wrapped(data["label"]))
-    ax.set_xlim(min(-0.05, float(np.nanmin((data["S1"] - data.get("S1_conf", 0)).to_numpy()))),
-                max(1.0, float(np.nanmax(data[[b[0] for b in bars]].to_numpy())) + 0.05))
+    # pandas skips NaN without numpy's all-NaN warning: an output that never
+    # varies has no indices at all, and the axis then keeps its default span.
+    ax.set_xlim(min(-0.05, float((data["S1"] - data.get("S1_conf", 0)).min())),
+                max(1.0, float(data[[b[0] for b in bars]].max().max()) + 0.05))
     ax.grid(axis="y", visible=False)
     confidence = any(f"{b[0]}_conf" in data and data[f"{b[0]}_conf"].notna().any() for b in bars)
     label = "share of the output's variance" + ("; whiskers: 95% confidence" if confidence

@@ -3,8 +3,11 @@
 Above the engine, below analysis and presentation.
 
 * :mod:`~sim.results.tables`: the result tables built from a simulation
-  (replications, trajectories, events, bands), :class:`RunResult`, the
-  summary, and run folders written atomically and read back;
+  (replications, trajectories, events, bands), written to Parquet;
+* :mod:`~sim.results.summary`: the one summary of runs, sweep points and
+  comparisons, and how cities combine;
+* :mod:`~sim.results.run`: :class:`RunResult`, what ``sim.run`` returns,
+  saved to and opened from its run folder;
 * :mod:`~sim.results.folders`: where result folders may be written, writing
   them (and single files) atomically, and what ``--overwrite`` may replace;
 * :mod:`~sim.results.branches`: which uncertain branches each replication
@@ -28,7 +31,7 @@ from sim.results.folders import (
     write_folder,
     write_manifest,
 )
-from sim.results.tables import (
+from sim.results.run import (
     FIGURE_SERIES,
     REPRODUCIBLE,
     TRAJECTORY_KEYS,
@@ -39,25 +42,29 @@ from sim.results.tables import (
     drawn_replications,
     for_figures,
     open_results,
-    over_cities,
     read_manifest,
     recorded_run,
     scenario_digest,
     slug,
+    versions,
+    write_run,
+)
+from sim.results.summary import (
+    SUMMARY_COLUMNS,
+    over_cities,
+    statistics,
     summarise,
     summarise_outcomes,
     t_975,
-    versions,
     versus_baseline,
-    write_parquet,
-    write_run,
 )
+from sim.results.tables import write_parquet
 
 __all__ = [
-    "FIGURE_SERIES", "REPRODUCIBLE", "TRAJECTORY_KEYS", "VERSION", "RunResult", "check_output",
-    "check_place", "compare_files", "default_folder", "drawn_replications", "file_sha256",
-    "for_figures", "open_results", "over_cities", "prove", "read_json", "read_manifest",
-    "recorded_run", "remove_leftovers", "scenario_digest", "slug", "summarise",
-    "summarise_outcomes", "t_975", "versions", "versus_baseline", "write_file", "write_folder",
-    "write_manifest", "write_parquet", "write_run",
+    "FIGURE_SERIES", "REPRODUCIBLE", "SUMMARY_COLUMNS", "TRAJECTORY_KEYS", "VERSION", "RunResult",
+    "check_output", "check_place", "compare_files", "default_folder", "drawn_replications",
+    "file_sha256", "for_figures", "open_results", "over_cities", "prove", "read_json",
+    "read_manifest", "recorded_run", "remove_leftovers", "scenario_digest", "slug", "statistics",
+    "summarise", "summarise_outcomes", "t_975", "versions", "versus_baseline", "write_file",
+    "write_folder", "write_manifest", "write_parquet", "write_run",
 ]

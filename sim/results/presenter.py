@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 if TYPE_CHECKING:
-    from sim.results.tables import RunResult
+    from sim.results.run import RunResult
 
 BACKEND = "sim.presentation"
 """The module that draws figures and writes pages (the one name this layer knows of it)."""

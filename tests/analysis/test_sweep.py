@@ -16,6 +16,7 @@ from sim.analysis import sweep as sweeps
 from sim.cli import main
 from sim.engine.runner import simulate
 from sim.errors import Interrupted, OutputError, ScenarioError
+from sim.metrics import ALL_CITIES, METRICS
 from sim.results import RunResult
 from tests.conftest import ONE_CITY, scenario_text
 
@@ -234,16 +235,56 @@ def test_base_case_is_the_scenario_value_or_its_median(tmp_path):
     assert rate.base == 0.03 and rate.ends == (0.0, 0.1)
 
 
-def test_summary_of_arrays_equals_the_run_summary(one_city):
-    """A point's summary is exactly what `fundsim run` would write to summary.csv."""
-    simulation = simulate(one_city, replications=7, workers=1, keep=0)
-    expected = RunResult.from_simulation(simulation).summary
-    found = sweeps.summarise_outcomes(simulation.outcomes, simulation.plan.strategies,
-                                      simulation.plan.cities)
-    key = ["strategy", "city", "metric"]
-    pd.testing.assert_frame_equal(found.sort_values(key).reset_index(drop=True),
-                                  expected.sort_values(key).reset_index(drop=True),
-                                  check_exact=False, rtol=1e-12)
+def test_a_point_is_summarised_exactly_as_fundsim_run_would(one_city):
+    """A point's rows are, to the last bit, the summary.csv `fundsim run` writes for it."""
+    found = sweeps.run_point(one_city, 7, 5, ["sanctuary", "full"])
+    expected = sim.run(one_city, replications=7, seed=5, workers=1,
+                       strategies=["sanctuary", "full"]).summary
+    pd.testing.assert_frame_equal(found, expected, check_exact=True)
+
+
+COALITION = ROOT / "scenarios" / "coalition-2025.toml"
+
+
+def test_a_multi_city_sweep_answers_every_metric(cli, tmp_path):
+    """Issue 20: every sweep of a multi-city scenario failed (KeyError 'mean').
+
+    Trust and reporting-rate metrics combine cities by their mean; the sweep's
+    own summary knew only sum, min and max.  Every metric of the catalogue is
+    asked for, all cities together, and each point's rows are the run's summary.
+    """
+    out = tmp_path / "out"
+    args = ["sweep", str(COALITION), "--design", "grid", "--levels", "2",
+            "-p", "city[San Francisco].budget.reserves=1e8..5e8", "-n", "3", "--no-figures",
+            "-q", "-o", str(out)]
+    for metric in METRICS:
+        args += ["-m", f"{metric}@sanctuary"]
+    result = cli.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    responses = pd.read_csv(out / "responses.csv")
+    for metric in METRICS:
+        column = f"{metric}.mean[sanctuary, all cities]"
+        assert responses[column].notna().all(), column
+    rows = pd.read_parquet(out / "metrics.parquet")
+    point = rows[rows["point"] == 0].drop(columns="point").reset_index(drop=True)
+    by_mean = [m for m, about in METRICS.items() if about.over_cities == "mean"]
+    assert by_mean and set(by_mean) <= set(point["metric"])
+    cities = point[(point["city"] != ALL_CITIES) & (point["strategy"] == "sanctuary")]
+    together = point[(point["city"] == ALL_CITIES) & (point["strategy"] == "sanctuary")]
+    for metric in by_mean:
+        mean = together.loc[together["metric"] == metric, "mean"].item()
+        assert mean == pytest.approx(cities.loc[cities["metric"] == metric, "mean"].mean())
+
+
+def test_the_command_of_issue_20_runs_with_figures(cli, tmp_path):
+    """The multi-city sweep of the issue, figures and report included."""
+    out = tmp_path / "out"
+    result = cli.invoke(main, ["sweep", str(COALITION), "--design", "grid", "--levels", "2",
+                               "-p", "city[San Francisco].budget.reserves=1e8..5e8", "-n", "4",
+                               "-m", "trust_end@sanctuary", "-q", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "report.html").is_file()
+    assert (out / "figures").is_dir() and any((out / "figures").glob("*.png"))
 
 
 # --------------------------------------------------------------------------

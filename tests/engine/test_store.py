@@ -115,7 +115,7 @@ def test_event_store_spilled_gives_the_rows_it_was_given():
                                                ("coalition-2025", 20)])
 def test_summary_from_arrays_equals_the_table_summary_to_the_bit(scenario, rows, monkeypatch):
     """Summarising metric by metric (in blocks of replications) gives summarise()'s numbers."""
-    monkeypatch.setattr("sim.results.tables.ROWS_PER_GROUP", rows)
+    monkeypatch.setattr("sim.engine.limits.ROWS_PER_GROUP", rows)
     result = sim.run(SCENARIOS / f"{scenario}.toml", replications=7, seed=2, workers=1)
     sim_ = result.simulation
     fast = summarise_outcomes(sim_.outcomes, sim_.plan.strategies, sim_.plan.cities)
@@ -124,7 +124,7 @@ def test_summary_from_arrays_equals_the_table_summary_to_the_bit(scenario, rows,
 
 def test_parquet_file_does_not_depend_on_how_the_table_was_cut(tmp_path, monkeypatch):
     """Row groups have a fixed size: pieces of any size give the same bytes."""
-    monkeypatch.setattr("sim.results.tables.ROWS_PER_GROUP", 4)
+    monkeypatch.setattr("sim.engine.limits.ROWS_PER_GROUP", 4)
     frame = pd.DataFrame({"a": np.arange(11), "b": [f"x{i}" for i in range(11)]})
     write_parquet(tmp_path / "one.parquet", iter([frame]))
     write_parquet(tmp_path / "many.parquet", iter([frame[:3], frame[3:3], frame[3:10],

@@ -1,4 +1,4 @@
-"""Run results: figures of big runs, file checksums (sim/results/tables.py)."""
+"""Run results: figures of big runs, file checksums (sim/results/run.py)."""
 
 import hashlib
 from pathlib import Path
@@ -11,7 +11,6 @@ from sim import results
 from sim.engine import limits
 from sim.presentation import pages, run_figures
 from sim.presentation.pages import compare, render_comparison, render_report
-from sim.results import tables
 from tests.conftest import ONE_CITY
 
 SCENARIOS = Path(__file__).parents[2] / "scenarios"
@@ -71,7 +70,7 @@ def test_an_opened_big_run_reads_only_the_replications_it_draws(run, five_drawn,
                                                                  monkeypatch, lazy):
     folder = run.save(tmp_path / "run", figures=False)
     if lazy:
-        monkeypatch.setattr(tables, "LAZY_FILE_BYTES", 0)
+        monkeypatch.setattr("sim.results.run.LAZY_FILE_BYTES", 0)
     opened = sim.open_results(folder)
     view = results.for_figures(opened)
     assert view.manifest["replications_run"] == 12
