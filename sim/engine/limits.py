@@ -64,20 +64,13 @@ BYTES_PER_SERIES_CELL = 72
 (revenue, spending, aid, noise and temporaries: about 6 arrays of 8 bytes)."""
 SECONDS_PER_CELL_MONTH = 1.2e-8
 """Seconds, on one core, per (strategy, replication, city) and month, per unit
-of array width (measures x programs, plus outcome metrics).  Measured: 8.4e-9
-to 8.6e-9 on the 50- and 500-city reference workloads (2026-11-26)."""
+of array width (measures x programs, plus outcome metrics); calibrated on the
+reference workloads (docs/engine.md, "Time estimate")."""
 SECONDS_PER_REPLICATION_MONTH = 1e-5
-"""Seconds per replication and month of event scheduling and bookkeeping
-(measured: 8.7e-6 on the one-city Los Angeles scenario).  With the above, the
-estimates of the shipped scenarios and the reference workloads are 1.1 to 2.1
-times their CPU time; only the one-year backtest (0.2 s) is estimated lower (0.6)."""
+"""Seconds per replication and month of event scheduling and bookkeeping;
+calibrated as :data:`SECONDS_PER_CELL_MONTH` is."""
 SECONDS_PER_TABLE_ROW = 5e-7
 """Seconds per output table row to build, summarise and write."""
-
-DERIVED_OUTCOMES = 8
-"""Per-replication outcomes beyond the summed monthly flows (end reserves,
-lowest reserve ratio, months below floor, floor breached, peak debt, unresolved
-funds, net fiscal impact, gap-closing burden)."""
 
 DEFAULT_MAX_SECONDS = 24 * 3600.0
 """Longest estimated run started without asking (``--max-time``)."""
@@ -111,7 +104,7 @@ class Size:
     local_batches: int
     """Batches in this machine's memory at once (0 when a cluster runs them)."""
     outcomes: int
-    """Per-replication metrics."""
+    """Per-replication metrics: every entry of the catalogue, :data:`sim.metrics.METRICS`."""
     series: int
     """Monthly trajectory columns."""
 

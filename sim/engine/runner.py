@@ -36,10 +36,11 @@ from sim.engine.executors import (
 )
 from sim.engine.store import ArrayStore, EventStore, SpillFolder, remove_abandoned_spills
 from sim.errors import BatchError, Interrupted, UsageError
+from sim.metrics import METRICS
 from sim.model.bands import Bands
 from sim.model.plan import Plan, build_plan
 from sim.model.reference import run_reference
-from sim.model.world import FLOW_TOTALS, TRAJECTORY, BatchResult, World, run_simpy
+from sim.model.world import TRAJECTORY, BatchResult, World, run_simpy
 from sim.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -230,7 +231,7 @@ def _size(plan: Plan, settings: RunSettings) -> limits.Size:
         # Local workers beyond the cores share them: the run is no faster.
         workers=min(at_once, usable_cores()) if local else settings.workers,
         local_batches=at_once if local else 0,
-        outcomes=len(FLOW_TOTALS) + limits.DERIVED_OUTCOMES, series=len(TRAJECTORY))
+        outcomes=len(METRICS), series=len(TRAJECTORY))
 
 
 def _address(scheduler: Any) -> str | None:

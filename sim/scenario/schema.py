@@ -1307,7 +1307,7 @@ def uncertain_leaves(scenario: Scenario) -> Iterator[tuple[str, Any]]:
 
 def _leaves(node: Any, prefix: str) -> Iterator[tuple[str, Any]]:
     # Only objects and lists can hold a distribution: plain values (most fields) are
-    # skipped without a call, which makes the walk five times faster (55 ms for 500 cities).
+    # skipped without a call, which keeps the walk of a 500-city scenario short.
     if is_uncertain(node):
         yield prefix, node
     elif isinstance(node, Frozen):

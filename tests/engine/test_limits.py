@@ -130,7 +130,15 @@ def test_trajectories_beyond_the_cap_suggest_fewer_kept(one_city):
 
 def test_zero_turns_the_caps_off(one_city):
     """--max-memory 0 / max_seconds=0 accept any size (the estimate is not checked)."""
-    settle(one_city, replications=10**9, max_memory=0, max_seconds=0)
+    huge = 10**9
+    with pytest.raises(UsageError, match="this run would"):
+        settle(one_city, replications=huge)
+    with pytest.raises(UsageError, match="cap"):
+        settle(one_city, replications=huge, max_memory=0)  # the time cap still holds
+    with pytest.raises(UsageError, match="memory"):
+        settle(one_city, replications=huge, max_seconds=0)  # the memory cap still holds
+    _, settings = settle(one_city, replications=huge, max_memory=0, max_seconds=0)
+    assert settings.replications == huge
 
 
 def test_estimate_covers_the_arrays_a_run_allocates(one_city):

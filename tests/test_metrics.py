@@ -1,0 +1,26 @@
+"""The metrics catalogue is the one list of outcomes (sim/metrics.py)."""
+
+from __future__ import annotations
+
+from sim.engine.runner import _size, settle, simulate
+from sim.metrics import METRICS
+from sim.model.world import FLOW_TOTALS, MONTHLY_MEANS
+
+
+def test_a_run_reports_exactly_the_outcomes_of_the_catalogue(one_city):
+    """Every outcome the model produces is in the catalogue, and every catalogue entry is produced."""
+    simulation = simulate(one_city, replications=2, workers=1, keep=0)
+    assert set(simulation.outcomes) == set(METRICS)
+    assert set(FLOW_TOTALS) | set(MONTHLY_MEANS) <= set(METRICS)
+
+
+def test_the_memory_estimate_counts_every_outcome(one_city):
+    """The estimate sizes the outcome arrays by the catalogue (it once counted 26 of 39)."""
+    plan, settings = settle(one_city, replications=10, workers=1)
+    assert _size(plan, settings).outcomes == len(METRICS)
+
+
+def test_every_metric_says_how_cities_combine_and_its_unit():
+    for name, metric in METRICS.items():
+        assert metric.over_cities in {"sum", "min", "max", "mean"}, name
+        assert metric.unit and metric.description.endswith("."), name
