@@ -208,7 +208,7 @@ def _headline(result: SweepResult, target: str, parameter: str) -> tuple[str, fl
         return f"{column} {number:.2f}", number
     rows = result.tornado
     if rows.empty:  # no indices (too few points) and no tornado (--no-tornado)
-        return "not ranked"
+        return "not ranked", None
     swing = rows[(rows["target"] == target) & (rows["parameter"] == parameter)]["swing"]
     return f"swing {float(swing.iloc[0]):.3g}", None
 

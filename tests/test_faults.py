@@ -480,10 +480,10 @@ def test_sigterm_while_saving_leaves_no_partial_folder(scenario_file, tmp_path):
     """Issue 21 item 10: SIGTERM while saving left `.out.XXXX.partial` for good."""
     out = tmp_path / "out"
     ready = tmp_path / "writing"
-    stall = (f"import time, sim.results.tables as tables\nreal = tables.write_parquet\n"
+    stall = (f"import time, sim.results.run as run\nreal = run.write_parquet\n"
              f"def slow(path, chunks):\n    real(path, chunks)\n"
              f"    open({str(ready)!r}, 'w').close()\n    time.sleep(60)\n"
-             "tables.write_parquet = slow")
+             "run.write_parquet = slow")
     run = fundsim_process(*run_args(scenario_file, out), script=stall)
     try:
         wait_for(lambda: ready.exists() or run.poll() is not None)
@@ -508,7 +508,8 @@ def test_report_over_the_file_size_limit_leaves_no_partial_file(cli, scenario_fi
         preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000)))
     assert report.returncode == 2, report.stderr
     (line,) = report.stderr.splitlines()
-    assert line.startswith(f"Error: cannot write {earlier_run / 'report.html'}: File too large")
+    # The run was saved without figures: report draws them first, and they are too big.
+    assert line.startswith(f"Error: cannot write {earlier_run / 'figures'}: File too large")
     assert snapshot(earlier_run) == before
 
 

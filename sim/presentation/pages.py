@@ -43,7 +43,7 @@ from matplotlib.ticker import FixedFormatter
 from scipy import stats
 
 from sim.analysis import decision_support
-from sim.errors import UsageError
+from sim.errors import OutputError, UsageError
 from sim.formats import dollars
 from sim.metrics import ALL_CITIES, METRICS
 from sim.presentation import compare_figures, decision_figures, run_figures, style, sweep_figures
@@ -60,6 +60,7 @@ from sim.results import (
     write_folder,
     write_manifest,
 )
+from sim.results.folders import reason
 from sim.scenario import COURT_STAGES, provenance
 from sim.scenario.schema import COURT_DEFAULTS
 
@@ -734,28 +735,44 @@ def write_report(run: RunResult, path: str | Path | None = None) -> Path:
         path = Path(run.folder) / "report.html"
     path = Path(path)
     own = run.folder is not None and path.resolve() == (Path(run.folder) / "report.html").resolve()
-    pngs = None
-    written = ["report.html"]
+    staging, pngs = None, None
     if own and not (Path(run.folder) / "figures").is_dir():
-        pngs = _write_figures_folder(run, Path(run.folder))
-        written += sorted(f"figures/{p.name}" for p in (Path(run.folder) / "figures").iterdir())
-    html = render_report(run, pngs)
-    write_file(path, lambda staging: staging.write_text(html, encoding="utf-8"))
+        staging, pngs = _staged_figures(run, Path(run.folder))
+    try:
+        html = render_report(run, pngs)
+        write_file(path, lambda temporary: temporary.write_text(html, encoding="utf-8"))
+        written = ["report.html"]
+        if staging is not None:
+            # The figures take their place only once the report has: all or nothing.
+            figures = Path(run.folder) / "figures"
+            try:
+                os.replace(staging, figures)
+            except OSError as error:
+                raise OutputError(f"cannot write {figures}: {reason(error)}") from None
+            staging = None
+            written += sorted(f"figures/{p.name}" for p in figures.iterdir())
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
     if own:
         _record_checksums(Path(run.folder), written)
     return path
 
 
-def _write_figures_folder(run: RunResult, folder: Path) -> dict[str, bytes]:
-    """Draw a run's figures into ``folder/figures``, renamed into place once all are drawn."""
-    staging = Path(tempfile.mkdtemp(prefix=".figures-", suffix=".partial", dir=folder))
+def _staged_figures(run: RunResult, folder: Path) -> tuple[Path, dict[str, bytes | None]]:
+    """A run's figures drawn into a temporary folder beside ``folder/figures``."""
+    figures = folder / "figures"
     try:
-        pngs = run_figures.save_figures(run, staging)
-        os.replace(staging, folder / "figures")
-    except BaseException:
+        staging = Path(tempfile.mkdtemp(prefix=".figures-", suffix=".partial", dir=folder))
+    except OSError as error:
+        raise OutputError(f"cannot write {figures}: {reason(error)}") from None
+    try:
+        return staging, run_figures.save_figures(run, staging)
+    except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(error, OSError):
+            raise OutputError(f"cannot write {figures}: {reason(error)}") from None
         raise
-    return pngs
 
 
 def _record_checksums(folder: Path, names: Sequence[str]) -> None:
