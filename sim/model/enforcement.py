@@ -13,8 +13,10 @@ detainers; ``full``: all), or only *notifies* ICE of the release so ICE can
 take the person at the door (``notify_serious``: serious-offence detainers;
 ``notify``: all), or declines.  Holds without a judicial warrant are counted
 as ``unlawful_holds`` (the exposure behind damages suits such as
-Miranda-Olivares v. Clackamas County, 2014); a notification holds no one
-beyond release.  After a hold or a notification ICE takes custody (a
+Miranda-Olivares v. Clackamas County, 2014), except in the circuits whose law
+holds them lawful (the 5th: City of El Cenizo v. Texas, 2018; see
+:data:`sim.scenario.law.DETAINER_HOLDS_LAWFUL_IN`); a notification holds no
+one beyond release.  After a hold or a notification ICE takes custody (a
 transfer) with the pick-up share (assumption: the notice gives ICE the
 release time, which is what a hold gives it too); after a declined detainer it
 arrests some people in the community later (follow-ups).  ICE also makes
@@ -52,6 +54,7 @@ from sim.model.counts import poisson_quantile
 from sim.model.plan import Parameters, Plan
 from sim.model.streams import ReplicationStreams, uniforms
 from sim.scenario import COMPLIANCE_LEVELS, LEVELS
+from sim.scenario.law import CIRCUIT_OF
 
 NATIONAL_BOOKING_RATE = 7.3e6 / 333.2e6
 """Jail admissions per resident per year (BJS, Jail Inmates in 2022)."""
@@ -112,6 +115,20 @@ class EnforcementInputs:
     """(R, C) USD per month of a 287(g) agreement's staff, net of reimbursement."""
     agreement_setup: np.ndarray
     """(R, C) USD one-off cost of starting an agreement."""
+    liable: np.ndarray | None
+    """(C,) 1 where a hold without a judicial warrant is unlawful under the law of the
+    city's circuit, 0 where it is lawful; None when it is unlawful in every city."""
+
+
+def liable_cities(plan: Plan) -> np.ndarray | None:
+    """(C,) whether holds without a judicial warrant are unlawful in each city's circuit.
+
+    None when they are everywhere (so the common case multiplies nothing).
+    """
+    lawful = plan.scenario.litigation.liability.lawful_in
+    states = {city.name: city.state for city in plan.scenario.city}
+    liable = np.array([CIRCUIT_OF.get(states[name]) not in lawful for name in plan.cities])
+    return None if liable.all() else liable.astype(float)
 
 
 def aimed_at(plan: Plan) -> np.ndarray:
@@ -175,6 +192,7 @@ def sample_enforcement(plan: Plan, params: Parameters, streams: list[Replication
         agreement_monthly=staff / 12 * (1 - city("agreement_reimbursed_share",
                                                  lambda e: e.agreement_reimbursed_share)),
         agreement_setup=city("agreement_setup_cost", lambda e: e.agreement_setup_cost),
+        liable=liable_cities(plan),
     )
 
 
@@ -299,8 +317,9 @@ def enforcement_month(state: EnforcementState, inputs: EnforcementInputs, level:
         # Levels and measures change only at events: most months reuse the last regime.
         regime = state.regime = _regime(inputs, level, active, exposed, regime, changed)
     warrant, serious, other = inputs.detainers[:, m].astype(float)
-    unlawful = serious * regime.honour_serious + other * regime.honour_other
-    honoured = warrant + unlawful
+    held = serious * regime.honour_serious + other * regime.honour_other
+    unlawful = held if inputs.liable is None else held * inputs.liable
+    honoured = warrant + held
     received = np.broadcast_to(warrant + serious + other, honoured.shape)
     declined = received - honoured
     compliance_cost = honoured * inputs.cost_per_hold + regime.agreement_cost

@@ -247,3 +247,28 @@ REACH: dict[str, tuple[tuple[str, ...], str]] = {
         "v. Dole, 483 U.S. 203 (1987); NFIB v. Sebelius, 567 U.S. 519 (2012)"),
 }
 """Measure kind -> (kinds of funding it can reach, why)."""
+
+
+Circuit = Literal["1st", "2nd", "3rd", "4th", "5th", "6th", "7th", "8th", "9th", "10th",
+                  "11th", "D.C."]
+"""A federal court of appeals, by its name."""
+
+_CIRCUIT_STATES: dict[str, str] = {
+    "1st": "ME MA NH RI PR", "2nd": "CT NY VT", "3rd": "DE NJ PA VI",
+    "4th": "MD NC SC VA WV", "5th": "LA MS TX", "6th": "KY MI OH TN", "7th": "IL IN WI",
+    "8th": "AR IA MN MO NE ND SD", "9th": "AK AZ CA HI ID MT NV OR WA GU MP",
+    "10th": "CO KS NM OK UT WY", "11th": "AL FL GA", "D.C.": "DC",
+}
+CIRCUIT_OF: dict[str, str] = {state: circuit for circuit, states in _CIRCUIT_STATES.items()
+                              for state in states.split()}
+"""Postal code -> the circuit whose court of appeals hears its federal cases (28 U.S.C. 41)."""
+
+DETAINER_HOLDS_LAWFUL_IN: tuple[str, ...] = ("5th",)
+"""Circuits whose law holds a jail's hold on an ICE detainer lawful without a judicial
+warrant: the 5th upheld Texas SB 4's mandate to honour every detainer against the
+Fourth Amendment challenge (City of El Cenizo v. Texas, 890 F.3d 164, 5th Cir. 2018:
+the detainer and ICE's administrative warrant carry probable cause of removability,
+and the state may cooperate in federal enforcement).  Elsewhere courts found such a
+hold a new seizure without probable cause: Morales v. Chadbourne, 793 F.3d 208 (1st
+Cir. 2015); Miranda-Olivares v. Clackamas County (D. Or. 2014-04-11); Roy v. County of
+Los Angeles (C.D. Cal. 2018-02-07), settled for $14M."""

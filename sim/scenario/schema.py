@@ -31,10 +31,12 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator, mo
 from sim.errors import Problem, ScenarioError, show_value
 from sim.metrics import ALL_CITIES
 from sim.scenario.law import (
+    DETAINER_HOLDS_LAWFUL_IN,
     FORBIDDEN_BY_STATE_LAW,
     LEVELS,
     REACH,
     STATE_LAWS,
+    Circuit,
     ComplianceLevel,
     FundingKind,
     StateLawName,
@@ -836,11 +838,22 @@ class Coalition(Sourced):
 class Liability(Sourced):
     """Damages for holding people on ICE detainers without a judicial warrant.
 
-    Holding someone solely on a detainer violates the Fourth Amendment
-    (Miranda-Olivares v. Clackamas County, D. Or. 2014-04-11).  The
-    enforcement process supplies the monthly count of such holds; each may
-    bring a damages claim, paid after a lag.
+    Whether such a hold is unlawful depends on the circuit: most courts found
+    it a new seizure without probable cause (Miranda-Olivares v. Clackamas
+    County, D. Or. 2014-04-11; Morales v. Chadbourne, 1st Cir. 2015), the 5th
+    Circuit upheld it (City of El Cenizo v. Texas, 2018).  The enforcement
+    process supplies the monthly count of unlawful holds, those of cities
+    outside :attr:`lawful_in` (a city's circuit follows from its state,
+    28 U.S.C. 41); each may bring a damages claim, paid after a lag.
     """
+
+    lawful_in: list[Circuit] = list(DETAINER_HOLDS_LAWFUL_IN)
+    """Circuits where a hold on a detainer without a judicial warrant is lawful,
+    so it brings no damages.  Default ``["5th"]``: City of El Cenizo v. Texas,
+    890 F.3d 164 (5th Cir. 2018) upheld Texas SB 4's mandate to honour every
+    detainer against a Fourth Amendment challenge; no other circuit has held
+    such holds lawful (the 1st held the opposite in Morales v. Chadbourne, 793
+    F.3d 208, 2015)."""
 
     claim_probability: Share = 0.063
     """Probability that an unlawful hold leads to a paid claim.  Derived: Roy

@@ -95,6 +95,24 @@ def test_holds_without_a_judicial_warrant_are_counted_as_unlawful():
     assert np.all(monthly(result, "unlawful_holds")[:, SANCTUARY] == 0)
 
 
+def test_holds_are_lawful_in_the_fifth_circuit_and_bring_no_damages():
+    """City of El Cenizo v. Texas: the same holds in Texas are lawful, so no claims accrue."""
+    texas = WITH_JAIL.replace('state = "IL"', 'state = "TX"')
+    claims = "[litigation.liability]\nclaim_probability = 0.5\npayout_lag_months = 0\n"
+    illinois, in_texas = run(WITH_JAIL + claims), run(texas + claims)
+    for s in (PARTIAL, FULL):
+        held = monthly(in_texas, "detainers_honoured")[:, s]
+        assert np.array_equal(held, monthly(illinois, "detainers_honoured")[:, s])
+        assert held.sum() > 0 and np.all(monthly(in_texas, "unlawful_holds")[:, s] == 0)
+        assert monthly(illinois, "unlawful_holds")[:, s].sum() > 0
+    paid = {name: result.outcomes["liability_cost"][FULL].sum()
+            for name, result in (("IL", illinois), ("TX", in_texas))}
+    assert paid["IL"] > 0 and paid["TX"] == 0
+    everywhere = run(texas + claims + "lawful_in = []\n")
+    assert np.array_equal(monthly(everywhere, "unlawful_holds")[:, FULL],
+                          monthly(illinois, "unlawful_holds")[:, FULL])
+
+
 def test_compliance_cost_adds_holds_staff_and_set_up():
     """Full: each hold costs 2 x $150 + $50; staff $30,000 a month; $300,000 set-up once."""
     result = run(WITH_JAIL, replications=3)

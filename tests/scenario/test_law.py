@@ -70,3 +70,19 @@ def test_levels_are_defined_by_what_the_jurisdiction_does():
     for name, level in LEVELS.items():
         assert scope[level.notify] >= scope[level.holds], name
         assert level.agreement == (level.holds == "all"), name
+
+
+def test_every_state_and_territory_has_its_circuit():
+    """28 U.S.C. 41: the 50 states, DC and the territories with district courts."""
+    from sim.scenario.law import CIRCUIT_OF
+
+    assert len(CIRCUIT_OF) == 55
+    assert (CIRCUIT_OF["TX"], CIRCUIT_OF["CA"], CIRCUIT_OF["IL"], CIRCUIT_OF["DC"]) == (
+        "5th", "9th", "7th", "D.C.")
+
+
+def test_an_unknown_circuit_is_refused_in_one_line():
+    """lawful_in names circuits as courts do; anything else is refused with its key path."""
+    text = ONE_CITY + '\n[litigation.liability]\nlawful_in = ["12th"]\n'
+    with pytest.raises(ScenarioError, match=r"litigation\.liability\.lawful_in\[0\]"):
+        sim.load(text)
