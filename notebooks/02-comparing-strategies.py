@@ -171,8 +171,8 @@ fig
 
 # %%
 ranking = robustness(result.replications)
-ranking.assign(**{c: ranking[c] / 1e6 for c in ("expected", "cvar05", "max_regret",
-                                                 "mean_regret")}).round(1)
+money = ["expected", "p05", "p95", "cvar05", "max_regret", "mean_regret"]
+ranking.assign(**{c: ranking[c] / 1e6 for c in money}).round(1)  # $ millions
 
 # %% [markdown]
 # ## 5. The run's own figures
