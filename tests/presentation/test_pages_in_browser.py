@@ -120,3 +120,18 @@ def test_sweep_report_reads_whole_in_a_browser(browser, tmp_path):
     fundsim("sweep", str(sweep), "--samples", "4", "-n", "2", "-w", "1", "-q",
             "-o", str(tmp_path / "sweep"))
     assert look_at(browser, tmp_path / "sweep" / "report.html") == []
+
+
+@pytest.mark.parametrize("width", [800, 480])
+def test_run_report_never_scrolls_sideways_in_a_narrow_window(browser, runs, width):
+    """Half a laptop screen, or a phone: wide tables scroll by themselves, the page does not."""
+    page = browser.new_page()
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto((runs[1] / "report.html").resolve().as_uri(), wait_until="load")
+    page_width = page.evaluate("document.documentElement.scrollWidth")
+    wide_tables = page.evaluate(
+        "[...document.querySelectorAll('.scroll')].filter(s => s.scrollWidth > s.clientWidth)"
+        ".length")
+    page.close()
+    assert page_width <= width
+    assert wide_tables > 0  # the window is narrow enough that some table needs to scroll
