@@ -61,7 +61,7 @@ from sim.results import (
     write_manifest,
 )
 from sim.results.folders import reason
-from sim.scenario import COURT_STAGES, provenance
+from sim.scenario import COMPLIANCE_LEVELS, COURT_STAGES, provenance
 from sim.scenario.schema import COURT_DEFAULTS
 
 HEADLINE_METRICS = ("net_fiscal_impact", "gap_closing_burden", "federal_withheld",
@@ -376,9 +376,16 @@ def measures_table(run: RunResult) -> list[dict[str, str]]:
                      "description": m.description,
                      "probability": describe_value(m.probability, share=True),
                      "effective": describe_value(m.effective),
-                     "targets": targets, "penalises": ", ".join(m.penalises),
+                     "targets": targets, "penalises": _penalised(m.penalises),
                      "withhold": describe_value(m.withhold_share, share=True)})
     return rows
+
+
+def _penalised(levels: Sequence[str]) -> str:
+    """The levels a measure penalises, in words when they are every level short of full."""
+    if set(levels) == set(COMPLIANCE_LEVELS) - {"full"}:
+        return "every level short of full"
+    return ", ".join(levels)
 
 
 def strategies_table(run: RunResult) -> list[dict[str, str]]:
