@@ -36,8 +36,8 @@ from sim.scenario import Scenario
 if TYPE_CHECKING:
     from sim.results import RunResult
 
-__all__ = ["FundsimError", "Scenario", "ScenarioError", "UsageError", "load", "open_results",
-           "run", "scenario"]
+__all__ = ["FundsimError", "Scenario", "ScenarioError", "UsageError", "load",
+           "loss_by_measure", "open_results", "run", "scenario"]
 __version__ = "0.1.0"
 
 
@@ -183,3 +183,21 @@ def open_results(folder: str | os.PathLike) -> RunResult:
     from sim.results import open_results as read_folder
 
     return read_folder(folder)
+
+
+def loss_by_measure(result: RunResult, order: Sequence[str] | None = None,
+                    leave_out: str | None = None, workers: int | None = None) -> Any:
+    """Split each strategy's net fiscal impact by federal measure (a pandas DataFrame).
+
+    Parts: the strategy with every measure switched off, each measure alone,
+    and the interaction of the measures; they add up to the total.  It reruns
+    the result's scenario once per measure and once without measures, on the
+    same seed and replications (common random numbers); ``order`` puts
+    measures first in the waterfall, ``leave_out`` splits the scenario
+    without one measure.  The table is recorded in the result, so
+    ``result.save()`` writes it (``loss_by_measure.csv``) and the report and
+    ``fundsim compare`` show it.  See :mod:`sim.analysis.by_measure`.
+    """
+    from sim.analysis.by_measure import loss_by_measure as split
+
+    return split(result, order, leave_out, workers=workers)

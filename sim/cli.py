@@ -171,6 +171,14 @@ def main() -> None:
               help="Half-width that always suffices, by metric or unit family (money, "
                    "probability, months, share, count), e.g. money=1e6 (repeatable; default: "
                    "0.01% of a year's spending for money, 0.005 for probabilities).")
+@click.option("--by-measure", is_flag=True,
+              help="Also split each strategy's net fiscal impact by federal measure (one more "
+                   "run per measure, plus one without measures).")
+@click.option("--measure-order", "measure_order", multiple=True, metavar="NAME",
+              help="With --by-measure: measures first in the waterfall, in this order "
+                   "(repeatable; the others follow in file order).")
+@click.option("--leave-out", metavar="NAME",
+              help="With --by-measure: split the scenario without this measure.")
 @click.option("--precision-batch", type=click.IntRange(min=1), metavar="N",
               help="Replications added between two precision checks (default: 200).")
 def run(scenario_file: Path, output: Path | None, replications: int | None, seed: int | None,
@@ -178,6 +186,7 @@ def run(scenario_file: Path, output: Path | None, replications: int | None, seed
         no_figures: bool, quiet: bool, scheduler: str | None, max_memory: int | None,
         max_time: float | None, thresholds: tuple[str, ...], precision: float | None,
         max_replications: int | None, precision_floors: tuple[str, ...],
+        by_measure: bool, measure_order: tuple[str, ...], leave_out: str | None,
         precision_batch: int | None) -> None:
     """Run every strategy of SCENARIO_FILE against the no-measure baseline.
 
@@ -186,7 +195,10 @@ def run(scenario_file: Path, output: Path | None, replications: int | None, seed
     Example: fundsim run scenarios/denver-no-bailout.toml -t "floor_breached <= 0"
 
     Example: fundsim run scenarios/denver-no-bailout.toml --precision 0.1 --max-replications 5000
+
+    Example: fundsim run scenarios/philadelphia.toml --by-measure -n 500
     """
+    from sim.analysis import by_measure as split
     from sim.analysis.decision_support import thresholds_from
     from sim.console import headline_table, progress_bar
     from sim.engine.precision import describe
@@ -194,6 +206,10 @@ def run(scenario_file: Path, output: Path | None, replications: int | None, seed
 
     scenario = sim.load(scenario_file)
     thresholds_from(thresholds, scenario)
+    if (measure_order or leave_out) and not by_measure:
+        raise sim.UsageError("--measure-order and --leave-out need --by-measure")
+    if by_measure:
+        split.measure_order(scenario, measure_order, leave_out)
     # Refuse a bad output folder before the work, not after it.
     check_output(output or default_folder(scenario), kind="run", overwrite=overwrite)
     options = dict(replications=replications, seed=seed, workers=workers,
@@ -214,10 +230,19 @@ def run(scenario_file: Path, output: Path | None, replications: int | None, seed
         raise click.UsageError("--max-replications, --precision-floor and --precision-batch "
                                "need --precision")
     with progress_bar(total, enabled=not quiet and sys.stderr.isatty(),
-                      after=_saving(no_figures)) as feedback:
+                      after=None if by_measure else _saving(no_figures)) as feedback:
         result = sim.run(scenario, progress=feedback, **options)
-        feedback.then()
-        folder = result.save(output, overwrite=overwrite, figures=not no_figures)
+        if not by_measure:
+            feedback.then()
+            folder = result.save(output, overwrite=overwrite, figures=not no_figures)
+    if by_measure:
+        runs = split.runs_needed(scenario) * result.manifest["replications"]
+        with progress_bar(runs, enabled=not quiet and sys.stderr.isatty(),
+                          label="splitting by measure", after=_saving(no_figures)) as feedback:
+            split.loss_by_measure(result, measure_order, leave_out, workers=workers,
+                                  progress=feedback)
+            feedback.then()
+            folder = result.save(output, overwrite=overwrite, figures=not no_figures)
     if not quiet:
         headline_table(result)
         if "precision" in result.manifest:

@@ -111,3 +111,23 @@ def test_keys_lists_every_number_by_the_path_with_values_takes(cli, tmp_path):
     uncertain = cli.invoke(main, ["keys", str(path), "--uncertain"]).stdout.splitlines()
     assert uncertain == ["city[Springfield].budget.revenue_volatility = uniform(low=0.01, "
                          "high=0.03) [uncertain]"]
+
+
+def test_run_by_measure_writes_the_split_and_refuses_unknown_measures(cli, tmp_path):
+    """--by-measure adds loss_by_measure.csv; an unknown --leave-out is one line, exit 2,
+    before any simulation, nothing written; --leave-out alone needs --by-measure."""
+    scenario = write(tmp_path, ONE_CITY)
+    out = tmp_path / "run"
+    result = cli.invoke(main, ["run", str(scenario), "-o", str(out), "-n", "4", "-w", "1", "-q",
+                               "--by-measure", "--measure-order", "DOJ conditions"])
+    assert result.exit_code == 0, result.output
+    assert "DOJ conditions" in (out / "loss_by_measure.csv").read_text()
+    assert "loss_by_measure.csv" in json.loads((out / "manifest.json").read_text())["files"]
+    for extra, message in ((["--by-measure", "--leave-out", "Nope"],
+                            "left-out measure: no measure 'Nope'"),
+                           (["--leave-out", "DOJ conditions"], "need --by-measure")):
+        bad = tmp_path / "bad"
+        refused = cli.invoke(main, ["run", str(scenario), "-o", str(bad), "-n", "2", "-w", "1",
+                                    "-q", *extra])
+        assert refused.exit_code == 2 and message in refused.stderr
+        assert len(refused.stderr.strip().splitlines()) == 1 and not bad.exists()

@@ -388,6 +388,32 @@ def _penalised(levels: Sequence[str]) -> str:
     return ", ".join(levels)
 
 
+def measure_split(run: RunResult) -> dict[str, Any] | None:
+    """The loss by measure as formatted rows per city (parts by strategies), or None.
+
+    Cities in the run's order, all cities first when there are several; each
+    cell is the mean with its 95% half-width.
+    """
+    table = run.loss_by_measure
+    if table is None:
+        return None
+    record = run.manifest["loss_by_measure"]
+    strategies = [s for s in run.strategies if s in set(table["strategy"])]
+    cities = list(dict.fromkeys(table["city"]))
+    cities = sorted(cities, key=lambda c: c != ALL_CITIES)
+    tables = {}
+    for city in cities:
+        rows = table[table["city"] == city]
+        cells = {(r.strategy, r.part): r for r in rows.itertuples()}
+        parts = rows.drop_duplicates("part").sort_values("position")
+        tables[city] = [{"part": part.part, "kind": part.kind, "cells": [
+            f"{dollars(cells[s, part.part].mean)} ± {dollars(cells[s, part.part].ci95_half_width)}"
+            for s in strategies]} for part in parts.itertuples()]
+    return {"strategies": strategies, "tables": tables, "order": record["order"],
+            "left_out": record.get("left_out"), "runs": record["runs"],
+            "wall_time": record["wall_time_s"]}
+
+
 def strategies_table(run: RunResult) -> list[dict[str, str]]:
     """The strategies a run compared, with what each means."""
     table = run.scenario.strategy_table()
@@ -598,6 +624,7 @@ def render_report(run: RunResult, pngs: Mapping[str, bytes | None] | None = None
     return template.render(
         run=_run_facts(run), strategies=strategies_table(run), cities=cities_table(run),
         peers=peer_rows(run), measures=measures_table(run), provenance=scenario_provenance(run),
+        split=measure_split(run),
         numbers={city: number_table(run, city) for city in cities}, city_names=cities,
         strategy_names=run.strategies,
         figures=[f for f in figures if f.name not in DECISION_FIGURES],
@@ -1127,7 +1154,8 @@ def render_comparison(comparison: Comparison) -> str:
         change_tables=change_tables(comparison.changes), family_error=FAMILY_ERROR,
         tested=max(comparison.tested, 1), parameters=comparison.parameters,
         settings=comparison.settings, figures=comparison_figures(comparison),
-        strategy_table=_strategy_pairs(comparison), generated=_now())
+        strategy_table=_strategy_pairs(comparison), generated=_now(),
+        splits=[(side, measure_split(side.run)) for side in (comparison.a, comparison.b)])
 
 
 def change_tables(changes: pd.DataFrame) -> dict[str, dict[str, list[Any]]]:

@@ -36,7 +36,7 @@ from matplotlib.ticker import MaxNLocator
 
 from sim.formats import dollars
 from sim.metrics import ALL_CITIES
-from sim.presentation import decision_figures
+from sim.presentation import decision_figures, measure_figures
 from sim.presentation.style import (
     BASELINE_COLOUR,
     MAX_PANELS,
@@ -729,6 +729,17 @@ FIGURES: dict[str, FigureSpec] = {
         "net of debt fell below the floor in any city.",
         lambda run, colours: net_impact(run.replications, run.strategies, colours),
         needs={"replications": ("net_fiscal_impact",)}),
+    "loss_by_measure": FigureSpec(
+        "Loss by measure",
+        "Each strategy's net fiscal impact (all cities when there are several), split: what "
+        "the strategy costs with every measure switched off, what each measure costs when it "
+        "is the only one (in the order asked for), and the interaction, which is what the "
+        "measures do together beyond the sum of each alone: positive (green) where two "
+        "measures withhold the same money. The last bar is the total. Red: a loss; means "
+        "over replications on common random numbers.",
+        lambda run, colours: measure_figures.loss_waterfall(run.loss_by_measure,
+                                                            run.strategies, colours),
+        when=lambda run: run.loss_by_measure is not None),
     "exposure_by_city": FigureSpec(
         "Exposure by city",
         "For each city, the share of its federal funds that was withheld and its net fiscal "

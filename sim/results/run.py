@@ -3,7 +3,8 @@
 ``sim.run`` returns a :class:`RunResult`; ``result.save()`` writes its run
 folder (DESIGN §5): ``manifest.json``, ``summary.csv``,
 ``replications.parquet``, ``trajectories.parquet``, ``events.parquet``,
-``bands.parquet``, ``figures/`` and ``report.html``, atomically
+``bands.parquet``, ``loss_by_measure.csv`` (when computed), ``figures/`` and
+``report.html``, atomically
 (:mod:`sim.results.folders`); :func:`open_results` reads one back into an equal
 result; :func:`recorded_run` gives what ``fundsim rerun`` needs.  The tables
 come from :mod:`sim.results.tables`, the summary from
@@ -167,6 +168,17 @@ class RunResult:
         return branches(self.events, self.replications)
 
     @property
+    def loss_by_measure(self) -> pd.DataFrame | None:
+        """The net fiscal impact split by measure, when it was computed, else None.
+
+        Computed by :func:`sim.analysis.by_measure.loss_by_measure` (``fundsim
+        run --by-measure``) and recorded in the manifest: strategy, city, part,
+        kind, position (waterfall order), mean and the 95% half-width.
+        """
+        record = self.manifest.get("loss_by_measure")
+        return pd.DataFrame(record["rows"]) if record else None
+
+    @property
     def strategies(self) -> list[str]:
         """Strategies compared, baseline first."""
         return [self.manifest["baseline"], *self.manifest["strategies"]]
@@ -298,6 +310,9 @@ def _write_files(result: RunResult, staging: Path, figures: bool) -> None:
         write_parquet(staging / f"{name}.parquet", chunks)
     if result.bands is not None:
         result.bands.to_parquet(staging / "bands.parquet", index=False)
+    if result.loss_by_measure is not None:
+        result.loss_by_measure.to_csv(staging / "loss_by_measure.csv", index=False,
+                                      float_format="%.2f")
     if figures:
         presenter().write_run_pages(result, staging)
     write_manifest(staging, result.manifest)

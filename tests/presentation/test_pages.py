@@ -237,6 +237,17 @@ def test_compare_identical_runs_shows_zero_differences(one_city_run):
     assert not comparison.settings["differs"].any()
 
 
+def test_compare_shows_each_sides_loss_by_measure():
+    """A run split by measure brings its table and waterfall into the comparison page."""
+    from sim.analysis.by_measure import loss_by_measure
+
+    split = sim.run(sim.load(UNCERTAIN_CITY), replications=24, workers=1)
+    loss_by_measure(split, workers=1)
+    page = pages.render_comparison(pages.compare(split, split))
+    assert page.count("Loss by measure") >= 2 and "without measures" in page
+    assert 'id="fig-loss_by_measure"' in page
+
+
 def test_compare_different_scenarios_lists_changed_parameters(one_city_run):
     """The parameter diff names every changed key with both values, and nothing else."""
     changed = sim.load(UNCERTAIN_CITY).with_values({

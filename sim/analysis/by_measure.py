@@ -1,0 +1,195 @@
+"""The loss split by measure: what each federal measure costs a strategy, and their overlap.
+
+A budget office asks "which measure costs what?".  The net fiscal impact of a
+strategy (against the no-measure baseline) is split into parts that add up
+to it exactly, replication by replication and so in the mean:
+
+* **without measures**: the strategy with every measure switched off: what
+  the compliance choice costs on its own (jail holds, liability, its suits'
+  fixed costs; zero for the baseline's own level);
+* **each measure**: that measure switched on *alone*, minus the run without
+  measures: what it costs if it were the only one;
+* **interaction**: the total less all of the above.  Mostly overlap: two
+  measures withholding the same grant take it once, so the sum of the
+  measures alone overstates the loss and the interaction is positive (a
+  saving); a negative interaction is a loss that only measures together
+  cause (a suit over one measure that also enjoins the other's money runs
+  the other way).
+
+The measures are added to the waterfall one at a time in the order the user
+states (default: the scenario file's); because each part is measured alone,
+the order changes where a bar sits, not its height, and the interaction
+holds every effect of measures acting together.
+
+Every run uses the original run's seed, replications and strategies, so all
+share their random draws (common random numbers: streams are keyed by name,
+and a measure switched off by ``probability = 0`` leaves every other draw
+unchanged).  The split costs one run per measure plus the run without
+measures (one more with ``leave_out``), each with no kept trajectories.
+
+>>> import sim
+>>> from sim.analysis.by_measure import loss_by_measure
+>>> result = sim.run(sim.scenario.EXAMPLE, replications=4, seed=1, workers=1)
+>>> table = loss_by_measure(result, workers=1)
+>>> rows = table[(table["strategy"] == "sanctuary") & (table["city"] == "Springfield")]
+>>> parts = rows.loc[rows["kind"] != "total", "mean"].sum()
+>>> bool(abs(parts - rows.loc[rows["kind"] == "total", "mean"].iloc[0]) < 0.005)
+True
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from sim.engine.runner import simulate
+from sim.errors import UsageError
+from sim.metrics import ALL_CITIES
+
+if TYPE_CHECKING:
+    from sim.results import RunResult
+    from sim.scenario import Scenario
+
+METRIC = "net_fiscal_impact"
+"""The outcome split: a change against the baseline, so its parts are too."""
+NO_MEASURES = "without measures"
+"""Label of the part the strategy costs with every measure switched off."""
+INTERACTION = "interaction"
+"""Label of the part that only measures acting together cause (overlap when positive)."""
+TOTAL = "total"
+"""Label of the strategy's whole net fiscal impact."""
+COLUMNS = ["strategy", "city", "part", "kind", "position", "mean", "ci95_half_width"]
+"""Columns of the split table: ``kind`` is ``no_measures``, ``measure``,
+``interaction`` or ``total``; ``position`` is the part's place in the waterfall."""
+
+
+def measure_order(scenario: Scenario, order: Sequence[str] | None = None,
+                  leave_out: str | None = None) -> list[str]:
+    """The measures in waterfall order: those named first, the others in file order.
+
+    ``leave_out`` is dropped.  Unknown or repeated names raise :class:`UsageError`.
+    """
+    names = [m.name for m in scenario.measure]
+    for given, what in ((order or [], "measure order"), ([leave_out] if leave_out else [],
+                                                         "left-out measure")):
+        for name in given:
+            if name not in names:
+                raise UsageError(f"{what}: no measure {name!r} in the scenario (it has: "
+                                 f"{', '.join(names) or 'none'})")
+    if order and len(set(order)) != len(order):
+        raise UsageError(f"measure order names a measure twice (got {', '.join(order)})")
+    if order and leave_out in order:
+        raise UsageError(f"measure order names the left-out measure {leave_out!r}")
+    ordered = [*(order or []), *[n for n in names if n not in (order or [])]]
+    return [n for n in ordered if n != leave_out]
+
+
+def switched_off(scenario: Scenario, off: Sequence[str]) -> Scenario:
+    """The scenario with these measures never happening (probability 0).
+
+    A measure stays in the file, so rules, coalitions and suits naming it
+    stay valid, and its name keeps every other measure's draws unchanged.
+    """
+    index = {m.name: i for i, m in enumerate(scenario.measure)}
+    if not off:
+        return scenario
+    return scenario.with_values({f"measure[{index[name]}].probability": 0 for name in off},
+                                origin="loss by measure")
+
+
+def _impacts(result: RunResult) -> dict[tuple[str, str], np.ndarray]:
+    """Net fiscal impact per (strategy, city or all cities): arrays over replications."""
+    table = result.replications
+    out: dict[tuple[str, str], np.ndarray] = {}
+    cities = list(result.manifest["cities"])
+    for strategy in result.manifest["strategies"]:
+        rows = table[table["strategy"] == strategy]
+        wide = rows.pivot(index="replication", columns="city", values=METRIC)[cities]
+        values = wide.to_numpy(dtype=float)
+        for j, city in enumerate(cities):
+            out[strategy, city] = values[:, j]
+        if len(cities) > 1:
+            out[strategy, ALL_CITIES] = values.sum(axis=1)
+    return out
+
+
+def _rerun(result: RunResult, scenario: Scenario, workers: int | None,
+           progress: Callable[[int], None] | None) -> dict[tuple[str, str], np.ndarray]:
+    from sim.results import RunResult as Result
+
+    manifest = result.manifest
+    sim = simulate(scenario, replications=int(manifest["replications"]),
+                   seed=int(manifest["seed"]), strategies=list(manifest["strategies"]),
+                   keep=0, workers=workers, engine=manifest.get("engine", "simpy"),
+                   progress=progress, max_memory=0, max_seconds=0)
+    return _impacts(Result.from_simulation(sim))
+
+
+def loss_by_measure(result: RunResult, order: Sequence[str] | None = None,
+                    leave_out: str | None = None, workers: int | None = None,
+                    progress: Callable[[int], None] | None = None) -> pd.DataFrame:
+    """Split each strategy's net fiscal impact into measures, their interaction and the rest.
+
+    ``result`` is a run (from :func:`sim.run` or a run folder); the split
+    reruns its scenario with measures switched off, on the same seed,
+    replications and strategies.  ``order`` names measures to put first in
+    the waterfall (the others follow in file order).  ``leave_out`` names a
+    measure struck from the scenario: the split is then of the scenario
+    without it (its total differs from the run's by what that measure costs
+    with the others), at one more run.  ``progress`` gets the replications
+    finished, run after run (:func:`runs_needed` runs of the result's
+    replications in all).
+
+    The table (columns :data:`COLUMNS`) is also recorded in
+    ``result.manifest["loss_by_measure"]`` with the order, the measure left
+    out, the runs made and their wall time, so that saving the result writes
+    ``loss_by_measure.csv`` and the report and ``compare`` show it.  Parts
+    add up to the total to floating-point rounding (far below a cent).
+    """
+    scenario = result.scenario
+    names = measure_order(scenario, order, leave_out)
+    began = time.perf_counter()
+    left = [leave_out] if leave_out else []
+    every = [m.name for m in scenario.measure]
+    total = (_rerun(result, switched_off(scenario, left), workers, progress) if leave_out
+             else _impacts(result))
+    none = _rerun(result, switched_off(scenario, every), workers, progress)
+    alone = {name: _rerun(result, switched_off(scenario, [n for n in every if n != name]),
+                          workers, progress) for name in names}
+    rows = []
+    for key in total:
+        parts = [(NO_MEASURES, "no_measures", none[key])]
+        parts += [(name, "measure", alone[name][key] - none[key]) for name in names]
+        interaction = total[key] - sum((values for *_, values in parts), np.zeros_like(
+            total[key]))
+        parts += [(INTERACTION, "interaction", interaction), (TOTAL, "total", total[key])]
+        for position, (part, kind, values) in enumerate(parts):
+            rows.append({"strategy": key[0], "city": key[1], "part": part, "kind": kind,
+                         "position": position, "mean": float(np.mean(values)),
+                         "ci95_half_width": _half_width(values)})
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    result.manifest["loss_by_measure"] = {
+        "metric": METRIC, "order": names, "left_out": leave_out,
+        "runs": runs_needed(scenario), "wall_time_s": round(
+            time.perf_counter() - began, 3), "rows": table.to_dict("records")}
+    return table
+
+
+def runs_needed(scenario: Scenario) -> int:
+    """Runs the split makes: one per measure and one without measures.
+
+    With a measure left out, the measure's own run gives way to the run of
+    the scenario without it, so the count is the same.
+    """
+    return len(scenario.measure) + 1
+
+
+def _half_width(values: np.ndarray) -> float:
+    """Half-width of the 95% confidence interval of the mean (normal approximation)."""
+    if len(values) < 2:
+        return float("nan")
+    return float(1.96 * np.std(values, ddof=1) / np.sqrt(len(values)))

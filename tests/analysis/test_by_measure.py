@@ -1,0 +1,119 @@
+"""The loss split by measure: hand-computed parts that add up to the total, interaction included."""
+
+import pandas as pd
+import pytest
+
+import sim
+from sim.analysis.by_measure import loss_by_measure, measure_order, runs_needed
+from sim.errors import UsageError
+from tests.conftest import ONE_CITY, scenario_text
+
+# ONE_CITY, undiscounted: JAG pays $1M a month (reimbursement, no lag), CDBG $24M each
+# October (advance).  "DOJ conditions" (from 2025-03-10, every DOJ grant) and "JAG
+# condition" (the same date, JAG by name) withhold the same money; "HUD condition" from
+# 2026-01-01 takes the October 2026 CDBG award.  No suits, no revenue noise.
+OVERLAP = scenario_text(ONE_CITY.replace("seed = 7", "seed = 7\ndiscount_rate = 0.0"), """
+[[measure]]
+name = "JAG condition"
+kind = "grant_condition"
+effective = 2025-03-10
+programs = ["JAG"]
+
+[[measure]]
+name = "HUD condition"
+kind = "grant_condition"
+effective = 2026-01-01
+agencies = ["HUD"]
+""")
+JAG_LOSS = -22e6
+"""March 2025 to December 2026: 22 monthly JAG payments of $1M withheld."""
+CDBG_LOSS = -24e6
+"""The October 2026 CDBG award."""
+
+
+@pytest.fixture(scope="module")
+def run():
+    return sim.run(sim.load(OVERLAP), workers=1)
+
+
+def parts(table: pd.DataFrame, strategy: str = "sanctuary") -> dict[str, float]:
+    rows = table[(table["strategy"] == strategy) & (table["city"] == "Springfield")]
+    return dict(zip(rows["part"], rows["mean"], strict=True))
+
+
+def test_each_measure_alone_and_the_overlap_as_computed_by_hand(run):
+    """Two measures on the same grant each cost it alone; the interaction gives one back."""
+    split = parts(loss_by_measure(run, workers=1))
+    assert split["without measures"] == 0.0
+    assert split["DOJ conditions"] == pytest.approx(JAG_LOSS, abs=0.005)
+    assert split["JAG condition"] == pytest.approx(JAG_LOSS, abs=0.005)
+    assert split["HUD condition"] == pytest.approx(CDBG_LOSS, abs=0.005)
+    assert split["interaction"] == pytest.approx(-JAG_LOSS, abs=0.005)
+    assert split["total"] == pytest.approx(JAG_LOSS + CDBG_LOSS, abs=0.005)
+
+
+def test_parts_add_up_to_the_total_to_the_cent_for_every_strategy_and_city():
+    """Noisy revenue, suits and uncertain dates: the parts still sum to the run's own total."""
+    noisy = sim.load(scenario_text(OVERLAP.replace("discount_rate = 0.0", "")
+                                   .replace("revenue_volatility = 0.0",
+                                                   "revenue_volatility = 0.03")
+                                   .replace("strategies = []", "")
+                                   .replace("effective = 2026-01-01", "effective = "
+                                            "{dist = \"uniform\", low = 2025-06-01, "
+                                            "high = 2026-06-01}")))
+    result = sim.run(noisy, replications=12, workers=1)
+    table = loss_by_measure(result, workers=1)
+    own = result.summary[result.summary["metric"] == "net_fiscal_impact"]
+    for (strategy, city), rows in table.groupby(["strategy", "city"]):
+        total = rows.loc[rows["kind"] == "total", "mean"].iloc[0]
+        assert rows.loc[rows["kind"] != "total", "mean"].sum() == pytest.approx(total, abs=0.005)
+        mean = own[(own["strategy"] == strategy) & (own["city"] == city)]["mean"].iloc[0]
+        assert total == pytest.approx(mean, abs=0.01)
+    assert table.loc[table["kind"] == "interaction", "mean"].abs().max() > 0
+
+
+def test_the_stated_order_places_the_bars_and_the_rest_follow_in_file_order(run):
+    """Order changes positions, not heights."""
+    table = loss_by_measure(run, order=["HUD condition"], workers=1)
+    rows = table[table["strategy"] == "sanctuary"].sort_values("position")
+    assert list(rows["part"]) == ["without measures", "HUD condition", "DOJ conditions",
+                                  "JAG condition", "interaction", "total"]
+    assert parts(table)["HUD condition"] == pytest.approx(CDBG_LOSS, abs=0.005)
+
+
+def test_leaving_a_measure_out_splits_the_scenario_without_it(run):
+    """Without DOJ conditions nothing overlaps: the interaction is zero, the total unchanged."""
+    table = loss_by_measure(run, leave_out="DOJ conditions", workers=1)
+    split = parts(table)
+    assert "DOJ conditions" not in split
+    assert split["interaction"] == pytest.approx(0.0, abs=0.005)
+    assert split["total"] == pytest.approx(JAG_LOSS + CDBG_LOSS, abs=0.005)
+    assert run.manifest["loss_by_measure"]["left_out"] == "DOJ conditions"
+
+
+def test_the_split_is_saved_read_back_and_shown_in_the_report(run, tmp_path):
+    """loss_by_measure.csv, the manifest record, the waterfall and the report's table."""
+    loss_by_measure(run, workers=1)
+    folder = run.save(tmp_path / "run")
+    again = sim.open_results(folder)
+    pd.testing.assert_frame_equal(again.loss_by_measure, run.loss_by_measure)
+    written = pd.read_csv(folder / "loss_by_measure.csv")
+    assert list(written["part"][:3]) == ["without measures", "DOJ conditions", "JAG condition"]
+    assert (folder / "figures" / "loss_by_measure.png").is_file()
+    page = (folder / "report.html").read_text()
+    assert "Loss by measure" in page and "interaction" in page
+
+
+@pytest.mark.parametrize(("order", "leave_out", "message"), [
+    (["Nope"], None, "measure order: no measure 'Nope'"),
+    (["HUD condition", "HUD condition"], None, "names a measure twice"),
+    (None, "Nope", "left-out measure: no measure 'Nope'"),
+    (["HUD condition"], "HUD condition", "names the left-out measure"),
+], ids=["unknown", "twice", "unknown-left-out", "ordered-and-left-out"])
+def test_bad_orders_are_refused_in_one_line(order, leave_out, message):
+    with pytest.raises(UsageError, match=message):
+        measure_order(sim.load(OVERLAP), order, leave_out)
+
+
+def test_it_costs_one_run_per_measure_and_one_without():
+    assert runs_needed(sim.load(OVERLAP)) == 4
