@@ -30,7 +30,13 @@ class Metric:
     over_cities: str = "sum"
     """``sum``, ``min``, ``max`` or ``mean`` (unweighted): how the all-cities row
     combines cities."""
+    only_when: str = ""
+    """Empty when every run reports it; else the condition under which a run
+    does (so that a scenario without the feature keeps its tables as they were)."""
 
+
+GRANT_FUNDS = "a grant names the positions or programs it pays for ([[city.grant.funds]])"
+"""When the grant-funded positions metrics are reported."""
 
 METRICS: dict[str, Metric] = {
     "net_fiscal_impact": Metric(
@@ -71,6 +77,17 @@ METRICS: dict[str, Metric] = {
     "interest": Metric("USD", "Interest on short-term borrowing."),
     "borrowing": Metric("USD", "Short-term borrowing (sum of draws)."),
     "peak_debt": Metric("USD", "Largest short-term debt outstanding.", "sum"),
+    "grant_backfill": Metric(
+        "USD", "General-fund money spent on grant-funded positions and programs "
+        "(city.grant.funds) while their grant money was withheld: the backfill.",
+        only_when=GRANT_FUNDS),
+    "grant_service_lost": Metric(
+        "USD", "Spending on grant-funded positions and programs stopped because their grant "
+        "money was withheld (cut, or absorbed within the department): the service lost.",
+        only_when=GRANT_FUNDS),
+    "grant_positions_cut": Metric(
+        "positions", "Most grant-funded positions cut at once over the horizon (all cities: "
+        "the sum of each city's most).", "sum", GRANT_FUNDS),
     "reserves_end": Metric("USD", "Reserves at the end of the horizon."),
     "min_reserve_ratio": Metric(
         "share of annual expenditure",

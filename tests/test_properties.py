@@ -54,6 +54,17 @@ def uncertain_money(draw) -> Any:
 
 
 @st.composite
+def funded(draw, name: str) -> dict:
+    """Positions or a program a grant pays for, with any response (two fit in one grant)."""
+    return {"name": name, "positions": draw(st.floats(0.0, 500.0)),
+            "share": draw(st.floats(0.0, 0.5)),
+            "response": draw(st.sampled_from(["backfill", "cut", "absorb"])),
+            "cut_lag_months": draw(st.integers(0, 12)),
+            "absorb_months": draw(st.integers(1, 24)),
+            "then": draw(st.sampled_from(["backfill", "cut"]))}
+
+
+@st.composite
 def cities(draw, count: int) -> list[dict]:
     """``count`` cities with random budgets and grants (some with none)."""
     out = []
@@ -63,7 +74,8 @@ def cities(draw, count: int) -> list[dict]:
                    "basis": draw(st.sampled_from(["reimbursement", "advance"])),
                    "payment_lag_months": draw(st.integers(0, 6)),
                    "award_month": draw(st.integers(1, 12)),
-                   "growth": draw(st.floats(-0.2, 0.2))}
+                   "growth": draw(st.floats(-0.2, 0.2)),
+                   "funds": [draw(funded(f"F{k}")) for k in range(draw(st.integers(0, 2)))]}
                   for g in range(draw(st.integers(0, 3)))]
         out.append({
             "name": f"City {c}", "state": "IL",
@@ -120,6 +132,8 @@ def valid_scenarios(draw) -> sim.Scenario:
                      "discount_rate": draw(st.floats(0.0, 0.5))},
         "city": draw(cities(draw(st.integers(1, 3)))),
         "measure": draw(measures(years)),
+        "strategy": [{"name": "sanctuary, responding", "compliance": "sanctuary",
+                      "grant_response": draw(st.sampled_from(["backfill", "cut", "absorb"]))}],
     }
     return validate(data, "<random>")
 
@@ -143,6 +157,10 @@ def test_random_valid_scenario_runs_with_finite_numbers_and_balanced_books(scena
     previous = previous.fillna(opening)
     gap = (t["reserves"] - previous) - (t["revenue"] - t["spending"])
     assert gap.abs().max() < 0.01
+    if "grant_service_lost" in result.replications:  # some grant names what it pays for
+        funded = result.replications[["grant_backfill", "grant_service_lost",
+                                      "grant_positions_cut"]]
+        assert (funded >= 0).all().all()
 
 
 # --------------------------------------------------------------------------

@@ -470,6 +470,22 @@ def federal_month(state: FederalState, inputs: FederalInputs, plan: Plan,
     }
 
 
+def payments_of_month(state: FederalState, inputs: FederalInputs,
+                      m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Awards, payments due and the share withheld of each payment in month ``m``.
+
+    Returns the federal year's awards (R, C, G), the month's payments due
+    (R, C, G) and the share withheld of each (S, R, C, G); call once
+    :func:`federal_month` has run for ``m``.  Clawbacks are left out: they
+    take back past payments, not this month's.
+    """
+    awards = _awards(state, inputs, int(inputs.federal_years[m]))
+    share = np.zeros(state.withholding.shape)
+    spent = state.spent[1]
+    share.ravel()[spent.cells] = spent.share
+    return awards, awards * inputs.payment_share[m][None], share
+
+
 def _settle_pools(state: FederalState, plan: Plan, by_measure: np.ndarray,
                   m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Put the month's withheld money into its pools and pay out the pools due.

@@ -216,6 +216,9 @@ class CostFlows:
     legal_cost: np.ndarray
     compliance_cost: np.ndarray
     liability_cost: np.ndarray
+    grant_saving: np.ndarray | None = None
+    """Spending stopped because grant money paying for it stopped (absorbed or
+    cut: :mod:`sim.model.funded`); None when no grant names what it pays for."""
 
 
 def fiscal_month(state: FiscalState, inputs: FiscalInputs, m: int,
@@ -228,6 +231,8 @@ def fiscal_month(state: FiscalState, inputs: FiscalInputs, m: int,
     revenue = own + tax + aid + flows.federal_received + flows.federal_restored
     spending = (expenditure - state.service_cut + flows.legal_cost + flows.compliance_cost
                 + flows.liability_cost + interest)
+    if flows.grant_saving is not None:
+        spending = spending - flows.grant_saving
     reserves = state.reserves + revenue - spending
     floor = inputs.floor_share * 12 * expenditure
     borrowing, repayment, debt = _borrow_and_repay(reserves, state.debt, floor,

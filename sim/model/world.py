@@ -46,6 +46,7 @@ from sim.model.fiscal import (
     initial_fiscal_state,
     sample_fiscal,
 )
+from sim.model.funded import funded_month, initial_funded_state, sample_funded
 from sim.model.litigation import docket, suits
 from sim.model.litigation.costs import legal_costs
 from sim.model.litigation.liability import (
@@ -67,6 +68,9 @@ FLOW_TOTALS = (
     "at_large_arrests", "unlawful_holds", "unreported_crimes",
 )
 """Monthly flows summed over the horizon into per-replication totals."""
+
+FUNDED_TOTALS = ("grant_backfill", "grant_service_lost")
+"""Flows of grant-funded positions and programs, totalled when a scenario names any."""
 
 MONTHLY_MEANS = ("trust", "reporting_rate")
 """Monthly levels averaged over the horizon into per-replication outcomes."""
@@ -94,13 +98,17 @@ def same_in_every_strategy(values: np.ndarray) -> np.ndarray:
 class Recorder:
     """Folds each month's accounts into per-replication outcomes and kept trajectories."""
 
-    def __init__(self, plan: Plan, replications: int, kept: np.ndarray, discount_rate: float):
+    def __init__(self, plan: Plan, replications: int, kept: np.ndarray, discount_rate: float,
+                 funded: bool = False):
         S, C = plan.shape
         T = plan.calendar.months
         self.shape = shape = (S, replications, C)
         self.kept = kept
-        # Totals start as one strategy's: see _add_to_total.
-        self.totals = {name: np.zeros((1, replications, C)) for name in FLOW_TOTALS}
+        # Totals start as one strategy's: see _add_to_total.  A scenario naming no
+        # grant-funded positions has no grant outcomes (its tables stay as they were).
+        self.totals = {name: np.zeros((1, replications, C))
+                       for name in FLOW_TOTALS + (FUNDED_TOTALS if funded else ())}
+        self.peak_positions_cut = np.zeros(shape) if funded else None
         self.means = {name: np.zeros(shape) for name in MONTHLY_MEANS}
         self.npv_operating = np.zeros(shape)
         self.npv_gap_closing = np.zeros(shape)
@@ -122,6 +130,11 @@ class Recorder:
                      - accounts["expenditure"] - accounts["legal_cost"]
                      - accounts["compliance_cost"] - accounts["liability_cost"]
                      - accounts["interest"])
+        if self.peak_positions_cut is not None:
+            # Spending the city stopped when grant money stopped (absorbed or cut).
+            operating = operating + accounts["grant_service_lost"]
+            np.maximum(self.peak_positions_cut, accounts["grant_positions_cut"],
+                       out=self.peak_positions_cut)
         operating *= self.discount[m]
         self.npv_operating += operating
         gap_closing = accounts["service_cuts"] + accounts["tax_increase"]
@@ -161,6 +174,8 @@ class Recorder:
         """Per-replication outcomes, arrays (S, R, C); impacts are paired with the baseline."""
         out = {name: self.total(name) for name in self.totals}
         out.update(self.means)
+        if self.peak_positions_cut is not None:
+            out["grant_positions_cut"] = self.peak_positions_cut
         out.update(
             extra_unreported_crimes=(out["unreported_crimes"] - out["unreported_crimes"][:1]),
             reporting_rate_change=np.divide(
@@ -327,6 +342,9 @@ class World:
         self.fiscal = initial_fiscal_state(self.fiscal_inputs, S)
         self.federal_inputs = federal.sample_federal(plan, self.params, streams)
         self.federal = federal.initial_federal_state(plan, R)
+        self.funded_inputs = sample_funded(plan, self.params)
+        self.funded = (initial_funded_state(self.funded_inputs, S)
+                       if self.funded_inputs is not None else None)
         self.enforcement_inputs = sample_enforcement(plan, self.params, streams,
                                                      self.federal_inputs.occurs)
         self.enforcement = initial_enforcement_state(plan, R)
@@ -348,7 +366,8 @@ class World:
         with collector_paused():  # thousands of small objects: see collector_paused
             self._start_processes()
         kept = np.nonzero(self.replications < keep)[0]
-        self.recorder = Recorder(plan, R, kept, plan.scenario.scenario.discount_rate)
+        self.recorder = Recorder(plan, R, kept, plan.scenario.scenario.discount_rate,
+                                 funded=self.funded is not None)
         self.bands = Bands(plan)
 
     def _start_processes(self) -> None:
@@ -434,6 +453,15 @@ class World:
     def tick(self, m: int) -> None:
         """Account for month ``m`` in every strategy, replication and city."""
         accounts = federal.federal_month(self.federal, self.federal_inputs, self.plan, m)
+        saving = None
+        if self.funded is not None:
+            awards, due, share = federal.payments_of_month(self.federal, self.federal_inputs, m)
+            R = len(self.replications)
+            accounts.update(funded_month(self.funded, self.funded_inputs,
+                                         awards.reshape(R, -1), due.reshape(R, -1),
+                                         share.reshape(*share.shape[:2], -1),
+                                         len(self.plan.cities)))
+            saving = accounts["grant_service_lost"]
         level = self.decisions.level
         accounts.update(enforcement_month(self.enforcement, self.enforcement_inputs, level,
                                           self.federal.active, self.plan.exposed, m))
@@ -449,6 +477,7 @@ class World:
             legal_cost=legal_cost,
             compliance_cost=accounts["compliance_cost"],
             liability_cost=liability_cost,
+            grant_saving=saving,
         )
         self.fiscal, fiscal_accounts = fiscal_month(self.fiscal, self.fiscal_inputs, m, flows)
         accounts.update(fiscal_accounts)

@@ -221,6 +221,45 @@ class Budget(Sourced):
     """How gaps are closed once reserves fall below the floor."""
 
 
+GrantResponse = Literal["backfill", "cut", "absorb"]
+"""What a city does when a grant stops paying for positions or a program."""
+
+
+class Funded(Sourced):
+    """``[[city.grant.funds]]``: positions or a program a grant pays for.
+
+    When the grant's payments are withheld, the share of them that paid for
+    this is lost too, and the city responds: ``backfill`` (the general fund
+    keeps paying: a cost, and the model's behaviour for money nothing names),
+    ``cut`` (the positions or program stop after ``cut_lag_months``: spending
+    falls, a service loss in positions and dollars; the general fund pays
+    until then) or ``absorb`` (the department absorbs the loss within its
+    budget for ``absorb_months``, a service loss in dollars elsewhere but no
+    position cut, then ``then``).  The response ends when the money comes
+    back (the positions are refilled).  A strategy's ``grant_response``
+    overrides the response.
+    """
+
+    name: str = Field(min_length=1, max_length=MAX_NAME)
+    """What the money pays for, e.g. ``"50 police officers (COPS Hiring)"``."""
+    positions: float = Field(default=0.0, ge=0, le=1e6)
+    """Full-time positions it pays for (0: a program with no positions of its own)."""
+    share: Share = 1.0
+    """Share of the grant's award that pays for it (the shares of a grant's
+    ``funds`` add up to 1 at most)."""
+    response: GrantResponse = "backfill"
+    """``backfill``, ``cut`` or ``absorb`` (see above)."""
+    cut_lag_months: int = Field(default=3, ge=0, le=60)
+    """Months from the first payment withheld to a cut taking effect (layoff
+    notices, civil-service rules, a budget amendment); the general fund pays
+    until then.  Assumption: 3."""
+    absorb_months: int = Field(default=6, ge=1, le=120)
+    """With ``absorb``: months the department absorbs the loss.  Assumption: 6
+    (half a budget year)."""
+    then: Literal["backfill", "cut"] = "backfill"
+    """With ``absorb``: the response once the absorbing ends."""
+
+
 class Grant(Sourced):
     """``[[city.grant]]``: one federal program's money to the city."""
 
@@ -253,6 +292,22 @@ class Grant(Sourced):
     grants (see ``measure.funding``).  Default ``discretionary``, which every
     measure can reach: state the kind, with its source (the Assistance
     Listing's type of assistance, or the authorising statute)."""
+    funds: list[Funded] = Field(default_factory=list, max_length=50)
+    """Positions and programs the grant pays for (``[[city.grant.funds]]``),
+    each with the city's response to losing the money; none: the general
+    fund backfills silently, as for any grant."""
+
+    @model_validator(mode="after")
+    def _funds_fit_the_grant(self) -> Grant:
+        names = [f.name for f in self.funds]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"funds: two entries are named {repeated[0]!r}")
+        fixed = [f.share for f in self.funds if isinstance(f.share, int | float)]
+        if len(fixed) == len(self.funds) and sum(fixed) > 1 + 1e-9:
+            raise ValueError(f"funds: shares add up to more than the whole grant "
+                             f"(got {sum(fixed):g})")
+        return self
 
 
 class Enforcement(Sourced):
@@ -598,6 +653,12 @@ class Strategy(Sourced):
     rule: list[SwitchRule] = Field(default_factory=list, max_length=50)
     """Adaptive rules (``[[strategy.rule]]``): switch compliance level when a
     condition holds; none: the strategy keeps its level throughout."""
+    grant_response: GrantResponse | None = None
+    """How the cities adopting it respond when grant money paying for
+    positions or programs (``city.grant.funds``) is withheld: ``backfill``,
+    ``cut`` or ``absorb``, for every such item (their lags and months stay
+    as stated); default: each item's own ``response``.  Compare
+    "sanctuary, backfill" with "sanctuary, cut" as two strategies."""
 
 
 BUILTIN_STRATEGIES: dict[str, Strategy] = {
