@@ -527,6 +527,25 @@ def report(run_dir: Path, output: Path | None) -> None:
 
 
 @main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--xlsx", "xlsx", required=True, type=click.Path(path_type=Path),
+              help="Write the Excel workbook here (.xlsx).")
+def export(run_dir: Path, xlsx: Path) -> None:
+    """Export a run folder for the budget book: an Excel workbook.
+
+    Sheets: key numbers per strategy and city, the loss by measure (runs with
+    --by-measure), reserves by fiscal year (median and 90% range), positions
+    cut, and the assumptions with their sources.  Prints the file written.
+
+    Example: fundsim export results/reference/chicago --xlsx chicago.xlsx
+    """
+    if xlsx.suffix.lower() != ".xlsx":
+        raise sim.UsageError(f"{xlsx}: the workbook's name must end in .xlsx (got "
+                             f"{xlsx.suffix or 'no extension'})")
+    click.echo(str(sim.open_results(run_dir).to_excel(xlsx)))
+
+
+@main.command()
 @click.argument("run_a", type=click.Path(file_okay=False, path_type=Path))
 @click.argument("run_b", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--strategies", nargs=2, metavar="A B",

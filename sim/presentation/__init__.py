@@ -10,7 +10,9 @@ self-contained HTML files rendered from Jinja templates (``templates/``).
   legal status;
 * :mod:`~sim.presentation.compare_figures`: two runs on shared axes;
 * :mod:`~sim.presentation.sweep_figures`: sensitivity and scenario discovery;
-* :mod:`~sim.presentation.pages`: the run report, the comparison and the sweep page.
+* :mod:`~sim.presentation.pages`: the run report, the comparison and the sweep page;
+* :mod:`~sim.presentation.measure_figures`: the loss by measure as a waterfall;
+* :mod:`~sim.presentation.workbook`: the run as an Excel workbook.
 
 The functions below are the backend the result and analysis layers reach
 without importing this package (:mod:`sim.results.presenter`, as pandas
@@ -25,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.errors import FundsimWarning
-from sim.presentation import pages, run_figures, style, sweep_figures
+from sim.presentation import pages, run_figures, style, sweep_figures, workbook
 from sim.results import for_figures
 
 if TYPE_CHECKING:
@@ -36,6 +38,11 @@ if TYPE_CHECKING:
 def run_plotter(result: RunResult) -> run_figures.Plotter:
     """``result.plot``: the run's figures as methods returning a Figure."""
     return run_figures.Plotter(result)
+
+
+def write_workbook(result: RunResult, path: Path) -> Path:
+    """``result.to_excel(path)``: the run's Excel workbook (:mod:`sim.presentation.workbook`)."""
+    return workbook.write_workbook(result, path)
 
 
 def write_run_pages(result: RunResult, folder: Path) -> None:

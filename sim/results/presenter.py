@@ -39,6 +39,9 @@ class Presenter(Protocol):
     def write_run_pages(self, result: RunResult, folder: Path) -> None:
         """Write ``figures/`` and ``report.html`` of a run into ``folder``."""
 
+    def write_workbook(self, result: RunResult, path: Path) -> Path:
+        """``result.to_excel(path)``: the run's Excel workbook, written atomically."""
+
     def sweep_plotter(self, result: Any) -> Any:
         """``sweep_result.plot``: the sweep's figures as methods returning a Figure."""
 

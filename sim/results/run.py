@@ -188,6 +188,16 @@ class RunResult:
         """The report's figures, as methods returning :class:`matplotlib.figure.Figure`."""
         return presenter().run_plotter(self)
 
+    def to_excel(self, path: str | Path) -> Path:
+        """Write the run as an Excel workbook for the budget book; return its path.
+
+        Key numbers per strategy and city, the loss by measure (if computed),
+        reserves by fiscal year, grant-funded positions cut and the
+        assumptions with their sources, with currency and percent formats
+        (:mod:`sim.presentation.workbook`); written atomically.
+        """
+        return presenter().write_workbook(self, Path(path))
+
     def save(self, folder: str | Path | None = None, *, overwrite: bool = False,
              figures: bool = True) -> Path:
         """Write the run folder atomically; return its path."""
