@@ -62,7 +62,7 @@ from sim.results import (
 )
 from sim.results.folders import reason
 from sim.scenario import COMPLIANCE_LEVELS, COURT_STAGES, provenance
-from sim.scenario.schema import COURT_DEFAULTS
+from sim.scenario.litigation import COURT_DEFAULTS
 
 HEADLINE_METRICS = ("net_fiscal_impact", "gap_closing_burden", "federal_withheld",
                     "federal_restored", "federal_lost", "legal_cost", "compliance_cost",

@@ -3,11 +3,17 @@
 The bottom layer of the house above :mod:`sim.errors`, :mod:`sim.metrics` and
 :mod:`sim.formats`; it knows nothing of the model that runs a scenario.
 
-* :mod:`~sim.scenario.schema`: the frozen pydantic models of a scenario file
-  (cities, budgets, grants, measures, litigation, strategies, thresholds), key
-  paths (``city[Chicago].budget.reserves``), TOML loading and the checks
-  across tables, every problem reported at once as ``FILE: key.path: what is
-  wrong (got X)``;
+* :mod:`~sim.scenario.schema`: the whole file (:class:`Scenario`) and its
+  loading from TOML, every problem reported at once as ``FILE: key.path: what
+  is wrong (got X)``;
+* the tables a file holds, frozen pydantic models whose field docstrings are
+  the reference, by domain: :mod:`~sim.scenario.city` (budget, grants, jail,
+  trust), :mod:`~sim.scenario.measures`, :mod:`~sim.scenario.strategies`
+  (switch rules, thresholds), :mod:`~sim.scenario.litigation` (suits,
+  courts, costs, liability), on :mod:`~sim.scenario.base` (sources, limits);
+* :mod:`~sim.scenario.checks`: checks across tables (names, references,
+  dates, state law);
+* :mod:`~sim.scenario.paths`: key paths (``city[Chicago].budget.reserves``);
 * :mod:`~sim.scenario.law`: the law applied, with citations: what each compliance
   level does, what each state's law forbids, what each kind of measure can reach;
 * :mod:`~sim.scenario.uncertain`: uncertain quantities ``{dist = "...", ...}``;
@@ -20,45 +26,31 @@ The names below are the package's public face: other layers import them from
 ``sim.scenario``.
 """
 
+from sim.scenario.base import MAX_FILE_BYTES, MAX_NAME, Sourced
+from sim.scenario.checks import threshold_problems
+from sim.scenario.city import Budget, City, Enforcement, Grant, Trust
 from sim.scenario.law import COMPLIANCE_LEVELS, FORBIDDEN_BY_STATE_LAW, LEVELS, STATE_LAWS
+from sim.scenario.litigation import COURT_STAGES, LegalCosts
+from sim.scenario.measures import Measure
+from sim.scenario.paths import format_loc, number_leaves, parse_path, uncertain_leaves
 from sim.scenario.schema import (
-    BASELINE,
-    COURT_STAGES,
     EXAMPLE,
-    MAX_FILE_BYTES,
-    MAX_NAME,
-    Budget,
-    City,
-    Enforcement,
-    Grant,
-    LegalCosts,
-    Measure,
     Scenario,
     ScenarioInfo,
-    Sourced,
-    Strategy,
-    SwitchRule,
-    Threshold,
-    Trust,
-    format_loc,
     json_schema,
     load,
     loads,
-    number_leaves,
-    parse_path,
     parse_toml,
-    plain_number,
     read_text,
-    threshold_problems,
-    uncertain_leaves,
     validate,
 )
+from sim.scenario.strategies import BASELINE, Strategy, SwitchRule, Threshold, plain_number
 
 __all__ = [
     "BASELINE", "COMPLIANCE_LEVELS", "COURT_STAGES", "EXAMPLE", "FORBIDDEN_BY_STATE_LAW",
     "LEVELS", "MAX_FILE_BYTES", "MAX_NAME", "STATE_LAWS",
     "Budget", "City", "Enforcement", "Grant", "LegalCosts", "Measure", "Scenario",
     "ScenarioInfo", "Sourced", "Strategy", "SwitchRule", "Threshold", "Trust", "format_loc",
-    "json_schema", "load", "loads", "number_leaves", "parse_path", "parse_toml", "plain_number", "read_text",
-    "threshold_problems", "uncertain_leaves", "validate",
+    "json_schema", "load", "loads", "number_leaves", "parse_path", "parse_toml", "plain_number",
+    "read_text", "threshold_problems", "uncertain_leaves", "validate",
 ]

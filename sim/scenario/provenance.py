@@ -42,7 +42,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.errors import Problem
-from sim.scenario.schema import PROVENANCE_FIELDS, Scenario, Sourced
+from sim.scenario.base import PROVENANCE_FIELDS, Sourced
+from sim.scenario.schema import Scenario
 from sim.scenario.uncertain import Frozen, is_uncertain
 
 SETTINGS = frozenset({"scenario.start", "scenario.years", "scenario.replications",

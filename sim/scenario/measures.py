@@ -1,0 +1,97 @@
+"""Federal measures (``[[measure]]``): what Washington may do to a jurisdiction's grants.
+
+A measure is an executive order, an agency grant condition or an Act of
+Congress; it withholds (and may claw back) the grants it reaches from the
+cities whose compliance level it penalises, while in force.  What each kind
+of measure can reach, with its citations, is in :mod:`sim.scenario.law`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, ValidationInfo, field_validator
+
+from sim.scenario.base import MAX_NAME, Sourced, unique
+from sim.scenario.law import REACH, ComplianceLevel, FundingKind
+from sim.scenario.uncertain import Share, UncertainDate, uncertain
+
+
+class Measure(Sourced):
+    """``[[measure]]``: a federal action that withholds funds from jurisdictions."""
+
+    name: str = Field(min_length=1, max_length=MAX_NAME)
+    """Unique name, e.g. ``"EO 14218"``."""
+    kind: Literal["executive_order", "grant_condition", "legislation"]
+    """What the measure is; courts treat the kinds differently."""
+    description: str = Field(default="", max_length=10_000)
+    """What it does, for the report."""
+    probability: Share = 1.0
+    """Probability that the measure happens at all in a replication."""
+    effective: UncertainDate
+    """Date from which funds are withheld."""
+    rescind_probability: Share = 0.0
+    """Probability that the measure is rescinded (given that it happens)."""
+    rescind_date: UncertainDate | None = None
+    """Date of rescission; required when ``rescind_probability`` can be above
+    zero.  A sampled date before the measure's effective date counts as the
+    effective date (rescinded at once)."""
+    agencies: list[str] = Field(default_factory=list)
+    """Agencies whose grants are targeted (empty: any)."""
+    programs: list[str] = Field(default_factory=list)
+    """Programs targeted (empty: any)."""
+    tags: list[str] = Field(default_factory=list)
+    """Grant tags targeted (empty: any); a grant matches if it has one."""
+    funding: list[FundingKind] | None = None
+    """Kinds of funding (``city.grant.funding``) the measure can reach; default:
+    all its kind may reach.  An executive order reaches only ``discretionary``
+    grants (the executive cannot withhold appropriated funds Congress did not
+    condition: City and County of San Francisco v. Trump, 897 F.3d 1225, 9th
+    Cir. 2018); an agency ``grant_condition`` also ``formula`` grants, whose
+    awards the agency makes, but no ``entitlement``; ``legislation`` all three.
+    A list may narrow what the kind reaches, never widen it."""
+    cities: list[str] = Field(default_factory=list)
+    """Jurisdictions targeted, by name (empty: every city)."""
+    penalises: list[ComplianceLevel] = Field(default_factory=lambda: ["sanctuary"], min_length=1)
+    """Compliance levels that lose funds: those lacking a practice the measure
+    demands (a release notification, jail access, holds on detainers; see
+    ``strategy.compliance``).  Cite the condition's text in ``sources``."""
+    withhold_share: Share = 1.0
+    """Share of each targeted payment withheld."""
+    clawback_months: int = Field(default=0, ge=0, le=60)
+    """Months of past payments clawed back when the measure first hits a city (0:
+    none): its ``withhold_share`` of what the targeted grants actually paid in
+    that many months before, net of anything withheld from them.  An advance
+    award paid in the window is taken back whole; monthly reimbursements, one
+    month each (months before the start count as paid at the first year's
+    award)."""
+    release_lag_months: int = Field(default=2, ge=0, le=36)
+    """Months between a city ceasing to be penalised (injunction, compliance,
+    rescission) and payment of the funds withheld from it.  Assumption."""
+    enforcement_surge: uncertain(ge=1, le=100) = 1.0
+    """Factor on ICE's at-large arrests in targeted cities that decline
+    detainers, while the measure is in force (1: no surge).  Where several
+    measures surge at once, the largest factor applies."""
+
+    @field_validator("penalises")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        return unique(value, "compliance level")
+
+    @field_validator("funding")
+    @classmethod
+    def _within_reach(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        kind = info.data.get("kind")
+        if value is None or kind not in REACH:
+            return value
+        kinds, why = REACH[kind]
+        beyond = [k for k in value if k not in kinds]
+        if beyond:
+            raise ValueError(f"a measure of kind {kind!r} cannot reach "
+                             f"{' or '.join(beyond)} funding: {why}")
+        return unique(value, "kind of funding")
+
+    @property
+    def reaches(self) -> tuple[str, ...]:
+        """The kinds of funding the measure reaches: its ``funding``, else its kind's."""
+        return tuple(self.funding) if self.funding is not None else REACH[self.kind][0]
