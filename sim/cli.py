@@ -20,7 +20,7 @@ from pathlib import Path
 import click
 
 import sim
-from sim.errors import FundsimError, FundsimWarning, Interrupted, ScenarioError
+from sim.errors import FundsimError, FundsimWarning, Interrupted, ScenarioError, printable
 
 MAX_PROBLEMS_SHOWN = 200
 """Problem lines printed at most; the rest are counted (a file of 5,000 broken
@@ -30,7 +30,7 @@ cities should not scroll its first lines away)."""
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """Print fundsim's warnings as one line each; others as Python would."""
     if issubclass(category, FundsimWarning):
-        click.echo(f"Warning: {message}", err=True)
+        click.echo(printable(f"Warning: {message}", newlines=True), err=True)
     else:
         _PYTHON_SHOWWARNING(message, category, filename, lineno, file, line)
 
@@ -50,7 +50,7 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except ScenarioError as error:
             for problem in error.problems[:MAX_PROBLEMS_SHOWN]:
-                click.echo(str(problem), err=True)
+                click.echo(printable(str(problem), newlines=True), err=True)
             hidden = error.problems[MAX_PROBLEMS_SHOWN:]
             if hidden:
                 click.echo(f"{hidden[0].file}: {len(hidden)} more problems not shown; fix "
@@ -62,10 +62,11 @@ class _Group(click.Group):
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
             # A sweep says which points it kept; everything else wrote nothing.
-            click.echo(str(error) or "interrupted; no results written", err=True)
+            click.echo(printable(str(error), newlines=True) or "interrupted; no results written",
+                       err=True)
             sys.exit(Interrupted.exit_code)
         except FundsimError as error:
-            click.echo(f"Error: {error}", err=True)
+            click.echo(printable(f"Error: {error}", newlines=True), err=True)
             sys.exit(error.exit_code)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
@@ -77,9 +78,10 @@ class _Group(click.Group):
         except Exception as error:
             if os.environ.get("FUNDSIM_DEBUG"):
                 raise
-            click.echo(f"Error: internal error ({type(error).__name__}: {error}). This is a bug "
-                       "in fundsim: please report it with the command and its input files "
-                       "(FUNDSIM_DEBUG=1 shows the traceback).", err=True)
+            click.echo(printable(f"Error: internal error ({type(error).__name__}: {error}). This "
+                                 "is a bug in fundsim: please report it with the command and "
+                                 "its input files (FUNDSIM_DEBUG=1 shows the traceback).",
+                                 newlines=True), err=True)
             sys.exit(1)
 
 
@@ -660,7 +662,7 @@ def sweep(sweep_file: Path, parameters: tuple[str, ...], design: str | None,
     if not quiet:
         sweep_table(result)
         for finding in result.findings:
-            click.echo(finding.summary(), err=True)
+            click.echo(printable(finding.summary(), newlines=True), err=True)
     click.echo(str(folder))
 
 
@@ -705,7 +707,7 @@ def discover(sweep_dir: Path, outcomes: tuple[str, ...], city: str | None,
         result = sweeps.discover_in(sweep_dir, questions, figures=not no_figures)
     if not quiet:
         for finding in result.findings:
-            click.echo(finding.summary(), err=True)
+            click.echo(printable(finding.summary(), newlines=True), err=True)
     click.echo(str(sweep_dir))
 
 

@@ -1,4 +1,10 @@
-"""Terminal output: the progress bar, the headline table (rich) and backtest tables (plain text)."""
+"""Terminal output: the progress bar, the headline table (rich) and backtest tables (plain text).
+
+Names come from scenario files: every one is printed as text (never rich
+markup: ``[/bold]`` in a city's name is its name) with its control
+characters escaped (:func:`sim.errors.printable`), so a name cannot move the
+cursor, clear the screen or retitle the window.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +27,8 @@ from rich.progress import (
 )
 from rich.table import Table
 from rich.text import Text
+
+from sim.errors import printable
 
 if TYPE_CHECKING:
     from sim.analysis.sweep import SweepResult
@@ -110,6 +118,11 @@ def step(label: str, enabled: bool) -> Iterator[None]:
         yield
 
 
+def _text(text: str) -> Text:
+    """A cell or title shown as it is: no markup, control characters escaped."""
+    return Text(printable(text))
+
+
 def headline_table(result: RunResult, console: Console | None = None) -> None:
     """Print the key numbers per strategy (all cities together when there are several).
 
@@ -126,7 +139,7 @@ def headline_table(result: RunResult, console: Console | None = None) -> None:
     rows = summary[(summary["city"] == city) & summary["metric"].isin(HEADLINES)]
     value = rows.set_index(["strategy", "metric"])
     baseline = result.manifest.get("baseline", "baseline")
-    table = Table(title=f"{result.scenario.scenario.name} — {city}", box=box.SIMPLE_HEAD,
+    table = Table(title=_text(f"{result.scenario.scenario.name} — {city}"), box=box.SIMPLE_HEAD,
                   caption="mean over replications; under it, the range of 90% of them",
                   padding=(0, 1))
     table.add_column("strategy", min_width=9, max_width=14)
@@ -151,7 +164,7 @@ def headline_table(result: RunResult, console: Console | None = None) -> None:
             change = 100 * (share - value.loc[(baseline, "floor_breached"), "mean"])
             cells.append(Text.assemble((f"{change:+.0f} pp", "bold"), "\n",
                                        (f"({share:.0%})", "dim")))
-        table.add_row(strategy, *cells)
+        table.add_row(_text(strategy), *cells)
     console.print(table)
     if outside:
         console.print("* the mean lies outside the range: fewer than 1 in 20 replications "
@@ -171,7 +184,7 @@ def sweep_table(result: SweepResult, top: int = 5, console: Console | None = Non
     A variance share estimated outside 0-1 gets the report's caveat under the table.
     """
     console = console or Console(stderr=True)
-    table = Table(title=f"{result.sweep.info.name} — most influential parameters")
+    table = Table(title=_text(f"{result.sweep.info.name} — most influential parameters"))
     table.add_column("output")
     table.add_column("#", justify="right")
     table.add_column("parameter")
@@ -181,7 +194,8 @@ def sweep_table(result: SweepResult, top: int = 5, console: Console | None = Non
         for rank, factor in enumerate(result.ranking(target.name)[:top], start=1):
             shown, share = _headline(result, target.name, factor.path)
             outside |= share is not None and not 0 <= share <= 1
-            table.add_row(target.title if rank == 1 else "", str(rank), factor.label, shown,
+            table.add_row(_text(target.title if rank == 1 else ""), str(rank),
+                          _text(factor.label), shown,
                           end_section=rank == min(top, len(result.sweep.factors)))
     console.print(table)
     if outside:
@@ -258,7 +272,7 @@ def backtest_scores(scores: pd.DataFrame, title: str) -> str:
     lines += ["", "Units: Brier 0-1; log score in nats; CRPS in the outcome's unit (days, or",
               "dollars: M million, B billion). n: items scored (suits, late plaintiffs,",
               "jurisdictions)."]
-    return "\n".join(lines)
+    return printable("\n".join(lines), newlines=True)
 
 
 def backtest_comparison(table: pd.DataFrame, title: str) -> str:
@@ -285,4 +299,4 @@ def backtest_comparison(table: pd.DataFrame, title: str) -> str:
         lines.append(f"{label:<34}{shown(row.observed, row.metric):>9}"
                      f"{shown(row.mean, row.metric):>9}{band:>16}{row.percentile:>5.0f}"
                      f"{'yes' if row.inside_90 else 'NO':>7}")
-    return "\n".join(lines)
+    return printable("\n".join(lines), newlines=True)

@@ -19,6 +19,26 @@ _MAX_VALUE_CHARS = 80
 _MAX_DEPTH = 20
 """Nesting shown in a value; deeper tables and lists are elided."""
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Control characters (ANSI escape sequences start with one) and the invisible marks that
+reorder text on screen (bidirectional overrides)."""
+
+
+def printable(text: str, *, newlines: bool = False) -> str:
+    r"""``text`` safe to print on a terminal: control characters written as escapes.
+
+    A name holding ``\x1b[2J`` would clear the screen, or one holding an OSC
+    sequence retitle the window; written ``\u001b`` it is shown, not obeyed.
+    Line breaks are kept only with ``newlines``.
+
+    >>> printable("Spring\x1b[31mfield"), printable("a\nb"), printable("a\nb", newlines=True)
+    ('Spring\\u001b[31mfield', 'a\\nb', 'a\nb')
+    """
+    def escaped(match: re.Match[str]) -> str:
+        character = match.group()
+        return "\n" if newlines and character == "\n" else json.dumps(character)[1:-1]
+
+    return _UNPRINTABLE.sub(escaped, text)
 
 
 def toml_text(value: Any, depth: int = 0) -> str:

@@ -1,8 +1,10 @@
-"""Terminal output: the headline and backtest tables read at 80 columns and say what they show."""
+"""Terminal output: the headline and backtest tables read at 80 columns and say what they show;
+names from scenario files reach the terminal as text, never as escape sequences or markup."""
 
 from __future__ import annotations
 
 import io
+import json
 
 import pandas as pd
 import pytest
@@ -10,6 +12,7 @@ from rich.console import Console
 
 import sim
 from sim.analysis.backtest import summarise
+from sim.cli import main
 from sim.console import backtest_comparison, backtest_scores, headline_table
 from tests.conftest import ONE_CITY
 
@@ -72,3 +75,33 @@ def test_comparison_table_fits_80_columns_and_explains_its_columns():
     assert max(len(line) for line in text.splitlines()) <= 80
     assert "percentile" in text and "central 90%" in text
     assert "$987K" in text and "NO" in text
+
+
+HOSTILE_NAME = "Spring\x1b[2J\x1b]0;owned\x07[/bold]field\u202e"
+"""Clears the screen, retitles the window, closes rich markup never opened, reverses text."""
+
+
+def test_names_in_the_terminal_summary_are_escaped(cli, tmp_path):
+    """Issue 21 item 24: ANSI escape sequences in a name were printed raw in the summary
+    (and rich markup in one was an internal MarkupError); now shown escaped, as in errors."""
+    path = tmp_path / "city.toml"  # JSON's string escapes are TOML's
+    path.write_text(ONE_CITY.replace('"Springfield"', json.dumps(HOSTILE_NAME), 1)
+                    .replace('"Test city"', json.dumps("Test\x1b[5m city"), 1))
+    result = cli.invoke(main, ["run", str(path), "-o", str(tmp_path / "out"), "-n", "2",
+                               "-w", "1", "--no-figures"])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "\u202e" not in result.output
+    assert "Test\\u001b[5m city" in result.stderr
+    assert "Spring\\u001b[2J\\u001b]0;owned\\u0007[/bold]field\\u202e" in result.stderr
+
+
+def test_backtest_table_escapes_names():
+    """A city's name in a backtest table cannot drive the terminal either."""
+    table = pd.DataFrame([{
+        "metric": "federal_withheld", "city": "Chi\x1b[31mcago", "strategy": "sanctuary",
+        "observed": 1.0, "mean": 1.0, "p05": 0.0, "p50": 1.0, "p95": 2.0, "percentile": 50.0,
+        "inside_90": True}])
+    text = backtest_comparison(table, "Back\x1b[2Jtest")
+    assert "\x1b" not in text
+    assert "Back\\u001b[2Jtest" in text and "Chi\\u001b[31mcago" in text
