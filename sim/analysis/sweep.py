@@ -185,7 +185,8 @@ class SweptParameter(Frozen):
 
     path: str = Field(min_length=1, max_length=1_000)
     """Key path in the scenario, e.g. ``"city[Denver].budget.reserves"`` or
-    ``"measure[No Bailout for Sanctuary Cities Act].probability"``."""
+    ``"measure[No Bailout for Sanctuary Cities Act].probability"``; each key once
+    (``city[0]`` and ``city[Denver]`` may name the same city)."""
     label: str | None = Field(default=None, max_length=MAX_NAME)
     """Short name for figures and tables; default: the path."""
     low: float | dt.date | None = None
@@ -557,6 +558,7 @@ def validate_sweep(data: dict[str, Any], origin: str = "<sweep>", base_dir: Path
     strategies = _strategies(file, scenario, origin, problems)
     factors = [_factor(p, i, scenario, file.sweep, origin, problems)
                for i, p in enumerate(file.parameter)]
+    problems.extend(_repeated_keys(file.parameter, scenario, origin))
     targets = _targets(file, scenario, strategies, origin, problems)
     problems.extend(_design_problems(file.sweep, origin))
     problems.extend(discovery_problems(file.discovery, scenario, strategies, origin))
@@ -648,6 +650,35 @@ def readable_path(path: str) -> str:
     keys = [key for key, _ in parts[(named[-1] + 1 if named else 1):]] or [parts[-1][0]]
     words = " ".join(keys).replace("_", " ")
     return f"{owners}: {words}" if owners else words
+
+
+def _repeated_keys(parameters: Sequence[SweptParameter], scenario: Scenario,
+                   origin: str) -> list[Problem]:
+    """Parameters that name one key twice (``city[0]...`` and ``city[Springfield]...``).
+
+    Each point sets every parameter; of two spellings of one key only the last
+    would take effect, while the design and the indices would credit both.
+    A key inside another swept key (a distribution's bound) is refused alike.
+    """
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for i, parameter in enumerate(parameters):
+        try:
+            key = scenario.canonical_path(parameter.path)
+        except KeyError:
+            continue  # _factor names the path
+        for other, j in seen.items():
+            if key == other:
+                problems.append(Problem(origin, f"parameter[{i}].path", f"the same key as "
+                                        f"parameter[{j}] ({other}); sweep each key once",
+                                        parameter.path))
+            elif key.startswith((f"{other}.", f"{other}[")) or other.startswith(
+                    (f"{key}.", f"{key}[")):
+                problems.append(Problem(origin, f"parameter[{i}].path", f"overlaps "
+                                        f"parameter[{j}] ({other}); sweep each key once",
+                                        parameter.path))
+        seen.setdefault(key, i)
+    return problems
 
 
 def _kind(value: Any) -> Kind | None:

@@ -95,15 +95,30 @@ def value_at(node: Any, path: str) -> Any:
 
     Raises :class:`KeyError` naming the step that does not exist.
     """
+    return _walk(node, path)[0]
+
+
+def canonical_path(node: Any, path: str) -> str:
+    """A key path with list items by position (see :meth:`Scenario.canonical_path`)."""
+    return _walk(node, path)[1]
+
+
+def _walk(node: Any, path: str) -> tuple[Any, str]:
+    """The value at a key path, and the path with list items by position."""
     steps = parse_path(path)
+    canonical: list[tuple[str, str | None]] = []
     for i, (key, selector) in enumerate(steps):
         node = _child(node, key, joined(steps[:i]))
-        if selector is not None:
-            here = joined([*steps[:i], (key, None)])
-            if not isinstance(node, list):
-                raise KeyError(f"{here} is not a list; [{selector}] selects nothing")
-            node = node[_item_index(node, selector, here)]
-    return node
+        if selector is None:
+            canonical.append((key, None))
+            continue
+        here = joined([*steps[:i], (key, None)])
+        if not isinstance(node, list):
+            raise KeyError(f"{here} is not a list; [{selector}] selects nothing")
+        index = _item_index(node, selector, here)
+        canonical.append((key, str(index)))
+        node = node[index]
+    return node, joined(canonical)
 
 
 def set_path(data: dict, path: str, value: Any) -> str:

@@ -39,6 +39,7 @@ from sim.scenario.litigation import Litigation
 from sim.scenario.measures import Measure
 from sim.scenario.messages import plain_message
 from sim.scenario.paths import (
+    canonical_path,
     format_loc,
     joined,
     parse_path,
@@ -167,14 +168,18 @@ class Scenario(Frozen):
         if not isinstance(values, Mapping):
             raise TypeError(f"values must map key paths to values (got {show_value(values)})")
         data = self.model_dump(mode="python", by_alias=True)
-        problems, spelled = [], {}
+        problems, spelled, first = [], {}, {}
         for path, value in values.items():
             try:
                 canonical = set_path(data, path, plain_data(value))
             except KeyError as error:
                 problems.append(Problem(origin, str(path) or repr(path), error.args[0], value))
-            else:
-                spelled.update(spelled_prefixes(canonical, path))
+                continue
+            if canonical in first:  # city[0] and city[Springfield]: one key, two values
+                problems.append(Problem(origin, path, f"the same key as {first[canonical]}; "
+                                        "give each key once", value))
+            first.setdefault(canonical, path)
+            spelled.update(spelled_prefixes(canonical, path))
         try:
             scenario = validate(data, origin)
         except ScenarioError as error:
@@ -195,6 +200,19 @@ class Scenario(Frozen):
         2
         """
         return value_at(self, path)
+
+    def canonical_path(self, path: str) -> str:
+        """The key path with list items by position: one spelling for each key.
+
+        ``city[Springfield]`` and ``city[0]`` (or ``city[-1]``) name the same
+        city; two spellings of one key are one key.  Raises :class:`KeyError`
+        as :meth:`value_at` does.
+
+        >>> s = loads(EXAMPLE)
+        >>> s.canonical_path("city[Springfield].budget.reserves"), s.canonical_path("city[-1]")
+        ('city[0].budget.reserves', 'city[0]')
+        """
+        return canonical_path(self, path)
 
     def is_money(self, path: str) -> bool:
         """Whether the key at ``path`` holds money (US dollars).

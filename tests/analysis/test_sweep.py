@@ -487,6 +487,10 @@ BAD_FILES = [
     ("values-outside-grid", ("low = 0.1\nhigh = 1.0\n\n[[parameter]]\npath = \"measure[Never]",
                              "values = [0.1, 0.5]\n\n[[parameter]]\npath = \"measure[Never]"),
      "parameter[0].values: values need design = \"grid\""),
+    ("one-key-two-spellings", ('path = "measure[Never].withhold_share"',
+                               'path = "measure[0].withhold_share"'),
+     "parameter[1].path: the same key as parameter[0] (measure[0].withhold_share); sweep each "
+     "key once (got 'measure[0].withhold_share')"),
 ]
 
 
@@ -576,6 +580,23 @@ def test_cli_rejects_a_scenario_without_parameters_and_bad_param_text(cli, tmp_p
     assert plain.exit_code == 2 and "name the parameters to vary with --param" in plain.stderr
     bad = cli.invoke(main, ["sweep", str(scenario), "-q", "-p", "scenario.discount_rate=a..b"])
     assert bad.exit_code == 2 and "--param: expected PATH" in bad.stderr
+
+
+def test_cli_refuses_one_key_under_two_spellings(cli, tmp_path):
+    """Issue 21 item 22: city[0]... and city[Springfield]... were both swept; design.csv listed
+    values never used and the indices credited one spelling ST 1.2, the other 0."""
+    scenario = tmp_path / "scenario.toml"
+    scenario.write_text(SCENARIO)
+    out = tmp_path / "out"
+    result = cli.invoke(main, ["sweep", str(scenario), "-p", "city[0].budget.reserves=5e7..2e8",
+                               "-p", "city[Springfield].budget.reserves=1e7..3e7", "-o",
+                               str(out), "-q"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "command line: parameter[1].path: the same key as parameter[0] "
+        "(city[0].budget.reserves); sweep each key once (got "
+        "'city[Springfield].budget.reserves')"]
+    assert not out.exists()
 
 
 def test_cli_interrupted_sweep_says_how_to_resume(cli, tmp_path, monkeypatch):

@@ -39,6 +39,18 @@ def test_item_by_name_or_by_index_is_the_same_item(coalition):
     assert by_name.city_named("Seattle").budget.reserves == 1.5e8
 
 
+def test_one_key_under_two_spellings_is_refused(coalition):
+    """city[Seattle] and city[1] given together: one key, two values; neither silently wins."""
+    with pytest.raises(ScenarioError) as error:
+        coalition.with_values({"city[1].budget.reserves": 1e8,
+                               "city[Seattle].budget.reserves": 2e8})
+    assert str(only_problem(error)) == (
+        "<override>: city[Seattle].budget.reserves: the same key as city[1].budget.reserves; "
+        "give each key once (got 200000000.0)")
+    assert coalition.canonical_path("city[Seattle].budget.reserves") == (
+        coalition.canonical_path(f"city[{1 - len(coalition.city)}].budget.reserves"))
+
+
 def test_grants_are_named_by_program(los_angeles):
     """A grant is selected by its program name, even one with dots and parentheses."""
     path = "city[Los Angeles].grant[Violence Against Women (OVW)].amount"
