@@ -1,5 +1,6 @@
 """The Python API researchers use: sim.load, sim.run, sim.open_results (sim/__init__.py)."""
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -215,9 +216,15 @@ def test_open_results_refuses_a_damaged_folder(saved_coalition_run, tmp_path):
     folder, _ = saved_coalition_run
     damaged = tmp_path / "damaged"
     damaged.mkdir()
-    for name in ("manifest.json", "replications.parquet", "trajectories.parquet"):
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for name in ["manifest.json", *manifest["files"]]:
+        (damaged / name).parent.mkdir(parents=True, exist_ok=True)
         (damaged / name).write_bytes((folder / name).read_bytes())
     (damaged / "events.parquet").write_bytes(b"not parquet")
+    with pytest.raises(ScenarioError, match=f"{damaged}/events.parquet: changed since"):
+        sim.open_results(damaged)  # the manifest's checksum tells first
+    manifest["files"]["events.parquet"] = hashlib.sha256(b"not parquet").hexdigest()
+    (damaged / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(UsageError, match=f"cannot read run folder {damaged}"):
         sim.open_results(damaged)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
+import hashlib
 import json
 import os
 import re
@@ -378,11 +379,30 @@ def test_rerun_reproduces_the_run_byte_for_byte(cli, scenario_file, tmp_path):
     assert manifest["seed"] == 21 and manifest["replications"] == 6
 
 
-def test_rerun_reports_a_run_that_no_longer_matches(cli, scenario_file, tmp_path):
-    """A run whose tables were altered since is reported as different, exit status 1."""
+def test_rerun_names_a_file_changed_since_the_run(cli, scenario_file, tmp_path):
+    """A table altered since the run no longer has the SHA-256 its manifest records: named
+    before anything is run, exit status 2 (issue 21 item 23)."""
     original = tmp_path / "original"
     cli.invoke(main, run_args(scenario_file, original))
     (original / "summary.csv").write_text("edited by hand\n")
+    result = cli.invoke(main, ["rerun", str(original), "-o", str(tmp_path / "again"), "-q",
+                               "--no-figures", "-w", "1"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [f"{original}/summary.csv: changed since fundsim "
+                                          "wrote it: its SHA-256 is not the one manifest.json "
+                                          "records"]
+    assert not (tmp_path / "again").exists()
+
+
+def test_rerun_reports_a_run_that_no_longer_reproduces(cli, scenario_file, tmp_path):
+    """A folder consistent in itself (hashes recorded anew) whose tables the model no longer
+    gives: listed DIFFERENT, exit status 1, the verdict rerun is for."""
+    original = tmp_path / "original"
+    cli.invoke(main, run_args(scenario_file, original))
+    (original / "summary.csv").write_text("edited by hand\n")
+    manifest = json.loads((original / "manifest.json").read_text())
+    manifest["files"]["summary.csv"] = hashlib.sha256(b"edited by hand\n").hexdigest()
+    (original / "manifest.json").write_text(json.dumps(manifest))
     result = cli.invoke(main, ["rerun", str(original), "-o", str(tmp_path / "again"), "-q",
                                "--no-figures", "-w", "1"])
     assert result.exit_code == 1

@@ -32,6 +32,13 @@ from sim.engine import limits
 from sim.errors import ScenarioError, UsageError
 from sim.results.branches import branches
 from sim.results.folders import file_sha256, kind_of, read_json, write_folder, write_manifest
+from sim.results.manifest import (
+    RunManifest,
+    check_manifest,
+    check_scenario,
+    check_tables,
+    verify_files,
+)
 from sim.results.presenter import presenter
 from sim.results.summary import summarise, summarise_outcomes
 from sim.results.tables import (
@@ -343,23 +350,26 @@ LAZY_FILE_BYTES = 64 * 2**20
 def open_results(folder: str | Path) -> RunResult:
     """Read a run folder written by ``fundsim run`` or :meth:`RunResult.save`.
 
-    A big run's tables (files over :data:`LAZY_FILE_BYTES`) are read when first
-    used, from the folder as it is then.
+    The folder is checked as input (:mod:`sim.results.manifest`): a damaged or
+    crafted one is refused with one line.  A big run's tables (files over
+    :data:`LAZY_FILE_BYTES`) are read when first used, from the folder as it is
+    then.
     """
     folder = Path(folder)
     manifest_path = folder / "manifest.json"
-    manifest = read_manifest(folder)
-    kind = kind_of(manifest)
-    if kind != "run":
-        use = {"sweep": "open it with sim.analysis.sweep.open_sweep, or fundsim discover",
-               "comparison": "compare the run folders it was made from"}[kind]
-        raise UsageError(f"{folder} is a {kind} folder, not a run folder: {use}")
+    manifest, checked = _checked_manifest(folder)
+    scenario = validate(manifest.get("scenario_as_written") or manifest["scenario"],
+                        str(manifest_path))
+    check_scenario(checked, scenario, manifest_path)
+    return RunResult(scenario, manifest, folder=folder, **_read_tables(folder, checked))
+
+
+def _read_tables(folder: Path, checked: RunManifest) -> dict[str, Any]:
+    """The tables of a run folder, checked against its manifest (big ones read later)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        scenario = validate(manifest.get("scenario_as_written", manifest["scenario"]),
-                            str(manifest_path))
         tables: dict[str, Any] = {}
         for name in ("replications", "trajectories", "events"):
             path = folder / f"{name}.parquet"
@@ -368,14 +378,15 @@ def open_results(folder: str | Path) -> RunResult:
             else:
                 pq.read_schema(path)  # a damaged file fails here, not when first used
                 tables[name] = functools.partial(read_table, folder, name)
-        if (folder / "bands.parquet").is_file():
+        if "bands.parquet" in checked.files:
             tables["bands"] = pd.read_parquet(folder / "bands.parquet")
     except FileNotFoundError as error:
         raise UsageError(f"{folder} is not a complete fundsim run: "
                          f"{Path(error.filename).name} is missing") from None
     except (OSError, ValueError, KeyError, pa.ArrowException) as error:
         raise UsageError(f"cannot read run folder {folder}: {error}") from None
-    return RunResult(scenario, manifest, folder=folder, **tables)
+    check_tables(folder, checked, tables)
+    return tables
 
 
 REPRODUCIBLE = ("summary.csv", "replications.parquet", "trajectories.parquet")
@@ -383,8 +394,16 @@ REPRODUCIBLE = ("summary.csv", "replications.parquet", "trajectories.parquet")
 
 
 def read_manifest(folder: str | Path) -> dict[str, Any]:
-    """The manifest of a run folder; a clean error if there is none or it is damaged."""
-    folder = Path(folder)
+    """The manifest of a run folder; a clean error if there is none or it is damaged.
+
+    The files it lists must still have the SHA-256 it records
+    (:func:`sim.results.manifest.verify_files`).
+    """
+    return _checked_manifest(Path(folder))[0]
+
+
+def _checked_manifest(folder: Path) -> tuple[dict[str, Any], RunManifest]:
+    """The manifest as read, and as checked (:mod:`sim.results.manifest`)."""
     path = folder / "manifest.json"
     if not folder.is_dir():
         what = "it is a file" if folder.exists() else "no such folder"
@@ -394,7 +413,15 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
     manifest = read_json(path)
     if not isinstance(manifest, dict) or not isinstance(manifest.get("scenario"), dict):
         raise UsageError(f"{path} is not a fundsim manifest (no scenario table)")
-    return manifest
+    kind = kind_of(manifest)
+    if kind != "run":
+        use = {"sweep": "open it with sim.analysis.sweep.open_sweep, or fundsim discover",
+               "comparison": "compare the run folders it was made from",
+               "backtest": "its tables are CSV files to read as they are"}[kind]
+        raise UsageError(f"{folder} is a {kind} folder, not a run folder: {use}")
+    checked = check_manifest(manifest, path)
+    verify_files(folder, checked)
+    return manifest, checked
 
 
 def recorded_run(folder: str | Path) -> tuple[Scenario, dict[str, Any]]:
@@ -404,9 +431,11 @@ def recorded_run(folder: str | Path) -> tuple[Scenario, dict[str, Any]]:
     recorded one (so the report's provenance is the same); otherwise, as when
     a default changed since, the fully resolved scenario is.
     """
-    manifest = read_manifest(folder)
+    manifest, checked = _checked_manifest(Path(folder))
     origin = str(Path(folder) / "manifest.json")
     scenario = validate(manifest["scenario"], origin)
+    check_scenario(checked, scenario, Path(origin))
+    _read_tables(Path(folder), checked)  # a damaged folder is refused before the work
     written = manifest.get("scenario_as_written")
     if isinstance(written, dict):
         try:

@@ -136,6 +136,6 @@ def test_a_run_folder_missing_a_table_names_it(tmp_path, one_city):
     """A run folder whose table went missing: one line naming the file, no errno."""
     folder = sim.run(one_city, replications=2, workers=1).save(tmp_path / "run", figures=False)
     (folder / "events.parquet").unlink()
-    with pytest.raises(sim.FundsimError, match=r"is not a complete fundsim run: events.parquet is "
+    with pytest.raises(sim.FundsimError, match=r"/events.parquet: listed in manifest.json but "
                                          r"missing$"):
         sim.open_results(folder)
