@@ -293,3 +293,15 @@ def test_any_damaged_run_folder_gets_one_clean_answer(damages, consistent, runs,
         if result.exit_code == 2:
             assert len(result.stderr.splitlines()) == 1, (name, result.stderr)
     shutil.rmtree(scratch)
+
+
+def test_discover_reads_a_manifest_nested_100000_deep_in_one_line(tmp_path):
+    """Issue 21 item 19 in the fourth command: discover on a sweep folder's manifest."""
+    folder = tmp_path / "sweep"
+    folder.mkdir()
+    (folder / "manifest.json").write_text("[" * 100_000)
+    result = CliRunner().invoke(main, ["discover", str(folder), "--outcome",
+                                       "floor_breached@sanctuary > 0.5"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [f"{folder}/manifest.json: JSON nested too deeply; "
+                                          "not a fundsim manifest"]
