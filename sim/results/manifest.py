@@ -234,8 +234,10 @@ KEYS = {
 }
 """Columns that say which row is which, in each table, with their kind; every other
 column holds numbers."""
-VALUES = {"replications": tuple(METRICS), "trajectories": TRAJECTORY}
-"""Columns of numbers each table holds: every outcome, every monthly series."""
+VALUES = {"replications": tuple(m for m, metric in METRICS.items() if not metric.only_when),
+          "trajectories": TRAJECTORY}
+"""Columns of numbers each table holds: every outcome every run reports, every monthly
+series."""
 
 
 def check_tables(folder: Path, manifest: RunManifest, tables: Mapping[str, Any]) -> None:
