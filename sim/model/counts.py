@@ -118,6 +118,11 @@ class PoissonTables:
             pmf[zero[table] & (k > 0)] = 0.0
         below = np.where(low > 0, special.pdtr(np.maximum(low - 1, 0), values), 0.0)
         cdf = np.minimum(_cumsum_each(pmf, start, size) + below[table], 1.0)
+        # Above the mean, 1 - P(X > k) rather than the running sum: the sum's rounding
+        # leaves it short of the largest uniforms (1 - 2**-53) by a different amount in
+        # each table, which could give a larger mean a smaller count.
+        upper = k >= values[table]
+        cdf[upper] = 1.0 - special.pdtrc(k[upper], values[table][upper])
         last = start + size - 1
         cdf[last] = np.inf
         # An entry v is not above the edge b / BINS from bin ceil(v * BINS) on (exact: a
