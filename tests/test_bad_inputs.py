@@ -122,7 +122,8 @@ EXPECTED: dict[str, list[Line]] = {
         "'massachusetts', 'new_york', 'new_jersey', 'oregon', 'texas'; did you mean "
         "'sanctuary_mandated'? (got 'sanctuary')"],
     "unknown_measure_kind": [": measure[0].kind: must be one of 'executive_order', "
-                             "'grant_condition', 'legislation' (got 'decree')"],
+                             "'grant_condition', 'legislation', 'termination', "
+                             "'appropriations_lapse' (got 'decree')"],
     "unknown_source_key": [
         ": city[0].budget.sources: names keys this table does not have: expenditur; "
         "did you mean 'expenditure'? (got {expenditur = '2025 budget'})"],

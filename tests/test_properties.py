@@ -268,14 +268,15 @@ RAN: list[str] = []
 """Origins of the mutated scenarios :func:`run_mutated` ran in its last search."""
 
 
-@settings(max_examples=15, deadline=None, derandomize=True,
+@settings(max_examples=30, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(mutations(actions=("delete", "delete", "delete", "copy"), most=2))
 def run_mutated(mutated):
     """Run a mutated scenario that passes validation (1 replication); its results are finite.
 
-    Mostly deletions: most keys have defaults, so about half these mutations
-    still validate (retyped values almost never do).
+    Mostly deletions: most keys have defaults, but a deleted key whose source
+    stays (or a history's date) is refused, so about one in seven of these
+    mutations still validates (retyped values almost never do).
     """
     origin, data = mutated
     try:
@@ -294,4 +295,4 @@ def test_mutations_that_still_validate_also_run():
     """Mutated scenarios that validate run with finite results, and some really run."""
     RAN.clear()
     run_mutated()
-    assert len(RAN) >= 3, f"only {len(RAN)} of 15 mutated scenarios validated and ran"
+    assert len(RAN) >= 3, f"only {len(RAN)} of 30 mutated scenarios validated and ran"

@@ -146,6 +146,8 @@ class FederalState:
     twelve times smaller (see :func:`_withholding`)."""
     lost_pending: np.ndarray
     """(S, R, C) money made permanently lost by events since the last month."""
+    paid_pending: np.ndarray
+    """(S, R, C) withheld money paid as damages by final judgments since the last month."""
     history: list[np.ndarray | None]
     """``withholding`` of each month, for payments in arrears (None once older than
     the longest payment lag)."""
@@ -209,6 +211,19 @@ class FederalState:
             enjoined[s, r, c, m] = value
         self.dirty = True
 
+    def pay_damages(self, where: tuple, m: int) -> None:
+        """A final judgment of the Court of Federal Claims pays the pool of measure ``m``.
+
+        ``where`` indexes the (S, R, C) axes.  The money is paid as damages in
+        the next month's accounts; the terminated grant is not reinstated, so
+        later withholding under the measure is lost.
+        """
+        self.paid_pending[where] += self.pool[(*where, m)]
+        self.pool[(*where, m)] = 0.0
+        self.release_at[(*where, m)] = -1
+        self.forfeited[(*where, m)] = True
+        self.dirty = True
+
     def forfeit(self, where: tuple, m: int) -> None:
         """Make the pool of measure ``m`` permanently lost where selected.
 
@@ -223,7 +238,12 @@ class FederalState:
 
 
 def initial_federal_state(plan: Plan, replications: int) -> FederalState:
-    """No measure in force; every city recognised at its starting level."""
+    """No measure in force; every city recognised at its starting level.
+
+    Money the measures' history says was withheld before the start waits in
+    their pools (strategies exposed to measures), as if the measure had just
+    withheld it: released once the city is no longer penalised.
+    """
     S, C = plan.shape
     M, G = len(plan.measures), len(plan.programs)
     per_measure = (S, replications, C, M)
@@ -233,21 +253,26 @@ def initial_federal_state(plan: Plan, replications: int) -> FederalState:
     # np.take is the lookup penalises.T[recognised], several times faster.
     penalised = np.take(plan.penalises.T, recognised, axis=0)
     penalised &= plan.exposed[:, None, None, None]
+    pool = np.zeros(per_measure)
+    pool[plan.exposed] = plan.withheld_before[None, None]
+    before = pool > 0
     return FederalState(
         active=active,
         recognised=recognised,
         enjoined=enjoined,
         forfeited=np.zeros(per_measure, bool),
-        hit=np.zeros(per_measure, bool),
-        ever_hit=np.zeros(per_measure, bool),
-        pool=np.zeros(per_measure),
+        hit=before.copy(),
+        ever_hit=before,
+        pool=pool,
         release_at=np.full(per_measure, -1, dtype=np.int32),
         withholding=np.full((S, replications, C, G), -1, dtype=MEASURE_INDEX),
         lost_pending=np.zeros((S, replications, C)),
+        paid_pending=np.zeros((S, replications, C)),
         history=[],
         penalised=penalised,
         exposed=np.zeros(per_measure, bool),
         seen=(active.copy(), recognised.copy(), enjoined.copy()),
+        ever_hit_cells=np.flatnonzero(before),
     )
 
 
@@ -307,7 +332,8 @@ def _refresh(state: FederalState, inputs: FederalInputs, plan: Plan,
     if len(plan.measures):  # with none, the initial zeros (nothing withheld) stand
         # A new array, not filled in place: the history keeps the old one.
         state.withholding = state.withholding.copy()
-        _by_city(state.withholding)[cells] = _withholding(hit, inputs.share[r], plan.targeted[:, c])
+        _by_city(state.withholding)[cells] = _withholding(hit, inputs.share[r], plan.targeted[:, c],
+                                                          plan.terminates)
     return clawback
 
 
@@ -364,15 +390,20 @@ def _awards(state: FederalState, inputs: FederalInputs, year: int) -> np.ndarray
     return state.awards[year]
 
 
-def _withholding(hit: np.ndarray, share: np.ndarray, targeted: np.ndarray) -> np.ndarray:
+def _withholding(hit: np.ndarray, share: np.ndarray, targeted: np.ndarray,
+                 terminates: np.ndarray) -> np.ndarray:
     """(n, G) index of the measure withholding each payment of n cities, -1 for none.
 
     ``hit`` (n, M) the measures withholding from each city, ``share`` (n, M) their
-    shares, ``targeted`` (M, n, G) the programs they target.  The largest share
-    applies, the first measure with it where several have it; a payment whose
-    largest share is 0 is not withheld.
+    shares, ``targeted`` (M, n, G) the programs they target, ``terminates`` (M,)
+    which measures terminate grants.  A termination applies first (the grant is
+    gone, whatever becomes of conditions on it: an injunction against a
+    condition does not restore it), then the largest share, the first measure
+    with it where several have it; a payment whose share is 0 is not withheld.
     """
     best, index = max_and_argmax([hit[:, k, None] * (share[:, k, None] * targeted[k])
+                                  + 2.0 * (terminates[k] & (share[:, k, None] > 0)
+                                           & hit[:, k, None] & targeted[k])
                                   for k in range(len(share[0]))])
     index[best == 0] = -1
     return index
@@ -461,6 +492,9 @@ def federal_month(state: FederalState, inputs: FederalInputs, plan: Plan,
     withheld_total, lost, restored = _settle_pools(state, plan, by_measure, m)
     lost_total = lost + state.lost_pending
     state.lost_pending = np.zeros_like(state.lost_pending)
+    if state.paid_pending.any():
+        restored = restored + state.paid_pending
+        state.paid_pending = np.zeros_like(state.paid_pending)
     return {
         "federal_due": np.broadcast_to(due_total, received.shape),
         "federal_received": received,

@@ -19,7 +19,14 @@ import numpy as np
 
 from sim.model.clock import Calendar
 from sim.model.streams import ReplicationStreams, uniforms
-from sim.scenario import BASELINE, COMPLIANCE_LEVELS, Measure, Scenario, uncertain_leaves
+from sim.scenario import (
+    BASELINE,
+    COMPLIANCE_LEVELS,
+    Measure,
+    Scenario,
+    is_uncertain,
+    uncertain_leaves,
+)
 
 LEVEL = {name: i for i, name in enumerate(COMPLIANCE_LEVELS)}
 """Index of each compliance level in arrays."""
@@ -59,6 +66,11 @@ class Plan:
     """(M,) months before withheld funds are paid once no longer withheld."""
     clawback_months: np.ndarray
     """(M,) months of past payments clawed back."""
+    terminates: np.ndarray
+    """(M,) the measure terminates awarded grants (its withholding comes first)."""
+    withheld_before: np.ndarray
+    """(C, M) dollars withheld from each city under each measure before the start and not
+    yet paid (the measures' history)."""
     fiscal_year_start: np.ndarray
     """(C,) calendar month each city's fiscal year starts."""
     population: np.ndarray
@@ -114,6 +126,10 @@ def build_plan(scenario: Scenario, strategies: Sequence[str] | None = None) -> P
                             for m in scenario.measure], bool).reshape(-1, len(LEVEL)),
         release_lag=np.array([m.release_lag_months for m in scenario.measure], int),
         clawback_months=np.array([m.clawback_months for m in scenario.measure], int),
+        terminates=np.array([m.kind == "termination" for m in scenario.measure], bool),
+        withheld_before=np.array([[m.history.withheld.get(c.name, 0.0) if m.history else 0.0
+                                   for m in scenario.measure] for c in scenario.city],
+                                 dtype=float).reshape(len(scenario.city), -1),
         fiscal_year_start=np.array([c.fiscal_year_start for c in scenario.city]),
         population=np.array([c.population for c in scenario.city], float),
     )
@@ -149,6 +165,7 @@ class Parameters:
     def __init__(self, plan: Plan, streams: Sequence[ReplicationStreams]):
         self.plan = plan
         self.size = len(streams)
+        self.streams = streams
         self.sampled: dict[str, np.ndarray] = {}
         leaves = list(uncertain_leaves(plan.scenario))
         u = uniforms(streams, "parameters", [path for path, _ in leaves], ())
@@ -161,6 +178,12 @@ class Parameters:
         Dates are proleptic Gregorian ordinals (whole days).
         """
         if path in self.sampled:
+            return self.sampled[path]
+        if is_uncertain(fixed):
+            # A built-in default that is a range (the record is thin): sampled like the
+            # file's own uncertain quantities, from the parameters stream under its path.
+            u = uniforms(self.streams, "parameters", [path], ())
+            self.sampled[path] = np.asarray(fixed.ppf(u[:, 0]), dtype=float)
             return self.sampled[path]
         if isinstance(fixed, dt.date):
             return float(fixed.toordinal())

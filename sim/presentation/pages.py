@@ -470,6 +470,15 @@ def scenario_provenance(run: RunResult) -> Provenance:
         aged=provenance.aged_facts(scenario))
 
 
+def _share(value: Any) -> str:
+    """A probability as a percentage, or a range of them where the default is a range."""
+    if isinstance(value, int | float):
+        return f"{value:.0%}"
+    if hasattr(value, "low") and hasattr(value, "high"):  # a range the record leaves thin
+        return f"{value.low:.0%}-{value.high:.0%}"
+    return describe_value(value, money=False)  # another distribution a file states
+
+
 def default_text(scenario: Any, path: str, value: Any) -> str:
     """A schema default as people read it, never a Python repr.
 
@@ -482,12 +491,15 @@ def default_text(scenario: Any, path: str, value: Any) -> str:
     if kind in COURT_DEFAULTS:
         lines = []
         for stage in COURT_STAGES:
+            keys = ("taken", "probability", "probability_after_loss", "days")
             values = {key: scenario.litigation.court_value(kind, stage, key)[1]
-                      for key in ("taken", "probability", "days") if key in COURT_DEFAULTS[kind][stage]}
+                      for key in keys if key in COURT_DEFAULTS[kind][stage]}
             low, mode, high = values["days"]
-            taken = f"taken {values['taken']:.0%}, " if "taken" in values else ""
-            lines.append(f"{stage.replace('_', ' ')}: {taken}won {values['probability']:.0%}, "
-                         f"{low:.0f}-{high:.0f} days (most likely {mode:.0f})")
+            taken = f"taken {_share(values['taken'])}, " if "taken" in values else ""
+            after = (f" ({_share(values['probability_after_loss'])} after a lost ruling)"
+                     if "probability_after_loss" in values else "")
+            lines.append(f"{stage.replace('_', ' ')}: {taken}won {_share(values['probability'])}"
+                         f"{after}, {low:.0f}-{high:.0f} days (most likely {mode:.0f})")
         return "; ".join(lines)
     try:
         money = scenario.is_money(path)

@@ -30,7 +30,13 @@ from sim.scenario.base import MAX_FILE_BYTES, MAX_NAME, Sourced
 from sim.scenario.checks import threshold_problems
 from sim.scenario.city import Budget, City, Enforcement, Grant, Trust
 from sim.scenario.law import COMPLIANCE_LEVELS, FORBIDDEN_BY_STATE_LAW, LEVELS, STATE_LAWS
-from sim.scenario.litigation import COURT_STAGES, LegalCosts
+from sim.scenario.litigation import (
+    COURT_STAGES,
+    LITIGATED_KINDS,
+    Coalition,
+    LegalCosts,
+    SuitHistory,
+)
 from sim.scenario.measures import Measure
 from sim.scenario.paths import format_loc, number_leaves, parse_path, uncertain_leaves
 from sim.scenario.schema import (
@@ -45,12 +51,14 @@ from sim.scenario.schema import (
     validate,
 )
 from sim.scenario.strategies import BASELINE, Strategy, SwitchRule, Threshold, plain_number
+from sim.scenario.uncertain import is_uncertain
 
 __all__ = [
     "BASELINE", "COMPLIANCE_LEVELS", "COURT_STAGES", "EXAMPLE", "FORBIDDEN_BY_STATE_LAW",
-    "LEVELS", "MAX_FILE_BYTES", "MAX_NAME", "STATE_LAWS",
-    "Budget", "City", "Enforcement", "Grant", "LegalCosts", "Measure", "Scenario",
-    "ScenarioInfo", "Sourced", "Strategy", "SwitchRule", "Threshold", "Trust", "format_loc",
-    "json_schema", "load", "loads", "number_leaves", "parse_path", "parse_toml", "plain_number",
-    "read_text", "threshold_problems", "uncertain_leaves", "validate",
+    "LEVELS", "LITIGATED_KINDS", "MAX_FILE_BYTES", "MAX_NAME", "STATE_LAWS",
+    "Budget", "City", "Coalition", "Enforcement", "Grant", "LegalCosts", "Measure", "Scenario",
+    "ScenarioInfo", "Sourced", "Strategy", "SuitHistory", "SwitchRule", "Threshold", "Trust",
+    "format_loc", "is_uncertain", "json_schema", "load", "loads", "number_leaves", "parse_path",
+    "parse_toml", "plain_number", "read_text", "threshold_problems", "uncertain_leaves",
+    "validate",
 ]

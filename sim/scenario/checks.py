@@ -79,6 +79,12 @@ def cross_reference_problems(data: Any, origin: str) -> list[Problem]:
                 if isinstance(ref, str) and ref not in cities:
                     problems.append(Problem(origin, f"{section}[{i}].cities[{j}]",
                                             "no [[city]] has this name", ref))
+            history = item.get("history") if isinstance(item, dict) else None
+            withheld = history.get("withheld") if isinstance(history, dict) else None
+            for ref in withheld if isinstance(withheld, dict) else []:
+                if ref not in cities:
+                    problems.append(Problem(origin, f"{section}[{i}].history.withheld.{ref}",
+                                            "no [[city]] has this name", ref))
     problems.extend(_rule_reference_problems(data, origin))
     info = data.get("scenario")
     wanted = info.get("strategies") if isinstance(info, dict) else None
@@ -135,6 +141,15 @@ def _litigation_problems(data: dict, origin: str, cities: set[str],
             if isinstance(ref, str) and ref not in measures:
                 problems.append(Problem(origin, f"{where}.measures[{j}]",
                                         "no [[measure]] has this name", ref))
+        history = coalition.get("history")
+        late = {ref for path, ref in listed if ".late_members[" in path}
+        for key in ("joined", "extended"):
+            steps = history.get(key) if isinstance(history, dict) else None
+            for j, step in enumerate(steps if isinstance(steps, list) else []):
+                ref = step.get("city") if isinstance(step, dict) else None
+                if isinstance(ref, str) and ref not in late:
+                    problems.append(Problem(origin, f"{where}.history.{key}[{j}].city",
+                                            "not a late member of this coalition", ref))
         for _, city in listed:
             for measure in challenged if isinstance(challenged, list) else []:
                 if not isinstance(measure, str):

@@ -245,6 +245,15 @@ REACH: dict[str, tuple[tuple[str, ...], str]] = {
         ("discretionary", "formula", "entitlement"),
         "Congress may condition any federal funds within the Spending Clause: South Dakota "
         "v. Dole, 483 U.S. 203 (1987); NFIB v. Sebelius, 567 U.S. 519 (2012)"),
+    "termination": (
+        ("discretionary", "formula"),
+        "an agency terminates or suspends the awards it made (2 CFR 200.339-200.340), as HHS "
+        "froze block grants and CDC cooperative agreements in 2026; entitlements are paid by "
+        "statute with no award to terminate"),
+    "appropriations_lapse": (
+        ("discretionary", "formula"),
+        "a lapse stops only payments from annual appropriations (Antideficiency Act, 31 U.S.C. "
+        "1341); entitlements are paid from permanent appropriations and go on"),
 }
 """Measure kind -> (kinds of funding it can reach, why)."""
 

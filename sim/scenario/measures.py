@@ -17,13 +17,40 @@ from sim.scenario.law import REACH, ComplianceLevel, FundingKind
 from sim.scenario.uncertain import Share, UncertainDate, uncertain
 
 
+class MeasureHistory(Sourced):
+    """What a measure had done by the scenario's start."""
+
+    withheld: dict[str, float] = Field(default_factory=dict)
+    """Dollars each city (by ``[[city]]`` name) had had withheld under the measure
+    before the start and not yet been paid: released once the city is no longer
+    penalised (after the release lag), paid or lost with its final judgment."""
+
+    @field_validator("withheld")
+    @classmethod
+    def _amounts(cls, value: dict[str, float]) -> dict[str, float]:
+        for city, amount in value.items():
+            if not 0 <= amount <= 1e13:
+                raise ValueError(f"withheld from {city!r} must be 0 to 1e13 dollars (got "
+                                 f"{amount})")
+        return value
+
+
 class Measure(Sourced):
     """``[[measure]]``: a federal action that withholds funds from jurisdictions."""
 
     name: str = Field(min_length=1, max_length=MAX_NAME)
     """Unique name, e.g. ``"EO 14218"``."""
-    kind: Literal["executive_order", "grant_condition", "legislation"]
-    """What the measure is; courts treat the kinds differently."""
+    kind: Literal["executive_order", "grant_condition", "legislation", "termination",
+                  "appropriations_lapse"]
+    """What the measure is; courts treat the kinds differently.  ``termination``:
+    awarded grants are terminated; a challenge goes to the Court of Federal Claims
+    (Tucker Act, 28 U.S.C. 1491; Department of Education v. California,
+    2025-04-04; NIH v. APHA, 2025-08-21), which awards money damages at its final
+    judgment and does not reinstate the grant, so an injunction against a
+    condition never restores it.  ``appropriations_lapse``: a funding lapse
+    (shutdown) delays the targeted payments, which are paid after it ends (the
+    rescission date) and the release lag; nobody sues over it, and it should
+    penalise every compliance level."""
     description: str = Field(default="", max_length=10_000)
     """What it does, for the report."""
     probability: Share = 1.0
@@ -68,6 +95,8 @@ class Measure(Sourced):
     release_lag_months: int = Field(default=2, ge=0, le=36)
     """Months between a city ceasing to be penalised (injunction, compliance,
     rescission) and payment of the funds withheld from it.  Assumption."""
+    history: MeasureHistory | None = None
+    """What the measure had done by the scenario's start, taken as given."""
     enforcement_surge: uncertain(ge=1, le=100) = 1.0
     """Factor on ICE's at-large arrests in targeted cities that decline
     detainers, while the measure is in force (1: no surge).  Where several

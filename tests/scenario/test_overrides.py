@@ -210,7 +210,7 @@ def test_whole_scenario_checks_apply_to_overrides(los_angeles):
         los_angeles.with_values({"scenario.strategies": ["full"]})
     assert "forbidden in Los Angeles: " in only_problem(error).message
     with pytest.raises(ScenarioError) as error:
-        los_angeles.with_values({"measure[1].effective": "2040-01-01"})
+        los_angeles.with_values({"measure[4].effective": "2040-01-01"})
     assert "after the horizon" in only_problem(error).message
 
 

@@ -14,11 +14,17 @@ Event kinds written to the event log (stable names, column ``kind``):
 * ``suit_joined``: a city joins an open suit later (one row per city).
 * ``injunction_extended``: an injunction in force is extended to a late member.
 * ``injunction_granted`` / ``injunction_denied``: preliminary injunction ruling.
-* ``merits_won`` / ``merits_lost``: summary judgment.
+* ``merits_won`` / ``merits_lost``: summary judgment (detail ends ``measure vacated``
+  when the ruling sets the measure aside for everyone, 5 U.S.C. 706(2)).
 * ``appeal_won`` / ``appeal_lost``: circuit ruling.
 * ``certiorari_won`` / ``certiorari_lost``: Supreme Court ruling.
+* ``stay_granted``: the circuit or, refused there, the Supreme Court stayed a won
+  ruling pending appeal (detail ends with the court); relief waits for the next ruling.
+  A refused stay is not an event.
 * ``judgment_final``: the last ruling became final (detail ends ``won`` or ``lost``).
 * ``funds_forfeited``: a final loss made withheld funds permanently lost (per city).
+* ``damages_paid``: the Court of Federal Claims' final judgment paid a terminated
+  grant's withheld money as damages (per city); the grant stays terminated.
 * ``suit_withdrawn``: a plaintiff complied and left the suit (per city).
 * ``suit_ended``: the measure was rescinded while the suit was open.
 * ``funds_released``: withheld funds were paid out (per city, any cause).

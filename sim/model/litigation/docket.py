@@ -86,12 +86,18 @@ def _withdraw(world: World, day: float, penalised: np.ndarray) -> None:
                   "; complied", city=int(c), strategies=[int(s)])
     legal.party &= ~leaving
     legal.covered &= ~leaving
+    # A suit whose last plaintiffs left ends; one no plaintiff has joined yet (a coalition
+    # waiting for its late members) goes on.
     K = inputs.coalitions
     staying = np.zeros_like(legal.open)
+    left = np.zeros_like(legal.open)
     staying[:, :, K:, :] = legal.party
+    left[:, :, K:, :] = leaving
     for k in range(K):
-        staying[:, :, k, :] = (legal.party & (inputs.group_of == k).T[None, None]).any(axis=2)
-    legal.open &= staying
+        members = (inputs.group_of == k).T[None, None]
+        staying[:, :, k, :] = (legal.party & members).any(axis=2)
+        left[:, :, k, :] = (leaving & members).any(axis=2)
+    legal.open &= staying | ~left
     for r, m in {(int(r), int(m)) for _, r, _, m in zip(*np.nonzero(leaving), strict=True)}:
         protect(world, r, m, day)
 

@@ -18,7 +18,7 @@ import numpy as np
 from sim.model.litigation.costs import CostInputs, sample_costs
 from sim.model.litigation.courts import CourtInputs, sample_courts
 from sim.model.plan import Parameters, Plan
-from sim.scenario import Scenario
+from sim.scenario import LITIGATED_KINDS, Coalition, Scenario, SuitHistory
 
 
 def suing_strategies(scenario: Scenario, strategies: tuple[str, ...]) -> np.ndarray:
@@ -50,8 +50,14 @@ class LegalInputs:
     """(M, C) the group in which each city sues over each measure."""
     founders: np.ndarray
     """(G, C) members suing from the filing (a lone city: itself)."""
-    late: tuple[tuple[tuple[int, np.ndarray], ...], ...]
-    """Per coalition: (city, (R,) days after filing it joins) of each late member."""
+    late: tuple[tuple[tuple[int, np.ndarray, np.ndarray | None], ...], ...]
+    """Per coalition: (city, (R,) days after filing it joins, (R,) days from joining to
+    the extension or None for the coalition's ``extension``) of each late member."""
+    filed: np.ndarray
+    """(G,) day the group's suits were filed, from its history (NaN: drawn from each
+    measure's date and the filing delay)."""
+    history: tuple[SuitHistory | None, ...]
+    """Per coalition: what its suits had done by the start (None: nothing stated)."""
     challenges: np.ndarray
     """(G, M) whether the group sues over the measure."""
     effective: np.ndarray
@@ -87,15 +93,14 @@ def sample_legal(plan: Plan, params: Parameters, first_day: int) -> LegalInputs:
         founders[k, members] = True
         joined = members + [city_index[j.city] for j in coalition.late_members]
         group_of[np.ix_(measures, joined)] = k
-        late.append(tuple(
-            (city_index[j.city], np.rint(params.per_replication(
-                f"litigation.coalition[{coalition.name}].late_members[{i}].join_after_days",
-                j.join_after_days)))
-            for i, j in enumerate(coalition.late_members)))
+        late.append(tuple(_late_member(params, coalition, i) for i in
+                          range(len(coalition.late_members))))
     challenges[K:] = (group_of == K + np.arange(C)[None, :]).T
     if litigation.sue_alone is not None:
         alone = [city_index[name] for name in litigation.sue_alone]
         challenges[K:] &= np.isin(np.arange(C), alone)[:, None]
+    # Nobody sues over a funding lapse: the payments come when it ends.
+    challenges[:, [m.kind not in LITIGATED_KINDS for m in scenario.measure]] = False
     delay = np.repeat(params.per_replication("litigation.filing_delay_days",
                                              litigation.filing_delay_days)[:, None], K + C, 1)
     extension = np.zeros_like(delay)
@@ -106,6 +111,10 @@ def sample_legal(plan: Plan, params: Parameters, first_day: int) -> LegalInputs:
                                                  coalition.filing_delay_days)
         extension[:, k] = params.per_replication(f"{prefix}.extension_days",
                                                  coalition.extension_days)
+    filed = np.full(K + C, np.nan)
+    for k, coalition in enumerate(coalitions):
+        if coalition.history is not None:
+            filed[k] = coalition.history.filed.toordinal() - first_day
     return LegalInputs(
         groups=tuple([c.name for c in coalitions] + list(plan.cities)),
         coalitions=K,
@@ -114,6 +123,8 @@ def sample_legal(plan: Plan, params: Parameters, first_day: int) -> LegalInputs:
         group_of=group_of,
         founders=founders,
         late=tuple(late),
+        filed=filed,
+        history=tuple(c.history for c in coalitions),
         challenges=challenges,
         effective=params.per_measure("effective") - first_day,
         delay=np.rint(delay),
@@ -123,14 +134,38 @@ def sample_legal(plan: Plan, params: Parameters, first_day: int) -> LegalInputs:
     )
 
 
+def _late_member(params: Parameters, coalition: Coalition,
+                 i: int) -> tuple[int, np.ndarray, np.ndarray | None]:
+    """(city index, days after filing it joins, days to its extension or None) of a member.
+
+    From the coalition's history where it states them, else drawn (the join).
+    """
+    member = coalition.late_members[i]
+    city = params.plan.cities.index(member.city)
+    history = coalition.history
+    joined = {j.city: j.date for j in history.joined} if history else {}
+    extended = {j.city: j.date for j in history.extended} if history else {}
+    if member.city in joined:
+        after = np.full(params.size, float((joined[member.city] - history.filed).days))
+        extension = (np.full(params.size, float((extended[member.city]
+                                                 - joined[member.city]).days))
+                     if member.city in extended else None)
+        return city, after, extension
+    path = f"litigation.coalition[{coalition.name}].late_members[{i}].join_after_days"
+    return city, np.rint(params.per_replication(path, member.join_after_days)), None
+
+
 def suing_groups(inputs: LegalInputs, plan: Plan) -> np.ndarray:
     """(G, M) whether the group sues over the measure (when it happens).
 
-    A group sues if it challenges the measure, one of its founding members
-    holds a grant the measure targets, and some strategy sues.
+    A group sues if it challenges the measure, one of its members (founding or
+    late: the court extends its injunction to late members) holds a grant the
+    measure targets, and some strategy sues.
     """
     targeted = plan.targeted.any(axis=2)
-    suing = ((inputs.founders.astype(np.int64) @ targeted.T.astype(np.int64)) > 0
+    members = np.zeros(inputs.founders.shape, bool)
+    members[np.clip(inputs.group_of, 0, None), np.arange(inputs.group_of.shape[1])[None]] = True
+    suing = ((members.astype(np.int64) @ targeted.T.astype(np.int64)) > 0
              ) & inputs.challenges
     if not inputs.sues.any():
         suing[:] = False

@@ -75,7 +75,10 @@ class LegalState:
     open: np.ndarray
     """(S, R, G, M) the group's suit is pending."""
     injunction: np.ndarray
-    """(S, R, G, M) an injunction from the group's suit is in force."""
+    """(S, R, G, M) an injunction from the group's suit is in force (not stayed)."""
+    vacating: np.ndarray
+    """(S, R, G, M) the group's suit has vacated the measure, and the vacatur is in force
+    (not stayed nor reversed): every jurisdiction is protected from it."""
     instance: np.ndarray
     """(S, R, G, M) number of the suit instance litigated (-1: none)."""
     fees_due: np.ndarray
@@ -92,6 +95,9 @@ class LegalState:
     """(S, R, C) day an injunction first protected the city (inf: never)."""
     months_enjoined: np.ndarray
     """(S, R, C) months in which an injunction protected the city from a measure in force."""
+    vacated: set[tuple[int, int]] = field(default_factory=set)
+    """(replication, measure) pairs a suit's ruling has vacated at some time (protection
+    from such a measure then looks at every city); few, so a set, not an array."""
     filed: int = 0
     """Suit instances filed so far (each instance's number is its order of filing)."""
     fees: list[list[list[float]]] | None = None
@@ -116,6 +122,7 @@ def initial_legal_state(plan: Plan, inputs: LegalInputs, replications: int) -> L
         member=np.zeros((replications, C, M), bool),
         open=np.zeros(per_group, bool),
         injunction=np.zeros(per_group, bool),
+        vacating=np.zeros(per_group, bool),
         instance=np.full(per_group, -1, dtype=np.int64),
         fees_due=np.zeros(per_group),
         lost_injunction=np.zeros(per_strategy, bool),

@@ -46,7 +46,20 @@ import numpy as np
 import simpy
 
 from sim.model.federal import FederalInputs
-from sim.model.litigation.courts import RULINGS, SuitCourse, draw_courses
+from sim.model.litigation.courts import (
+    APPEAL,
+    CERTIORARI,
+    COURSE_DRAWS,
+    MEASURE_KINDS,
+    MERITS,
+    RULINGS,
+    STAYED,
+    SuitCourse,
+    court_of,
+    draw_courses,
+    historic_course,
+    precedent_uniforms,
+)
 from sim.model.litigation.parties import LegalInputs, suing_groups
 from sim.model.litigation.state import (
     SCALAR_UP_TO,
@@ -97,6 +110,8 @@ def filings(inputs: LegalInputs, fed: FederalInputs, plan: Plan, horizon_day: fl
         ends = fed.rescind_day[r, m] if fed.rescinded[r, m] else np.inf
         for g in np.nonzero(suing[:, m])[0]:
             day = inputs.effective[r, m] + inputs.delay[r, g]
+            if not np.isnan(inputs.filed[g]):  # filed on the day its history states
+                day = inputs.filed[g]
             if day < horizon_day and day < ends:
                 dates.append((int(r), int(m), int(g), float(day)))
         if ends < horizon_day and suing[:, m].any():
@@ -116,28 +131,41 @@ def lawsuit(world: World, r: int, m: int, g: int, filing: simpy.Event,
     suit = file(world, r, m, g, day, only)
     if suit is None:
         return
-    timeout, days = world.env.timeout, suit.course.days
-    *rulings, last = suit.course.stages
+    # Timeouts by hand, not world.at: the process runs on the day of its filing and of
+    # each ruling, so the delays are exact, and a suit waits a few times per replication.
+    timeout, course = world.env.timeout, suit.course
+    days, stays = course.days, course.stay
+    *rulings, last = course.stages
+    waited = 0.0  # days since the last ruling already spent waiting for a stay order
     for stage in rulings:
-        day = yield timeout(days[stage], day + days[stage])
+        day = yield timeout(days[stage] - waited, day + days[stage])
+        waited = 0.0
         if not rule(world, suit, stage, day, final=False):
             return
-    day = yield timeout(days[last], day + days[last])
+        if stays[stage] >= 0:  # the government seeks a stay pending appeal
+            waited = stays[stage]
+            yield timeout(waited)
+            if not stay(world, suit, stage, day + waited):
+                return
+    day = yield timeout(days[last] - waited, day + days[last])
     rule(world, suit, last, day, final=True)
 
 
 def late_member(world: World, r: int, m: int, g: int, c: int, joining: simpy.Event,
-                only: np.ndarray | None = None) -> Process:
+                only: np.ndarray | None = None, extension: float | None = None) -> Process:
     """City ``c`` joins group ``g``'s open suit at ``joining``, then is covered by its injunction.
 
-    The court extends the injunction to it ``extension_days`` later; ``only``:
-    the strategies joining (a late join after a switch), else every strategy.
+    The court extends the injunction to it ``extension`` days later (None: the
+    coalition's ``extension_days``); ``only``: the strategies joining (a late join
+    after a switch), else every strategy.
     """
     day = yield joining
     strategies = join(world, r, m, g, c, day, only)
     if strategies is None:
         return
-    day = yield world.at(day + world.legal_inputs.extension[r, g])
+    if extension is None:
+        extension = world.legal_inputs.extension[r, g]
+    day = yield world.at(day + extension)
     extend(world, r, m, g, c, strategies, day)
 
 
@@ -155,12 +183,25 @@ def course_of(world: World, r: int, m: int, g: int) -> SuitCourse:
     """The course of (replication, measure, group)'s suit, drawn for the whole batch once."""
     legal = world.legal
     if not legal.courses:
+        inputs, plan = world.legal_inputs, world.plan
         occurs = world.federal_inputs.occurs
-        suing = suing_groups(world.legal_inputs, world.plan)
-        legal.courses = draw_courses(world.legal_inputs.courts, world.plan.measures,
-                                     world.legal_inputs.groups,
-                                     np.nonzero(occurs[:, :, None] & suing.T[None]),
+        suing = suing_groups(inputs, plan)
+        which = np.nonzero(occurs[:, :, None] & suing.T[None])
+        legal.courses = draw_courses(inputs.courts, plan.measures, inputs.groups, which,
                                      world.streams)
+        first_day = plan.calendar.start.toordinal()
+        for k, history in enumerate(inputs.history):
+            if history is None:
+                continue
+            for r_k, m_k in zip(*np.nonzero(occurs & suing[k][None]), strict=True):
+                name = f"{plan.measures[m_k]}|{inputs.groups[k]}"
+                u = world.streams[r_k].generator("courts", name).random(COURSE_DRAWS)
+                profile = int(inputs.courts.profile[m_k, k])
+                kind = MEASURE_KINDS[profile % len(MEASURE_KINDS)]
+                u[4:8] = precedent_uniforms(world.streams, np.array([r_k]), [kind],
+                                            [court_of(kind, inputs.courts.circuit[k])])[0]
+                legal.courses[int(r_k), int(m_k), k] = historic_course(
+                    inputs.courts, int(r_k), profile, history, first_day, u.tolist())
     return legal.courses[r, m, g]
 
 
@@ -178,13 +219,21 @@ def file(world: World, r: int, m: int, g: int, day: float,
         for c in group.founders:
             legal.member[r, c, m] = True
     if only is None and g < inputs.coalitions:
-        for c, after in inputs.late[g]:
-            world.start(late_member(world, r, m, g, c, world.at(float(day + after[r]))))
+        for c, after, extension in inputs.late[g]:
+            world.start(late_member(world, r, m, g, c, world.at(float(day + after[r])),
+                                    extension=None if extension is None else extension[r]))
     filing = _filing_plaintiffs if group.big else _filing_plaintiffs_by_scalars
     strategies, cities = filing(world, r, m, g, group, only)
-    if not len(cities):
+    if len(cities):
+        distinct = np.unique(strategies).tolist() if group.big else sorted(set(strategies))
+    elif only is None and g < inputs.coalitions and inputs.late[g]:
+        # No founder is penalised, but the suit goes on for the late members, who join
+        # later and are covered when the court extends its injunction to them.
+        distinct = _awaiting(world, r, m, g, [c for c, *_ in inputs.late[g]])
+        if not distinct:
+            return None
+    else:
         return None
-    distinct = np.unique(strategies).tolist() if group.big else sorted(set(strategies))
     suit = Suit(number=legal.filed, replication=r, measure=m, group=g,
                 strategies=tuple(distinct), litigants=group,
                 course=course_of(world, r, m, g),
@@ -201,11 +250,23 @@ def file(world: World, r: int, m: int, g: int, day: float,
     return suit
 
 
+def _awaiting(world: World, r: int, m: int, g: int, late: list[int]) -> list[int]:
+    """Strategies under which a late member of group ``g`` is penalised by ``m`` now."""
+    legal, plan = world.legal, world.plan
+    penalised = plan.penalises[m][world.federal.recognised[:, r, late]]
+    penalised &= plan.targeted[m, late].any(axis=1)[None]
+    penalised &= (world.legal_inputs.sues & plan.exposed)[:, None]
+    return [s for s in np.flatnonzero(penalised.any(axis=1)).tolist()
+            if not legal.open[s, r, g, m]]
+
+
 def _fees(world: World) -> list[list[list[float]]]:
     """Stage fees (R, G, 4) of the batch as plain numbers, read one at a time by rulings."""
     legal = world.legal
     if legal.fees is None:
-        legal.fees = world.legal_inputs.costs.stage_fee.tolist()
+        # An interlocutory appeal bills the appeal's fee.
+        fees = world.legal_inputs.costs.stage_fee
+        legal.fees = np.concatenate([fees, fees[..., APPEAL:APPEAL + 1]], axis=-1).tolist()
     return legal.fees
 
 
@@ -287,25 +348,42 @@ def extend(world: World, r: int, m: int, g: int, c: int, strategies: np.ndarray,
     protect(world, r, m, day, slice(c, c + 1), g)
 
 
+def _pending(world: World, suit: Suit) -> list[int]:
+    """Strategies still litigating ``suit`` (rescission and withdrawals end it)."""
+    legal, r, m, g = world.legal, suit.replication, suit.measure, suit.group
+    is_open, instance, number = legal.open, legal.instance, suit.number
+    # Scalar reads: a suit has a few strategies.
+    return [s for s in suit.strategies if is_open[s, r, g, m] and instance[s, r, g, m] == number]
+
+
 def rule(world: World, suit: Suit, stage: int, day: float, final: bool) -> bool:
     """The court rules on ``stage``; False if the suit is no longer pending (nothing ruled).
 
-    ``final``: the ruling is the last of the suit's course.
+    ``final``: the ruling is the last of the suit's course.  A won ruling grants
+    relief (an injunction, and from the merits on any vacatur) unless the court
+    awards only damages; a lost one ends it.
     """
-    legal, r = world.legal, suit.replication
-    m, g, number = suit.measure, suit.group, suit.number
-    is_open, instance, injunction = legal.open, legal.instance, legal.injunction
-    # Scalar reads and writes: a suit has a few strategies.
-    strategies = [s for s in suit.strategies
-                  if is_open[s, r, g, m] and instance[s, r, g, m] == number]
+    strategies = _pending(world, suit)
     if not strategies:
         return False
-    won = suit.course.won[stage]
+    legal, r, m, g = world.legal, suit.replication, suit.measure, suit.group
+    course = suit.course
+    won = course.won[stage]
+    relief = won and not course.damages
+    vacates = relief and course.vacates and stage in (MERITS, APPEAL, CERTIORARI)
+    injunction, vacating = legal.injunction, legal.vacating
     before = [injunction[s, r, g, m] for s in strategies]
-    changed = not all(before) if won else any(before)
+    changed = not all(before) if relief else any(before)
+    # Vacatur is rare: the (r, m) set spares most rulings reading the vacating array.
+    if vacates:
+        legal.vacated.add((r, m))
+    vacatur_changed = (r, m) in legal.vacated and any(
+        vacating[s, r, g, m] != vacates for s in strategies)
     fee = suit.fees[stage]
     for s in strategies:
-        injunction[s, r, g, m] = won
+        injunction[s, r, g, m] = relief
+        if vacatur_changed:
+            vacating[s, r, g, m] = vacates
         if fee:
             legal.fees_due[s, r, g, m] += fee
     group = suit.litigants
@@ -315,13 +393,42 @@ def rule(world: World, suit: Suit, stage: int, day: float, final: bool) -> bool:
     if not won:
         mark(legal.lost_injunction, r, *plaintiffs)
     detail = group.description
-    if changed and not won:
+    if changed and not relief:
         detail += "; injunction dissolved"
+    if vacates and stage == MERITS:
+        detail += "; measure vacated"
     world.log(r, day, RULINGS[stage, won], detail, city=group.lead, strategies=strategies)
-    if changed:
+    if vacatur_changed:
+        protect(world, r, m, day)
+    elif changed:
         _protect_suit(world, r, m, g, group, day)
     if final:
         _judgment(world, day, suit, plaintiffs, won, strategies)
+    return True
+
+
+def stay(world: World, suit: Suit, stage: int, day: float) -> bool:
+    """The court grants the government's motion to stay ``stage``'s ruling pending appeal.
+
+    A stay suspends the injunction and any vacatur until the suit's next
+    ruling: withholding resumes and withheld money is not released.  False if
+    the suit is no longer pending.
+    """
+    strategies = _pending(world, suit)
+    if not strategies:
+        return False
+    legal, r, m, g = world.legal, suit.replication, suit.measure, suit.group
+    group, court = suit.litigants, STAYED[suit.course.stayed[stage]]
+    vacatur = (r, m) in legal.vacated and any(legal.vacating[s, r, g, m] for s in strategies)
+    for s in strategies:
+        legal.injunction[s, r, g, m] = False
+        legal.vacating[s, r, g, m] = False
+    world.log(r, day, "stay_granted", f"{group.description}; {court}", city=group.lead,
+              strategies=strategies)
+    if vacatur:
+        protect(world, r, m, day)
+    else:
+        _protect_suit(world, r, m, g, group, day)
     return True
 
 
@@ -345,7 +452,11 @@ def _plaintiffs(party: np.ndarray, r: int, m: int, strategies: list[int],
 
 def _judgment(world: World, day: float, suit: Suit, plaintiffs: Pairs, won: bool,
               strategies: list[int]) -> None:
-    """The last ruling became final for ``strategies`` and their plaintiffs."""
+    """The last ruling became final for ``strategies`` and their plaintiffs.
+
+    A final loss makes the plaintiffs' withheld money lost; a final win of
+    damages (a terminated grant) pays it, and the grant stays terminated.
+    """
     legal, fed, r = world.legal, world.federal, suit.replication
     m, g = suit.measure, suit.group
     group = suit.litigants
@@ -354,22 +465,24 @@ def _judgment(world: World, day: float, suit: Suit, plaintiffs: Pairs, won: bool
     mark(legal.settled, r, *plaintiffs, m)
     world.log(r, day, "judgment_final", group.description + ("; won" if won else "; lost"),
               city=group.lead, strategies=strategies)
-    if won:
+    if won and not suit.course.damages:
         return
-    mark(legal.final_loss, r, *plaintiffs)
+    if not won:
+        mark(legal.final_loss, r, *plaintiffs)
     losers, cities = plaintiffs
     if len(cities) > SCALAR_UP_TO:
         where = (np.asarray(losers), r, np.asarray(cities))
         amounts = fed.pool[(*where, m)].tolist()
     else:
         amounts = [fed.pool[s, r, c, m] for s, c in zip(losers, cities, strict=True)]
-    world.log_rows(r, day, "funds_forfeited", losers, cities,
+    world.log_rows(r, day, "damages_paid" if won else "funds_forfeited", losers, cities,
                    [f"{group.description}; ${amount:,.0f}" for amount in amounts])
+    settle = fed.pay_damages if won else fed.forfeit
     if len(cities) > SCALAR_UP_TO:
-        fed.forfeit(where, m)
+        settle(where, m)
     else:  # scalar indices: ~1.5 us a plaintiff, against ~15 us a call by index arrays
         for s, c in zip(losers, cities, strict=True):
-            fed.forfeit((s, r, c), m)
+            settle((s, r, c), m)
 
 
 def end_suits(world: World, r: int, m: int, day: float) -> None:
@@ -382,16 +495,18 @@ def end_suits(world: World, r: int, m: int, day: float) -> None:
     legal.settled[:, r, :, m] |= legal.party[:, r, :, m]
     pending[:] = False
     legal.injunction[:, r, :, m] = False
+    legal.vacating[:, r, :, m] = False
     protect(world, r, m, day)
 
 
 def protect(world: World, r: int, m: int, day: float,
             cities: slice | np.ndarray | None = None, group: int | None = None) -> None:
-    """Recompute who injunctions protect from measure ``m`` in replication ``r``.
+    """Recompute who injunctions and vacaturs protect from measure ``m`` in replication ``r``.
 
     Under ``parties`` scope only the given cities (members of ``group``'s
     suit; indices or a slice) can change; ``universal`` scope and
-    ``cities=None`` recompute every city.
+    ``cities=None`` recompute every city.  A vacatur in force protects every
+    city under its strategy.
     """
     legal, inputs = world.legal, world.legal_inputs
     in_force = legal.injunction[:, r, :, m]
@@ -405,6 +520,8 @@ def protect(world: World, r: int, m: int, day: float,
                     else in_force[:, inputs.group_of[m, cities]])
         protected = legal.covered[:, r, cities, m] & legal.party[:, r, cities, m]
         protected &= enjoined
+    if (r, m) in legal.vacated:
+        protected |= legal.vacating[:, r, :, m].any(axis=1)[:, None]
     protected &= world.plan.exposed[:, None]
     world.federal.enjoin((slice(None), r, cities, m), protected)
     first = legal.first_injunction[:, r, cities]
@@ -418,7 +535,7 @@ def _protect_suit(world: World, r: int, m: int, g: int, group: Litigants, day: f
     Under ``parties`` scope a city is protected only as a plaintiff, so only
     the cities eligible under a strategy can change.
     """
-    if world.legal_inputs.universal or group.big:
+    if world.legal_inputs.universal or group.big or (r, m) in world.legal.vacated:
         protect(world, r, m, day, group.index, g)
         return
     legal = world.legal

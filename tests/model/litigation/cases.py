@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -35,13 +36,36 @@ payment_lag_months = 0
 """
 
 
+def settled(stage: str, **defaults: float) -> str:
+    """An inline stage table with the chances after a loss equal to those after a win."""
+    table = tomllib.loads(f"stage = {stage}")["stage"]
+    for key, after in (("probability", "probability_after_loss"), ("taken", "taken_after_loss")):
+        if key in table and not isinstance(table[key], dict):
+            table.setdefault(after, table[key])
+    for key, value in defaults.items():
+        table.setdefault(key, value)
+    return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in table.items()) + " }"
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
+    return str(value).lower() if isinstance(value, bool) else repr(value) if isinstance(
+        value, str) else str(value)
+
+
 def scenario_text(*, cities: int = 1, pi: str = "{ taken = 1, probability = 1, days = 61 }",
                   merits: str = "{ probability = 1, days = 92 }",
                   appeal: str = "{ taken = 1, probability = 0, days = 92 }",
                   certiorari: str = "{ taken = 1, probability = 0, days = 120 }",
                   litigation: str = "filing_delay_days = 0", measure: str = "",
-                  extra: str = "", years: int = 3) -> str:
-    """Cities with $1M of JAG a month, a DOJ condition from 2025-03-01, set courts and costs."""
+                  stay: str = "{ sought = 0 }", extra: str = "", years: int = 3) -> str:
+    """Cities with $1M of JAG a month, a DOJ condition from 2025-03-01, set courts and costs.
+
+    Each stage is won and taken with the same chances after a lost ruling as after a
+    won one unless its table says otherwise; no stay is sought and nothing is vacated
+    unless ``stay`` and ``merits`` say so.
+    """
     names = [("Springfield", 100_000), ("Shelbyville", 300_000), ("Ogdenville", 50_000)]
     text = f"""
 [scenario]
@@ -73,9 +97,10 @@ appeal = 3000
 certiorari = 4000
 [litigation.grant_condition]
 preliminary_injunction = {pi}
-merits = {merits}
-appeal = {appeal}
-certiorari = {certiorari}
+merits = {settled(merits, vacatur=0)}
+appeal = {settled(appeal)}
+certiorari = {settled(certiorari)}
+stay = {stay}
 {extra}
 """
     return text

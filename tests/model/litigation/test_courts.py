@@ -28,23 +28,52 @@ def test_court_draws_of_a_batch_are_each_suits_own_stream():
     assert len(draws) > 30
     for (r, m, g), course in draws.items():
         name = f"{plan.measures[m]}|{inputs.groups[g]}"
-        u = world.streams[r].generator("courts", name).random(12).tolist()
+        u = world.streams[r].generator("courts", name).random(courts.COURSE_DRAWS).tolist()
         profile = inputs.courts.profile[m, g]
-        taken = [x < p for x, p in zip(u[:4], inputs.courts.taken[r, profile].tolist(),
-                                        strict=True)]
-        won = [x < p for x, p in zip(u[4:8], inputs.courts.win[r, profile].tolist(),
-                                      strict=True)]
-        assert course.won == tuple(won)
-        expected = [courts.PI] if taken[courts.PI] else []
-        expected.append(courts.MERITS)
-        if taken[courts.APPEAL]:
-            expected.append(courts.APPEAL)
-            if taken[courts.CERTIORARI]:
-                expected.append(courts.CERTIORARI)
-        assert course.stages == tuple(expected)
-        stages = inputs.courts.days[profile].tolist()
-        assert course.days == tuple(triangular_by_hand(x, *stage)
-                                    for x, stage in zip(u[8:], stages, strict=True))
+        kind = courts.MEASURE_KINDS[profile % len(courts.MEASURE_KINDS)]
+        circuit = courts.court_of(kind, inputs.courts.circuit[g])
+        u[4:8] = [world.streams[r].generator("courts", name).random()
+                  for name in (f"{kind}|{circuit} Circuit|preliminary_injunction",
+                               f"{kind}|{circuit} Circuit|merits",
+                               f"{kind}|{circuit} Circuit|appeal", f"{kind}|Supreme Court")]
+        assert course == course_by_hand(inputs.courts, r, profile, u)
+
+
+def course_by_hand(c: courts.CourtInputs, r: int, p: int, u: list[float]) -> courts.SuitCourse:
+    """A suit's course from its uniforms, one stage after the other, as the docs tell it."""
+    PI, MERITS, APPEAL, CERT = range(4)
+    days = [triangular_by_hand(x, *c.days[p, k].tolist()) for k, x in enumerate(u[8:12])]
+    stages, won = [], [False] * 4
+    won[PI] = u[4 + PI] < c.win[r, p, PI]  # read only if the motion is made
+    if u[PI] < c.taken[r, p, PI]:
+        stages.append(PI)
+    previous = won[PI] if stages else True
+    stages.append(MERITS)
+    won[MERITS] = u[4 + MERITS] < (c.win if previous else c.win_after_loss)[r, p, MERITS]
+    for stage in (APPEAL, CERT):
+        previous = won[stage - 1]
+        taken = c.taken if previous else c.taken_after_loss
+        won[stage] = u[4 + stage] < (c.win if previous else c.win_after_loss)[r, p, stage]
+        if stages[-1] == stage - 1 and u[stage] < taken[r, p, stage]:
+            stages.append(stage)
+    stay, stayed = [-1.0] * 4, [0] * 4
+    for k, stage in enumerate((PI, MERITS, APPEAL)):
+        sought, circuit, supreme, when, then = (u[12 + 3 * i + k] for i in range(5))
+        if stage not in stages or stage == stages[-1] or not won[stage]:
+            continue
+        if sought >= c.stay_sought[r, p]:
+            continue
+        ordered = triangular_by_hand(when, *c.stay_days[p].tolist())
+        by = 1 if circuit < c.stay_granted[r, p] else 0
+        if not by and supreme < c.stay_supreme_court[r, p]:
+            by = 2
+            ordered += triangular_by_hand(then, *c.supreme_court_days[p].tolist())
+        if by and ordered < days[stages[stages.index(stage) + 1]]:  # refused: no event
+            stay[stage], stayed[stage] = ordered, by
+    # A fifth column for an interlocutory appeal, which only a suit's history brings.
+    return courts.SuitCourse(tuple(stages), (*won, False), (*days, 0.0), (*stay, -1.0),
+                             (*stayed, 0), won[MERITS] and u[27] < c.vacatur[r, p],
+                             bool(c.damages[p]))
 
 
 def triangular_by_hand(u: float, low: float, mode: float, high: float) -> float:

@@ -20,8 +20,8 @@ from tests.model.litigation.cases import scenario_text
     ('[[litigation.coalition]]\nname = "X"\nmembers = ["Springfield"]\n'
      'late_members = [{ city = "Springfield", join_after_days = 3 }]',
      "litigation.coalition[0]", "listed 2 times"),
-    ('[[litigation.coalition]]\nname = "X"\nmembers = []', "litigation.coalition[0].members",
-     "needs at least 1 entry"),
+    ('[[litigation.coalition]]\nname = "X"\nmembers = []', "litigation.coalition[0]",
+     "name at least one member or late member"),
 ])
 def test_bad_coalitions_are_reported_with_their_key_path(extra, path, message):
     """Coalitions must name existing cities and measures, each city once per measure."""

@@ -289,3 +289,145 @@ def test_shipped_coalition_scenario_reproduces_the_2025_timeline():
             ("2025-07-09", "suit_joined", "Denver"),
             ("2025-08-22", "injunction_extended", "Denver")} <= rows
 
+
+
+def test_a_stay_suspends_the_release_until_the_next_ruling():
+    """PI on May 1 (March-April withheld, due back in June); stayed on June 1, so nothing is
+    released and June-October are withheld too; the merits win of November 1 releases all
+    seven months in December."""
+    stages = dict(merits="{ probability = 1, days = 184 }", appeal="{ taken = 0 }")
+    _, free = run(scenario_text(**stages))
+    world, stayed = run(scenario_text(**stages, stay="{ sought = 1, probability = 1, days = 31 }"))
+    assert series(free, "federal_restored")[5] == pytest.approx(2 * MILLION)
+    assert np.flatnonzero(series(stayed, "federal_withheld")).tolist() == [2, 3, 5, 6, 7, 8, 9]
+    assert np.flatnonzero(series(stayed, "federal_restored")).tolist() == [11]
+    assert series(stayed, "federal_restored")[11] == pytest.approx(7 * MILLION)
+    assert outcome(stayed, "federal_lost") == 0
+    assert ("2025-06-01", "stay_granted", "Springfield") in timeline(world, stayed)
+
+
+def test_vacatur_protects_a_non_party_after_casa():
+    """Only Springfield sues (parties scope): its injunction of May 1 does not reach
+    Shelbyville, but the merits ruling of August 1 vacates the condition for everyone:
+    Shelbyville loses March-July and is paid them in September."""
+    def text(vacatur: int) -> str:
+        return scenario_text(
+            cities=2, merits=f"{{ probability = 1, days = 92, vacatur = {vacatur} }}",
+            appeal="{ taken = 0 }", litigation='filing_delay_days = 0\nsue_alone = []',
+            extra='[[litigation.coalition]]\nname = "Springfield et al."\n'
+                  'members = ["Springfield"]')
+    _, kept = run(text(0))
+    world, vacated = run(text(1))
+    assert outcome(kept, "federal_withheld", city=SHELBYVILLE) == pytest.approx(34 * MILLION)
+    assert outcome(vacated, "federal_withheld", city=SHELBYVILLE) == pytest.approx(5 * MILLION)
+    assert series(vacated, "federal_restored", city=SHELBYVILLE)[8] == pytest.approx(5 * MILLION)
+    assert outcome(vacated, "legal_cost", city=SHELBYVILLE) == 0
+    assert outcome(vacated, "federal_withheld") == pytest.approx(2 * MILLION)
+    merits = [d for *_, k, d in vacated.events if k == "merits_won"]
+    assert merits == ["DOJ conditions; Springfield et al.; measure vacated"]
+
+
+TERMINATION = """
+[[measure]]
+name = "JAG terminated"
+kind = "termination"
+effective = 2025-03-01
+agencies = ["DOJ"]
+release_lag_months = 1
+[litigation.termination]
+merits = { probability = 1, days = 700 }
+appeal = { taken = 0, taken_after_loss = 0 }
+"""
+
+
+def test_a_terminated_grant_is_not_restored_by_an_injunction_on_a_condition():
+    """The condition is enjoined on May 1, but the same grant was terminated on March 1:
+    withholding goes on under the termination, until the claims court's judgment of
+    2027-01-30 pays March 2025 - December 2026 ($22M) as damages; later payments are lost."""
+    measure, courts = TERMINATION.split("[litigation.termination]")
+    text = scenario_text(appeal="{ taken = 0 }").replace("\n[litigation]\n",
+                                                         measure + "\n[litigation]\n")
+    world, result = run(text + "[litigation.termination]" + courts)
+    withheld = series(result, "federal_withheld")
+    assert np.flatnonzero(withheld).tolist() == list(range(2, 36))
+    assert np.flatnonzero(series(result, "federal_restored")).tolist() == [24]
+    assert series(result, "federal_restored")[24] == pytest.approx(22 * MILLION)
+    assert outcome(result, "federal_lost") == pytest.approx(12 * MILLION)
+    assert outcome(result, "months_enjoined") > 0
+    kinds = [k for _, k, _ in timeline(world, result, kinds=COURT_KINDS | {"damages_paid"})]
+    assert "damages_paid" in kinds and "funds_forfeited" not in kinds
+
+
+def test_a_late_member_is_covered_after_the_extension_and_its_funds_released():
+    """The condition targets Shelbyville only, not the coalition's founder: the coalition
+    still sues (2025-03-01) and wins an injunction (May 1); Shelbyville joins on June 1, is
+    covered from the extension of August 1 and is paid March-July in September."""
+    text = scenario_text(cities=2, merits="{ probability = 1, days = 184 }",
+                         appeal="{ taken = 0 }", measure='cities = ["Shelbyville"]',
+                         litigation='filing_delay_days = 0\nsue_alone = []',
+                         extra='[[litigation.coalition]]\nname = "Springfield et al."\n'
+                               'members = ["Springfield"]\nextension_days = 61\n'
+                               'late_members = [{ city = "Shelbyville", join_after_days = 92 }]')
+    world, result = run(text)
+    assert outcome(result, "federal_withheld", city=SHELBYVILLE) == pytest.approx(5 * MILLION)
+    assert series(result, "federal_restored", city=SHELBYVILLE)[8] == pytest.approx(5 * MILLION)
+    assert outcome(result, "federal_lost", city=SHELBYVILLE) == 0
+    assert timeline(world, result, kinds={"suit_joined", "injunction_extended"}) == [
+        ("2025-06-01", "suit_joined", "Shelbyville"),
+        ("2025-08-01", "injunction_extended", "Shelbyville"),
+    ]
+
+
+def test_a_funding_lapse_delays_payments_and_nobody_sues():
+    """A lapse from March 1 to May 1 withholds March and April; they are paid in May."""
+    text = scenario_text(measure="").replace('kind = "grant_condition"',
+                                              'kind = "appropriations_lapse"').replace(
+        "release_lag_months = 1", 'release_lag_months = 0\nrescind_probability = 1\n'
+        'rescind_date = 2025-05-01\npenalises = ["sanctuary", "partial", "full"]')
+    world, result = run(text)
+    for s in (SANCTUARY, PARTIAL, FULL):
+        assert np.flatnonzero(series(result, "federal_withheld", strategy=s)).tolist() == [2, 3]
+        assert series(result, "federal_restored", strategy=s)[4] == pytest.approx(2 * MILLION)
+        assert outcome(result, "legal_cost", strategy=s) == 0
+    assert not timeline(world, result, kinds=COURT_KINDS)
+
+
+HISTORY = """
+[litigation.coalition.history]
+filed = 2024-09-15
+rulings = [{ stage = "preliminary_injunction", date = 2024-11-15, won = true }]
+joined = [{ city = "Shelbyville", date = 2024-12-01 }]
+extended = [{ city = "Shelbyville", date = 2024-12-20 }]
+pending = { stage = "merits", since = 2025-01-01, days = 120 }
+"""
+
+
+def test_history_at_the_start_is_taken_as_given_not_drawn():
+    """The suit was filed in 2024 and won its injunction on 2024-11-15, though these courts
+    deny every injunction; Shelbyville had joined and been covered; the merits ruling comes
+    120 days after the start in every replication; the $3M withheld before the start is
+    paid in February and nothing more is withheld."""
+    text = scenario_text(
+        cities=2, pi="{ taken = 1, probability = 0, days = 61 }", appeal="{ taken = 0 }",
+        litigation='filing_delay_days = 0\nsue_alone = []',
+        measure='[measure.history]\nwithheld = { Springfield = 3e6 }',
+        extra='[[litigation.coalition]]\nname = "Springfield et al."\n'
+              'members = ["Springfield"]\n'
+              'late_members = [{ city = "Shelbyville", join_after_days = 400 }]\n' + HISTORY,
+    ).replace("effective = 2025-03-01", "effective = 2024-09-01")
+    world, result = run(text, replications=20)
+    for r in range(20):
+        assert timeline(world, result, replication=r, kinds=COURT_KINDS) == [
+            ("2024-09-15", "suit_filed", "Springfield"),
+            ("2024-11-15", "injunction_granted", ""),
+            ("2024-12-01", "suit_joined", "Shelbyville"),
+            ("2024-12-20", "injunction_extended", "Shelbyville"),
+            ("2025-05-01", "merits_won", ""),
+            ("2025-05-01", "judgment_final", ""),
+        ]
+    withheld = result.outcomes["federal_withheld"][SANCTUARY]
+    assert not withheld.any()
+    restored = result.trajectories["federal_restored"][:, SANCTUARY, :, SPRINGFIELD]
+    assert np.flatnonzero(restored[:, 0]).tolist() == [1]
+    assert restored[1] == pytest.approx(3 * MILLION)
+    assert result.outcomes["federal_unresolved"][SANCTUARY].sum() == 0
