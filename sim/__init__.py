@@ -34,9 +34,11 @@ from sim.errors import FundsimError, ScenarioError, UsageError
 from sim.scenario import Scenario
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from sim.results import RunResult
 
-__all__ = ["FundsimError", "Scenario", "ScenarioError", "UsageError", "load",
+__all__ = ["FundsimError", "Scenario", "ScenarioError", "UsageError", "absorbable_cut", "load",
            "loss_by_measure", "open_results", "run", "scenario"]
 __version__ = "0.1.0"
 
@@ -98,7 +100,8 @@ def run(source: Scenario | str | os.PathLike, *, replications: int | None = None
         thresholds: Sequence[str | Mapping[str, Any]] | None = None,
         precision: float | None = None, max_replications: int | None = None,
         precision_floor: Mapping[str, float] | Sequence[str] | None = None,
-        precision_batch: int | None = None, **options: Any) -> RunResult:
+        precision_batch: int | None = None, absorbable_cut: float | None = None,
+        **options: Any) -> RunResult:
     """Simulate every strategy and the no-measure baseline on common random numbers.
 
     ``source`` is a scenario, or anything :func:`load` reads.  Options left
@@ -119,6 +122,14 @@ def run(source: Scenario | str | os.PathLike, *, replications: int | None = None
     ``[[threshold]]`` tables, for the report's robustness ranking: text such
     as ``"floor_breached <= 0"`` or tables such as ``{"metric":
     "net_fiscal_impact", "at_least": -5e7}``; they are checked before the run.
+
+    ``absorbable_cut`` (a share of futures, e.g. 0.9) also finds, per strategy
+    and city, the largest uniform cut of federal funds that keeps reserves at or
+    above the policy floor in that share of futures
+    (:func:`sim.analysis.absorb.absorbable_cut`, on the run's replications and
+    seed): ``result.absorbable``, ``absorbable_cut.csv`` in the folder, a line
+    per city in the terminal and a table in the report.  It costs about a
+    dozen runs more (:func:`sim.analysis.absorb.steps`).
 
     ``precision`` (e.g. 0.02) chooses the number of replications instead of
     ``replications``: batches of ``precision_batch`` replications (default
@@ -163,7 +174,38 @@ def run(source: Scenario | str | os.PathLike, *, replications: int | None = None
     result = RunResult.from_simulation(simulation)
     if checked:
         result.manifest["thresholds"] = [t.model_dump(exclude_none=True) for t in checked]
+    if absorbable_cut is not None:
+        from sim.analysis.absorb import TOLERANCE
+        from sim.analysis.absorb import absorbable_cut as absorb
+
+        settings = simulation.settings
+        result.absorbable = absorb(chosen, absorbable_cut, settings.replications,
+                                   settings.seed, strategies=settings.strategies)
+        result.manifest["absorbable_cut"] = {"futures": absorbable_cut, "tolerance": TOLERANCE}
     return result
+
+
+def absorbable_cut(source: Scenario | str | os.PathLike, futures: float = 0.9, *,
+                   replications: int | None = None, seed: int | None = None,
+                   strategies: Sequence[str] | None = None) -> pd.DataFrame:
+    """The largest uniform federal cut each strategy and city can absorb.
+
+    The largest share of every federal payment that can be lost, from the
+    first month and on top of the scenario's measures, while reserves net of
+    short-term debt stay at or above the city's policy floor in at least
+    ``futures`` of the futures; in dollars a year too, with a 90% Monte Carlo
+    interval.  Found by bisection on common random numbers
+    (:mod:`sim.analysis.absorb` says how, and why that interval).
+
+    >>> import sim
+    >>> table = sim.absorbable_cut(sim.scenario.EXAMPLE, replications=20, seed=1)
+    >>> list(table.columns[:4])
+    ['strategy', 'city', 'futures', 'cut']
+    """
+    from sim.analysis.absorb import absorbable_cut as absorb
+
+    chosen = source if isinstance(source, Scenario) else load(source)
+    return absorb(chosen, futures, replications, seed, strategies=strategies)
 
 
 def open_results(folder: str | os.PathLike) -> RunResult:

@@ -183,13 +183,18 @@ def main() -> None:
               help="With --by-measure: split the scenario without this measure.")
 @click.option("--precision-batch", type=click.IntRange(min=1), metavar="N",
               help="Replications added between two precision checks (default: 200).")
+@click.option("--absorbable-cut", "absorbable", metavar="SHARE",
+              type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
+              help="Also find, per strategy and city, the largest uniform cut of federal funds "
+                   "that keeps reserves at or above the policy floor in this share of futures, "
+                   "e.g. 0.9 (about a dozen runs more; absorbable_cut.csv, terminal, report).")
 def run(scenario_file: Path, output: Path | None, replications: int | None, seed: int | None,
         workers: int | None, strategies: tuple[str, ...], keep: int | None, overwrite: bool,
         no_figures: bool, quiet: bool, scheduler: str | None, max_memory: int | None,
         max_time: float | None, thresholds: tuple[str, ...], precision: float | None,
         max_replications: int | None, precision_floors: tuple[str, ...],
         by_measure: bool, measure_order: tuple[str, ...], leave_out: str | None,
-        precision_batch: int | None) -> None:
+        precision_batch: int | None, absorbable: float | None) -> None:
     """Run every strategy of SCENARIO_FILE against the no-measure baseline.
 
     Example: fundsim run scenarios/chicago.toml -n 2000 --seed 7
@@ -199,6 +204,8 @@ def run(scenario_file: Path, output: Path | None, replications: int | None, seed
     Example: fundsim run scenarios/denver-no-bailout.toml --precision 0.1 --max-replications 5000
 
     Example: fundsim run scenarios/philadelphia.toml --by-measure -n 500
+
+    Example: fundsim run scenarios/new-york-city.toml --absorbable-cut 0.9
     """
     from sim.analysis import by_measure as split
     from sim.analysis.decision_support import thresholds_from
@@ -216,7 +223,8 @@ def run(scenario_file: Path, output: Path | None, replications: int | None, seed
     check_output(output or default_folder(scenario), kind="run", overwrite=overwrite)
     options = dict(replications=replications, seed=seed, workers=workers,
                    strategies=list(strategies) or None, keep=keep, scheduler=scheduler,
-                   max_memory=max_memory, max_seconds=max_time, thresholds=list(thresholds))
+                   max_memory=max_memory, max_seconds=max_time, thresholds=list(thresholds),
+                   absorbable_cut=absorbable)
     total = replications or scenario.scenario.replications
     if precision is not None:
         if replications is not None:

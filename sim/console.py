@@ -176,6 +176,63 @@ def headline_table(result: RunResult, console: Console | None = None) -> None:
                           f"already fall below the floor in {already:.0%} of futures; each "
                           "strategy's change (pp) is what the measures add, its own share in "
                           "brackets.")
+    if not result.funds.empty:
+        console.print(reserve_table(result))
+    if result.absorbable is not None:
+        for line in absorbable_lines(result.absorbable):
+            console.print(line, highlight=False)
+
+
+def absorbable_lines(table: pd.DataFrame) -> list[str]:
+    """One line per city: the federal cut every strategy compared can absorb (the least
+    of them, baseline aside), in share and dollars a year, with its 90% interval."""
+    from sim.formats import dollars
+
+    lines = []
+    exposed = table[table["strategy"] != table["strategy"].iloc[0]]
+    for city, part in exposed.groupby("city", sort=False):
+        row = part.loc[part["cut"].idxmin()]
+        futures = f"{row['futures']:.0%} of futures"
+        if row["cut"] <= 0.0:
+            lines.append(f"{city}: no federal cut keeps reserves above the floor in {futures}: "
+                         f"it is breached in {row['breached_without_cut']:.0%} of them "
+                         f"without one ({row['strategy']})")
+            continue
+        lines.append(f"{city}: largest federal cut absorbable in {futures}: "
+                     f"{row['cut']:.1%} ({dollars(row['dollars'])} a year) "
+                     f"[90%: {row['cut_low']:.1%}-{row['cut_high']:.1%}] ({row['strategy']})")
+    return lines
+
+
+def reserve_table(result: RunResult) -> Table:
+    """Per strategy: each fund's chance of falling below its policy floor (mean months
+    below) and the chance reserves run out, with the median year they do."""
+    funds = result.funds
+    replications = result.replications
+    start = result.scenario.start
+    table = Table(title="Reserve policy — chance below each floor (mean months below); "
+                        "reserves exhausted (median year)")
+    table.add_column("strategy")
+    columns = list(dict.fromkeys(zip(funds["city"], funds["fund"], strict=True)))
+    cities = {city for city, _ in columns}
+    for city, fund in columns:
+        table.add_column(fund if len(cities) == 1 else f"{city}: {fund}", justify="right")
+    table.add_column("exhausted", justify="right")
+    rows = funds.set_index(["strategy", "city", "fund"])
+    for strategy in result.strategies:
+        cells = []
+        for city, fund in columns:
+            row = rows.loc[(strategy, city, fund)]
+            cells.append(f"{row['below_floor']:.0%} ({row['months_below']:.1f})")
+        mine = replications[replications["strategy"] == strategy]
+        gone = mine.groupby("replication")[["reserves_exhausted", "years_to_exhaustion"]].agg(
+            {"reserves_exhausted": "max", "years_to_exhaustion": "min"})
+        when = gone.loc[gone["reserves_exhausted"] > 0, "years_to_exhaustion"]
+        months = int(round(float(np.median(when)) * 12)) if len(when) else 0
+        year = f" ({start.year + (start.month - 1 + months) // 12})" if len(when) else ""
+        cells.append(f"{(gone['reserves_exhausted'] > 0).mean():.0%}{year}")
+        table.add_row(strategy, *cells)
+    return table
 
 
 def sweep_table(result: SweepResult, top: int = 5, console: Console | None = None) -> None:

@@ -97,6 +97,12 @@ METRICS: dict[str, Metric] = {
     "floor_breached": Metric(
         "probability", "Whether reserves net of debt ever fell below the floor "
         "(its mean is the probability).", "max"),
+    "reserves_exhausted": Metric(
+        "probability", "Whether reserves net of short-term debt were ever spent down to "
+        "zero, every reserve fund empty (its mean is the probability).", "max"),
+    "years_to_exhaustion": Metric(
+        "years", "Years from the start until reserves net of short-term debt first reached "
+        "zero: the horizon if they never did (censored).", "min"),
     "detainers_received": Metric(
         "people", "ICE detainers lodged with the jail serving the city."),
     "detainers_honoured": Metric(

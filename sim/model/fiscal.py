@@ -14,6 +14,16 @@ reserves are back above the floor.  Borrowing counts as revenue and repayment
 as spending, so every month, in every city::
 
     reserves[m] - reserves[m-1] == revenue[m] - spending[m]
+
+A city may split its reserves into funds with policies (:class:`FundInputs`):
+a shortfall draws them in order, each down to its floor, then each down to
+zero, before the gap-closing tools act; the floor they watch is the sum of
+the funds' floors.  At each fiscal-year end the first fund's money above its
+floor restores the later funds to their floors, in order, and pays a share
+of the year's surplus into those below their targets; money over a fund's cap returns to
+the first fund, and the first fund's excess over its own cap is spent.  Moves
+between funds leave the total, and so the identity, as it is; an outlay over
+the cap is spending.  A city without funds is one pool, as before.
 """
 
 from __future__ import annotations
@@ -55,6 +65,28 @@ class GapPolicy:
 
 
 @dataclass(frozen=True)
+class FundInputs:
+    """Reserve-fund policies, arrays (K, R, C): fund ``k`` of each city, in drawdown order.
+
+    Cities with fewer funds are padded with empty funds (no balance, floor or
+    target, no cap), which nothing ever moves into or out of.
+    """
+
+    names: tuple[tuple[str, ...], ...]
+    """Per city, its funds' names (empty for a city without funds)."""
+    floor: np.ndarray
+    target: np.ndarray
+    cap: np.ndarray
+    """Infinite where there is no cap."""
+    deposit: np.ndarray
+    """Share of a fiscal year's surplus moved in at its end (0 for the first fund)."""
+    balance0: np.ndarray
+    """(K - 1, R, C) opening balances of the funds after the first."""
+    has_funds: np.ndarray
+    """(C,) whether the city states funds."""
+
+
+@dataclass(frozen=True)
 class FiscalInputs:
     """Budget figures for a batch: monthly series (T, R, C) and settings."""
 
@@ -70,6 +102,11 @@ class FiscalInputs:
     next_is_year_start: np.ndarray
     """(T, C) whether the following month begins a fiscal year."""
     policy: GapPolicy
+    funds: FundInputs | None = None
+    """Reserve funds, or None when no city states any."""
+    federal_cut: np.ndarray | None = None
+    """(S, R, C) share of every federal payment cut (a stress test: see
+    :mod:`sim.analysis.absorb`), or None for none."""
 
 
 def _growth(rate: np.ndarray, years: np.ndarray) -> np.ndarray:
@@ -154,12 +191,16 @@ def sample_fiscal(plan: Plan, params: Parameters,
 
     next_start = np.zeros((cal.months, len(plan.cities)), bool)
     next_start[:-1] = cal.year_starts(plan.fiscal_year_start)[1:]
+    funds = sample_funds(plan, params)
+    floor_share = params.per_city("budget.reserve_floor", lambda c: c.budget.reserve_floor)
+    if funds is not None:
+        floor_share = np.where(funds.has_funds, funds.floor.sum(axis=0), floor_share)
     return FiscalInputs(
         own_source=own_trend * np.maximum(1.0 + noise, 0.0),
         expenditure=expenditure,
         state_aid=state_aid,
         reserves0=params.per_city("budget.reserves", lambda c: c.budget.reserves),
-        floor_share=params.per_city("budget.reserve_floor", lambda c: c.budget.reserve_floor),
+        floor_share=floor_share,
         next_is_year_start=next_start,
         policy=GapPolicy(
             cut_limit=np.where(["service_cuts" in g.order for g in gaps],
@@ -174,6 +215,39 @@ def sample_fiscal(plan: Plan, params: Parameters,
             borrow_rate=policy("borrowing_rate"),
             cuts_first=np.array([g.order[:1] == ["service_cuts"] for g in gaps]),
         ),
+        funds=funds,
+    )
+
+
+def sample_funds(plan: Plan, params: Parameters) -> FundInputs | None:
+    """Fund policies of a batch, or None when no city states funds (one pool each)."""
+    cities = plan.scenario.city
+    K = max(len(c.budget.fund) for c in cities)
+    if K == 0:
+        return None
+    R, C = params.size, len(cities)
+    shape = (K, R, C)
+    floor, target, deposit = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    cap, balance = np.full(shape, np.inf), np.zeros(shape)
+    for c, city in enumerate(cities):
+        for k, fund in enumerate(city.budget.fund):
+            path = f"city[{city.name}].budget.fund[{fund.name}]"
+
+            def value(key: str, fixed, default: float = 0.0) -> np.ndarray:
+                return params.per_replication(f"{path}.{key}", default if fixed is None
+                                              else fixed)
+
+            floor[k, :, c] = value("floor", fund.floor)
+            target[k, :, c] = (floor[k, :, c] if fund.target is None
+                               else value("target", fund.target))
+            if fund.cap is not None:
+                cap[k, :, c] = value("cap", fund.cap)
+            deposit[k, :, c] = value("deposit_share", fund.deposit_share)
+            balance[k, :, c] = value("balance", fund.balance)
+    return FundInputs(
+        names=tuple(tuple(f.name for f in c.budget.fund) for c in cities),
+        floor=floor, target=target, cap=cap, deposit=deposit, balance0=balance[1:],
+        has_funds=np.array([bool(c.budget.fund) for c in cities]),
     )
 
 
@@ -190,18 +264,27 @@ class FiscalState:
     """Monthly spending cut in force."""
     months_below: np.ndarray
     """Consecutive months with reserves net of debt below the floor."""
+    funds: np.ndarray | None = None
+    """(K - 1, S, R, C) balances of the funds after the first (the first holds
+    the rest of ``reserves``), or None without funds."""
+    year_surplus: np.ndarray | None = None
+    """Revenue less spending so far in the fiscal year (kept only with funds)."""
 
 
 def initial_fiscal_state(inputs: FiscalInputs, strategies: int) -> FiscalState:
     """Every strategy starts from the same opening reserves."""
     shape = (strategies, *inputs.reserves0.shape)
     zeros = np.zeros(shape)
+    funds = None if inputs.funds is None else np.broadcast_to(
+        inputs.funds.balance0[:, None], (len(inputs.funds.balance0), *shape)).copy()
     return FiscalState(
         reserves=np.broadcast_to(inputs.reserves0, shape).copy(),
         debt=zeros.copy(),
         tax_rate=zeros.copy(),
         service_cut=zeros.copy(),
         months_below=np.zeros(shape, dtype=np.int32),
+        funds=funds,
+        year_surplus=None if funds is None else zeros.copy(),
     )
 
 
@@ -228,7 +311,11 @@ def fiscal_month(state: FiscalState, inputs: FiscalInputs, m: int,
     own, expenditure, aid = inputs.own_source[m], inputs.expenditure[m], inputs.state_aid[m]
     interest = state.debt * p.borrow_rate / 12
     tax = own * state.tax_rate
-    revenue = own + tax + aid + flows.federal_received + flows.federal_restored
+    received, restored = flows.federal_received, flows.federal_restored
+    if inputs.federal_cut is not None:
+        received = received * (1.0 - inputs.federal_cut)
+        restored = restored * (1.0 - inputs.federal_cut)
+    revenue = own + tax + aid + received + restored
     spending = (expenditure - state.service_cut + flows.legal_cost + flows.compliance_cost
                 + flows.liability_cost + interest)
     if flows.grant_saving is not None:
@@ -237,6 +324,12 @@ def fiscal_month(state: FiscalState, inputs: FiscalInputs, m: int,
     floor = inputs.floor_share * 12 * expenditure
     borrowing, repayment, debt = _borrow_and_repay(reserves, state.debt, floor,
                                                    p.borrow_limit * 12 * expenditure)
+    funds, year_surplus, outlay, fund_below = state.funds, state.year_surplus, 0.0, None
+    if inputs.funds is not None:
+        funds, year_surplus, outlay, fund_below = _move_between_funds(
+            inputs, m, reserves, state.funds, state.year_surplus + revenue - spending,
+            12 * expenditure)
+        reserves -= outlay
 
     net = reserves - debt
     below = net < floor
@@ -244,15 +337,15 @@ def fiscal_month(state: FiscalState, inputs: FiscalInputs, m: int,
     cut, tax_rate = _gap_closing(state, inputs, m, net, floor, months_below, own, expenditure)
     accounts = {
         "revenue": revenue + borrowing,
-        "spending": spending + repayment,
+        "spending": spending + repayment + outlay,
         "net_reserves": net,
         "reserves": reserves,
         "debt": debt,
         "own_source": np.broadcast_to(own, reserves.shape),
         "tax_increase": tax,
         "state_aid": np.broadcast_to(aid, reserves.shape),
-        "federal_received": flows.federal_received,
-        "federal_restored": flows.federal_restored,
+        "federal_received": received,
+        "federal_restored": restored,
         "borrowing": borrowing,
         "repayment": repayment,
         "expenditure": np.broadcast_to(expenditure, reserves.shape),
@@ -263,9 +356,72 @@ def fiscal_month(state: FiscalState, inputs: FiscalInputs, m: int,
         "interest": interest,
         "below_floor": below,
     }
+    if fund_below is not None:
+        accounts["fund_below_floor"] = fund_below
     new_state = replace(state, reserves=reserves, debt=debt, tax_rate=tax_rate,
-                        service_cut=cut, months_below=months_below)
+                        service_cut=cut, months_below=months_below, funds=funds,
+                        year_surplus=year_surplus)
     return new_state, accounts
+
+
+def fund_balances(reserves: np.ndarray, later: np.ndarray) -> np.ndarray:
+    """(K, ...) balances of every fund: the first holds what the later ones do not."""
+    return np.concatenate([(reserves - later.sum(axis=0))[None], later])
+
+
+def _move_between_funds(inputs: FiscalInputs, m: int, reserves: np.ndarray, later: np.ndarray,
+                        year_surplus: np.ndarray, annual: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Draws, year-end deposits and caps of the month.
+
+    Returns the later funds' balances, the year's surplus so far, the outlay
+    of the first fund's excess over its cap (spending) and (K, S, R, C)
+    whether each fund is below its floor.  ``reserves`` (S, R, C) is the
+    total after the month's flows; ``annual`` (R, C) the annual expenditure.
+    """
+    f = inputs.funds
+    later = later.copy()
+    first = reserves - later.sum(axis=0)
+    floor = f.floor * annual
+    uncapped = np.isinf(f.cap)  # inf x 0 would be nan
+    # Draws: the first fund is topped up to its floor from the later funds'
+    # money above their floors, in order; then, if it is still short of zero,
+    # from what they hold below their floors, in order.
+    for level in (floor, np.zeros_like(floor)):
+        short = np.maximum(level[0] - first, 0.0)
+        for k in range(1, len(floor)):
+            moved = np.minimum(short, np.maximum(later[k - 1] - level[k], 0.0))
+            later[k - 1] -= moved
+            first += moved
+            short -= moved
+    outlay = np.zeros_like(reserves)
+    year_ends = inputs.next_is_year_start[m]
+    if year_ends.any():
+        # Deposits and caps look at the coming year's budget, as the budget
+        # adopted for it appropriates them: a fund kept at its floor share
+        # does not fall below it when expenditure steps up.
+        ahead = 12 * inputs.expenditure[min(m + 1, len(inputs.expenditure) - 1)]
+        floor_ahead, target = f.floor * ahead, f.target * ahead
+        cap = np.where(uncapped, np.inf, np.where(uncapped, 0.0, f.cap) * ahead)
+        surplus = np.maximum(year_surplus, 0.0)
+        # Refills mirror the draws: only the first fund's money above its own
+        # floor restores the later funds to their floors, in order, then pays
+        # the deposits of the year's surplus toward their targets.
+        for k in range(1, len(floor)):
+            spare = np.maximum(first - floor_ahead[0], 0.0)
+            restore = np.clip(floor_ahead[k] - later[k - 1], 0.0, spare)
+            deposit = np.clip(np.minimum(f.deposit[k] * surplus,
+                                         target[k] - later[k - 1] - restore),
+                              0.0, spare - restore)
+            excess = np.maximum(later[k - 1] + restore + deposit - cap[k], 0.0)
+            moved = np.where(year_ends, restore + deposit - excess, 0.0)
+            later[k - 1] += moved
+            first -= moved
+        outlay = np.where(year_ends, np.maximum(first - cap[0], 0.0), 0.0)
+        first -= outlay
+        year_surplus = np.where(year_ends, 0.0, year_surplus)
+    below = (fund_balances(reserves - outlay, later) < floor[:, None]) & f.has_funds
+    return later, year_surplus, outlay, below
 
 
 def _borrow_and_repay(reserves: np.ndarray, debt: np.ndarray, floor: np.ndarray,

@@ -114,6 +114,8 @@ class Recorder:
         self.npv_gap_closing = np.zeros(shape)
         self.min_reserve_ratio = np.full(shape, np.inf)
         self.months_below_floor = np.zeros(shape, dtype=np.int32)
+        self.exhausted_at = np.full(shape, T, dtype=np.int32)
+        """First month reserves net of debt were at or below zero (T: never)."""
         self.peak_debt = np.zeros(shape)
         self.discount = (1.0 + discount_rate) ** (-(np.arange(T) + 1) / 12)
         self.trajectories = {name: np.zeros((T, S, len(kept), C)) for name in TRAJECTORY}
@@ -145,6 +147,8 @@ class Recorder:
         ratio = divide_where(accounts["net_reserves"], annual, annual >= 1.0)
         np.minimum(self.min_reserve_ratio, ratio, out=self.min_reserve_ratio)
         self.months_below_floor += accounts["below_floor"]
+        exhausted = (accounts["net_reserves"] <= 0.0) & (self.exhausted_at == len(self.discount))
+        self.exhausted_at[exhausted] = m
         np.maximum(self.peak_debt, accounts["debt"], out=self.peak_debt)
         if len(self.kept):
             for name, series in self.trajectories.items():
@@ -190,6 +194,8 @@ class Recorder:
             min_reserve_ratio=self.min_reserve_ratio,
             months_below_floor=self.months_below_floor.astype(float),
             floor_breached=(self.months_below_floor > 0).astype(float),
+            reserves_exhausted=(self.exhausted_at < len(self.discount)).astype(float),
+            years_to_exhaustion=self.exhausted_at / 12.0,
             peak_debt=self.peak_debt,
             net_fiscal_impact=self.npv_operating - self.npv_operating[:1],
             gap_closing_burden=self.npv_gap_closing - self.npv_gap_closing[:1],
@@ -481,10 +487,30 @@ class World:
         )
         self.fiscal, fiscal_accounts = fiscal_month(self.fiscal, self.fiscal_inputs, m, flows)
         accounts.update(fiscal_accounts)
+        if "fund_below_floor" in accounts:
+            self._log_fund_floors(m, accounts["fund_below_floor"])
         self.recorder.record(m, accounts)
         self.bands.fold(m, accounts)
         docket.end_of_month(self, m)
         switching.evaluate(self, m, accounts)
+
+    def _log_fund_floors(self, m: int, below: np.ndarray) -> None:
+        """Log each reserve fund's falls below its policy floor and recoveries, month ``m``.
+
+        Events, not outcomes: a fund is a level below the city, and the event
+        log (strategy, replication, city, fund name as detail) holds it flat.
+        """
+        previous = self._fund_below if m else np.zeros_like(below)
+        day = float(self.plan.calendar.tick_days[m])
+        names = self.fiscal_inputs.funds.names
+        for kind, change in (("fund_below_floor", below & ~previous),
+                             ("fund_restored", previous & ~below)):
+            k, s, r, c = np.nonzero(change)
+            if len(k):
+                self.log_each(day, kind, (s, r, c),
+                              [names[city][fund] for fund, city in zip(k.tolist(), c.tolist(),
+                                                                       strict=True)])
+        self._fund_below = below
 
     def result(self) -> BatchResult:
         """Outcomes once every month has been ticked."""

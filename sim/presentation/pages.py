@@ -47,6 +47,7 @@ from sim.errors import OutputError, UsageError
 from sim.formats import dollars
 from sim.metrics import ALL_CITIES, METRICS
 from sim.presentation import compare_figures, decision_figures, run_figures, style, sweep_figures
+from sim.presentation.reserves import reserve_section
 from sim.results import (
     VERSION,
     RunResult,
@@ -331,7 +332,8 @@ def cities_table(run: RunResult) -> list[dict[str, str]]:
             "policy": city.current_policy, "population": f"{city.population:,}",
             "expenditure": describe_value(budget.expenditure, money=True),
             "reserves": describe_value(budget.reserves, money=True),
-            "floor": describe_value(budget.reserve_floor, share=True),
+            "floor": (describe_value(budget.reserve_floor, share=True) if not budget.fund
+                      else f"{budget.policy_floor:.1%} ({_count(len(budget.fund), 'fund')})"),
             "grants": f"{dollars(grants)} ({_count(len(city.grant), 'program')}, "
                       f"{grants / spend:.1%} of spending)" if spend else dollars(grants),
         })
@@ -641,7 +643,8 @@ def render_report(run: RunResult, pngs: Mapping[str, bytes | None] | None = None
         strategy_names=run.strategies,
         figures=[f for f in figures if f.name not in DECISION_FIGURES],
         decision=decision_section(run, [f for f in figures if f.name in DECISION_FIGURES]),
-        events=events, events_truncated=truncated, generated=_now())
+        events=events, events_truncated=truncated, reserves=reserve_section(run),
+        generated=_now())
 
 
 DECISION_FIGURES = ("robustness", "conditional_impact", "conditional_reserves", "legal_status")

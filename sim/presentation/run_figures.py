@@ -681,8 +681,7 @@ def floor_shares(run: RunResult) -> dict[str, float]:
     """Reserve floor per city as a share of annual expenditure (its mean when uncertain)."""
     shares = {}
     for city in run.scenario.city:
-        value = city.budget.reserve_floor
-        shares[city.name] = float(getattr(value, "mean", value))
+        shares[city.name] = city.budget.policy_floor
     return shares
 
 

@@ -31,6 +31,7 @@ import pandas as pd
 from sim.engine import limits
 from sim.errors import ScenarioError, UsageError
 from sim.results.branches import branches
+from sim.results.funds import FUND_COLUMNS, fund_floors
 from sim.results.folders import file_sha256, kind_of, read_json, write_folder, write_manifest
 from sim.results.manifest import (
     RunManifest,
@@ -121,6 +122,9 @@ class RunResult:
         """The arrays the tables come from, for a run just simulated."""
         self._summary = summary
         """Where the summary comes from, when not from these tables (a view's: its run's)."""
+        self.absorbable: pd.DataFrame | None = None
+        """The largest federal cut each strategy and city can absorb
+        (:func:`sim.analysis.absorb.absorbable_cut`), when the run asked for it."""
 
     @classmethod
     def from_simulation(cls, sim: Simulation) -> RunResult:
@@ -173,6 +177,15 @@ class RunResult:
     def branches(self) -> pd.DataFrame:
         """Which uncertain branches each replication took (:mod:`sim.results.branches`)."""
         return branches(self.events, self.replications)
+
+    @cached_property
+    def funds(self) -> pd.DataFrame:
+        """Per strategy, city and reserve fund: the chance and months below its
+        policy floor (:mod:`sim.results.funds`); empty when no city states funds."""
+        if not any(city.budget.fund for city in self.scenario.city):
+            return pd.DataFrame([], columns=FUND_COLUMNS)
+        return fund_floors(self.events, self.scenario, self.strategies,
+                           int(self.manifest["replications"]))
 
     @property
     def loss_by_measure(self) -> pd.DataFrame | None:
@@ -253,11 +266,13 @@ def for_figures(result: RunResult) -> RunResult:
         return result
     tables = (_first_of_simulation(result.simulation, drawn) if result.simulation is not None
               else _first_of_tables(result, drawn))
-    return RunResult(result.scenario, {**manifest, "replications": drawn,
+    view = RunResult(result.scenario, {**manifest, "replications": drawn,
                                        "replications_run": manifest["replications"]},
                      folder=result.folder, bands=result.bands,
                      summary=lambda: result.summary,
                      **tables)
+    view.absorbable = result.absorbable  # computed on every replication, like the summary
+    return view
 
 
 def _first_of_simulation(sim: Simulation, last: int) -> dict[str, Callable[[], pd.DataFrame]]:
@@ -330,6 +345,8 @@ def _write_files(result: RunResult, staging: Path, figures: bool) -> None:
     if result.loss_by_measure is not None:
         result.loss_by_measure.to_csv(staging / "loss_by_measure.csv", index=False,
                                       float_format="%.2f")
+    if result.absorbable is not None:
+        result.absorbable.to_csv(staging / ABSORBABLE_FILE, index=False, float_format="%.6f")
     if figures:
         presenter().write_run_pages(result, staging)
     write_manifest(staging, result.manifest)
@@ -347,6 +364,10 @@ LAZY_FILE_BYTES = 64 * 2**20
 """Tables stored in bigger files than this are read when first used, not on opening."""
 
 
+ABSORBABLE_FILE = "absorbable_cut.csv"
+"""The largest absorbable federal cut per strategy and city, in a run that asked for it."""
+
+
 def open_results(folder: str | Path) -> RunResult:
     """Read a run folder written by ``fundsim run`` or :meth:`RunResult.save`.
 
@@ -361,7 +382,13 @@ def open_results(folder: str | Path) -> RunResult:
     scenario = validate(manifest.get("scenario_as_written") or manifest["scenario"],
                         str(manifest_path))
     check_scenario(checked, scenario, manifest_path)
-    return RunResult(scenario, manifest, folder=folder, **_read_tables(folder, checked))
+    result = RunResult(scenario, manifest, folder=folder, **_read_tables(folder, checked))
+    if ABSORBABLE_FILE in checked.files:
+        try:
+            result.absorbable = pd.read_csv(folder / ABSORBABLE_FILE)
+        except (OSError, ValueError) as error:
+            raise UsageError(f"cannot read run folder {folder}: {error}") from None
+    return result
 
 
 def _read_tables(folder: Path, checked: RunManifest) -> dict[str, Any]:

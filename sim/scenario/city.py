@@ -55,6 +55,53 @@ class GapClosing(Sourced):
         return unique(value, "tool")
 
 
+class Fund(Sourced):
+    """``[[city.budget.fund]]``: one reserve fund and its policy.
+
+    Shares are of annual expenditure.  The funds are listed in drawdown order:
+    a shortfall draws each fund down to its floor, in order, then each below
+    its floor down to zero, in order, before service cuts act; short-term
+    borrowing comes only once cash runs out.  The first fund stands for the
+    unassigned general-fund balance: surpluses land in it, it holds what the
+    others do not, and it can go negative (a fund-balance deficit).  At each
+    fiscal-year end, its money above its own floor restores the later funds to
+    their floors, in order (refills mirror draws), then pays a share of the
+    year's surplus into each later fund until that fund reaches its target
+    (floors and targets measured against the coming year's expenditure, which
+    the new budget appropriates for); a later fund above its cap
+    returns the excess to the first, and the first fund's excess over its own
+    cap is spent (one-time outlays).
+    """
+
+    name: str = Field(min_length=1, max_length=MAX_NAME)
+    """Fund name, e.g. ``"Budget Stabilization Fund"``."""
+    balance: Money | None = None
+    """Balance at the start.  Left out for the first fund only: it holds the
+    rest of ``budget.reserves``."""
+    floor: Share = 0.0
+    """Policy minimum, as a share of annual expenditure; the city's reserve
+    floor (which gap closing and ``floor_breached`` watch) is the sum of its
+    funds' floors."""
+    target: Share | None = None
+    """Balance the automatic deposit builds up to, as a share of annual
+    expenditure; default: the floor."""
+    cap: Share | None = None
+    """Most the fund may hold, as a share of annual expenditure; default: no cap."""
+    deposit_share: Share = 0.0
+    """Share of each fiscal year's surplus moved into this fund at the year's
+    end while it is below its target (not for the first fund, which keeps
+    every surplus anyway).  Restoring the floor needs no deposit share."""
+
+    @model_validator(mode="after")
+    def _ordered_levels(self) -> Fund:
+        levels = [(k, getattr(self, k)) for k in ("floor", "target", "cap")]
+        fixed = [(k, v) for k, v in levels if isinstance(v, float | int)]
+        for (low, a), (high, b) in zip(fixed, fixed[1:], strict=False):
+            if a > b:
+                raise ValueError(f"{high} ({b}) is below {low} ({a})")
+        return self
+
+
 class Budget(Sourced):
     """``[city.budget]``: the fund(s) modelled, in annual dollars."""
 
@@ -94,6 +141,79 @@ class Budget(Sourced):
     Assumption: 5%."""
     gap_closing: GapClosing = GapClosing()
     """How gaps are closed once reserves fall below the floor."""
+    fund: list[Fund] = Field(default_factory=list, max_length=20)
+    """Reserve funds, in drawdown order (``[[city.budget.fund]]``); default:
+    one pool, ``reserves``, with the floor ``reserve_floor``.  With funds, each
+    states its floor and ``reserve_floor`` is left at its default (unused)."""
+
+    @model_validator(mode="after")
+    def _funds_partition_reserves(self) -> Budget:
+        if not self.fund:
+            return self
+        unique([f.name for f in self.fund], "fund")
+        # Compared with the default, not looked up in model_fields_set: overrides
+        # re-validate a dump, which states every field.
+        if self.reserve_floor != type(self).model_fields["reserve_floor"].default:
+            raise ValueError("with funds, each [[city.budget.fund]] states its floor: "
+                             "leave reserve_floor out")
+        if self.fund[0].balance is not None:
+            raise ValueError(f"fund {self.fund[0].name!r}: the first fund holds the rest of "
+                             "reserves; leave its balance out")
+        if self.fund[0].deposit_share:
+            raise ValueError(f"fund {self.fund[0].name!r}: the first fund keeps every surplus; "
+                             "leave its deposit_share out")
+        for f in self.fund[1:]:
+            if f.balance is None:
+                raise ValueError(f"fund {f.name!r}: balance is required (only the first fund "
+                                 "holds the rest of reserves)")
+        return self
+
+    @property
+    def policy_floor(self) -> float:
+        """The city's reserve floor as a share of expenditure: ``reserve_floor``, or
+        the sum of its funds' floors (means where uncertain)."""
+        floors = [f.floor for f in self.fund] if self.fund else [self.reserve_floor]
+        return float(sum(getattr(v, "mean", v) for v in floors))
+
+
+GrantResponse = Literal["backfill", "cut", "absorb"]
+"""What a city does when a grant stops paying for positions or a program."""
+
+
+class Funded(Sourced):
+    """``[[city.grant.funds]]``: positions or a program a grant pays for.
+
+    When the grant's payments are withheld, the share of them that paid for
+    this is lost too, and the city responds: ``backfill`` (the general fund
+    keeps paying: a cost, and the model's behaviour for money nothing names),
+    ``cut`` (the positions or program stop after ``cut_lag_months``: spending
+    falls, a service loss in positions and dollars; the general fund pays
+    until then) or ``absorb`` (the department absorbs the loss within its
+    budget for ``absorb_months``, a service loss in dollars elsewhere but no
+    position cut, then ``then``).  The response ends when the money comes
+    back (the positions are refilled).  A strategy's ``grant_response``
+    overrides the response.
+    """
+
+    name: str = Field(min_length=1, max_length=MAX_NAME)
+    """What the money pays for, e.g. ``"50 police officers (COPS Hiring)"``."""
+    positions: float = Field(default=0.0, ge=0, le=1e6)
+    """Full-time positions it pays for (0: a program with no positions of its own)."""
+    share: Share = 1.0
+    """Share of the grant's award that pays for it (the shares of a grant's
+    ``funds`` add up to 1 at most)."""
+    response: GrantResponse = "backfill"
+    """``backfill``, ``cut`` or ``absorb`` (see above)."""
+    cut_lag_months: int = Field(default=3, ge=0, le=60)
+    """Months from the first payment withheld to a cut taking effect (layoff
+    notices, civil-service rules, a budget amendment); the general fund pays
+    until then.  Assumption: 3."""
+    absorb_months: int = Field(default=6, ge=1, le=120)
+    """With ``absorb``: months the department absorbs the loss.  Assumption: 6
+    (half a budget year)."""
+    then: Literal["backfill", "cut"] = "backfill"
+    """With ``absorb``: the response once the absorbing ends."""
+
 
 
 GrantResponse = Literal["backfill", "cut", "absorb"]

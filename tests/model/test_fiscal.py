@@ -15,6 +15,7 @@ from sim.model.fiscal import (
     _borrow_and_repay,
     _gap_closing,
     _size_tools,
+    fund_balances,
     revenue_noise,
 )
 from sim.model.plan import build_plan
@@ -52,18 +53,42 @@ budgets = st.fixed_dictionaries({
     "borrow": st.floats(0, 0.5),
     "fy": st.integers(1, 12),
     "order": st.sampled_from([["service_cuts", "tax_increase"], ["tax_increase"], []]),
+    "funds": st.one_of(st.none(), st.fixed_dictionaries({
+        "balance": st.floats(0, 1), "floors": st.tuples(st.floats(0, 0.1), st.floats(0, 0.1)),
+        "target": st.floats(0, 0.2), "cap": st.one_of(st.none(), st.floats(0.2, 0.5)),
+        "first_cap": st.one_of(st.none(), st.floats(0, 0.3)), "deposit": st.floats(0, 1)})),
 })
+
+
+def funds_of(f: dict, reserves: float) -> list[dict]:
+    """[[city.budget.fund]] tables: a first fund and one holding a share of reserves."""
+    first = {"name": "Unassigned", "floor": f["floors"][0]}
+    if f["first_cap"] is not None:
+        first["cap"] = max(f["first_cap"], f["floors"][0])
+    second = {"name": "Stabilization", "balance": f["balance"] * reserves,
+              "floor": f["floors"][1], "target": max(f["target"], f["floors"][1]),
+              "deposit_share": f["deposit"]}
+    if f["cap"] is not None:
+        second["cap"] = max(f["cap"], second["target"])
+    return [first, second]
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(budgets)
 def test_reserves_change_equals_revenue_minus_spending(b):
-    """Every month, city and strategy: Δreserves = revenue − spending, to the cent."""
+    """Every month, city and strategy: Δreserves = revenue − spending, to the cent.
+
+    With reserve funds too: moves between funds leave the total alone, an
+    outlay over the first fund's cap is spending, and the funds always add up
+    to the reserves.
+    """
+    floor = ({"city[0].budget.reserve_floor": b["floor"]} if b["funds"] is None else
+             {"city[0].budget.fund": funds_of(b["funds"], b["reserves"])})
     scenario = sim.load(ONE_CITY).with_values({
         "city[0].budget.expenditure": b["expenditure"],
         "city[0].budget.reserves": b["reserves"],
         "city[0].budget.state_aid": b["state_aid"],
-        "city[0].budget.reserve_floor": b["floor"],
+        **floor,
         "city[0].budget.revenue_volatility": b["volatility"],
         "city[0].budget.gap_closing": {
             "order": b["order"], "service_cut_limit": b["cut_limit"],
@@ -73,10 +98,16 @@ def test_reserves_change_equals_revenue_minus_spending(b):
         "city[0].grant[0].amount": b["grant"],
         "measure[0].withhold_share": b["share"],
     })
-    result = simulate(scenario)
+    world = World(build_plan(scenario), scenario.scenario.seed, range(3), keep=3)
+    result = run_reference(world)
     assert_identity(result, np.full((4, 3, 1), b["reserves"]))
     for name, values in result.outcomes.items():
         assert np.all(np.isfinite(values)), name
+    if b["funds"] is not None:
+        balances = fund_balances(world.fiscal.reserves, world.fiscal.funds)
+        assert np.all(balances[1:] >= -1e-6)
+        assert np.allclose(balances.sum(axis=0), result.trajectories["reserves"][-1],
+                           rtol=0, atol=0.005)
 
 
 def deficit_city(**gap_closing) -> sim.Scenario:
@@ -194,3 +225,77 @@ def test_borrowing_worked_out_where_cash_is_short_or_owed_equals_every_cell(seed
     assert repayment.tobytes() == every_repayment.tobytes()
     assert after.tobytes() == (every_reserves - every_repayment).tobytes()
     assert owed.tobytes() == (every_debt - every_repayment).tobytes()
+
+
+def funds_city(funds: list[dict], **values) -> sim.Scenario:
+    """ONE_CITY without grants or measures, with reserve funds and flat budgets."""
+    return sim.load(ONE_CITY).with_values({
+        "city[0].grant[0].amount": 0.0, "city[0].grant[1].amount": 0.0,
+        "city[0].budget.expenditure_growth": 0.0, "city[0].budget.fund": funds,
+        "measure[0].probability": 0.0, **values})
+
+
+def fund_events(world: World, result, kind: str) -> dict[str, int]:
+    """Month of the first ``kind`` event of each fund (baseline, replication 0)."""
+    ticks = world.plan.calendar.tick_days
+    months = {}
+    for s, r, day, _, k, detail in result.events:
+        if s == 0 and r == 0 and k == kind and detail not in months:
+            months[detail] = int(np.searchsorted(ticks, day))
+    return months
+
+
+def test_funds_are_drawn_to_their_floors_in_order_then_to_zero():
+    """$200M in two funds, $10M a month short: the first fund to its floor ($60M),
+    then the second to its floor ($24M), then the first to zero, then the second.
+
+    So the first fund falls below its floor in the month total reserves fall
+    below $84M, the second in the month they fall below $24M; the city's floor
+    is the sum, 7% ($84M).
+    """
+    scenario = funds_city(
+        [{"name": "Unassigned", "floor": 0.05},
+         {"name": "Stabilization", "balance": 5e7, "floor": 0.02}],
+        **{"city[0].budget.own_source_revenue": 1.2e9 - 1.2e8,
+           "city[0].budget.reserves": 2e8,
+           "city[0].budget.gap_closing": {"order": [], "borrowing_limit": 0.0}})
+    world = World(build_plan(scenario), 7, range(1), keep=1)
+    result = run_reference(world)
+    reserves = result.trajectories["reserves"][:, 0, 0, 0]
+    assert reserves[:3] == pytest.approx([190e6, 180e6, 170e6])
+    below = fund_events(world, result, "fund_below_floor")
+    assert below == {"Unassigned": int(np.argmax(reserves < 84e6)),
+                     "Stabilization": int(np.argmax(reserves < 24e6))}
+    assert result.outcomes["months_below_floor"][0, 0, 0] == 24 - below["Unassigned"]
+    # The second fund holds $50M until the first is at its floor ($60M, total $110M),
+    # then what the total leaves above $84M, down to its floor $24M, then zero.
+    end = fund_balances(world.fiscal.reserves, world.fiscal.funds)[:, 0, 0, 0]
+    assert reserves[-1] == pytest.approx(-4e7)
+    assert end == pytest.approx([-4e7, 0.0])
+    assert result.outcomes["reserves_exhausted"][0, 0, 0] == 1.0
+    assert result.outcomes["years_to_exhaustion"][0, 0, 0] == np.argmax(reserves <= 0) / 12
+
+
+def test_year_end_deposits_fill_the_second_fund_to_its_target_and_caps_spend_the_excess():
+    """$5M a month of surplus, fiscal years from July: at the end of June 2025 half
+    the six months' $30M goes to the stabilization fund ($15M); a year later
+    half of $60M is due but only $9M fits under its $24M target.  The first
+    fund's cap, 10% ($120M), is then passed: $190M - $24M - $120M = $46M is
+    spent, so reserves end June 2026 at $144M.
+    """
+    scenario = funds_city(
+        [{"name": "Unassigned", "floor": 0.05, "cap": 0.10},
+         {"name": "Stabilization", "balance": 0.0, "target": 0.02, "deposit_share": 0.5}],
+        **{"city[0].budget.own_source_revenue": 1.26e9})
+    world = World(build_plan(scenario), 7, range(1), keep=1)
+    states = []
+    for m in range(24):
+        world.tick(m)
+        states.append(fund_balances(world.fiscal.reserves, world.fiscal.funds)[:, 0, 0, 0])
+    assert states[4] == pytest.approx([125e6, 0.0])
+    assert states[5] == pytest.approx([115e6, 15e6])
+    assert states[16] == pytest.approx([170e6, 15e6])
+    assert states[17] == pytest.approx([120e6, 24e6])
+    assert states[23] == pytest.approx([150e6, 24e6])
+    spending = world.recorder.trajectories["spending"][:, 0, 0, 0]
+    assert spending[17] == pytest.approx(100e6 + 46e6)

@@ -1,0 +1,71 @@
+"""The report's reserve-policy section: each fund against its floor, and running out.
+
+Budget offices read reserves against their policy: how likely each fund is to
+fall below its floor and for how long (from :attr:`RunResult.funds`), and how
+likely reserves are to run out altogether, and when.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sim.results import RunResult
+
+
+def reserve_section(run: RunResult) -> dict[str, Any]:
+    """Rows for the report: per city and fund a cell per strategy; exhaustion per city."""
+    funds = run.funds
+    rows = []
+    for row in funds.drop_duplicates(["city", "fund"]).itertuples():
+        mine = funds[(funds["city"] == row.city) & (funds["fund"] == row.fund)].set_index(
+            "strategy")
+        rows.append({
+            "city": row.city, "fund": row.fund, "floor": f"{row.floor:.2%}",
+            "cells": [{"share": f"{mine.loc[s, 'below_floor']:.0%}",
+                       "months": f"{mine.loc[s, 'months_below']:.1f}",
+                       "p95": f"{mine.loc[s, 'months_below_p95']:.0f}"}
+                      for s in run.strategies]})
+    return {"funds": rows, "exhausted": exhaustion_rows(run),
+            "absorbable": absorbable_rows(run)}
+
+
+def absorbable_rows(run: RunResult) -> list[dict[str, Any]]:
+    """Per city: per strategy, the largest absorbable federal cut (share, dollars a year,
+    90% interval), when the run asked for it (``--absorbable-cut``)."""
+    table = run.absorbable
+    if table is None:
+        return []
+    from sim.formats import dollars
+
+    out = []
+    for city, part in table.groupby("city", sort=False):
+        mine = part.set_index("strategy")
+        cells = []
+        for strategy in run.strategies:
+            row = mine.loc[strategy]
+            cells.append({
+                "cut": f"{row['cut']:.1%}", "dollars": dollars(row["dollars"]),
+                "interval": f"{row['cut_low']:.1%}–{row['cut_high']:.1%}",
+                "breached": f"{row['breached_without_cut']:.0%}"})
+        out.append({"city": city, "futures": f"{part['futures'].iloc[0]:.0%}", "cells": cells})
+    return out
+
+
+def exhaustion_rows(run: RunResult) -> list[dict[str, Any]]:
+    """Per city: per strategy, the chance reserves run out and the median year they do."""
+    table = run.replications
+    start = run.scenario.start
+    out = []
+    for city, part in table.groupby("city", sort=False):
+        cells = []
+        for strategy in run.strategies:
+            mine = part[part["strategy"] == strategy]
+            gone = mine.loc[mine["reserves_exhausted"] > 0, "years_to_exhaustion"]
+            months = int(round(float(np.median(gone)) * 12)) if len(gone) else 0
+            cells.append({"share": f"{len(gone) / max(len(mine), 1):.0%}",
+                          "year": (str(start.year + (start.month - 1 + months) // 12)
+                                   if len(gone) else "")})
+        out.append({"city": city, "cells": cells})
+    return out
