@@ -170,50 +170,12 @@ class Budget(Sourced):
 
     @property
     def policy_floor(self) -> float:
-        """The city's reserve floor as a share of expenditure: ``reserve_floor``, or
-        the sum of its funds' floors (means where uncertain)."""
+        """The city's reserve floor as a share of expenditure.
+
+        ``reserve_floor``, or the sum of its funds' floors (means where uncertain).
+        """
         floors = [f.floor for f in self.fund] if self.fund else [self.reserve_floor]
         return float(sum(getattr(v, "mean", v) for v in floors))
-
-
-GrantResponse = Literal["backfill", "cut", "absorb"]
-"""What a city does when a grant stops paying for positions or a program."""
-
-
-class Funded(Sourced):
-    """``[[city.grant.funds]]``: positions or a program a grant pays for.
-
-    When the grant's payments are withheld, the share of them that paid for
-    this is lost too, and the city responds: ``backfill`` (the general fund
-    keeps paying: a cost, and the model's behaviour for money nothing names),
-    ``cut`` (the positions or program stop after ``cut_lag_months``: spending
-    falls, a service loss in positions and dollars; the general fund pays
-    until then) or ``absorb`` (the department absorbs the loss within its
-    budget for ``absorb_months``, a service loss in dollars elsewhere but no
-    position cut, then ``then``).  The response ends when the money comes
-    back (the positions are refilled).  A strategy's ``grant_response``
-    overrides the response.
-    """
-
-    name: str = Field(min_length=1, max_length=MAX_NAME)
-    """What the money pays for, e.g. ``"50 police officers (COPS Hiring)"``."""
-    positions: float = Field(default=0.0, ge=0, le=1e6)
-    """Full-time positions it pays for (0: a program with no positions of its own)."""
-    share: Share = 1.0
-    """Share of the grant's award that pays for it (the shares of a grant's
-    ``funds`` add up to 1 at most)."""
-    response: GrantResponse = "backfill"
-    """``backfill``, ``cut`` or ``absorb`` (see above)."""
-    cut_lag_months: int = Field(default=3, ge=0, le=60)
-    """Months from the first payment withheld to a cut taking effect (layoff
-    notices, civil-service rules, a budget amendment); the general fund pays
-    until then.  Assumption: 3."""
-    absorb_months: int = Field(default=6, ge=1, le=120)
-    """With ``absorb``: months the department absorbs the loss.  Assumption: 6
-    (half a budget year)."""
-    then: Literal["backfill", "cut"] = "backfill"
-    """With ``absorb``: the response once the absorbing ends."""
-
 
 
 GrantResponse = Literal["backfill", "cut", "absorb"]
