@@ -13,6 +13,7 @@ import pytest
 
 import sim
 from sim.analysis import sweep as sweeps
+from sim.analysis.discovery import Discovery
 from sim.cli import main
 from sim.engine.runner import simulate
 from sim.errors import Interrupted, OutputError, ScenarioError
@@ -364,7 +365,8 @@ def test_interrupted_sweep_resumes_and_skips_finished_points(tmp_path, monkeypat
 def test_a_sweep_too_big_is_refused_before_anything_is_written(cli, tmp_path, monkeypatch):
     """replications = 10000000: the estimate of all its points refuses it at once, exit 2."""
     path = write_sweep(tmp_path, SWEEP.replace("replications = 4", "replications = 10000000"))
-    monkeypatch.setattr(sweeps, "run_points", lambda *a, **k: pytest.fail("simulated"))
+    monkeypatch.setattr("sim.analysis.sweep.folder.run_points",
+                        lambda *a, **k: pytest.fail("simulated"))
     result = cli.invoke(main, ["sweep", str(path), "-o", str(tmp_path / "out"), "-w", "2"])
     assert result.exit_code == 2, result.output
     (line,) = result.stderr.splitlines()
@@ -638,7 +640,7 @@ def test_committed_sweep_reference_matches_the_schema(cli):
     assert result.exit_code == 0
     assert REFERENCE.read_text(encoding="utf-8") == result.stdout, (
         "regenerate: fundsim schema --sweep --markdown > docs/sweep-reference.md")
-    for model in (sweeps.SweepInfo, sweeps.SweptParameter, sweeps.Output, sweeps.Discovery):
+    for model in (sweeps.SweepInfo, sweeps.SweptParameter, sweeps.Output, Discovery):
         for key, field in model.model_fields.items():
             assert field.description and f"| `{key}` |" in result.stdout, (model, key)
     schema = json.loads(cli.invoke(main, ["schema", "--sweep"]).stdout)
