@@ -194,7 +194,7 @@ sys.path.insert(0, {str(ROOT / "benchmarks")!r})
 from bench_run import synthetic_scenario
 import sim
 from pathlib import Path
-from sim.presentation.run_figures import save_figures
+from sim.presentation.figure_registry import save_figures
 from sim.presentation.pages import render_report
 from sim.results import RunResult, for_figures
 from sim.engine.runner import simulate

@@ -78,8 +78,8 @@ def measure(scenario_file: str, replications: int, figures: bool) -> dict[str, f
     if figures:
         from sim.results import RunResult, for_figures
         try:
+            from sim.presentation.figure_registry import save_figures
             from sim.presentation.pages import render_report
-            from sim.presentation.run_figures import save_figures
         except ImportError:
             from sim.plots import save_figures
             from sim.report import render_report

@@ -341,11 +341,11 @@ def test_a_worker_killed_during_fundsim_run_gives_one_line(delay, scenario_file,
 def test_a_failing_figure_or_report_never_costs_the_run(broken, cli, scenario_file, tmp_path,
                                                        monkeypatch):
     """The tables and manifest are written whatever a figure or the report does: a warning."""
-    from sim.presentation import pages, run_figures
+    from sim.presentation import figure_registry, pages
 
     if broken == "figure":
-        spec = run_figures.FIGURES["net_impact"]
-        monkeypatch.setitem(run_figures.FIGURES, "net_impact", dataclasses.replace(
+        spec = figure_registry.FIGURES["net_impact"]
+        monkeypatch.setitem(figure_registry.FIGURES, "net_impact", dataclasses.replace(
             spec, draw=lambda run, colours: 1 / 0))
     else:
         monkeypatch.setattr(pages, "render_report", lambda *a, **k: {}["missing"])

@@ -5,7 +5,8 @@ Figures are pure functions from result tables to
 self-contained HTML files rendered from Jinja templates (``templates/``).
 
 * :mod:`~sim.presentation.style`: the house style (colours, axes, saving);
-* :mod:`~sim.presentation.run_figures`: the figures of one run and their registry;
+* :mod:`~sim.presentation.run_figures`: the figures of one run;
+* :mod:`~sim.presentation.figure_registry`: which figures a run draws, ``result.plot``;
 * :mod:`~sim.presentation.decision_figures`: robustness, conditional views,
   legal status;
 * :mod:`~sim.presentation.compare_figures`: two runs on shared axes;
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.errors import FundsimWarning
-from sim.presentation import pages, run_figures, style, sweep_figures, workbook
+from sim.presentation import figure_registry, pages, style, sweep_figures, workbook
 from sim.results import for_figures
 
 if TYPE_CHECKING:
@@ -35,9 +36,9 @@ if TYPE_CHECKING:
     from sim.results import RunResult
 
 
-def run_plotter(result: RunResult) -> run_figures.Plotter:
+def run_plotter(result: RunResult) -> figure_registry.Plotter:
     """``result.plot``: the run's figures as methods returning a Figure."""
-    return run_figures.Plotter(result)
+    return figure_registry.Plotter(result)
 
 
 def write_workbook(result: RunResult, path: Path) -> Path:
@@ -55,7 +56,7 @@ def write_run_pages(result: RunResult, folder: Path) -> None:
     (:class:`~sim.errors.FundsimWarning`).
     """
     drawn = for_figures(result)
-    pngs = run_figures.save_figures(drawn, folder / "figures")
+    pngs = figure_registry.save_figures(drawn, folder / "figures")
     try:
         html = pages.render_report(drawn, pngs)
     except Exception as error:

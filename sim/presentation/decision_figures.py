@@ -2,7 +2,7 @@
 
 Pure functions from tables (:mod:`sim.analysis.decision_support`'s and a run's) to
 :class:`matplotlib.figure.Figure`, in the house style of :mod:`sim.presentation.run_figures`
-(whose registry, :data:`sim.presentation.run_figures.FIGURES`, lists them for reports).
+(whose registry, :data:`sim.presentation.figure_registry.FIGURES`, lists them for reports).
 """
 
 from __future__ import annotations
@@ -319,7 +319,7 @@ def robustness_chart(ranking: pd.DataFrame, shares: pd.DataFrame | None,
 
 
 # --------------------------------------------------------------------------
-# Drawing from a run (the registry's entries, :data:`sim.presentation.run_figures.FIGURES`)
+# Drawing from a run (the registry's entries, :data:`sim.presentation.figure_registry.FIGURES`)
 
 
 def _strategies_exposed(run: RunResult) -> list[str]:

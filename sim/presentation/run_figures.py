@@ -1,29 +1,27 @@
 """Figures of one run: pure functions from result tables to :class:`matplotlib.figure.Figure`.
 
-One style for every figure (:data:`STYLE`): titles, labelled axes with units,
-dollars formatted in millions or billions, concise date axes, and a fixed,
-colour-blind-safe colour per strategy (Okabe and Ito's palette) that stays the
-same in every figure and, in ``fundsim compare``, in both runs.  Colours of
-cost components come from Paul Tol's "muted" scheme so that they are never
-mistaken for strategies.  Nothing here shows a window or touches pyplot's
-global state.
+Every figure is drawn in the house style of :mod:`sim.presentation.style`
+(labelled axes with units, compact dollars, concise dates, one colour per
+strategy in every figure and both runs of a comparison).  Nothing here shows
+a window or touches pyplot's global state.
 
 Each figure function takes tables (``trajectories``, ``replications``,
 ``events`` as written by a run), the strategies to show and optional
-``colours``; :data:`FIGURES` says how to draw each one from a run and when it
-applies.  To add a figure: write ``my_figure(table, strategies, colours=None)``
-decorated with :func:`styled`, using the helpers below (:func:`money_axis`,
-:func:`date_axis`, :func:`strategy_colours`), and add a :class:`FigureSpec`
-line to :data:`FIGURES`.
+``colours``; :data:`sim.presentation.figure_registry.FIGURES` says how to
+draw each one from a run and when it applies.  To add a figure: write
+``my_figure(table, strategies, colours=None)`` decorated with
+:func:`~sim.presentation.style.styled`, using the style's helpers
+(:func:`~sim.presentation.style.money_axis`,
+:func:`~sim.presentation.style.date_axis`,
+:func:`~sim.presentation.style.strategy_colours`), and add a
+:class:`~sim.presentation.figure_registry.FigureSpec` line to ``FIGURES``.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -36,7 +34,6 @@ from matplotlib.ticker import MaxNLocator
 
 from sim.formats import dollars
 from sim.metrics import ALL_CITIES
-from sim.presentation import decision_figures, measure_figures
 from sim.presentation.style import (
     BASELINE_COLOUR,
     MAX_PANELS,
@@ -44,7 +41,6 @@ from sim.presentation.style import (
     colour_ticklabels,
     colours_for,
     date_axis,
-    drawn_or_warned,
     drawn_strategies,
     legend_below,
     money_axis,
@@ -52,11 +48,9 @@ from sim.presentation.style import (
     share_axis,
     styled,
 )
-from sim.results import for_figures, over_cities, versus_baseline
+from sim.results import over_cities, versus_baseline
 from sim.scenario.law import COMPLIANCE_LEVELS, COOPERATION_ORDER
 
-if TYPE_CHECKING:
-    from sim.results import RunResult
 
 def _where(table: pd.DataFrame) -> str:
     """Title suffix naming the city, or saying that cities are added up."""
@@ -103,15 +97,7 @@ def reserves_fan(trajectories: pd.DataFrame, strategies: Sequence[str],
     # Many cities are laid out several to a row (about four panels a row), so the figure
     # stays about as wide as it is tall instead of a column of rows.
     per_row = max(1, 4 // len(shown)) if len(cities) > 2 else 1
-    rows = -(-len(cities) // per_row)
-    fig, axes = new_figure(rows, per_row * len(shown), width=4.0 if per_row == 1 else 3.0,
-                           height=2.5 if per_row == 1 else 2.2, sharex=True,
-                           sharey="row" if per_row == 1 else False)
-    for ax in axes.flat[len(cities) * len(shown):]:
-        ax.set_visible(False)
-    if rows > 1:  # dates under the panels of the row above an empty slot
-        for k, ax in enumerate(axes[-2]):
-            ax.tick_params(labelbottom=not axes[-1, k].get_visible())
+    fig, axes = _fan_axes(len(cities), len(shown), per_row)
     has_baseline = "baseline" in strategies and "baseline" not in shown
     for i, city in enumerate(cities):
         row, block = divmod(i, per_row)
@@ -119,40 +105,66 @@ def reserves_fan(trajectories: pd.DataFrame, strategies: Sequence[str],
             ax = axes[row, block * len(shown) + j]
             if j:
                 ax.sharey(axes[row, block * len(shown)])
-            q = quantiles.loc[(strategy, city)]
-            colour = colours[strategy]
-            ax.fill_between(q.index, q[0.05], q[0.95], color=colour, alpha=0.16, lw=0)
-            ax.fill_between(q.index, q[0.25], q[0.75], color=colour, alpha=0.34, lw=0)
-            ax.plot(q.index, q[0.5], color=colour, lw=1.8)
-            if has_baseline:
-                base = quantiles.loc[("baseline", city)]
-                ax.plot(base.index, base[0.5], color=colours["baseline"], lw=1.2, ls="--")
-            if spending is not None and city in floor_shares:
-                floor = floor_shares[city] * spending.loc[(strategy, city)]
-                ax.plot(floor.index, floor, color="black", lw=1.0, ls=":")
-            ax.axhline(0, color="black", lw=0.6)
-            money_axis(ax)
-            date_axis(ax)
+            base = quantiles.loc[("baseline", city)] if has_baseline else None
+            floor = (floor_shares[city] * spending.loc[(strategy, city)]
+                     if spending is not None and city in floor_shares else None)
+            _fan_panel(ax, quantiles.loc[(strategy, city)], colours[strategy],
+                       base, colours.get("baseline"), floor)
             ax.set_title(f"{city} · {strategy}" if len(cities) > 1 else strategy,
-                         color=colour)
+                         color=colours[strategy])
             if j == 0 and block == 0:
                 ax.set_ylabel("Reserves net of debt" if per_row > 1 or len(cities) == 1
                               else f"{city}\nreserves net of debt")
-    handles = [Patch(color="#555555", alpha=0.16, label="90% of replications"),
-               Patch(color="#555555", alpha=0.34, label="50% of replications"),
-               Line2D([], [], color="#555555", lw=1.8, label="median")]
-    if has_baseline:
-        handles.append(Line2D([], [], color=colours["baseline"], ls="--",
-                                        label="baseline median (no federal measures)"))
-    if spending is not None:
-        handles.append(Line2D([], [], color="black", ls=":", label="reserve floor"))
-    legend_below(fig, handles, columns=3)
+    legend_below(fig, _fan_legend(colours["baseline"] if has_baseline else None,
+                                  spending is not None), columns=3)
     title = f"Reserves net of short-term debt (USD, nominal), {over}"
     if len(cities) < len(banded) or (not trajectories.empty
                                      and len(cities) < trajectories["city"].nunique()):
         title += f"\nthe {len(cities)} largest cities"
     fig.suptitle(title)
     return fig
+
+
+def _fan_axes(cities: int, strategies: int, per_row: int) -> tuple[Figure, Any]:
+    """The fan chart's grid: ``per_row`` cities a row, a panel per strategy; empty slots hidden."""
+    rows = -(-cities // per_row)
+    fig, axes = new_figure(rows, per_row * strategies, width=4.0 if per_row == 1 else 3.0,
+                           height=2.5 if per_row == 1 else 2.2, sharex=True,
+                           sharey="row" if per_row == 1 else False)
+    for ax in axes.flat[cities * strategies:]:
+        ax.set_visible(False)
+    if rows > 1:  # dates under the panels of the row above an empty slot
+        for k, ax in enumerate(axes[-2]):
+            ax.tick_params(labelbottom=not axes[-1, k].get_visible())
+    return fig, axes
+
+
+def _fan_panel(ax: Axes, q: pd.DataFrame, colour: str, base: pd.DataFrame | None,
+               base_colour: str | None, floor: pd.Series | None) -> None:
+    """One city and strategy: 90% and 50% bands, the median, the baseline's median, the floor."""
+    ax.fill_between(q.index, q[0.05], q[0.95], color=colour, alpha=0.16, lw=0)
+    ax.fill_between(q.index, q[0.25], q[0.75], color=colour, alpha=0.34, lw=0)
+    ax.plot(q.index, q[0.5], color=colour, lw=1.8)
+    if base is not None:
+        ax.plot(base.index, base[0.5], color=base_colour, lw=1.2, ls="--")
+    if floor is not None:
+        ax.plot(floor.index, floor, color="black", lw=1.0, ls=":")
+    ax.axhline(0, color="black", lw=0.6)
+    money_axis(ax)
+    date_axis(ax)
+
+
+def _fan_legend(base_colour: str | None, floor: bool) -> list[Any]:
+    """Legend of the fan chart: the bands, the median, and the baseline and floor if drawn."""
+    handles = [Patch(color="#555555", alpha=0.16, label="90% of replications"),
+               Patch(color="#555555", alpha=0.34, label="50% of replications"),
+               Line2D([], [], color="#555555", lw=1.8, label="median")]
+    if base_colour is not None:
+        handles.append(Line2D([], [], color=base_colour, ls="--",
+                              label="baseline median (no federal measures)"))
+    if floor:
+        handles.append(Line2D([], [], color="black", ls=":", label="reserve floor"))
+    return handles
 
 
 QUANTILE_COLUMNS = {"p05": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95}
@@ -634,214 +646,3 @@ def enforcement_trust(trajectories: pd.DataFrame, strategies: Sequence[str],
     legend_below(fig, handles)
     fig.suptitle(f"Enforcement and community trust{_where(trajectories)}")
     return fig
-
-
-# --------------------------------------------------------------------------
-# Registry
-
-
-@dataclass(frozen=True)
-class FigureSpec:
-    """How to draw one figure from a run, and when it applies."""
-
-    title: str
-    """Heading in reports."""
-    caption: str
-    """What the figure shows and how to read it (one or two sentences)."""
-    draw: Callable[[RunResult, Mapping[str, str]], Figure]
-    """Draws the figure from a run, with the strategies' colours."""
-    needs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    """Columns required per table (``"trajectories"``, ``"replications"``,
-    ``"events"``); the figure is skipped when a table lacks one or is empty."""
-    min_cities: int = 1
-    """Smallest number of cities for which the figure makes sense."""
-    when: Callable[[RunResult], bool] | None = None
-    """Any further condition on the run (checked after ``needs``)."""
-
-    def applies(self, run: RunResult) -> bool:
-        """Whether the run has what this figure needs."""
-        if len(run.manifest.get("cities", [])) < self.min_cities:
-            return False
-        for table, columns in self.needs.items():
-            frame = getattr(run, table)
-            if frame is None or frame.empty or not set(columns) <= set(frame.columns):
-                return False
-        return self.when is None or self.when(run)
-
-
-def _has_net_reserves(run: RunResult) -> bool:
-    bands = getattr(run, "bands", None)
-    if bands is not None and not bands.empty and (bands["series"] == "net_reserves").any():
-        return True
-    columns = set(run.trajectories.columns)
-    return not run.trajectories.empty and {"reserves", "expenditure"} <= columns
-
-
-def floor_shares(run: RunResult) -> dict[str, float]:
-    """Reserve floor per city as a share of annual expenditure (its mean when uncertain)."""
-    shares = {}
-    for city in run.scenario.city:
-        shares[city.name] = city.budget.policy_floor
-    return shares
-
-
-def _decision_figure(name: str, run: RunResult, colours: Mapping[str, str]) -> Figure:
-    return decision_figures.draw(name, run, colours)
-
-
-def _decision_applies(name: str, run: RunResult) -> bool:
-    return decision_figures.applies(name, run)
-
-
-FIGURES: dict[str, FigureSpec] = {
-    "reserves_fan": FigureSpec(
-        "Reserves by city and strategy",
-        "Reserves net of short-term debt, month by month: median and the bands that hold "
-        "50% and 90% of the replications (all of them, or the kept ones when the run has no "
-        "bands). Dashed: the baseline's median without any federal measure; dotted: the "
-        "city's reserve floor.",
-        lambda run, colours: reserves_fan(run.trajectories, run.strategies, colours,
-                                          floor_shares(run), getattr(run, "bands", None)),
-        when=lambda run: _has_net_reserves(run)),
-    "federal_funds": FigureSpec(
-        "Federal funds received, withheld and restored",
-        "Cumulated from the start, all cities together when there are several: the share of federal payments due that "
-        "arrived on schedule (top) and the money withheld, withheld money paid out later, "
-        "and money lost for good (bottom). Lines are means over the kept replications, "
-        "bands hold 90% of them.",
-        lambda run, colours: federal_funds(run.trajectories, run.strategies, colours),
-        needs={"trajectories": ("federal_received", "federal_withheld", "federal_restored")}),
-    "cost_breakdown": FigureSpec(
-        "Cost breakdown per strategy",
-        "What each strategy costs against the baseline over the whole horizon (mean, in "
-        "nominal dollars, not discounted: the key numbers' net fiscal impact is the same "
-        "cost in present value, so it is smaller), by component; whiskers span 5-95% of "
-        "replications. The hatched bar is how the costs were covered (service cuts and tax "
-        "increases), not an extra cost. Components no bar would show (under a thousandth of "
-        "the tallest) are left out.",
-        lambda run, colours: cost_breakdown(run.replications, run.strategies, colours),
-        needs={"replications": ("service_cuts", "tax_increase")}),
-    "net_impact": FigureSpec(
-        "Net fiscal impact and reserve-floor risk",
-        "Distribution over replications of the change in the operating balance against the "
-        "baseline (present value; negative is a cost), with the probability that reserves "
-        "net of debt fell below the floor in any city.",
-        lambda run, colours: net_impact(run.replications, run.strategies, colours),
-        needs={"replications": ("net_fiscal_impact",)}),
-    "loss_by_measure": FigureSpec(
-        "Loss by measure",
-        "Each strategy's net fiscal impact (all cities when there are several), split: what "
-        "the strategy costs with every measure switched off, what each measure costs when it "
-        "is the only one (in the order asked for), and the interaction, which is what the "
-        "measures do together beyond the sum of each alone: positive (green) where two "
-        "measures withhold the same money. The last bar is the total. Red: a loss; means "
-        "over replications on common random numbers.",
-        lambda run, colours: measure_figures.loss_waterfall(run.loss_by_measure,
-                                                            run.strategies, colours),
-        when=lambda run: run.loss_by_measure is not None),
-    "exposure_by_city": FigureSpec(
-        "Exposure by city",
-        "For each city, the share of its federal funds that was withheld and its net fiscal "
-        "impact, per strategy (means; whiskers 5-95% of replications).",
-        lambda run, colours: exposure_by_city(run.replications, run.strategies, colours),
-        needs={"replications": ("federal_due", "federal_withheld", "net_fiscal_impact")},
-        min_cities=2),
-    "litigation_timeline": FigureSpec(
-        "Litigation timeline",
-        "When suits were filed and courts ruled, stage by stage, over the replications: "
-        "whiskers span 5-95% of the dates, boxes 25-75%, the thick tick is the median; dots "
-        "are single rulings (green won by the jurisdictions, red lost) and, at the right, "
-        "how many there were and how many were won. One panel per strategy that went to "
-        "court.",
-        lambda run, colours: litigation_timeline(run.events, run.strategies, colours),
-        needs={"events": ("strategy", "replication", "date", "kind", "detail")}),
-    "enforcement_trust": FigureSpec(
-        "Enforcement and community trust",
-        "Month by month, all cities together when there are several: ICE transfers and at-large arrests, detainers "
-        "honoured (means over the kept replications), immigrant residents' trust in the "
-        "police (median and the band holding 50% of replications; 1 is a sanctuary city with "
-        "no visible enforcement) and the compliance level in force, which shows when adaptive "
-        "strategies switch. The baseline (no federal measures) is dashed.",
-        lambda run, colours: enforcement_trust(run.trajectories, run.strategies, colours),
-        needs={"trajectories": ("transfers", "at_large_arrests", "detainers_honoured", "trust",
-                                "compliance_level")}),
-    **{name: FigureSpec(title, caption, functools.partial(_decision_figure, name),
-                        when=functools.partial(_decision_applies, name))
-       for name, title, caption in (
-        ("legal_status", "Legal status of the federal measures over time",
-         "For each measure (rows) and strategy (columns), the share of replications in each "
-         "legal status at the end of every month: proposed (not in force), enacted, enjoined by "
-         "a court, in force again after a reversal, upheld or struck down for good, rescinded. "
-         "Strategies that never go to court share a column."),
-        ("robustness", "Robustness across futures",
-         "Strategies ranked by their largest regret: in each sampled future (replication), "
-         "regret is how much worse a strategy did than the best strategy in that same future "
-         "(net fiscal impact, all cities; paired thanks to common random numbers). Left: "
-         "expected impact, the mean of the worst 5% of futures (CVaR) and the range of 90%; "
-         "right: the share of futures meeting the thresholds, when the run has any."),
-        ("conditional_impact", "Net fiscal impact, conditioned on what happens",
-         "For the uncertain branches that split the outcome most (a measure happens, a court "
-         "grants or reverses an injunction, a policy switch), the distribution of the net fiscal "
-         "impact over the replications that took the branch and over those that did not, with "
-         "the probability of each side. Blended over both sides, they give the distribution of "
-         "the net fiscal impact figure."),
-        ("conditional_reserves", "Reserves, conditioned on what happens",
-         "Reserves net of short-term debt, all cities, over the kept replications that took the "
-         "branch (top) and those that did not (bottom): median and the bands holding 50% and "
-         "90% of them; dashed, the baseline's median in the same futures."),
-    )},
-}
-"""Every figure of a run, by file name, in report order."""
-
-
-def figures_for(run: RunResult) -> dict[str, FigureSpec]:
-    """Return the figures that apply to a run."""
-    return {name: spec for name, spec in FIGURES.items() if spec.applies(run)}
-
-
-def draw(run: RunResult, name: str, colours: Mapping[str, str] | None = None) -> Figure:
-    """Draw one registered figure of a run."""
-    return FIGURES[name].draw(run, colours_for(run.strategies, colours))
-
-
-class Plotter:
-    """The figures of one run: ``result.plot.reserves_fan()``, ``result.plot("net_impact")``."""
-
-    def __init__(self, result: RunResult):
-        self._result = result
-
-    def __call__(self, name: str, colours: Mapping[str, str] | None = None) -> Figure:
-        """Draw the figure registered as ``name`` in :data:`FIGURES`."""
-        if name not in FIGURES:
-            raise KeyError(f"no figure {name!r} (known: {', '.join(FIGURES)})")
-        return draw(self._result, name, colours)
-
-    def __getattr__(self, name: str) -> Callable[[], Figure]:
-        if name in FIGURES:
-            return functools.partial(self, name)
-        raise AttributeError(name)
-
-    def __dir__(self) -> list[str]:
-        return [*super().__dir__(), *FIGURES]
-
-    def available(self) -> list[str]:
-        """Names of the figures this run can draw."""
-        return list(figures_for(self._result))
-
-
-def save_figures(result: RunResult, folder: Path) -> dict[str, bytes | None]:
-    """Write every applicable figure as PNG (150 dpi) and SVG; return the PNGs by name.
-
-    A big run's figures are drawn from its first replications (:func:`sim.results.for_figures`).
-    A figure that cannot be drawn is left out with a warning (its PNG is None).
-    """
-    result = for_figures(result)
-    folder.mkdir(parents=True, exist_ok=True)
-    pngs: dict[str, bytes | None] = {}
-    for name in figures_for(result):
-        drawn = drawn_or_warned(name, lambda name=name: draw(result, name), svg=True)
-        pngs[name] = drawn and drawn[0]
-        if drawn:
-            (folder / f"{name}.png").write_bytes(drawn[0])
-            (folder / f"{name}.svg").write_bytes(drawn[1])
-    return pngs

@@ -213,9 +213,9 @@ def test_status_shares_of_a_run_match_its_event_log(result):
 
 def test_report_has_the_decision_section(result):
     """The report ranks strategies, shows the branches and the decision figures."""
-    from sim.presentation import pages, run_figures
+    from sim.presentation import figure_registry, pages
 
-    names = set(run_figures.figures_for(result))
+    names = set(figure_registry.figures_for(result))
     assert {"robustness", "conditional_impact", "legal_status"} <= names
     section = pages.decision_section(result, [])
     assert [r["rank"] for r in section["ranking"]] == [1, 2, 3]

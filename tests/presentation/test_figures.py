@@ -17,7 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 import sim
 from sim import formats
 from sim.errors import FundsimWarning
-from sim.presentation import run_figures, style, sweep_figures
+from sim.presentation import figure_registry, run_figures, style, sweep_figures
 from tests.conftest import ONE_CITY
 
 STRATEGIES = ["baseline", "sanctuary", "partial"]
@@ -292,15 +292,15 @@ def test_dollar_signs_in_names_are_text_not_mathtext(name):
 
 def test_a_figure_that_cannot_be_drawn_is_left_out_with_a_warning(tmp_path):
     """One failing figure: a FundsimWarning naming it, the others and the report written."""
-    fail = run_figures.FIGURES["net_impact"]
-    broken = {**run_figures.FIGURES, "net_impact": dataclasses.replace(
+    fail = figure_registry.FIGURES["net_impact"]
+    broken = {**figure_registry.FIGURES, "net_impact": dataclasses.replace(
         fail, draw=lambda run, colours: 1 / 0)}
     result = sim.run(sim.load(ONE_CITY), replications=4, workers=1)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(run_figures, "FIGURES", broken)
+        patch.setattr(figure_registry, "FIGURES", broken)
         with pytest.warns(FundsimWarning, match=r"^figure net_impact could not be drawn "
                                                 r"\(ZeroDivisionError: division by zero\)"):
-            pngs = run_figures.save_figures(result, tmp_path)
+            pngs = figure_registry.save_figures(result, tmp_path)
     assert pngs["net_impact"] is None and pngs["reserves_fan"].startswith(b"\x89PNG")
     assert not (tmp_path / "net_impact.png").exists() and (tmp_path / "reserves_fan.svg").exists()
 
@@ -360,17 +360,18 @@ def test_one_strategy_a_side_cuts_no_title_legend_or_label(one_strategy_sides, s
     """Narrow one-panel figures wrap their titles and fold their legends (issue 24 item 2)."""
     comparison = one_strategy_sides
     run = getattr(comparison, side).run
-    faults = {name: text_faults(run_figures.draw(run, name, comparison.colours))
-              for name in run_figures.figures_for(run)}
+    faults = {name: text_faults(figure_registry.draw(run, name, comparison.colours))
+              for name in figure_registry.figures_for(run)}
     assert {name: found for name, found in faults.items() if found} == {}
 
 
 def test_difference_figures_cut_no_words(one_strategy_sides):
     """The compare page's own figures: forest plot and reserves difference."""
-    from sim.presentation import compare_figures, pages
+    from sim.presentation import compare_figures
+    from sim.presentation.pages.numbers import CHANGE_FIGURE_METRICS
 
     comparison = one_strategy_sides
-    changes = comparison.changes[comparison.changes["metric"].isin(pages.CHANGE_FIGURE_METRICS)]
+    changes = comparison.changes[comparison.changes["metric"].isin(CHANGE_FIGURE_METRICS)]
     forest = compare_figures.metric_changes(changes, comparison.colours)
     reserves = compare_figures.reserves_difference(
         comparison.a.run.trajectories, comparison.b.run.trajectories, comparison.pairs,

@@ -15,7 +15,7 @@ from scipy import stats
 
 import sim
 from sim.cli import main
-from sim.presentation import pages, run_figures, style
+from sim.presentation import figure_registry, pages, run_figures, style
 from sim.results import default_folder
 from tests.conftest import ONE_CITY, scenario_text
 
@@ -80,7 +80,7 @@ def parse(html: str) -> list[tuple[str, dict]]:
 
 
 def fake_figures() -> dict[str, bytes]:
-    return dict.fromkeys(run_figures.FIGURES, tiny_png())
+    return dict.fromkeys(figure_registry.FIGURES, tiny_png())
 
 
 def test_report_escapes_hostile_scenario_text():
@@ -160,7 +160,7 @@ def test_report_copes_with_missing_tables_and_metrics(one_city_run):
         one_city_run.scenario, one_city_run.manifest,
         one_city_run.replications.drop(columns=["floor_breached", "legal_cost", "federal_due"]),
         one_city_run.trajectories.iloc[0:0], one_city_run.events.iloc[0:0])
-    assert set(run_figures.figures_for(slim)) == {"cost_breakdown", "net_impact", "robustness"}
+    assert set(figure_registry.figures_for(slim)) == {"cost_breakdown", "net_impact", "robustness"}
     html = pages.render_report(slim, fake_figures())
     assert "No event happened" in html and "net fiscal impact" in html
 
@@ -183,21 +183,22 @@ def test_hostile_name_stays_inside_results(name, tmp_path):
 
 def test_run_writes_report_html_listed_in_the_manifest(tmp_path, monkeypatch):
     """A saved run with figures has report.html, and the manifest holds its checksum."""
-    monkeypatch.setattr(run_figures, "FIGURES", {name: run_figures.FIGURES[name]
-                                           for name in ("net_impact", "cost_breakdown")})
+    monkeypatch.setattr(figure_registry, "FIGURES", {name: figure_registry.FIGURES[name]
+                                                     for name in ("net_impact", "cost_breakdown")})
     run = sim.run(sim.load(ONE_CITY), replications=6, workers=1)
     folder = run.save(tmp_path / "run")
     manifest = json.loads((folder / "manifest.json").read_text())
     html = (folder / "report.html").read_bytes()
     assert manifest["files"]["report.html"] == hashlib.sha256(html).hexdigest()
     assert b"figures/" not in html and html.count(b"data:image/png;base64,") == len(
-        run_figures.figures_for(run))
+        figure_registry.figures_for(run))
 
 
 def test_report_command_rewrites_the_report_and_its_checksum(cli, one_city_run, tmp_path,
                                                            monkeypatch):
     """`fundsim report RUN` writes RUN/report.html atomically, and figures/ when missing."""
-    monkeypatch.setattr(run_figures, "FIGURES", {"net_impact": run_figures.FIGURES["net_impact"]})
+    monkeypatch.setattr(figure_registry, "FIGURES",
+                        {"net_impact": figure_registry.FIGURES["net_impact"]})
     folder = one_city_run.save(tmp_path / "run", figures=False)
     result = cli.invoke(main, ["report", str(folder)])
     assert result.exit_code == 0, result.output
@@ -375,7 +376,8 @@ def test_compare_keeps_one_colour_per_strategy_across_runs(one_city_run):
 
 def test_compare_command_writes_report_and_tables(cli, one_city_run, tmp_path, monkeypatch):
     """`fundsim compare RUN --strategies A B -o DIR` writes the page, two tables, a manifest."""
-    monkeypatch.setattr(run_figures, "FIGURES", {"net_impact": run_figures.FIGURES["net_impact"]})
+    monkeypatch.setattr(figure_registry, "FIGURES",
+                        {"net_impact": figure_registry.FIGURES["net_impact"]})
     folder = one_city_run.save(tmp_path / "run", figures=False)
     out = tmp_path / "cmp"
     result = cli.invoke(main, ["compare", str(folder), "--strategies", "sanctuary", "partial",
@@ -431,7 +433,7 @@ def test_report_path_for_a_run_without_folder_is_required(one_city_run):
 
 def test_write_report_to_a_chosen_file(one_city_run, tmp_path, monkeypatch):
     """The report can be written anywhere; no temporary file is left behind."""
-    monkeypatch.setattr(run_figures, "FIGURES", {})
+    monkeypatch.setattr(figure_registry, "FIGURES", {})
     path = pages.write_report(one_city_run, tmp_path / "out" / "r.html")
     assert path.read_text().startswith("<!DOCTYPE html>")
     assert [p.name for p in path.parent.iterdir()] == ["r.html"]
@@ -443,7 +445,7 @@ def test_number_cells_say_percentage_points_for_probabilities():
     assert pages.format_change("floor_breached", 0.0) == "0 pp"
     assert pages.format_change("net_fiscal_impact", -2.5e8) == "-$250M"
     assert pages.format_metric("months_below_floor", 3.25) == "3.2"
-    assert Path(pages.__file__).with_name("templates").is_dir()
+    assert (Path(pages.__file__).parents[1] / "templates").is_dir()
 
 
 @pytest.mark.parametrize(("metric", "value", "text"), [

@@ -8,7 +8,7 @@ from rich.console import Console
 
 import sim
 from sim.console import reserve_table
-from sim.presentation import run_figures
+from sim.presentation import figure_registry
 from sim.presentation.pages import render_report
 from sim.presentation.reserves import reserve_section
 from tests.model.test_fiscal import funds_city
@@ -37,7 +37,7 @@ def test_section_lists_each_fund_with_its_floor_chance_and_months():
 
 def without_figures(run) -> str:
     """The report with every figure left out (drawing them is not what is tested)."""
-    return render_report(run, {name: None for name in run_figures.figures_for(run)})
+    return render_report(run, {name: None for name in figure_registry.figures_for(run)})
 
 
 def test_report_and_terminal_show_reserve_policy():

@@ -24,14 +24,15 @@ from hypothesis import strategies as st
 
 import sim
 from sim.cli import main
-from sim.presentation import run_figures
+from sim.presentation import figure_registry
 from tests.conftest import ONE_CITY
 
 
 @pytest.fixture(autouse=True)
 def one_figure(monkeypatch):
     """Reports draw one figure: these tests are about reading folders, not drawing."""
-    monkeypatch.setattr(run_figures, "FIGURES", {"net_impact": run_figures.FIGURES["net_impact"]})
+    monkeypatch.setattr(figure_registry, "FIGURES",
+                        {"net_impact": figure_registry.FIGURES["net_impact"]})
 
 
 @pytest.fixture(scope="module")

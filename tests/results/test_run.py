@@ -9,7 +9,7 @@ import pytest
 import sim
 from sim import results
 from sim.engine import limits
-from sim.presentation import pages, run_figures
+from sim.presentation import figure_registry
 from sim.presentation.pages import compare, render_comparison, render_report
 from tests.conftest import ONE_CITY
 
@@ -57,7 +57,8 @@ def test_a_bigger_run_is_drawn_from_its_first_replications(run, five_drawn):
 
 def test_a_saved_big_run_keeps_every_replication_and_says_what_its_report_used(
         run, five_drawn, tmp_path, monkeypatch):
-    monkeypatch.setattr(run_figures, "FIGURES", {"net_impact": run_figures.FIGURES["net_impact"]})
+    monkeypatch.setattr(figure_registry, "FIGURES",
+                        {"net_impact": figure_registry.FIGURES["net_impact"]})
     folder = run.save(tmp_path / "run")
     assert pd.read_parquet(folder / "replications.parquet")["replication"].nunique() == 12
     html = (folder / "report.html").read_text()
@@ -86,7 +87,7 @@ def test_an_opened_big_run_reads_only_the_replications_it_draws(run, five_drawn,
 
 def test_reports_and_comparisons_of_a_big_run_name_the_replications_they_use(
         run, five_drawn, monkeypatch):
-    monkeypatch.setattr(run_figures, "FIGURES", {})
+    monkeypatch.setattr(figure_registry, "FIGURES", {})
     assert "the first 5 replications" in render_report(run)
     both = render_comparison(compare(run, run))
     assert both.count("(compared: the first 5)") == 2
@@ -106,7 +107,7 @@ def test_figures_and_report_of_a_view_read_only_its_trajectory_columns(monkeypat
     rows_each = len(run.strategies) * len(run.manifest["cities"])
     monkeypatch.setattr(limits, "FIGURE_ROWS", 3 * rows_each)  # 3 of 4 replications
     # Both reports must carry the same time stamp, even when rendering crosses a minute.
-    monkeypatch.setattr(pages, "_now", lambda: "2026-11-26 00:00 UTC")
+    monkeypatch.setattr("sim.presentation.pages.run.now", lambda: "2026-11-26 00:00 UTC")
     view = results.for_figures(run)
     assert view.manifest["replications"] == 3
     every_column = results.RunResult(
@@ -114,7 +115,8 @@ def test_figures_and_report_of_a_view_read_only_its_trajectory_columns(monkeypat
         run.trajectories[run.trajectories["replication"] < 3].reset_index(drop=True),
         view.events, bands=view.bands)
     assert len(every_column.trajectories.columns) > len(view.trajectories.columns)
-    assert run_figures.figures_for(view).keys() == run_figures.figures_for(every_column).keys()
+    assert (figure_registry.figures_for(view).keys()
+            == figure_registry.figures_for(every_column).keys())
     assert render_report(view) == render_report(every_column)
     assert "Change in reserves" in render_comparison(compare(run, run))
 
