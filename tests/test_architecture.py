@@ -42,12 +42,15 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 """Layers bottom first, each with the modules or packages it holds.
 
 * foundation: errors, the metrics catalogue (the one list of outcomes), number formats;
-* scenario: the schema of scenario files, loading, checks, uncertain quantities, sources;
+* scenario: the schema of scenario files (a module per domain: city, measures, strategies,
+  litigation), key paths, loading, checks, the law, uncertain quantities, sources;
 * model: the discrete-event simulation of one batch of replications (no files, no plots);
 * engine: runs a plan over many replications on local or Dask workers;
 * results: result tables, the summary, run folders;
-* analysis: decision support, sweeps, scenario discovery, backtests, scenario drafts;
-* presentation: figures and HTML pages;
+* analysis: decision support, sweeps (the ``sim.analysis.sweep`` package), scenario
+  discovery, backtests, scenario drafts;
+* presentation: figures, the figure registry and HTML pages (the ``sim.presentation.pages``
+  package);
 * interface: the command line, the console, the ``import sim`` API.
 """
 
