@@ -38,6 +38,9 @@ class Metric:
 GRANT_FUNDS = "a grant names the positions or programs it pays for ([[city.grant.funds]])"
 """When the grant-funded positions metrics are reported."""
 
+RECESSION = "the scenario has a [recession] table"
+"""When the recession metric is reported."""
+
 METRICS: dict[str, Metric] = {
     "net_fiscal_impact": Metric(
         "USD, present value",
@@ -103,6 +106,9 @@ METRICS: dict[str, Metric] = {
     "years_to_exhaustion": Metric(
         "years", "Years from the start until reserves net of short-term debt first reached "
         "zero: the horizon if they never did (censored).", "min"),
+    "recession": Metric(
+        "probability", "Whether a recession ([recession]) started within the horizon (its "
+        "mean is the probability; the same futures for every strategy).", "max", RECESSION),
     "detainers_received": Metric(
         "people", "ICE detainers lodged with the jail serving the city."),
     "detainers_honoured": Metric(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sim
 from sim.engine.runner import _size, settle, simulate
-from sim.metrics import METRICS
+from sim.metrics import GRANT_FUNDS, METRICS, RECESSION
 from sim.model.world import FLOW_TOTALS, MONTHLY_MEANS
+from tests.conftest import ONE_CITY
 
 
 def test_a_run_reports_exactly_the_outcomes_of_the_catalogue(one_city):
@@ -16,7 +18,10 @@ def test_a_run_reports_exactly_the_outcomes_of_the_catalogue(one_city):
     funded = one_city.with_values({"city[0].grant[0].funds": [{"name": "officers",
                                                                "positions": 3}]})
     simulation = simulate(funded, replications=2, workers=1, keep=0)
-    assert set(simulation.outcomes) == set(METRICS)
+    assert set(simulation.outcomes) == {m for m, x in METRICS.items() if x.only_when != RECESSION}
+    in_a_recession = sim.load(ONE_CITY + "\n[recession]\nprobability = 0.5\n")
+    simulation = simulate(in_a_recession, replications=2, workers=1, keep=0)
+    assert set(simulation.outcomes) == {m for m, x in METRICS.items() if x.only_when != GRANT_FUNDS}
 
 
 def test_the_memory_estimate_counts_every_outcome(one_city):

@@ -29,6 +29,7 @@ STREAMS: dict[str, int] = {
     "liability": 6,
     "decisions": 7,
     "design": 8,
+    "recession": 9,
 }
 
 

@@ -517,6 +517,11 @@ class World:
         outcomes = self.recorder.outcomes(self.fiscal.reserves, self.federal.pool.sum(axis=3))
         outcomes.update(litigation_outcomes(self))
         outcomes["trust_end"] = self.trust.index
+        start = self.fiscal_inputs.recession_start
+        if start is not None:
+            came = (start >= 0) & (start < self.plan.calendar.months)
+            outcomes["recession"] = np.broadcast_to(
+                came[None, :, None].astype(float), self.zeros.shape).copy()
         outcomes.update(switching.outcomes(self))
         return BatchResult(
             replications=self.replications,

@@ -28,7 +28,45 @@ def reserve_section(run: RunResult) -> dict[str, Any]:
                        "p95": f"{mine.loc[s, 'months_below_p95']:.0f}"}
                       for s in run.strategies]})
     return {"funds": rows, "exhausted": exhaustion_rows(run),
-            "absorbable": absorbable_rows(run)}
+            "absorbable": absorbable_rows(run), "recession": recession_rows(run)}
+
+
+RECESSION_METRICS = ("net_fiscal_impact", "gap_closing_burden", "floor_breached",
+                     "reserves_exhausted")
+"""Outcomes the report compares with and without a recession."""
+
+
+def recession_rows(run: RunResult) -> dict[str, Any]:
+    """The conditional view "if a recession comes": per metric (all cities together) and
+    strategy, the mean in futures with a recession and in those without.
+
+    Every strategy meets the same recessions, so the two groups are the same
+    futures for each strategy.
+    """
+    table = run.replications
+    if "recession" not in table.columns:
+        return {}
+    from sim.formats import dollars
+    from sim.metrics import METRICS
+
+    def format_metric(metric: str, value: float) -> str:
+        return f"{value:.0%}" if METRICS[metric].unit == "probability" else dollars(value)
+
+    how = {m: METRICS[m].over_cities for m in (*RECESSION_METRICS, "recession")}
+    futures = table.groupby(["strategy", "replication"], sort=False).agg(how)
+    came = futures["recession"] > 0
+    rows = []
+    for metric in RECESSION_METRICS:
+        cells = []
+        for strategy in run.strategies:
+            mine = futures.loc[strategy, metric]
+            hit = came.loc[strategy]
+            cells.append({
+                "with": format_metric(metric, mine[hit].mean()) if hit.any() else "—",
+                "without": format_metric(metric, mine[~hit].mean()) if (~hit).any() else "—"})
+        rows.append({"metric": metric.replace("_", " "), "cells": cells})
+    share = float(came.loc[run.strategies[0]].mean())
+    return {"share": f"{share:.0%}", "rows": rows}
 
 
 def absorbable_rows(run: RunResult) -> list[dict[str, Any]]:

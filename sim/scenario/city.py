@@ -102,6 +102,30 @@ class Fund(Sourced):
         return self
 
 
+class RevenueMix(Sourced):
+    """``[city.budget.revenue_mix]``: own-source revenue by kind, as shares.
+
+    A recession hits each kind by its own depth (``[recession.depth]``); the
+    rest of own-source revenue (what the shares leave) is not hit.
+    """
+
+    property: Share = 0.0
+    """Property taxes."""
+    sales: Share = 0.0
+    """Sales and gross-receipts taxes."""
+    income: Share = 0.0
+    """Income and wage taxes."""
+    fees: Share = 0.0
+    """Fees, charges and other taxes that follow the economy."""
+
+    @model_validator(mode="after")
+    def _at_most_whole(self) -> RevenueMix:
+        fixed = [getattr(self, k) for k in ("property", "sales", "income", "fees")]
+        if all(isinstance(v, float | int) for v in fixed) and sum(fixed) > 1.0 + 1e-9:
+            raise ValueError(f"the shares add up to more than 1 (got {sum(fixed):g})")
+        return self
+
+
 class Budget(Sourced):
     """``[city.budget]``: the fund(s) modelled, in annual dollars."""
 
@@ -141,6 +165,9 @@ class Budget(Sourced):
     Assumption: 5%."""
     gap_closing: GapClosing = GapClosing()
     """How gaps are closed once reserves fall below the floor."""
+    revenue_mix: RevenueMix | None = None
+    """Own-source revenue by kind, for a ``[recession]``; default (an
+    assumption): property 40%, sales 20%, income 5%, fees 25%."""
     fund: list[Fund] = Field(default_factory=list, max_length=20)
     """Reserve funds, in drawdown order (``[[city.budget.fund]]``); default:
     one pool, ``reserves``, with the floor ``reserve_floor``.  With funds, each

@@ -38,6 +38,7 @@ from sim.scenario.city import City
 from sim.scenario.litigation import Litigation
 from sim.scenario.measures import Measure
 from sim.scenario.messages import plain_message
+from sim.scenario.recession import Recession
 from sim.scenario.paths import (
     canonical_path,
     format_loc,
@@ -102,6 +103,8 @@ class Scenario(Frozen):
     sources: dict[str, str] = Field(default_factory=dict)
     """Bibliography: short key -> full citation, referred to from ``source``
     entries."""
+    recession: Recession | None = None
+    """An optional recession on top of the measures (``[recession]``)."""
     threshold: list[Threshold] = Field(default_factory=list, max_length=100)
     """Requirements a future must meet (``[[threshold]]`` tables), for the
     report's robustness ranking; ``fundsim run --threshold`` adds more."""

@@ -55,3 +55,16 @@ def test_report_without_funds_says_reserves_are_one_pool(one_city):
     """A run without funds still shows when reserves run out, and says why no fund rows."""
     html = without_figures(sim.run(one_city, replications=2, workers=1))
     assert "one pool with one floor" in html
+
+
+def test_report_compares_futures_with_and_without_a_recession(one_city):
+    """"If a recession comes": the share of futures with one and a row per metric."""
+    scenario = one_city.with_values({"recession": {"probability": 0.5,
+                                                   "depth": {"sales": 0.3, "fees": 0.3}}})
+    run = sim.run(scenario, replications=20, workers=1)
+    section = reserve_section(run)["recession"]
+    share = run.replications.groupby("replication")["recession"].max().mean()
+    assert section["share"] == f"{share:.0%}" and 0 < share < 1
+    assert [r["metric"] for r in section["rows"]][:2] == ["net fiscal impact",
+                                                          "gap closing burden"]
+    assert "If a recession comes" in without_figures(run)
