@@ -115,7 +115,8 @@ EXPECTED: dict[str, list[Line]] = {
     "unknown_table_typo": [": scenario: required key is missing",
                            ": scenaro: unknown key; did you mean 'scenario'?"],
     "unknown_key_top_level": [": author: unknown key (allowed here: scenario, city, measure, "
-                              "strategy, litigation, sources, threshold) (got 'me')"],
+                              "strategy, litigation, sources, recession, threshold) "
+                              "(got 'me')"],
     "unknown_choice_typo": [
         ": city[0].state_law: must be one of 'neutral', 'sanctuary_mandated', "
         "'cooperation_mandated', 'california', 'washington', 'illinois', 'colorado', "
