@@ -274,30 +274,24 @@ class EventLog:
         self._kinds: dict[str, int] = {}
         self._details: dict[str, int] = {}
 
-    def add(self, strategies: list[int], replication: int, day: float, city: int, kind: str,
-            detail: str) -> None:
-        """One row per strategy, alike but for the strategy."""
-        n = len(strategies)
-        strategy, replications, days, cities, kinds, details = self._columns
-        strategy.extend(strategies)
-        replications.extend([replication] * n)
-        days.extend([day] * n)
-        cities.extend([city] * n)
-        kinds.extend([self._kinds.setdefault(kind, len(self._kinds))] * n)
-        details.extend([self._details.setdefault(detail, len(self._details))] * n)
+    def add(self, strategies: list[int], replications: int | list[int], day: float,
+            cities: int | list[int], kind: str, details: str | list[str]) -> None:
+        """One row per element of ``strategies``, all on ``day`` and of ``kind``.
 
-    def add_each(self, strategies: list[int], replications: list[int], day: float,
-                 cities: list[int], kind: str, details: Sequence[str]) -> None:
-        """One row per element of the lists, each with its own detail."""
+        ``replications``, ``cities`` and ``details`` are each one value shared by
+        the rows, or a list of one value per row.
+        """
         n = len(strategies)
-        columns = self._columns
-        columns[0].extend(strategies)
-        columns[1].extend(replications)
-        columns[2].extend([day] * n)
-        columns[3].extend(cities)
-        columns[4].extend([self._kinds.setdefault(kind, len(self._kinds))] * n)
+        strategy, replication, days, city, kinds, detail = self._columns
+        strategy.extend(strategies)
+        replication.extend(replications if isinstance(replications, list)
+                           else [replications] * n)
+        days.extend([day] * n)
+        city.extend(cities if isinstance(cities, list) else [cities] * n)
+        kinds.extend([self._kinds.setdefault(kind, len(self._kinds))] * n)
         codes = self._details
-        columns[5].extend([codes.setdefault(detail, len(codes)) for detail in details])
+        detail.extend([codes.setdefault(text, len(codes)) for text in details]
+                      if isinstance(details, list) else [codes.setdefault(details, len(codes))] * n)
 
     def __len__(self) -> int:
         return len(self._columns[0])
@@ -428,33 +422,25 @@ class World:
             process.close()
         self._processes = []
 
-    def log(self, r: int, day: float, kind: str, detail: str = "",
-            city: int = -1, strategies: Sequence[int] | None = None) -> None:
-        """Add event-log rows (by default for every strategy exposed to measures)."""
+    def log(self, r: int | np.ndarray, day: float, kind: str, detail: str | list[str] = "",
+            city: int | Sequence[int] = -1, strategies: Sequence[int] | None = None) -> None:
+        """Add event-log rows, one per strategy (by default every strategy exposed to measures).
+
+        ``r`` (replication index), ``city`` and ``detail`` are each one value
+        shared by the rows, or one value per row (arrays or lists as long as
+        ``strategies``): an event of one suit names its plaintiffs city by city,
+        the month's releases name cells of every replication.
+        """
         if strategies is None:
             strategies = self._exposed_strategies
         elif isinstance(strategies, np.ndarray):
             strategies = strategies.tolist()
-        self.events.add(strategies, self._numbers[r], float(day), int(city), kind, detail)
-
-    def log_each(self, day: float, kind: str, where: tuple[np.ndarray, np.ndarray, np.ndarray],
-                 details: Sequence[str]) -> None:
-        """Add one event-log row per (strategy, replication index, city) of ``where``."""
-        s, r, c = where
-        self.events.add_each(s.tolist(), self.replications[r].tolist(), float(day), c.tolist(),
-                             kind, details)
-
-    def log_rows(self, r: int, day: float, kind: str, strategies: Sequence[int],
-                 cities: Sequence[int], details: Sequence[str]) -> None:
-        """Add one event-log row per (strategy, city) of replication ``r``, from lists or arrays.
-
-        For handlers: building index arrays for :meth:`log_each` costs more than
-        the few rows they log (docs/engine.md, measured choices).
-        """
-        if isinstance(strategies, np.ndarray):
-            strategies, cities = strategies.tolist(), np.asarray(cities).tolist()
-        self.events.add_each(strategies, [self._numbers[r]] * len(strategies), float(day),
-                             cities, kind, details)
+        numbers = self._numbers[r] if isinstance(r, int) else self.replications[r].tolist()
+        if isinstance(city, np.ndarray):
+            city = city.tolist()
+        elif not isinstance(city, list):
+            city = int(city)
+        self.events.add(strategies, numbers, float(day), city, kind, detail)
 
     def tick(self, m: int) -> None:
         """Account for month ``m`` in every strategy, replication and city."""
@@ -507,9 +493,9 @@ class World:
                              ("fund_restored", previous & ~below)):
             k, s, r, c = np.nonzero(change)
             if len(k):
-                self.log_each(day, kind, (s, r, c),
-                              [names[city][fund] for fund, city in zip(k.tolist(), c.tolist(),
-                                                                       strict=True)])
+                self.log(r, day, kind, [names[city][fund] for fund, city
+                                        in zip(k.tolist(), c.tolist(), strict=True)],
+                         city=c, strategies=s)
         self._fund_below = below
 
     def result(self) -> BatchResult:

@@ -80,7 +80,7 @@ def test_events_come_ordered_by_strategy_replication_and_day():
     log = EventLog()
     log.add([0, 2], 11, 5.0, -1, "measure_start", "A")
     log.add([2], 10, 5.0, 1, "suit_filed", "B")
-    log.add_each([0, 2], [10, 10], 3.0, [0, 1], "funds_released", ["C", "D"])
+    log.add([0, 2], [10, 10], 3.0, [0, 1], "funds_released", ["C", "D"])
     log.add([2], 10, 5.0, 0, "suit_joined", "E")
     events = log.freeze()
     assert list(events) == [

@@ -25,9 +25,9 @@ if TYPE_CHECKING:
 
 def log_releases(world: World, m: int, restored: np.ndarray) -> None:
     """Log the month's releases of withheld funds (``funds_released``, one row per city)."""
-    where = nonzero_cells(restored > 0)
-    world.log_each(float(world.plan.calendar.tick_days[m]), "funds_released", where,
-                   [f"${amount:,.0f}" for amount in restored[where].tolist()])
+    s, r, c = where = nonzero_cells(restored > 0)
+    world.log(r, float(world.plan.calendar.tick_days[m]), "funds_released",
+              [f"${amount:,.0f}" for amount in restored[where].tolist()], city=c, strategies=s)
 
 
 def end_of_month(world: World, m: int) -> None:

@@ -10,7 +10,6 @@ read ``lost_injunction`` and ``final_loss``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -26,9 +25,8 @@ if TYPE_CHECKING:
 
 DAYS_PER_MONTH = 365.25 / 12
 
-SCALAR_UP_TO = 16
-"""Strategy x city pairs up to which suits read and write plain scalars rather than calling
-numpy (one numpy call on a few elements costs about as much as fifteen scalar reads)."""
+Pairs = tuple[list[int], list[int]]
+"""(strategy, city) pairs as two parallel lists."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,24 +38,17 @@ class Litigants:
     index: slice | np.ndarray
     """``cities`` as a slice when evenly spaced (a lone city always): indexing
     state arrays by a slice gives views, several times cheaper than copies."""
-    founders: tuple[int, ...]
+    founders: list[int]
     """Indices of the members suing from the filing."""
-    founders_index: np.ndarray
-    """:attr:`founders` as indices for numpy (many founders)."""
     eligible: np.ndarray
     """(S, n) whether each city sues under each strategy when penalised (targeted
     grants, a strategy exposed to measures that sues)."""
-    eligible_cities: tuple[tuple[int, ...], ...]
+    eligible_cities: tuple[list[int], ...]
     """Per strategy, the cities of :attr:`eligible`, as plain ints."""
-    eligible_index: tuple[np.ndarray, ...]
-    """Per strategy, the cities of :attr:`eligible`, as indices for numpy (big suits)."""
     description: str
     """``"measure; group"``, the start of the event log's detail."""
     lead: int
     """City of the suit's ruling rows (see :func:`lead_city`)."""
-    big: bool
-    """More than :data:`SCALAR_UP_TO` (strategy, city) pairs are eligible: the suit's
-    cities are read and written with numpy rather than one scalar at a time."""
 
 
 @dataclass
@@ -145,14 +136,11 @@ def litigants(world: World, m: int, g: int) -> Litigants:
         legal.members[key] = Litigants(
             cities=cities,
             index=as_index(cities),
-            founders=tuple(founders.tolist()),
-            founders_index=founders,
+            founders=founders.tolist(),
             eligible=allowed,
-            eligible_cities=tuple(tuple(cities[row].tolist()) for row in allowed),
-            eligible_index=tuple(cities[row] for row in allowed),
+            eligible_cities=tuple(cities[row].tolist() for row in allowed),
             description=describe(world, m, g),
-            lead=lead_city(world, g),
-            big=int(allowed.sum()) > SCALAR_UP_TO)
+            lead=lead_city(world, g))
     return legal.members[key]
 
 
@@ -185,24 +173,13 @@ def lead_city(world: World, g: int) -> int:
     return g - K if g >= K else -1
 
 
-Pairs = tuple[list[int], list[int]] | tuple[np.ndarray, np.ndarray]
-"""(strategy, city) pairs as two parallel sequences: plain lists for small suits, index arrays
-for big ones (numpy indexes by a list of ~120 cities five times slower than by an array)."""
-
-
-def mark(values: np.ndarray, r: int, strategies: Sequence[int], cities: Sequence[int],
+def mark(values: np.ndarray, r: int, strategies: list[int], cities: list[int],
          m: int | None = None) -> None:
     """``values[strategies, r, cities] = True`` for (S, R, C) ``values`` and :data:`Pairs`.
 
-    With ``m``, ``values[strategies, r, cities, m] = True`` for (S, R, C, M)
-    ``values``.  By scalars up to :data:`SCALAR_UP_TO` pairs, else one numpy write.
+    With ``m``, ``values[strategies, r, cities, m] = True`` for (S, R, C, M) ``values``.
     """
-    if len(cities) > SCALAR_UP_TO:
-        if m is None:
-            values[strategies, r, cities] = True
-        else:
-            values[strategies, r, cities, m] = True
-    elif m is None:
+    if m is None:
         for s, c in zip(strategies, cities, strict=True):
             values[s, r, c] = True
     else:

@@ -62,7 +62,6 @@ from sim.model.litigation.courts import (
 )
 from sim.model.litigation.parties import LegalInputs, suing_groups
 from sim.model.litigation.state import (
-    SCALAR_UP_TO,
     Litigants,
     Pairs,
     could_sue,
@@ -213,19 +212,15 @@ def file(world: World, r: int, m: int, g: int, day: float,
     """
     legal, inputs = world.legal, world.legal_inputs
     group = litigants(world, m, g)
-    if group.big:
-        legal.member[r, group.founders_index, m] = True
-    else:
-        for c in group.founders:
-            legal.member[r, c, m] = True
+    for c in group.founders:
+        legal.member[r, c, m] = True
     if only is None and g < inputs.coalitions:
         for c, after, extension in inputs.late[g]:
             world.start(late_member(world, r, m, g, c, world.at(float(day + after[r])),
                                     extension=None if extension is None else extension[r]))
-    filing = _filing_plaintiffs if group.big else _filing_plaintiffs_by_scalars
-    strategies, cities = filing(world, r, m, g, group, only)
-    if len(cities):
-        distinct = np.unique(strategies).tolist() if group.big else sorted(set(strategies))
+    strategies, cities = _filing_plaintiffs(world, r, m, g, group, only)
+    if cities:
+        distinct = sorted(set(strategies))
     elif only is None and g < inputs.coalitions and inputs.late[g]:
         # No founder is penalised, but the suit goes on for the late members, who join
         # later and are covered when the court extends its injunction to them.
@@ -245,8 +240,7 @@ def file(world: World, r: int, m: int, g: int, day: float,
         legal.open[s, r, g, m] = True
         legal.instance[s, r, g, m] = suit.number
     # One row per plaintiff city, its strategies in order.
-    world.log_rows(r, day, "suit_filed", strategies, cities,
-                   [group.description] * len(cities))
+    world.log(r, day, "suit_filed", group.description, city=cities, strategies=strategies)
     return suit
 
 
@@ -270,15 +264,13 @@ def _fees(world: World) -> list[list[list[float]]]:
     return legal.fees
 
 
-def _filing_plaintiffs_by_scalars(world: World, r: int, m: int, g: int, group: Litigants,
-                                  only: np.ndarray | None) -> tuple[list[int], list[int]]:
-    """Strategies and cities (parallel lists) of a filing's plaintiffs, by city then strategy.
+def _filing_plaintiffs(world: World, r: int, m: int, g: int, group: Litigants,
+                       only: np.ndarray | None) -> Pairs:
+    """Strategies and cities of a filing's plaintiffs, by city then strategy.
 
     Plaintiffs are members penalised now, not yet plaintiffs nor settled, under a
     strategy whose suit is not open (and one of ``only``, if given).
     """
-    # Plain scalar reads: a small suit has a few strategies and cities, and numpy's
-    # per-call overhead on arrays that small is many times a scalar read.
     legal = world.legal
     member, party, settled, is_open = legal.member, legal.party, legal.settled, legal.open
     penalises, recognised = world.plan.penalises, world.federal.recognised
@@ -289,30 +281,6 @@ def _filing_plaintiffs_by_scalars(world: World, r: int, m: int, g: int, group: L
         if (member[r, c, m] and penalises[m, recognised[s, r, c]]
             and not party[s, r, c, m] and not settled[s, r, c, m]))
     return [s for _, s in pairs], [c for c, _ in pairs]
-
-
-def _filing_plaintiffs(world: World, r: int, m: int, g: int, group: Litigants,
-                       only: np.ndarray | None) -> Pairs:
-    """:func:`_filing_plaintiffs_by_scalars` of a big suit, as index arrays.
-
-    One numpy look-up per strategy.
-    """
-    legal = world.legal
-    strategies, cities = [], []
-    for s, index in enumerate(group.eligible_index):
-        if not len(index) or legal.open[s, r, g, m] or (only is not None and not only[s]):
-            continue
-        now = legal.member[r, index, m]
-        now &= world.plan.penalises[m][world.federal.recognised[s, r, index]]
-        np.greater(now, legal.party[s, r, index, m], out=now)  # now and not a party
-        np.greater(now, legal.settled[s, r, index, m], out=now)  # now and not settled
-        cities.append(index[now])
-        strategies.append(np.full(len(cities[-1]), s))
-    if not cities:
-        return np.zeros(0, int), np.zeros(0, int)
-    strategy, city = np.concatenate(strategies), np.concatenate(cities)
-    order = np.lexsort((strategy, city))  # by city, then strategy
-    return strategy[order], city[order]
 
 
 def join(world: World, r: int, m: int, g: int, c: int, day: float,
@@ -438,10 +406,6 @@ def _plaintiffs(party: np.ndarray, r: int, m: int, strategies: list[int],
 
     Only cities eligible under a strategy can ever be its plaintiffs.
     """
-    if group.big:  # one numpy look-up per strategy beats many scalar reads
-        cities = [group.eligible_index[s][party[s, r, group.eligible_index[s], m]]
-                  for s in strategies]
-        return np.repeat(strategies, [len(c) for c in cities]), np.concatenate(cities)
     of, plaintiffs = [], []
     for s in strategies:
         cities = [c for c in group.eligible_cities[s] if party[s, r, c, m]]
@@ -470,19 +434,13 @@ def _judgment(world: World, day: float, suit: Suit, plaintiffs: Pairs, won: bool
     if not won:
         mark(legal.final_loss, r, *plaintiffs)
     losers, cities = plaintiffs
-    if len(cities) > SCALAR_UP_TO:
-        where = (np.asarray(losers), r, np.asarray(cities))
-        amounts = fed.pool[(*where, m)].tolist()
-    else:
-        amounts = [fed.pool[s, r, c, m] for s, c in zip(losers, cities, strict=True)]
-    world.log_rows(r, day, "damages_paid" if won else "funds_forfeited", losers, cities,
-                   [f"{group.description}; ${amount:,.0f}" for amount in amounts])
+    pool = fed.pool
+    world.log(r, day, "damages_paid" if won else "funds_forfeited",
+              [f"{group.description}; ${pool[s, r, c, m]:,.0f}"
+               for s, c in zip(losers, cities, strict=True)], city=cities, strategies=losers)
     settle = fed.pay_damages if won else fed.forfeit
-    if len(cities) > SCALAR_UP_TO:
-        settle(where, m)
-    else:  # scalar indices: ~1.5 us a plaintiff, against ~15 us a call by index arrays
-        for s, c in zip(losers, cities, strict=True):
-            settle((s, r, c), m)
+    for s, c in zip(losers, cities, strict=True):
+        settle((s, r, c), m)
 
 
 def end_suits(world: World, r: int, m: int, day: float) -> None:
@@ -530,15 +488,16 @@ def protect(world: World, r: int, m: int, day: float,
 
 
 def _protect_suit(world: World, r: int, m: int, g: int, group: Litigants, day: float) -> None:
-    """:func:`protect` for the cities of group ``g``'s suit, by scalars when the suit is small.
+    """:func:`protect` for the cities of group ``g``'s suit, pair by eligible pair.
 
-    Under ``parties`` scope a city is protected only as a plaintiff, so only
-    the cities eligible under a strategy can change.
+    Under ``parties`` scope, with no vacatur, a city is protected only as a
+    plaintiff of its group's suit, so only the (strategy, city) pairs eligible
+    to sue can change.
     """
-    if world.legal_inputs.universal or group.big or (r, m) in world.legal.vacated:
+    legal = world.legal
+    if world.legal_inputs.universal or (r, m) in legal.vacated:
         protect(world, r, m, day, group.index, g)
         return
-    legal = world.legal
     injunction, covered, party = legal.injunction, legal.covered, legal.party
     first = legal.first_injunction
     strategies, each_city, protection = [], [], []

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.model.litigation import state, suits
+from sim.model.litigation import suits
 from sim.model.litigation.courts import RULINGS
 from sim.model.litigation.state import DAYS_PER_MONTH
 from sim.model.plan import LEVEL, build_plan
@@ -263,13 +263,13 @@ def test_a_new_city_leaves_other_suits_rulings_unchanged():
 
 
 
-def test_small_suits_protect_by_scalars_exactly_as_by_arrays(monkeypatch):
-    """Filings, plaintiffs, protection and forfeits of small suits (plain scalars) equal the numpy
-    path of big suits."""
+def test_protecting_a_suits_eligible_pairs_equals_recomputing_its_cities(monkeypatch):
+    """A ruling updates protection pair by pair (the suit's eligible strategies and cities) exactly
+    as protect's recomputation of every strategy and city of the suit."""
     plan = build_plan(sim.load(UNCERTAIN))
     scalars = run_reference(World(plan, 5, range(40), keep=5))
-    monkeypatch.setattr(state, "SCALAR_UP_TO", 0)
-    monkeypatch.setattr(suits, "SCALAR_UP_TO", 0)
+    monkeypatch.setattr(suits, "_protect_suit", lambda world, r, m, g, group, day: suits.protect(
+        world, r, m, day, group.index, g))
     arrays = run_reference(World(plan, 5, range(40), keep=5))
     assert_same_batches(scalars, arrays)
     kinds = {kind for *_, kind, _ in scalars.events}
