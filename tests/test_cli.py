@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
+from sim.analysis import sweep as sweeps
 from sim.cli import main
+from sim.errors import Interrupted
+from tests.analysis.sweep.conftest import write_sweep
 from tests.conftest import ONE_CITY
 
 
@@ -131,3 +134,18 @@ def test_run_by_measure_writes_the_split_and_refuses_unknown_measures(cli, tmp_p
                                     "-q", *extra])
         assert refused.exit_code == 2 and message in refused.stderr
         assert len(refused.stderr.strip().splitlines()) == 1 and not bad.exists()
+
+
+def test_cli_interrupted_sweep_says_how_to_resume(cli, tmp_path, monkeypatch):
+    """Ctrl-C: exit status 130 and the line saying which points were kept and how to resume."""
+    path = write_sweep(tmp_path)
+
+    def interrupted(*_args, **_kwargs):
+        raise Interrupted("interrupted; 4 of 87 points are saved in out; run the same command "
+                          "with -o out to resume")
+
+    monkeypatch.setattr(sweeps, "run", interrupted)
+    result = cli.invoke(main, ["sweep", str(path), "-o", str(tmp_path / "out"), "-q"])
+    assert result.exit_code == 130
+    assert result.stderr.strip() == ("interrupted; 4 of 87 points are saved in out; run the "
+                                     "same command with -o out to resume")

@@ -1,24 +1,16 @@
-"""Scenario loading: valid files, every kind of bad input, overrides, schema."""
+"""Scenario loading (sim/scenario/schema.py): valid files, bad values, syntax, the JSON Schema."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-import tomllib
-from pathlib import Path
 
 import pytest
 
 import sim
 from sim.errors import ScenarioError
-from sim.scenario import EXAMPLE, json_schema, loads, uncertain_leaves, validate
-from tests.conftest import ONE_CITY, scenario_text
-
-
-def problems(text: str) -> list[str]:
-    with pytest.raises(ScenarioError) as caught:
-        loads(text, "bad.toml")
-    return [str(p) for p in caught.value.problems]
+from sim.scenario import EXAMPLE, json_schema, loads
+from tests.conftest import ONE_CITY
+from tests.scenario.conftest import problems
 
 
 def test_example_loads_with_defaults():
@@ -105,66 +97,6 @@ def test_empty_or_binary_text_is_rejected(text):
     assert line.startswith("bad.toml: ")
 
 
-def test_duplicate_names_and_unknown_strategies_are_reported():
-    """Names must be unique; listed strategies must exist."""
-    text = scenario_text(ONE_CITY.replace('replications = 8', 'replications = 8\n'
-                                          'strategies = ["sanctuary", "defiant"]'))
-    text += ONE_CITY[ONE_CITY.index("[[city]]"):ONE_CITY.index("[[city.grant]]")]
-    found = problems(text)
-    assert any("name 'Springfield' used 2 times" in f for f in found), found
-    assert any("scenario.strategies[1]: no such strategy" in f for f in found), found
-
-
-def test_strategy_forbidden_by_state_law_names_city_and_law():
-    """Asking for full cooperation in a sanctuary-mandated state is an error."""
-    text = ONE_CITY.replace('state = "IL"', 'state = "CA"\nstate_law = "sanctuary_mandated"')
-    text = text.replace("replications = 8", 'replications = 8\nstrategies = ["full"]')
-    (line,) = problems(text)
-    assert "'full'" in line and "Springfield" in line and "sanctuary_mandated" in line
-
-
-def test_forbidden_strategies_are_left_out_by_default():
-    """Without a list, only strategies allowed in every city are compared."""
-    text = ONE_CITY.replace('state = "IL"', 'state = "TX"\nstate_law = "cooperation_mandated"'
-                            '\ncurrent_policy = "full"')
-    assert [s.name for s in loads(text).strategies_to_run()] == ["full"]
-
-
-def test_sources_must_name_existing_keys():
-    """A per-key source for a key that does not exist is a typo."""
-    text = ONE_CITY.replace("revenue_volatility = 0.0",
-                            'revenue_volatility = 0.0\nsources = { reservs = "CAFR 2024" }')
-    (line,) = problems(text)
-    assert "city[0].budget" in line and "reservs" in line
-
-
-def test_with_values_overrides_by_name_and_index(one_city):
-    """Overrides address list items by name or by position and are validated."""
-    changed = one_city.with_values({"city[Springfield].budget.reserves": 5e7,
-                                    "measure[0].withhold_share": 0.5})
-    assert changed.city[0].budget.reserves == 5e7
-    assert changed.measure[0].withhold_share == 0.5
-    assert one_city.city[0].budget.reserves == 1e8
-
-
-def test_with_values_reports_bad_paths_and_values(one_city):
-    """Bad override paths and values give the same clear problems as files."""
-    with pytest.raises(ScenarioError) as caught:
-        one_city.with_values({"city[Shelbyville].budget.reserves": 1.0})
-    assert "no city named 'Shelbyville'" in str(caught.value)
-    with pytest.raises(ScenarioError) as caught:
-        one_city.with_values({"city[0].budget.reserves": -1.0})
-    assert "<override>: city[0].budget.reserves: must be >= 0 (got -1.0)" in str(caught.value)
-
-
-def test_uncertain_leaves_are_named_by_name_not_position():
-    """Stream names of uncertain quantities do not depend on list order."""
-    text = ONE_CITY.replace("reserves = 1.0e8",
-                            'reserves = {dist = "uniform", low = 5e7, high = 1.5e8}')
-    (path, _), = uncertain_leaves(loads(text))
-    assert path == "city[Springfield].budget.reserves"
-
-
 def test_load_reads_files_and_reports_unreadable_ones(tmp_path):
     """sim.load reads a path; a missing file is a clean problem."""
     path = tmp_path / "s.toml"
@@ -183,16 +115,3 @@ def test_schema_describes_every_field():
             if field != "dist" and "description" not in spec:
                 missing.append(f"{name}.{field}")
     assert not missing, missing
-
-
-@pytest.mark.parametrize("measures, message", [
-    (0.5, "litigation.coalition[0].measures: must be a list"),
-    ([{"a": 1}], "litigation.coalition[0].measures[0]: must be text"),
-], ids=["number", "table-in-list"])
-def test_retyped_coalition_measures_are_problems_not_crashes(measures, message):
-    """A coalition's measures retyped (found by the mutation property test) is a clean problem."""
-    data = tomllib.loads((Path(__file__).parents[2] / "scenarios" / "coalition-2025.toml")
-                         .read_text())
-    data["litigation"]["coalition"][0]["measures"] = measures
-    with pytest.raises(ScenarioError, match=re.escape(f"c.toml: {message}")):
-        validate(data, "c.toml")

@@ -1,4 +1,5 @@
-"""What-ifs by key path: Scenario.with_values and Scenario.value_at (sim/scenario/schema.py)."""
+"""Key paths (sim/scenario/paths.py): what-ifs by Scenario.with_values and Scenario.value_at,
+names of uncertain quantities."""
 
 from pathlib import Path
 
@@ -9,8 +10,9 @@ from hypothesis import strategies as st
 
 import sim
 from sim.errors import ScenarioError
-from sim.scenario import EXAMPLE, parse_path
+from sim.scenario import EXAMPLE, loads, parse_path, uncertain_leaves
 from sim.scenario.uncertain import Uniform
+from tests.conftest import ONE_CITY
 
 SCENARIOS = Path(__file__).parents[2] / "scenarios"
 
@@ -280,3 +282,30 @@ def test_setting_an_attribute_says_to_use_with_values(coalition):
         coalition.city[0].budget.reserves = 1.0
     with pytest.raises(AttributeError, match="with_values"):
         coalition.scenario.name = "other"
+
+
+def test_with_values_overrides_by_name_and_index(one_city):
+    """Overrides address list items by name or by position and are validated."""
+    changed = one_city.with_values({"city[Springfield].budget.reserves": 5e7,
+                                    "measure[0].withhold_share": 0.5})
+    assert changed.city[0].budget.reserves == 5e7
+    assert changed.measure[0].withhold_share == 0.5
+    assert one_city.city[0].budget.reserves == 1e8
+
+
+def test_with_values_reports_bad_paths_and_values(one_city):
+    """Bad override paths and values give the same clear problems as files."""
+    with pytest.raises(ScenarioError) as caught:
+        one_city.with_values({"city[Shelbyville].budget.reserves": 1.0})
+    assert "no city named 'Shelbyville'" in str(caught.value)
+    with pytest.raises(ScenarioError) as caught:
+        one_city.with_values({"city[0].budget.reserves": -1.0})
+    assert "<override>: city[0].budget.reserves: must be >= 0 (got -1.0)" in str(caught.value)
+
+
+def test_uncertain_leaves_are_named_by_name_not_position():
+    """Stream names of uncertain quantities do not depend on list order."""
+    text = ONE_CITY.replace("reserves = 1.0e8",
+                            'reserves = {dist = "uniform", low = 5e7, high = 1.5e8}')
+    (path, _), = uncertain_leaves(loads(text))
+    assert path == "city[Springfield].budget.reserves"
