@@ -10,7 +10,8 @@ The bottom layer of the house above :mod:`sim.errors`, :mod:`sim.metrics` and
   the reference, by domain: :mod:`~sim.scenario.city` (budget, grants, jail,
   trust), :mod:`~sim.scenario.measures`, :mod:`~sim.scenario.strategies`
   (switch rules, thresholds), :mod:`~sim.scenario.litigation` (suits,
-  courts, costs, liability), on :mod:`~sim.scenario.base` (sources, limits);
+  coalitions, costs, liability), :mod:`~sim.scenario.courts` (court stages and
+  their defaults), on :mod:`~sim.scenario.base` (sources, limits);
 * :mod:`~sim.scenario.checks`: checks across tables (names, references,
   dates, state law);
 * :mod:`~sim.scenario.paths`: key paths (``city[Chicago].budget.reserves``);
@@ -29,14 +30,9 @@ The names below are the package's public face: other layers import them from
 from sim.scenario.base import MAX_FILE_BYTES, MAX_NAME, Sourced
 from sim.scenario.checks import threshold_problems
 from sim.scenario.city import Budget, City, Enforcement, Grant, Trust
+from sim.scenario.courts import COURT_STAGES, LITIGATED_KINDS
 from sim.scenario.law import COMPLIANCE_LEVELS, FORBIDDEN_BY_STATE_LAW, LEVELS, STATE_LAWS
-from sim.scenario.litigation import (
-    COURT_STAGES,
-    LITIGATED_KINDS,
-    Coalition,
-    LegalCosts,
-    SuitHistory,
-)
+from sim.scenario.litigation import Coalition, LegalCosts, SuitHistory
 from sim.scenario.measures import Measure
 from sim.scenario.paths import format_loc, number_leaves, parse_path, uncertain_leaves
 from sim.scenario.schema import (

@@ -11,7 +11,8 @@ Every problem found is reported at once, one line each, as
 The tables a file holds are defined beside this module, by domain:
 :mod:`~sim.scenario.city` (budget, grants, jail, trust),
 :mod:`~sim.scenario.measures`, :mod:`~sim.scenario.strategies` (with switch
-rules and thresholds) and :mod:`~sim.scenario.litigation`, all on
+rules and thresholds), :mod:`~sim.scenario.litigation` and
+:mod:`~sim.scenario.courts`, all on
 :mod:`~sim.scenario.base`; key paths are in :mod:`~sim.scenario.paths`.
 
 Money is annual US dollars unless a key says otherwise; shares are 0-1.

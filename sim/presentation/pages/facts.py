@@ -14,7 +14,7 @@ from sim.results import (
     RunResult,
 )
 from sim.scenario import COMPLIANCE_LEVELS, COURT_STAGES, provenance
-from sim.scenario.litigation import COURT_DEFAULTS
+from sim.scenario.courts import COURT_DEFAULTS
 
 
 def describe_value(value: Any, money: bool = False, share: bool = False) -> str:
