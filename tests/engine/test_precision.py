@@ -75,7 +75,7 @@ def test_same_seed_same_stopping_point_whatever_the_workers(precise):
 def test_manifest_and_report_state_the_precision(precise):
     """The manifest records target, stop and closest check; the report says it in words."""
     from sim.presentation import pages
-    from tests.presentation.test_pages import fake_figures
+    from tests.presentation.pages.conftest import fake_figures
 
     record = precise.manifest["precision"]
     assert record["reached"] and record["replications"] == precise.manifest["replications"]

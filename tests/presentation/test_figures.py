@@ -17,7 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 import sim
 from sim import formats
 from sim.errors import FundsimWarning
-from sim.presentation import figure_registry, run_figures, style, sweep_figures
+from sim.presentation import figure_registry, litigation_figures, run_figures, style, sweep_figures
 from tests.conftest import ONE_CITY
 
 STRATEGIES = ["baseline", "sanctuary", "partial"]
@@ -221,12 +221,12 @@ def synthetic_events(replications: int = 60) -> pd.DataFrame:
 @pytest.mark.mpl_image_compare(**IMAGE)
 def test_litigation_timeline_image():
     """The litigation timeline looks as reviewed."""
-    return run_figures.litigation_timeline(synthetic_events(), STRATEGIES)
+    return litigation_figures.litigation_timeline(synthetic_events(), STRATEGIES)
 
 
 def test_litigation_timeline_counts_each_suit_once():
     """Two plaintiffs of one coalition filing make one filing; won shares are annotated."""
-    fig = run_figures.litigation_timeline(synthetic_events(), STRATEGIES)
+    fig = litigation_figures.litigation_timeline(synthetic_events(), STRATEGIES)
     notes = [t.get_text() for t in fig.axes[0].texts]
     assert notes[:3] == ["n = 60", "n = 60", "n = 60, 85% won"]
 
@@ -235,7 +235,7 @@ def test_litigation_timeline_without_suits_says_so():
     """A run where nobody sued gets a readable empty figure, not an error."""
     events = synthetic_events()
     events = events[events["kind"] == "measure_start"]
-    fig = run_figures.litigation_timeline(events, STRATEGIES)
+    fig = litigation_figures.litigation_timeline(events, STRATEGIES)
     assert fig.axes[0].texts[0].get_text() == "No suit was filed in this run"
 
 
@@ -348,7 +348,7 @@ def one_strategy_sides():
     """A small uncertain run seen as `fundsim compare RUN --strategies sanctuary partial` does."""
     import sim
     from sim.presentation import pages
-    from tests.presentation.test_pages import UNCERTAIN_CITY
+    from tests.presentation.pages.conftest import UNCERTAIN_CITY
 
     run = sim.run(sim.load(UNCERTAIN_CITY), replications=12, workers=1)
     comparison = pages.compare(run, strategies=("sanctuary", "full"))
