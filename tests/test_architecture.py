@@ -235,3 +235,35 @@ def test_the_test_finds_an_upward_import(tmp_path, monkeypatch):
         test_no_import_circle()
     with pytest.raises(AssertionError, match="_batch"):
         test_no_private_name_is_imported_across_modules()
+
+
+MAX_LINES = 600
+"""A module longer than this is split where a seam exists (the project brief: no module much
+over 600 lines), or says in its docstring why it stays one module."""
+
+STAYS_WHOLE = "past 600 lines"
+"""The phrase of a module docstring that gives the reason a long module stays one."""
+
+
+def test_no_module_is_much_over_600_lines_without_a_stated_reason():
+    long = []
+    for module, path in MODULES.items():
+        lines = len(path.read_text().splitlines())
+        docstring = ast.get_docstring(ast.parse(path.read_text())) or ""
+        if lines > MAX_LINES and STAYS_WHOLE not in " ".join(docstring.split()):
+            long.append(f"{module}: {lines} lines; split it, or say in its docstring why it "
+                        f"stays one module ({STAYS_WHOLE!r})")
+    assert long == []
+
+
+def test_the_line_rule_can_fail(tmp_path, monkeypatch):
+    """A long module without a reason is caught; with one, it passes."""
+    here = sys.modules[__name__]
+    long = tmp_path / "long.py"
+    monkeypatch.setattr(here, "MODULES", {"sim.long": long})
+    long.write_text('"""A module."""\n' + "x = 1\n" * MAX_LINES)
+    with pytest.raises(AssertionError, match="sim.long: 601 lines"):
+        test_no_module_is_much_over_600_lines_without_a_stated_reason()
+    long.write_text('"""A module, one on purpose though it runs\npast 600 lines: why."""\n'
+                    + "x = 1\n" * MAX_LINES)
+    test_no_module_is_much_over_600_lines_without_a_stated_reason()

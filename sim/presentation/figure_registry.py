@@ -2,6 +2,7 @@
 
 :data:`FIGURES` lists every figure of the report, with its title and caption,
 the function that draws it from a run (:mod:`~sim.presentation.run_figures`,
+:mod:`~sim.presentation.litigation_figures`,
 :mod:`~sim.presentation.decision_figures`) and what it needs; a figure whose
 tables lack a column, or that makes no sense for the run, is skipped.
 :class:`Plotter` is ``result.plot``; :func:`save_figures` writes a run's
@@ -20,12 +21,12 @@ from typing import TYPE_CHECKING
 from matplotlib.figure import Figure
 
 from sim.presentation import decision_figures, measure_figures
+from sim.presentation.litigation_figures import litigation_timeline
 from sim.presentation.run_figures import (
     cost_breakdown,
     enforcement_trust,
     exposure_by_city,
     federal_funds,
-    litigation_timeline,
     net_impact,
     reserves_fan,
 )

@@ -71,7 +71,8 @@ def recession_rows(run: RunResult) -> dict[str, Any]:
 
 def absorbable_rows(run: RunResult) -> list[dict[str, Any]]:
     """Per city: per strategy, the largest absorbable federal cut (share, dollars a year,
-    90% interval), when the run asked for it (``--absorbable-cut``)."""
+    90% interval), when the run asked for it (``--absorbable-cut``).
+    """
     table = run.absorbable
     if table is None:
         return []
