@@ -100,6 +100,10 @@ METRICS: dict[str, Metric] = {
     "floor_breached": Metric(
         "probability", "Whether reserves net of debt ever fell below the floor "
         "(its mean is the probability).", "max"),
+    "floor_breached_at_year_end": Metric(
+        "probability", "Whether reserves net of debt were below the floor at the end of a "
+        "fiscal year, the balance reserve policies are stated on (its mean is the "
+        "probability; months below the floor inside a year do not count).", "max"),
     "reserves_exhausted": Metric(
         "probability", "Whether reserves net of short-term debt were ever spent down to "
         "zero, every reserve fund empty (its mean is the probability).", "max"),

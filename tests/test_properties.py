@@ -5,7 +5,8 @@ Two promises are checked on inputs no one wrote by hand:
 * any valid scenario runs without an exception, gives finite numbers only,
   and keeps the accounting identity ``reserves[m] - reserves[m-1] ==
   revenue - spending`` to the cent in every month, city, strategy and kept
-  replication;
+  replication, whatever share of each year's revenue gap the next budget
+  closes (``rebudget_share``);
 * any mutation of a valid file (keys deleted, duplicated or given values of
   another type, numbers set to edge values, random bytes) either still
   validates or raises :class:`~sim.errors.ScenarioError`, never anything else.
@@ -88,6 +89,8 @@ def cities(draw, count: int) -> list[dict]:
                 "reserve_floor": draw(share),
                 "revenue_volatility": draw(st.floats(0.0, 0.5)),
                 "expenditure_growth": draw(st.floats(-0.5, 0.5)),
+                # Re-budgeting moves spending with revenue: the books must still balance.
+                "rebudget_share": draw(share),
                 "gap_closing": {
                     "order": draw(st.sampled_from([["service_cuts", "tax_increase"],
                                                    ["tax_increase"], []])),

@@ -24,6 +24,13 @@ of the year's surplus into those below their targets; money over a fund's cap re
 the first fund, and the first fund's excess over its own cap is spent.  Moves
 between funds leave the total, and so the identity, as it is; an outlay over
 the cap is spending.  A city without funds is one pool, as before.
+
+Each adopted budget matches the revenue then expected (balanced-budget
+requirements, :attr:`Budget.rebudget_share <sim.scenario.city.Budget>`): a
+share of the past fiscal year's own-source gap against trend comes out of
+(a windfall goes into) the next year's spending, whatever the reserves, before
+any gap-closing tool is needed.  This is part of expenditure, so the identity
+is unchanged.
 """
 
 from __future__ import annotations
@@ -182,6 +189,7 @@ def sample_fiscal(plan: Plan, params: Parameters,
         _balancing_revenue(plan, params, expenditure, state_aid, growth),
         stated / 12 * _growth(revenue_growth, years),
     )
+    forecast = own_trend
     recession_start = None
     if scenario.recession is not None:
         recession_start = recession_months(plan, params, streams)
@@ -193,19 +201,25 @@ def sample_fiscal(plan: Plan, params: Parameters,
         params.per_city("budget.revenue_volatility", lambda c: c.budget.revenue_volatility),
         np.array([c.budget.revenue_persistence for c in scenario.city]),
     )
+    own_source = own_trend * np.maximum(1.0 + noise, 0.0)
+    next_start = np.zeros((cal.months, len(plan.cities)), bool)
+    next_start[:-1] = cal.year_starts(plan.fiscal_year_start)[1:]
+    share = params.per_city("budget.rebudget_share", lambda c: c.budget.rebudget_share)
+    if share.any():
+        # A budget cannot spend less than nothing (a year with no revenue at all).
+        expenditure = np.maximum(
+            expenditure - rebudgeted(forecast, own_source, next_start, share), 0.0)
     gaps = [c.budget.gap_closing for c in scenario.city]
 
     def policy(attr: str) -> np.ndarray:
         return np.array([getattr(g, attr) for g in gaps], dtype=float)
 
-    next_start = np.zeros((cal.months, len(plan.cities)), bool)
-    next_start[:-1] = cal.year_starts(plan.fiscal_year_start)[1:]
     funds = sample_funds(plan, params)
     floor_share = params.per_city("budget.reserve_floor", lambda c: c.budget.reserve_floor)
     if funds is not None:
         floor_share = np.where(funds.has_funds, funds.floor.sum(axis=0), floor_share)
     return FiscalInputs(
-        own_source=own_trend * np.maximum(1.0 + noise, 0.0),
+        own_source=own_source,
         expenditure=expenditure,
         state_aid=state_aid,
         reserves0=params.per_city("budget.reserves", lambda c: c.budget.reserves),
@@ -227,6 +241,36 @@ def sample_fiscal(plan: Plan, params: Parameters,
         funds=funds,
         recession_start=recession_start,
     )
+
+
+def rebudgeted(forecast: np.ndarray, actual: np.ndarray, next_is_year_start: np.ndarray,
+               share: np.ndarray) -> np.ndarray:
+    """(T, R, C) spending taken out of each month's budget by re-budgeting.
+
+    At each fiscal year's end the year's own-source gap is measured against
+    the trend the budget was built on (``forecast``: before any recession or
+    noise), as a share of it: ``1 - sum(actual) / sum(forecast)`` over the
+    year's months (the months since the start for the first, partial year).
+    Each month of the next year then spends ``share`` (R, C) of that gap times
+    the month's trend less: the adopted budget matches the revenue now
+    expected (Budget.rebudget_share; negative, a windfall, spends more).  It
+    depends on revenue only, never on a strategy, so every strategy meets
+    the same re-budgeted spending.
+    """
+    cut = np.zeros_like(forecast)
+    expected, received = np.zeros(forecast.shape[1:]), np.zeros(forecast.shape[1:])
+    gap = np.zeros(forecast.shape[1:])
+    for m in range(len(forecast)):
+        cut[m] = share * gap * forecast[m]
+        expected += forecast[m]
+        received += actual[m]
+        ends = next_is_year_start[m]
+        if ends.any():
+            # No revenue expected (under a dollar): no gap.
+            gap = np.where(ends, 1.0 - divide_where(received, expected, expected >= 1.0, 1.0),
+                           gap)
+            expected[:, ends], received[:, ends] = 0.0, 0.0
+    return cut
 
 
 DEFAULT_MIX = {"property": 0.40, "sales": 0.20, "income": 0.05, "fees": 0.25}
@@ -422,6 +466,8 @@ def fiscal_month(state: FiscalState, inputs: FiscalInputs, m: int,
         "liability_cost": flows.liability_cost,
         "interest": interest,
         "below_floor": below,
+        # Reserve policies are stated on fiscal-year-end balances.
+        "below_floor_at_year_end": below & inputs.next_is_year_start[m],
     }
     if fund_below is not None:
         accounts["fund_below_floor"] = fund_below

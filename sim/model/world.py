@@ -114,6 +114,7 @@ class Recorder:
         self.npv_gap_closing = np.zeros(shape)
         self.min_reserve_ratio = np.full(shape, np.inf)
         self.months_below_floor = np.zeros(shape, dtype=np.int32)
+        self.year_ends_below_floor = np.zeros(shape, dtype=np.int32)
         self.exhausted_at = np.full(shape, T, dtype=np.int32)
         """First month reserves net of debt were at or below zero (T: never)."""
         self.peak_debt = np.zeros(shape)
@@ -147,6 +148,7 @@ class Recorder:
         ratio = divide_where(accounts["net_reserves"], annual, annual >= 1.0)
         np.minimum(self.min_reserve_ratio, ratio, out=self.min_reserve_ratio)
         self.months_below_floor += accounts["below_floor"]
+        self.year_ends_below_floor += accounts["below_floor_at_year_end"]
         exhausted = (accounts["net_reserves"] <= 0.0) & (self.exhausted_at == len(self.discount))
         self.exhausted_at[exhausted] = m
         np.maximum(self.peak_debt, accounts["debt"], out=self.peak_debt)
@@ -194,6 +196,7 @@ class Recorder:
             min_reserve_ratio=self.min_reserve_ratio,
             months_below_floor=self.months_below_floor.astype(float),
             floor_breached=(self.months_below_floor > 0).astype(float),
+            floor_breached_at_year_end=(self.year_ends_below_floor > 0).astype(float),
             reserves_exhausted=(self.exhausted_at < len(self.discount)).astype(float),
             years_to_exhaustion=self.exhausted_at / 12.0,
             peak_debt=self.peak_debt,

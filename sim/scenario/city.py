@@ -163,6 +163,16 @@ class Budget(Sourced):
     reserve_floor: Share = 0.05
     """Reserve floor as a share of annual expenditure: the city's own policy.
     Assumption: 5%."""
+    rebudget_share: Share = 0.0
+    """Share of the past fiscal year's own-source revenue gap against its trend
+    (shortfall or windfall, as a share of the trend) that the next adopted
+    budget closes, by spending that much less (or more) of the trend all year:
+    a balanced-budget requirement makes each adopted budget match the revenue
+    forecast, whatever the reserves.  The rest of the gap, and all of it in the
+    year it opens, falls on the reserves.  Default 0: no re-budgeting, every
+    shortfall is left to the reserves and the gap-closing tools.  Cite the
+    city's balanced-budget law; the share itself (budgets may also balance
+    with one-time money) is usually an assumption with a range."""
     gap_closing: GapClosing = GapClosing()
     """How gaps are closed once reserves fall below the floor."""
     revenue_mix: RevenueMix | None = None

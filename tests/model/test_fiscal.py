@@ -52,6 +52,7 @@ budgets = st.fixed_dictionaries({
     "tax_limit": st.floats(0, 0.1),
     "borrow": st.floats(0, 0.5),
     "fy": st.integers(1, 12),
+    "rebudget": st.floats(0, 1),
     "order": st.sampled_from([["service_cuts", "tax_increase"], ["tax_increase"], []]),
     "funds": st.one_of(st.none(), st.fixed_dictionaries({
         "balance": st.floats(0, 1), "floors": st.tuples(st.floats(0, 0.1), st.floats(0, 0.1)),
@@ -78,7 +79,8 @@ def funds_of(f: dict, reserves: float) -> list[dict]:
 def test_reserves_change_equals_revenue_minus_spending(b):
     """Every month, city and strategy: Δreserves = revenue − spending, to the cent.
 
-    With reserve funds too: moves between funds leave the total alone, an
+    With re-budgeting (spending follows last year's revenue gap) and reserve
+    funds too: moves between funds leave the total alone, an
     outlay over the first fund's cap is spending, and the funds always add up
     to the reserves.
     """
@@ -90,6 +92,7 @@ def test_reserves_change_equals_revenue_minus_spending(b):
         "city[0].budget.state_aid": b["state_aid"],
         **floor,
         "city[0].budget.revenue_volatility": b["volatility"],
+        "city[0].budget.rebudget_share": b["rebudget"],
         "city[0].budget.gap_closing": {
             "order": b["order"], "service_cut_limit": b["cut_limit"],
             "service_cut_lag_months": b["cut_lag"], "tax_increase_limit": b["tax_limit"],
@@ -334,3 +337,51 @@ def test_recessions_come_with_their_probability_and_meet_every_strategy_alike():
     assert came[0, :, 0].mean() == pytest.approx(0.51, abs=0.075)
     calm = simulate(base, replications=400)
     assert np.array_equal(result.outcomes["federal_withheld"], calm.outcomes["federal_withheld"])
+
+
+def test_the_next_adopted_budget_closes_its_share_of_the_past_years_revenue_gap():
+    """Re-budgeting, by hand: $100M a month of own revenue, all sales taxes, 12% deep,
+    falling from January 2025 over 6 months and recovering over 60.  January-June
+    (the first, partial fiscal year): 100, 98, 96, 94, 92, 90, $570M of $600M, a 5%
+    gap; half of it comes out of every month of FY2026: 100 - 0.5 x 5 = $97.5M.
+    July 2025-June 2026: 88 + 0.2k for k = 0..11, $1,069.2M of $1,200M, a 10.9% gap:
+    FY2027 spends 100 - 0.5 x 10.9 = $94.55M a month.  Without the share, the budget
+    stays at $100M; either way the books balance to the cent."""
+    values = {
+        "city[0].budget.own_source_revenue": 1.2e9, "city[0].budget.expenditure_growth": 0.0,
+        "city[0].budget.revenue_mix": {"sales": 1.0},
+        "city[0].budget.gap_closing": {"order": [], "borrowing_limit": 0.0},
+        "recession": {"start": "2025-01-01", "decline_months": 6, "recovery_months": 60,
+                      "depth": {"sales": 0.12, "state_aid": 0.0}},
+        "scenario.years": 3,
+    }
+    base = sim.load(ONE_CITY).with_values(values)
+    rebudgeted = simulate(base.with_values({"city[0].budget.rebudget_share": 0.5}), 1)
+    spent = rebudgeted.trajectories["expenditure"][:, 0, 0, 0] / MILLION
+    assert spent[[0, 5, 6, 17, 18, 29]] == pytest.approx([100, 100, 97.5, 97.5, 94.55, 94.55])
+    assert_identity(rebudgeted, np.full((4, 1, 1), 1e8))
+    plain = simulate(base, 1).trajectories["expenditure"][:, 0, 0, 0] / MILLION
+    assert plain == pytest.approx(np.full(36, 100.0))
+
+
+def test_a_breach_inside_the_year_is_not_a_breach_at_its_end():
+    """Calendar fiscal year, $97M of own revenue and $1M of JAG a month against $100M
+    of spending, $24M of CDBG each October: reserves of $100M fall $2M a month to
+    $82M in September, jump to $104M in October and end each December at $100M.
+    Under a $90M floor (7.5%) from June to September: four months a year below it,
+    a breach, but never at a fiscal year's end."""
+    scenario = sim.load(ONE_CITY).with_values({
+        "city[0].fiscal_year_start": 1,
+        "city[0].budget.own_source_revenue": 1.164e9, "city[0].budget.expenditure_growth": 0.0,
+        "city[0].budget.reserve_floor": 0.075,
+        "city[0].budget.gap_closing": {"order": [], "borrowing_limit": 0.0},
+        "measure[0].probability": 0.0,
+    })
+    result = simulate(scenario, 1)
+    reserves = result.trajectories["reserves"][:, 0, 0, 0] / MILLION
+    assert reserves[[5, 8, 9, 11, 23]] == pytest.approx([88, 82, 104, 100, 100])
+    assert result.outcomes["months_below_floor"][0, 0, 0] == 8
+    assert result.outcomes["floor_breached"][0, 0, 0] == 1.0
+    assert result.outcomes["floor_breached_at_year_end"][0, 0, 0] == 0.0
+    short = simulate(scenario.with_values({"city[0].budget.own_source_revenue": 1.14e9}), 1)
+    assert short.outcomes["floor_breached_at_year_end"][0, 0, 0] == 1.0
