@@ -98,14 +98,15 @@ def test_same_seed_and_a_real_change_is_flagged(one_city_run):
 def test_independent_runs_of_one_model_flag_nothing(one_city_run):
     """Another seed: Welch, and no change beyond Monte Carlo error over the whole page.
 
-    With this seed 13 of the 95% intervals exclude zero by chance (the metrics move
-    together): an unadjusted test would paint them red.
+    With this seed 17 of the 95% intervals exclude zero by chance (the metrics move
+    together: the year-end breach with the monthly one): an unadjusted test would
+    paint them red.
     """
     other = sim.run(sim.load(UNCERTAIN_CITY), replications=24, seed=108, workers=1)
     comparison = pages.compare(one_city_run, other)
     assert not comparison.paired
     changes = comparison.changes
-    assert ((changes["ci95_low"] > 0) | (changes["ci95_high"] < 0)).sum() == 13
+    assert ((changes["ci95_low"] > 0) | (changes["ci95_high"] < 0)).sum() == 17
     assert not changes["beyond_noise"].any()
 
 
