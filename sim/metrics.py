@@ -41,6 +41,9 @@ GRANT_FUNDS = "a grant names the positions or programs it pays for ([[city.grant
 RECESSION = "the scenario has a [recession] table"
 """When the recession metric is reported."""
 
+TERMINATIONS = 'a measure terminates grants (kind = "termination")'
+"""When the termination_lost metric is reported."""
+
 METRICS: dict[str, Metric] = {
     "net_fiscal_impact": Metric(
         "USD, present value",
@@ -54,9 +57,14 @@ METRICS: dict[str, Metric] = {
     "federal_received": Metric("USD", "Federal grant payments received, net of clawbacks."),
     "federal_withheld": Metric("USD", "Federal payments withheld, including clawbacks."),
     "federal_restored": Metric("USD", "Withheld funds later paid out."),
-    "federal_lost": Metric("USD", "Withheld funds permanently lost after a final court loss."),
+    "federal_lost": Metric(
+        "USD", "Withheld funds lost for good: a terminated grant's claim lost in the Court "
+        "of Federal Claims, or a statute upheld by a final judgment (a grant condition or "
+        "executive order upheld keeps its money withheld, not lost)."),
     "federal_unresolved": Metric(
-        "USD", "Withheld funds neither paid out nor lost when the horizon ends."),
+        "USD", "Withheld funds neither paid out nor lost when the horizon ends: still "
+        "withheld, e.g. under a grant condition upheld by a final judgment and not yet "
+        "rescinded."),
     "legal_cost": Metric("USD", "Litigation costs."),
     "compliance_cost": Metric("USD", "Costs of cooperating with immigration enforcement."),
     "liability_cost": Metric("USD", "Damages paid for unlawful detention."),
@@ -73,8 +81,15 @@ METRICS: dict[str, Metric] = {
         "probability", "Whether an injunction ever protected the city (its mean is the "
         "probability).", "max"),
     "final_loss": Metric(
-        "probability", "Whether one of the city's suits ended in a final loss, making its "
-        "withheld funds permanently lost (its mean is the probability).", "max"),
+        "probability", "Whether one of the city's suits against a grant condition, executive "
+        "order or statute ended in a final loss (its mean is the probability). A condition or "
+        "order upheld keeps the money withheld until it is rescinded or the city complies; a "
+        "statute upheld makes it lost. Claims over terminated grants are termination_lost.",
+        "max"),
+    "termination_lost": Metric(
+        "probability", "Whether one of the city's claims over a terminated grant ended in a "
+        "final loss in the Court of Federal Claims (or the Federal Circuit), its withheld "
+        "money lost for good (its mean is the probability).", "max", TERMINATIONS),
     "service_cuts": Metric("USD", "Spending cut to close budget gaps."),
     "tax_increase": Metric("USD", "Revenue raised by tax increases to close budget gaps."),
     "interest": Metric("USD", "Interest on short-term borrowing."),

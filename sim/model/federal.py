@@ -19,8 +19,12 @@ measures target one payment, the largest share applies and the withheld money
 is attributed to that measure.  Withheld money waits in a pool per measure;
 when the city stops being penalised by that measure (injunction, recognised
 compliance, rescission) the pool is paid out after the measure's release lag,
-unless it is withheld again first.  A final court loss makes the pool, and
-all later withholding under that measure, permanently lost.
+unless it is withheld again first.  A final court loss on a grant condition
+or executive order leaves the pool waiting: the award stands, withheld while
+the condition does (New York's Byrne JAG money, withheld from FY2017 and lost in
+the 2d Circuit in 2020, was paid in 2021 once the conditions were dropped).  A
+final loss on a statute or a terminated grant makes the pool, and all later
+withholding under that measure, permanently lost (:meth:`FederalState.forfeit`).
 
 A measure with ``clawback_months`` takes back, when it first hits a city, its
 share of what the targeted grants actually paid the city in the last that many
@@ -130,7 +134,8 @@ class FederalState:
     enjoined: np.ndarray
     """(S, R, C, M) an injunction protects the city from the measure."""
     forfeited: np.ndarray
-    """(S, R, C, M) the city lost its case for good: withheld money is lost."""
+    """(S, R, C, M) the city lost its case for good on a statute or a terminated grant
+    (or was paid damages for the grant): withheld money is lost."""
     hit: np.ndarray
     """(S, R, C, M) the measure currently withholds the city's funds."""
     ever_hit: np.ndarray

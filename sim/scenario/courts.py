@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 
 from sim.scenario.base import Sourced
-from sim.scenario.uncertain import Frozen, Share, Uniform
+from sim.scenario.uncertain import Frozen, Share, Uniform, uncertain
 
 
 class Days(Frozen):
@@ -88,6 +88,29 @@ class Review(Stage):
     previous ruling (they appeal, the Supreme Court grants their petition)."""
 
 
+class Certiorari(Review):
+    """Review by the Supreme Court, granted mostly when the circuits disagree.
+
+    The Court grants review chiefly to settle "a decision in conflict with the
+    decision of another United States court of appeals on the same important
+    matter" (Sup. Ct. R. 10(a)).  So the chance it takes a suit depends on
+    whether the circuits that ruled on the suit's question ruled differently
+    (a split): ``taken_after_split`` if they did, else ``taken`` (after a ruling
+    for the jurisdictions, on the government's petition) or ``taken_after_loss``
+    (on theirs).  The circuits are the suit's own and ``other_circuits`` more,
+    each ruling on the question from the uniforms its own suits share.
+    """
+
+    taken_after_split: Share | None = None
+    """Probability that the Court grants review when another circuit ruled the other
+    way on the same question, whoever petitions."""
+    other_circuits: uncertain(ge=0, le=11) | None = None
+    """How many other circuits rule on the same question before the Court decides
+    whether to take it (the fraction of an uncertain value is dropped).  They are
+    taken in the order the sanctuary funding questions reached them (9th, 7th, 1st,
+    3rd, 2nd, then the rest), skipping the suit's own."""
+
+
 class Merits(Stage):
     """Summary judgment: a permanent injunction if won, and perhaps vacatur."""
 
@@ -145,8 +168,9 @@ class Courts(Sourced):
     appeal: Review = Review()
     """Appeal to the circuit court by the losing side, ``days`` after the
     merits ruling."""
-    certiorari: Review = Review()
-    """Review by the Supreme Court, ``days`` after the appeal ruling."""
+    certiorari: Certiorari = Certiorari()
+    """Review by the Supreme Court, ``days`` after the appeal ruling; taken mostly
+    after a circuit split."""
     stay: Stay = Stay()
     """Stays pending appeal of the rulings the jurisdictions win."""
 
@@ -174,7 +198,8 @@ _EXECUTIVE_COURTS: dict[str, dict[str, Any]] = {
                "days": (100.0, 210.0, 350.0), "vacatur": 0.0},
     "appeal": {"taken": 0.8, "taken_after_loss": _wide(0.7, 1.0), "probability": 0.8,
                "probability_after_loss": _wide(0.07, 0.3), "days": (230.0, 450.0, 660.0)},
-    "certiorari": {"taken": _wide(0.1, 0.5), "taken_after_loss": _wide(0.05, 0.4),
+    "certiorari": {"taken": _wide(0.02, 0.2), "taken_after_loss": _wide(0.01, 0.1),
+                   "taken_after_split": _wide(0.5, 0.9), "other_circuits": _wide(2.0, 5.0),
                    "probability": _wide(0.5, 0.9), "probability_after_loss": _wide(0.2, 0.6),
                    "days": (270.0, 400.0, 640.0)},
     "stay": _STAY,
@@ -191,6 +216,7 @@ COURT_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
         "appeal": {"taken": 0.8, "taken_after_loss": _wide(0.7, 1.0), "probability": 0.3,
                    "probability_after_loss": _wide(0.07, 0.3), "days": (230.0, 450.0, 660.0)},
         "certiorari": {"taken": _wide(0.1, 0.5), "taken_after_loss": _wide(0.05, 0.4),
+                       "taken_after_split": _wide(0.5, 0.9), "other_circuits": _wide(2.0, 5.0),
                        "probability": 0.5, "probability_after_loss": _wide(0.1, 0.5),
                        "days": (270.0, 400.0, 640.0)},
         "stay": {**_STAY, "probability": _wide(0.1, 0.6)},
@@ -203,6 +229,7 @@ COURT_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
                    "probability": 0.84, "probability_after_loss": _wide(0.07, 0.3),
                    "days": (230.0, 450.0, 660.0)},
         "certiorari": {"taken": _wide(0.0, 0.1), "taken_after_loss": _wide(0.0, 0.1),
+                       "taken_after_split": 0.0, "other_circuits": 0.0,
                        "probability": 0.5, "probability_after_loss": 0.5,
                        "days": (270.0, 400.0, 640.0)},
         "stay": {**_STAY, "sought": 0.0},
@@ -243,10 +270,28 @@ EXECUTIVE_DEFAULTS_DOC = """  Defaults, derived from the funding suits of
     merits, 7-18% by circuit: Administrative Office, Judicial Business 2009, as
     summarised at sixthcircuitappellateblog.com); 230-660 days, most likely 450
     (240, about 254, 453, 568, 643 and 647 days from judgment to circuit
-    ruling).  Certiorari: the record is thin (the 2020 petitions were
-    dismissed on 2021-03-05 after the conditions were rescinded, so the Court
-    never reached the merits): granted 0.1-0.5 on the government's petition,
-    0.05-0.4 on the jurisdictions'; won 0.5-0.9 after a won appeal, 0.2-0.6
+    ruling).  Certiorari is granted mostly to settle a circuit split (Sup. Ct.
+    R. 10(a)): the Court grants about 1% of all petitions and about 4% of paid
+    ones (80 of 2,000 a term), and more than 80% of the petitions it grants
+    present a square conflict between courts (T. Goldstein, 'The great myth
+    about seeking certiorari', National Law Journal, law.com; Empirical SCOTUS,
+    'Elites at cert', 2021-12-15).  The sanctuary record is one split and no
+    grant: after the 1st, 3d, 7th and 9th Circuits held the Byrne JAG
+    conditions unauthorised and the 2d upheld them (951 F.3d 84, 2020-02-26),
+    both sides petitioned (the government against San Francisco, No. 20-666,
+    filed 2020-11-13; New York State and City, Nos. 20-795 and 20-796); the
+    Court held the petitions over conferences from 2021-02-19 and dismissed
+    them under Rule 46 on 2021-03-04 at the parties' request after DOJ dropped
+    the conditions (docket of No. 20-666, SCOTUSblog), so whether it would
+    have granted was never decided.  Defaults: granted 0.5-0.9 after a split,
+    whoever petitions (Assumption: a square split on a federal program both
+    sides asked the Court to settle, the Rule 10(a) case); without one 0.02-0.2
+    on the government's petition (Assumption: the Solicitor General's
+    petitions are granted far more often than others', but four in five grants
+    settle a conflict) and 0.01-0.1 on the jurisdictions' (about the 1-4% of
+    all petitions); the other circuits ruling on the question before the
+    Court decides 2-5 (five circuits ruled on the JAG conditions in 2017-2020;
+    in 2025 appeals were taken to the 1st, 7th and 9th).  Won 0.5-0.9 after a won appeal, 0.2-0.6
     after a lost one (Assumption: the Spending Clause precedents favour the
     localities (Pennhurst 1981, South Dakota v. Dole 1987, NFIB v. Sebelius
     2012; "I would be surprised if there are five justices on the Supreme
@@ -269,14 +314,18 @@ EXECUTIVE_DEFAULTS_DOC = """  Defaults, derived from the funding suits of
 LEGISLATION_DOC = """How courts treat suits against a statute passed by Congress.
 
     Defaults: durations and the chance each stage happens as for executive
-    orders; the chance of winning is an Assumption, far lower: courts
+    orders, but for certiorari (below); the chance of winning is an Assumption, far lower: courts
     presume Acts of Congress valid, and a Spending Clause challenge must
     show that conditions are ambiguous, unrelated to the funds' purpose or
     coercive (South Dakota v. Dole, 1987; NFIB v. Sebelius, 2012).
     Preliminary injunction won 0.2, merits 0.25 (0.05-0.25 after a denied
     injunction), appeal 0.3 (0.07-0.3 after a lost merits ruling), certiorari
     0.5 (0.1-0.5 after a lost appeal); no vacatur (a statute is not agency
-    action); a stay of an injunction against a statute 0.1-0.6.
+    action); a stay of an injunction against a statute 0.1-0.6.  Certiorari
+    without a split stays granted 0.1-0.5 on the government's petition and
+    0.05-0.4 on the jurisdictions' (Assumption: the Court usually reviews a
+    judgment holding an Act of Congress invalid, split or not); after a split
+    and the other circuits as for executive orders.
 """
 
 TERMINATION_DOC = """How the Court of Federal Claims treats suits over terminated grants.
@@ -297,5 +346,7 @@ TERMINATION_DOC = """How the Court of Federal Claims treats suits over terminate
     decides breach of the grant agreement, whose termination clauses, 2 C.F.R.
     200.340, cut both ways), 365-1,460 days, most likely 730 (Assumption);
     appeal to the Federal Circuit taken 0.3-0.8, affirmed 0.84 as circuits
-    affirm most civil judgments (see executive orders); certiorari 0-0.1.
+    affirm most civil judgments (see executive orders); certiorari 0-0.1, and
+    no circuit split: the Federal Circuit alone hears appeals from the Court of
+    Federal Claims (28 U.S.C. 1295(a)(3)), so ``other_circuits`` is 0.
 """

@@ -32,7 +32,9 @@ the city's federal funds; ``measure_in_force``: the measure (or any measure
 aimed at the city) is in force; ``measure_rescinded``: it (or any measure
 aimed at the city) has been rescinded; ``injunction_lost``: one of the city's
 suits lost a ruling (injunction denied or dissolved, merits, appeal or
-certiorari lost); ``final_loss``: one of its suits ended in a final loss.
+certiorari lost); ``final_loss``: one of its suits against a grant condition,
+executive order or statute ended in a final loss (a lost claim over a terminated
+grant is not one: complying would not bring the grant back).
 """
 MEASURE_CONDITIONS = frozenset({"funds_withheld", "measure_in_force", "measure_rescinded"})
 
@@ -50,8 +52,9 @@ class SwitchRule(Sourced):
     """The condition watched: ``reserves_below_floor``, ``funds_withheld``,
     ``measure_in_force``, ``measure_rescinded``, ``injunction_lost`` (one of the
     city's suits lost a ruling: injunction denied or dissolved, merits, appeal
-    or certiorari lost) or ``final_loss`` (one of its suits ended in a final
-    loss)."""
+    or certiorari lost) or ``final_loss`` (one of its suits against a grant
+    condition, executive order or statute ended in a final loss: the money stays
+    withheld while the measure stands, and complying is how the city gets it)."""
     months: int = Field(default=1, ge=1, le=600)
     """Consecutive months the condition must hold before the rule fires."""
     measure: str | None = Field(default=None, min_length=1, max_length=MAX_NAME)

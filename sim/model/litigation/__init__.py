@@ -22,7 +22,9 @@ Event kinds written to the event log (stable names, column ``kind``):
   ruling pending appeal (detail ends with the court); relief waits for the next ruling.
   A refused stay is not an event.
 * ``judgment_final``: the last ruling became final (detail ends ``won`` or ``lost``).
-* ``funds_forfeited``: a final loss made withheld funds permanently lost (per city).
+* ``funds_forfeited``: a final loss on a statute or a terminated grant made withheld
+  funds permanently lost (per city); after a final loss on a grant condition or an
+  executive order the funds stay withheld until it is rescinded or the city complies.
 * ``damages_paid``: the Court of Federal Claims' final judgment paid a terminated
   grant's withheld money as damages (per city); the grant stays terminated.
 * ``suit_withdrawn``: a plaintiff complied and left the suit (per city).

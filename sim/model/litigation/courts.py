@@ -43,6 +43,17 @@ INTERLOCUTORY = len(COURT_STAGES)
 suit's history brings (decided before the merits, with the appeal's chances)."""
 MEASURE_KINDS: tuple[str, ...] = LITIGATED_KINDS
 """Kinds of measure with courts of their own (a funding lapse is not litigated)."""
+FORFEITING_KINDS: tuple[str, ...] = ("legislation", "termination")
+"""Kinds of measure a final loss against which makes withheld money lost for good.
+
+Only where the law makes it so: a terminated grant whose claim the Court of
+Federal Claims rejects is not owed (Tucker Act, 28 U.S.C. 1491), and a statute
+upheld makes the city ineligible for the money it names.  A grant condition
+upheld leaves the award in place, withheld while the condition stands: New York
+lost in the 2d Circuit (951 F.3d 84, 2020-02-26), yet the Byrne JAG money withheld
+from it since FY2017 was paid in 2021 once DOJ dropped the conditions (New York
+Attorney General, 'Attorney General James Secures the Restoration of Over $30
+Million in Public Safety Grants', 2021; New Jersey Attorney General, 2021-05-04)."""
 STAYED = ("", "circuit", "Supreme Court")
 """Court that stayed a ruling, by :attr:`SuitCourse.stayed` (0: not stayed)."""
 
@@ -78,6 +89,11 @@ class CourtInputs:
     """(R, P, 4) probability the plaintiffs win each stage after a won ruling (or first)."""
     win_after_loss: np.ndarray
     """(R, P, 4) probability the plaintiffs win each stage after a lost ruling."""
+    taken_after_split: np.ndarray
+    """(R, P) probability the Supreme Court takes a suit after a circuit split on its
+    question (``taken`` and ``taken_after_loss`` hold its chances without one)."""
+    other_circuits: np.ndarray
+    """(R, P) how many other circuits rule on a suit's question (whole circuits)."""
     days: np.ndarray
     """(P, 4, 3) low, mode and high days of each stage."""
     vacatur: np.ndarray
@@ -95,6 +111,11 @@ class CourtInputs:
     damages: np.ndarray
     """(P,) the profile's courts award money damages, not injunctions (terminations:
     the Court of Federal Claims)."""
+    forfeits: np.ndarray
+    """(P,) a final loss makes the plaintiffs' withheld money lost for good: a
+    terminated grant's claim (Tucker Act) or a statute upheld, which makes the city
+    ineligible by law.  A grant condition or executive order upheld does not: its
+    money stays withheld until the measure is rescinded or the city complies."""
     circuit: tuple[str, ...]
     """(G,) circuit of each group's suits: a coalition's ``circuit``, else that of its
     first member's state (a scenario may hold only its late members)."""
@@ -119,6 +140,7 @@ def sample_courts(scenario: Scenario, params: Parameters, groups: int) -> CourtI
     win, win_after_loss = np.zeros((R, P, 4)), np.zeros((R, P, 4))
     days = np.zeros((P, 4, 3))
     vacatur = np.zeros((R, P))
+    after_split, other_circuits = np.zeros((R, P)), np.zeros((R, P))
     stay = {key: np.zeros((R, P)) for key in ("sought", "probability", "supreme_court")}
     stay_days, supreme_court_days = np.zeros((P, 3)), np.zeros((P, 3))
     for p, (kind, coalition) in enumerate(profiles):
@@ -134,6 +156,8 @@ def sample_courts(scenario: Scenario, params: Parameters, groups: int) -> CourtI
                                                   else "taken", coalition)
             days[p, s] = litigation.court_value(kind, stage, "days", coalition)[1]
         vacatur[:, p] = value(kind, "merits", "vacatur", coalition)
+        after_split[:, p] = value(kind, "certiorari", "taken_after_split", coalition)
+        other_circuits[:, p] = np.floor(value(kind, "certiorari", "other_circuits", coalition))
         for key in stay:
             stay[key][:, p] = value(kind, "stay", key, coalition)
         stay_days[p] = litigation.court_value(kind, "stay", "days", coalition)[1]
@@ -144,6 +168,7 @@ def sample_courts(scenario: Scenario, params: Parameters, groups: int) -> CourtI
     profile = np.repeat(kinds[:, None], groups, axis=1)
     profile[:, :coalitions] += len(MEASURE_KINDS) * (1 + np.arange(coalitions))[None, :]
     damages = np.array([kind == "termination" for kind, _ in profiles])
+    forfeits = np.array([kind in FORFEITING_KINDS for kind, _ in profiles])
     states = {city.name: city.state for city in scenario.city}
     leads = [states[(c.members or [m.city for m in c.late_members])[0]]
              for c in litigation.coalition]
@@ -151,11 +176,13 @@ def sample_courts(scenario: Scenario, params: Parameters, groups: int) -> CourtI
                      for c, state in zip(litigation.coalition, leads, strict=True)]
                     + [CIRCUIT_OF.get(city.state, city.state) for city in scenario.city])
     return CourtInputs(profile=profile, taken=taken, taken_after_loss=taken_after_loss,
-                       win=win, win_after_loss=win_after_loss, days=days, vacatur=vacatur,
+                       win=win, win_after_loss=win_after_loss,
+                       taken_after_split=after_split, other_circuits=other_circuits,
+                       days=days, vacatur=vacatur,
                        stay_sought=stay["sought"], stay_granted=stay["probability"],
                        stay_supreme_court=stay["supreme_court"], stay_days=stay_days,
                        supreme_court_days=supreme_court_days, damages=damages,
-                       circuit=circuit)
+                       forfeits=forfeits, circuit=circuit)
 
 
 def triangular_days(u: np.ndarray, low: np.ndarray, mode: np.ndarray,
@@ -213,8 +240,9 @@ def court_of(kind: str, circuit: str) -> str:
 
 
 def precedent_uniforms(streams: Sequence[ReplicationStreams], r: np.ndarray,
-                       kinds: Sequence[str], circuits: Sequence[str]) -> np.ndarray:
-    """(N, 4) uniforms of whether each stage is won, shared by suits on one legal question.
+                       kinds: Sequence[str], circuits: Sequence[str],
+                       stages: Sequence[int] = (PI, MERITS, APPEAL, CERTIORARI)) -> np.ndarray:
+    """(N, len(stages)) uniforms of whether each stage is won, shared by suits on one question.
 
     Suits against measures of one kind raise one legal question: district courts
     follow their circuit's precedent, a circuit its own, and the Supreme Court
@@ -229,16 +257,65 @@ def precedent_uniforms(streams: Sequence[ReplicationStreams], r: np.ndarray,
     against several conditions thus win or lose together, as they did.
     """
     stream_keys = np.array([rs.stream_key("courts") for rs in streams], dtype=np.uint64)[r]
-    u = np.empty((len(r), len(COURT_STAGES)))
+    u = np.empty((len(r), len(stages)))
     questions: dict[tuple[str, str], int] = {}  # (kind, circuit) -> its index
     which = np.array([questions.setdefault(q, len(questions))
                       for q in zip(kinds, circuits, strict=True)], dtype=np.int64)
-    for stage, label in enumerate(COURT_STAGES):
+    for column, stage in enumerate(stages):
+        label = COURT_STAGES[stage]
         names = [f"{k}|Supreme Court" if stage == CERTIORARI else f"{k}|{c} Circuit|{label}"
                  for k, c in questions]
         name_keys = np.array([name_key(n) for n in names], dtype=np.uint64)[which]
-        u[:, stage] = philox_uniforms(np.stack([stream_keys, name_keys], axis=1), 1)[:, 0]
+        u[:, column] = philox_uniforms(np.stack([stream_keys, name_keys], axis=1), 1)[:, 0]
     return u
+
+
+QUESTION_CIRCUITS: tuple[str, ...] = ("9th", "7th", "1st", "3rd", "2nd", "10th", "4th", "6th",
+                                      "8th", "11th", "5th", "D.C.")
+"""The regional circuits in the order they take up a suit's question as its other
+circuits: those that ruled on the sanctuary funding conditions in 2017-2020 and 2025
+first (9th, 7th, 1st, 3rd, 2nd), then the rest (:attr:`CourtInputs.other_circuits`)."""
+
+
+class OtherCircuits(NamedTuple):
+    """How the other circuits ruled on each suit's question, (N, K) over
+    :data:`QUESTION_CIRCUITS`."""
+
+    won: np.ndarray
+    """The circuit ruled for the jurisdictions."""
+    counted: np.ndarray
+    """The circuit is one of the suit's ``other_circuits`` (never its own)."""
+
+    def split(self, appeal_won: np.ndarray) -> np.ndarray:
+        """(N,) whether another circuit ruled the other way from the suit's own appeal."""
+        return (self.counted & (self.won != appeal_won[:, None])).any(axis=1)
+
+
+def other_circuits(courts: CourtInputs, streams: Sequence[ReplicationStreams], r: np.ndarray,
+                   profile: np.ndarray, kinds: Sequence[str], circuits: Sequence[str]
+                   ) -> OtherCircuits:
+    """How the other circuits ruled on the questions of suits (replication ``r``, ``profile``).
+
+    Each circuit rules on a question once, from the appeal uniform its own suits
+    share (:func:`precedent_uniforms`), for the jurisdictions with the appeal's
+    chance after a won merits ruling: district courts ruled for them in about
+    19 of 19 funding-condition cases of 2017-2020 and 2025 (research-facts.md C),
+    so a circuit reviews a ruling for them.  Drawn once per (replication, kind).
+    """
+    K = len(QUESTION_CIRCUITS)
+    pairs: dict[tuple[int, str], int] = {}
+    rows = np.array([pairs.setdefault(q, len(pairs)) for q in zip(r.tolist(), kinds, strict=True)],
+                    dtype=np.int64)
+    u = precedent_uniforms(streams, np.repeat([q[0] for q in pairs], K).astype(np.int64),
+                           [q[1] for q in pairs for _ in range(K)], QUESTION_CIRCUITS * len(pairs),
+                           stages=(APPEAL,))
+    won = u.reshape(len(pairs), K)[rows] < courts.win[r, profile, APPEAL][:, None]
+    own = np.array([QUESTION_CIRCUITS.index(c) if c in QUESTION_CIRCUITS else K
+                    for c in circuits], dtype=np.int64)
+    order = np.arange(K)[None, :]
+    rank = order - (order > own[:, None])  # place among the other circuits
+    counted = (order != own[:, None]) & (rank < courts.other_circuits[r, profile][:, None])
+    return OtherCircuits(won, counted)
 
 
 def draw_courses(courts: CourtInputs, measures: Sequence[str], groups: Sequence[str],
@@ -252,7 +329,8 @@ def draw_courses(courts: CourtInputs, measures: Sequence[str], groups: Sequence[
     the ruling before it: a suit seeks a preliminary injunction if that stage
     is taken, always goes to the merits, then to appeal and certiorari while
     each is taken (by the government after a ruling for the plaintiffs, by
-    them after one against).  A won ruling followed by another may be stayed.
+    them after one against; certiorari mostly after a circuit split, see
+    :func:`other_circuits`).  A won ruling followed by another may be stayed.
     """
     r_index, m_index, g_index = suits
     stages = len(COURT_STAGES)
@@ -270,7 +348,9 @@ def draw_courses(courts: CourtInputs, measures: Sequence[str], groups: Sequence[
     circuits = [court_of(kind, courts.circuit[g]) for kind, g in zip(kinds, g_index.tolist(),
                                                                    strict=True)]
     u[:, stages:2 * stages] = precedent_uniforms(streams, r_index, kinds, circuits)
-    taken, won = _rulings(courts, r_index, profile, u[:, :stages], u[:, stages:2 * stages])
+    others = other_circuits(courts, streams, r_index, profile, kinds, circuits)
+    taken, won = _rulings(courts, r_index, profile, u[:, :stages], u[:, stages:2 * stages],
+                          others)
     stay, stayed = _stays(courts, r_index, profile, u[:, 12:27], taken, won, days)
     vacates = won[:, MERITS] & (u[:, 27] < courts.vacatur[r_index, profile])
     # Plain Python values: suits read them one at a time, faster than from arrays.
@@ -302,8 +382,12 @@ def _padded(values: np.ndarray, fill: object) -> np.ndarray:
 
 
 def _rulings(courts: CourtInputs, r: np.ndarray, profile: np.ndarray, u_taken: np.ndarray,
-             u_won: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(N, 4) whether each stage is taken and won, each drawn given the ruling before it."""
+             u_won: np.ndarray, others: OtherCircuits) -> tuple[np.ndarray, np.ndarray]:
+    """(N, 4) whether each stage is taken and won, each drawn given the ruling before it.
+
+    Certiorari is taken with ``taken_after_split`` where another circuit ruled the
+    other way from the suit's appeal.
+    """
     after_won = (courts.taken[r, profile], courts.win[r, profile])
     after_loss = (courts.taken_after_loss[r, profile], courts.win_after_loss[r, profile])
     taken, won = np.zeros(u_taken.shape, bool), np.zeros(u_won.shape, bool)
@@ -314,6 +398,9 @@ def _rulings(courts: CourtInputs, r: np.ndarray, profile: np.ndarray, u_taken: n
     for stage in (MERITS, APPEAL, CERTIORARI):
         if stage != MERITS:
             chance = np.where(previous, after_won[0][:, stage], after_loss[0][:, stage])
+            if stage == CERTIORARI:
+                chance = np.where(others.split(won[:, APPEAL]),
+                                  courts.taken_after_split[r, profile], chance)
             taken[:, stage] = taken[:, stage - 1] & (u_taken[:, stage] < chance)
         chance = np.where(previous, after_won[1][:, stage], after_loss[1][:, stage])
         won[:, stage] = u_won[:, stage] < chance
@@ -366,7 +453,7 @@ HISTORIC = {"preliminary_injunction": PI, "interlocutory_appeal": INTERLOCUTORY,
 
 
 def historic_course(courts: CourtInputs, r: int, profile: int, history: SuitHistory,
-                    first_day: int, u: list[float]) -> SuitCourse:
+                    first_day: int, u: list[float], others: OtherCircuits) -> SuitCourse:
     """The course of a suit with a history: its rulings as stated, then the rest drawn.
 
     A ``pending`` stage comes first, decided ``days`` after its ``since``; then
@@ -377,7 +464,8 @@ def historic_course(courts: CourtInputs, r: int, profile: int, history: SuitHist
     :func:`precedent_uniforms` in their places); a pending
     interlocutory appeal is won with the circuit's shared appeal uniform and
     takes its days from the preliminary injunction's, which its stated ruling
-    leaves unused.
+    leaves unused; ``others``, the other circuits' rulings on its question (one row),
+    decide whether certiorari follows a split.
     No stay is drawn for a suit with a history.
     """
     stages: list[int] = []
@@ -413,7 +501,10 @@ def historic_course(courts: CourtInputs, r: int, profile: int, history: SuitHist
     for stage in rest:
         chances = (courts.taken, courts.win) if previous else (courts.taken_after_loss,
                                                                courts.win_after_loss)
-        if stage != MERITS and u[stage] >= chances[0][r, profile, stage]:
+        taken = chances[0][r, profile, stage]
+        if stage == CERTIORARI and others.split(np.array([won[APPEAL]]))[0]:
+            taken = courts.taken_after_split[r, profile]
+        if stage != MERITS and u[stage] >= taken:
             if stage == PI:
                 continue  # no motion: on to the merits
             break  # nobody appeals or petitions: the last ruling is final

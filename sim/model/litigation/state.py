@@ -79,7 +79,11 @@ class LegalState:
     certiorari ruling lost, in one of the city's suits (a signal for adaptive
     strategies)."""
     final_loss: np.ndarray
-    """(S, R, C) one of the city's suits ended in a final loss."""
+    """(S, R, C) one of the city's suits against a grant condition, executive order or
+    statute ended in a final loss."""
+    termination_lost: np.ndarray
+    """(S, R, C) one of the city's claims over a terminated grant ended in a final loss
+    (the Court of Federal Claims or the Federal Circuit)."""
     first_exposed: np.ndarray
     """(S, R, C) day a measure first penalised the city (inf: never)."""
     first_injunction: np.ndarray
@@ -118,6 +122,7 @@ def initial_legal_state(plan: Plan, inputs: LegalInputs, replications: int) -> L
         fees_due=np.zeros(per_group),
         lost_injunction=np.zeros(per_strategy, bool),
         final_loss=np.zeros(per_strategy, bool),
+        termination_lost=np.zeros(per_strategy, bool),
         first_exposed=np.full(per_strategy, np.inf),
         first_injunction=np.full(per_strategy, np.inf),
         months_enjoined=np.zeros(per_strategy, dtype=np.int32),
@@ -202,4 +207,5 @@ def outcomes(world: World) -> dict[str, np.ndarray]:
         "injunction_obtained": enjoined.astype(float),
         "final_loss": legal.final_loss.astype(float),
         "liability_accrued": world.liability.accrued.copy(),
-    }
+    } | ({"termination_lost": legal.termination_lost.astype(float)}
+         if world.plan.terminates.any() else {})

@@ -3,8 +3,9 @@
 Units: days.  Each suit reads like its sentence (:func:`lawsuit`): a group
 files against a measure; it waits for each ruling of its course (drawn for
 the whole batch, :mod:`sim.model.litigation.courts`); a ruling grants or
-dissolves an injunction; the last ruling is final, and a final loss makes
-the plaintiffs' withheld funds permanently lost.  A late member's process
+dissolves an injunction; the last ruling is final, and a final loss keeps the
+plaintiffs' funds withheld while the measure stands (lost for good only on a
+statute or a terminated grant).  A late member's process
 (:func:`late_member`) joins the suit and waits for the court to extend the
 injunction to it.  Rescission of the measure ends its suits
 (:func:`end_suits`).
@@ -22,8 +23,10 @@ of a group's suit takes the same course, shifted to its filing day.
 covered plaintiffs (the federal state's ``enjoined``), so withheld funds are
 released after the measure's release lag; a lost merits, appeal or
 certiorari ruling dissolves the injunction and withholding resumes.  A final
-loss makes the plaintiffs' withheld funds permanently lost (the federal
-state's ``forfeit``), a final win keeps the injunction.
+loss on a grant condition or executive order keeps the plaintiffs' money
+withheld until the measure is rescinded or they comply (released then like any
+pool); one on a statute or a terminated grant makes it permanently lost (the
+federal state's ``forfeit``); a final win keeps the injunction.
 
 **Scope.**  ``parties``: an injunction protects only the suit's covered
 plaintiffs (original members at once; late members ``extension_days`` after
@@ -58,6 +61,7 @@ from sim.model.litigation.courts import (
     court_of,
     draw_courses,
     historic_course,
+    other_circuits,
     precedent_uniforms,
 )
 from sim.model.litigation.parties import LegalInputs, suing_groups
@@ -197,10 +201,12 @@ def course_of(world: World, r: int, m: int, g: int) -> SuitCourse:
                 u = world.streams[r_k].generator("courts", name).random(COURSE_DRAWS)
                 profile = int(inputs.courts.profile[m_k, k])
                 kind = MEASURE_KINDS[profile % len(MEASURE_KINDS)]
-                u[4:8] = precedent_uniforms(world.streams, np.array([r_k]), [kind],
-                                            [court_of(kind, inputs.courts.circuit[k])])[0]
+                circuit = [court_of(kind, inputs.courts.circuit[k])]
+                u[4:8] = precedent_uniforms(world.streams, np.array([r_k]), [kind], circuit)[0]
+                others = other_circuits(inputs.courts, world.streams, np.array([r_k]),
+                                        np.array([profile]), [kind], circuit)
                 legal.courses[int(r_k), int(m_k), k] = historic_course(
-                    inputs.courts, int(r_k), profile, history, first_day, u.tolist())
+                    inputs.courts, int(r_k), profile, history, first_day, u.tolist(), others)
     return legal.courses[r, m, g]
 
 
@@ -418,8 +424,12 @@ def _judgment(world: World, day: float, suit: Suit, plaintiffs: Pairs, won: bool
               strategies: list[int]) -> None:
     """The last ruling became final for ``strategies`` and their plaintiffs.
 
-    A final loss makes the plaintiffs' withheld money lost; a final win of
-    damages (a terminated grant) pays it, and the grant stays terminated.
+    A final loss on a grant condition or executive order leaves the withheld
+    money withheld while the measure stands: it is paid when the measure is
+    rescinded or the city complies (:data:`~sim.model.litigation.courts.FORFEITING_KINDS`
+    says why).  A final loss on a statute or a terminated grant makes it lost for
+    good; a final win of damages (a terminated grant) pays it, and the grant stays
+    terminated.
     """
     legal, fed, r = world.legal, world.federal, suit.replication
     m, g = suit.measure, suit.group
@@ -429,10 +439,12 @@ def _judgment(world: World, day: float, suit: Suit, plaintiffs: Pairs, won: bool
     mark(legal.settled, r, *plaintiffs, m)
     world.log(r, day, "judgment_final", group.description + ("; won" if won else "; lost"),
               city=group.lead, strategies=strategies)
-    if won and not suit.course.damages:
-        return
+    damages = suit.course.damages
     if not won:
-        mark(legal.final_loss, r, *plaintiffs)
+        mark(legal.termination_lost if damages else legal.final_loss, r, *plaintiffs)
+    courts = world.legal_inputs.courts
+    if not (damages if won else courts.forfeits[courts.profile[m, g]]):
+        return  # won, or a condition upheld: the money waits for rescission or compliance
     losers, cities = plaintiffs
     pool = fed.pool
     world.log(r, day, "damages_paid" if won else "funds_forfeited",

@@ -144,6 +144,12 @@ COURT_KINDS = {"suit_filed", "suit_joined", "injunction_extended", *RULINGS.valu
 
 
 
+def as_statute(text: str) -> str:
+    """A :func:`scenario_text` whose measure is a statute (a final loss forfeits)."""
+    return text.replace('kind = "grant_condition"', 'kind = "legislation"').replace(
+        "[litigation.grant_condition]", "[litigation.legislation]")
+
+
 UNCERTAIN = scenario_text(
     cities=3, years=4,
     pi='{ taken = 0.8, probability = 0.7, days = { low = 20, mode = 60, high = 90 } }',

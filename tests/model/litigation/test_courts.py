@@ -13,7 +13,8 @@ from sim.model.litigation import courts
 from sim.model.litigation.parties import suing_groups
 from sim.model.plan import build_plan
 from sim.model.world import World
-from tests.model.litigation.cases import UNCERTAIN, scenario_text
+from sim.scenario.litigation import Litigation
+from tests.model.litigation.cases import UNCERTAIN, run, scenario_text, timeline
 
 
 def test_court_draws_of_a_batch_are_each_suits_own_stream():
@@ -36,11 +37,18 @@ def test_court_draws_of_a_batch_are_each_suits_own_stream():
                   for name in (f"{kind}|{circuit} Circuit|preliminary_injunction",
                                f"{kind}|{circuit} Circuit|merits",
                                f"{kind}|{circuit} Circuit|appeal", f"{kind}|Supreme Court")]
-        assert course == course_by_hand(inputs.courts, r, profile, u)
+        # The other circuits' rulings on the question, from their own shared appeal draws.
+        others = [c for c in courts.QUESTION_CIRCUITS if c != circuit]
+        others = others[:int(inputs.courts.other_circuits[r, profile])]
+        ruled = [world.streams[r].generator("courts", f"{kind}|{c} Circuit|appeal").random()
+                 < inputs.courts.win[r, profile, 2] for c in others]
+        assert course == course_by_hand(inputs.courts, r, profile, u, ruled)
 
 
-def course_by_hand(c: courts.CourtInputs, r: int, p: int, u: list[float]) -> courts.SuitCourse:
-    """A suit's course from its uniforms, one stage after the other, as the docs tell it."""
+def course_by_hand(c: courts.CourtInputs, r: int, p: int, u: list[float],
+                   others: list[bool]) -> courts.SuitCourse:
+    """A suit's course from its uniforms, one stage after the other, as the docs tell it;
+    ``others``: whether each other circuit ruled for the jurisdictions."""
     PI, MERITS, APPEAL, CERT = range(4)
     days = [triangular_by_hand(x, *c.days[p, k].tolist()) for k, x in enumerate(u[8:12])]
     stages, won = [], [False] * 4
@@ -52,9 +60,11 @@ def course_by_hand(c: courts.CourtInputs, r: int, p: int, u: list[float]) -> cou
     won[MERITS] = u[4 + MERITS] < (c.win if previous else c.win_after_loss)[r, p, MERITS]
     for stage in (APPEAL, CERT):
         previous = won[stage - 1]
-        taken = c.taken if previous else c.taken_after_loss
+        taken = (c.taken if previous else c.taken_after_loss)[r, p, stage]
+        if stage == CERT and any(ruled != won[APPEAL] for ruled in others):
+            taken = c.taken_after_split[r, p]  # a circuit split
         won[stage] = u[4 + stage] < (c.win if previous else c.win_after_loss)[r, p, stage]
-        if stages[-1] == stage - 1 and u[stage] < taken[r, p, stage]:
+        if stages[-1] == stage - 1 and u[stage] < taken:
             stages.append(stage)
     stay, stayed = [-1.0] * 4, [0] * 4
     for k, stage in enumerate((PI, MERITS, APPEAL)):
@@ -97,6 +107,34 @@ def test_triangular_days_stay_in_range_and_match_the_inverse_cdf(u, low, rise, f
     assert low <= days[0] <= high
 
 
+
+
+@pytest.mark.parametrize("other_circuits, reviewed", [(1, True), (0, False)])
+def test_certiorari_follows_a_circuit_split(other_circuits, reviewed):
+    """Springfield (7th Circuit) loses its merits ruling and its appeal; the 9th Circuit,
+    reviewing a ruling for the jurisdictions, rules for them (the appeal's chance after a
+    won ruling is 1).  The Court takes only a split (taken 0 without one, 1 with one): with
+    the 9th counted there is one and the case goes to certiorari; with no other circuit, not."""
+    text = scenario_text(
+        merits="{ probability = 0, days = 92 }",
+        appeal="{ taken = 1, probability = 1, probability_after_loss = 0, days = 92 }",
+        certiorari=f"{{ taken = 0, taken_after_split = 1, other_circuits = {other_circuits}, "
+                   "probability = 1, days = 120 }")
+    world, result = run(text)
+    kinds = [k for _, k, _ in timeline(world, result)]
+    assert "appeal_lost" in kinds
+    assert ("certiorari_won" in kinds) is reviewed
+
+
+def test_certiorari_is_far_more_likely_after_a_split_by_default():
+    """Built-in defaults for grant conditions: the chance after a split exceeds every chance
+    without one (Sup. Ct. R. 10(a)); terminations never split (the Federal Circuit alone)."""
+    litigation = Litigation()
+    _, split = litigation.court_value("grant_condition", "certiorari", "taken_after_split")
+    for key in ("taken", "taken_after_loss"):
+        _, alone = litigation.court_value("grant_condition", "certiorari", key)
+        assert split.low > alone.high
+    assert litigation.court_value("termination", "certiorari", "other_circuits")[1] == 0
 
 
 def test_statutes_are_far_less_likely_enjoined_than_executive_orders():

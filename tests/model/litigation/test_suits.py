@@ -25,6 +25,7 @@ from tests.model.litigation.cases import (
     SHELBYVILLE,
     SPRINGFIELD,
     UNCERTAIN,
+    as_statute,
     outcome,
     run,
     scenario_text,
@@ -34,17 +35,17 @@ from tests.model.litigation.cases import (
 from tests.model.test_world import assert_same_batches
 
 
-def test_injunction_releases_withheld_funds_and_a_reversal_makes_them_lost():
-    """PI on May 1 releases March-April; reversal on appeal withholds again; cert loss forfeits."""
+def test_injunction_releases_withheld_funds_and_a_final_loss_keeps_them_withheld():
+    """PI on May 1 releases March-April; reversal on appeal withholds again; the certiorari
+    loss of 2026-03-01 is final, but a condition upheld forfeits nothing: November 2025 to
+    the horizon (26 months) is still withheld at the end, unresolved, none of it lost."""
     world, result = run(scenario_text())
     withheld = series(result, "federal_withheld")
     assert np.flatnonzero(withheld).tolist() == [2, 3, *range(10, 36)]
     assert series(result, "federal_restored")[5] == pytest.approx(2 * MILLION)
     assert outcome(result, "federal_restored") == pytest.approx(2 * MILLION)
-    # November to February (4 months) in the pool at the final loss, then 22 months lost.
-    assert series(result, "federal_lost")[14] == pytest.approx(5 * MILLION)
-    assert outcome(result, "federal_lost") == pytest.approx(26 * MILLION)
-    assert outcome(result, "federal_unresolved") == pytest.approx(0.0, abs=1e-6)
+    assert outcome(result, "federal_lost") == 0
+    assert outcome(result, "federal_unresolved") == pytest.approx(26 * MILLION)
     # Twelve months of litigation (March 2025 - February 2026) plus four stage fees.
     assert outcome(result, "legal_cost") == pytest.approx(12 * 10_000 + 10_000)
     assert outcome(result, "months_enjoined") == 6
@@ -57,10 +58,43 @@ def test_injunction_releases_withheld_funds_and_a_reversal_makes_them_lost():
         ("2025-11-01", "appeal_lost", "Springfield"),
         ("2026-03-01", "certiorari_lost", "Springfield"),
         ("2026-03-01", "judgment_final", "Springfield"),
-        ("2026-03-01", "funds_forfeited", "Springfield"),
     ]
-    forfeited = [d for *_, k, d in result.events if k == "funds_forfeited"]
-    assert forfeited == ["DOJ conditions; Springfield; $4,000,000"]
+
+
+def test_a_condition_upheld_for_good_is_paid_when_it_is_rescinded():
+    """Merits lost on 2025-08-01, final (no appeal): March 2025 - June 2026 stays withheld
+    ($16M), nothing lost; the condition is rescinded on 2026-07-01 and the $16M is paid a
+    month later (release lag), as DOJ paid the FY2017-2020 Byrne JAG money in 2021."""
+    world, result = run(scenario_text(pi="{ taken = 1, probability = 0, days = 61 }",
+                                      merits="{ probability = 0, days = 92 }",
+                                      appeal="{ taken = 0 }",
+                                      measure="rescind_probability = 1\n"
+                                              "rescind_date = 2026-07-01"))
+    assert np.flatnonzero(series(result, "federal_withheld")).tolist() == list(range(2, 18))
+    assert np.flatnonzero(series(result, "federal_restored")).tolist() == [19]
+    assert outcome(result, "federal_restored") == pytest.approx(16 * MILLION)
+    assert outcome(result, "federal_lost") == 0
+    assert outcome(result, "federal_unresolved") == 0
+    assert outcome(result, "final_loss") == 1
+    assert timeline(world, result, kinds=COURT_KINDS | {"funds_released"})[-2:] == [
+        ("2025-08-01", "judgment_final", "Springfield"),
+        ("2026-08-31", "funds_released", "Springfield"),
+    ]
+
+
+def test_a_statute_upheld_makes_the_withheld_money_lost():
+    """The same course against a statute: the final loss of 2025-08-01 forfeits what waits in
+    the pool (booked in August with August's own) and every later month: the law makes the
+    city ineligible."""
+    text = scenario_text(pi="{ taken = 1, probability = 0, days = 61 }",
+                         merits="{ probability = 0, days = 92 }", appeal="{ taken = 0 }")
+    world, result = run(as_statute(text))
+    assert outcome(result, "federal_withheld") == pytest.approx(34 * MILLION)
+    assert series(result, "federal_lost")[7] == pytest.approx(6 * MILLION)  # March-August
+    assert outcome(result, "federal_lost") == pytest.approx(34 * MILLION)
+    assert outcome(result, "federal_unresolved") == 0
+    assert outcome(result, "final_loss") == 1
+    assert "funds_forfeited" in [k for _, k, _ in timeline(world, result)]
 
 
 def test_final_win_restores_everything_withheld():
@@ -77,12 +111,14 @@ def test_final_win_restores_everything_withheld():
 
 
 def test_lost_case_keeps_funds_withheld_and_signals_the_loss():
-    """PI denied, merits lost, no appeal: March-July forfeited in August; never enjoined."""
+    """PI denied, merits lost, no appeal: withheld from March to the horizon, still withheld
+    at its end (never rescinded), nothing forfeited; never enjoined."""
     world, result = run(scenario_text(pi="{ taken = 1, probability = 0, days = 61 }",
                                       merits="{ probability = 0, days = 92 }",
                                       appeal="{ taken = 0 }"))
     assert outcome(result, "federal_withheld") == pytest.approx(34 * MILLION)
-    assert outcome(result, "federal_lost") == pytest.approx(34 * MILLION)
+    assert outcome(result, "federal_lost") == 0
+    assert outcome(result, "federal_unresolved") == pytest.approx(34 * MILLION)
     assert outcome(result, "federal_restored") == 0
     assert world.legal.lost_injunction[SANCTUARY, 0, SPRINGFIELD]
     assert not world.legal.lost_injunction[PARTIAL].any()
@@ -93,8 +129,7 @@ def test_lost_case_keeps_funds_withheld_and_signals_the_loss():
         horizon / DAYS_PER_MONTH)
     assert outcome(result, "months_to_injunction", strategy=FULL) == 0
     kinds = [k for _, k, _ in timeline(world, result, kinds=COURT_KINDS)]
-    assert kinds == ["suit_filed", "injunction_denied", "merits_lost", "judgment_final",
-                     "funds_forfeited"]
+    assert kinds == ["suit_filed", "injunction_denied", "merits_lost", "judgment_final"]
 
 
 def test_strategies_that_are_not_penalised_or_do_not_sue_never_go_to_court():
@@ -265,8 +300,9 @@ def test_a_new_city_leaves_other_suits_rulings_unchanged():
 
 def test_protecting_a_suits_eligible_pairs_equals_recomputing_its_cities(monkeypatch):
     """A ruling updates protection pair by pair (the suit's eligible strategies and cities) exactly
-    as protect's recomputation of every strategy and city of the suit."""
-    plan = build_plan(sim.load(UNCERTAIN))
+    as protect's recomputation of every strategy and city of the suit (against a statute, whose
+    final losses forfeit)."""
+    plan = build_plan(sim.load(as_statute(UNCERTAIN)))
     scalars = run_reference(World(plan, 5, range(40), keep=5))
     monkeypatch.setattr(suits, "_protect_suit", lambda world, r, m, g, group, day: suits.protect(
         world, r, m, day, group.index, g))
@@ -356,6 +392,22 @@ def test_a_terminated_grant_is_not_restored_by_an_injunction_on_a_condition():
     assert outcome(result, "months_enjoined") > 0
     kinds = [k for _, k, _ in timeline(world, result, kinds=COURT_KINDS | {"damages_paid"})]
     assert "damages_paid" in kinds and "funds_forfeited" not in kinds
+
+
+def test_a_termination_lost_in_the_claims_court_is_reported_apart():
+    """The condition's suit is won, but the claims court rejects the terminated grant's claim
+    on 2027-01-30: every payment since March 2025 is lost ($34M), reported as
+    termination_lost, not as a final loss on a condition (no switching rule fires on it)."""
+    measure, courts = TERMINATION.split("[litigation.termination]")
+    text = scenario_text(appeal="{ taken = 0 }").replace("\n[litigation]\n",
+                                                         measure + "\n[litigation]\n")
+    world, result = run(text + "[litigation.termination]"
+                        + courts.replace("probability = 1", "probability = 0"))
+    assert outcome(result, "termination_lost") == 1
+    assert outcome(result, "final_loss") == 0
+    assert outcome(result, "federal_lost") == pytest.approx(34 * MILLION)
+    assert outcome(result, "federal_unresolved") == 0
+    assert ("2027-01-30", "funds_forfeited", "Springfield") in timeline(world, result)
 
 
 def test_a_late_member_is_covered_after_the_extension_and_its_funds_released():
