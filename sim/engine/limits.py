@@ -48,14 +48,16 @@ ROWS_PER_GROUP = 2**17
 """Rows per Parquet row group, and about the rows of a table built (or of
 outcomes summarised) at once when writing a run: a run's tables are written a
 piece at a time, so saving a big run never holds a whole table in memory."""
-FIGURE_ROWS = 500_000
+FIGURE_ROWS = 250_000
 """Most rows of the replications table that figures and the report are drawn from
-(a bigger run's come from its first replications: :func:`sim.results.for_figures`)."""
+(a bigger run's come from its first replications: :func:`sim.results.for_figures`).
+Set so that a 100,000-replication run of the 50-city benchmark, figures and report
+included, peaks under 1 GiB (issue 20's target; figures in docs/engine.md)."""
 BYTES_PER_FIGURE_CELL = 20
 """Bytes per value (replications-table row and metric, or kept trajectory cell and
 column) while a spilled run draws its figures and report: the tables and the
-plots' working copies.  Measured at 100,000 replications of 50 cities: 530 MiB over
-the 437 MiB the parent had after saving, with 13 of the 29 trajectory columns
+plots' working copies.  Measured at 100,000 replications of 50 cities with 500,000
+figure rows: 530 MiB over the 437 MiB the parent had after saving, with 13 of the 29 trajectory columns
 (:data:`sim.results.FIGURE_SERIES`), all of which this counts."""
 BYTES_PER_BATCH_CELL = 16
 """Bytes per element of a batch's arrays (state, flows and their temporaries)."""
