@@ -16,6 +16,21 @@ to it exactly, replication by replication and so in the mean:
   cause (a suit over one measure that also enjoins the other's money runs
   the other way).
 
+A measure with history (``[[measure]].history``: money withheld before the
+start) is *held*: in force in every run of the split and never split.  Its
+history is what already happened, not what the measure does from the start
+on, and a measure that happened cannot be switched off without pretending
+that money was never taken: a run with it off would still hold the money
+but no longer withhold under it, so the first event of any other measure
+would release the money and every other measure's part would show it as a
+gain (about +$265M for each measure of New York City, with the FEMA
+termination's $268M history).  Held, the first part becomes **without
+measures, history held** (:data:`HISTORY_HELD`): the strategy with every
+other measure off, so what the held measures do from the start (their
+history paid back by a judgment or lost, anything they withhold later) sits
+in it with what the compliance choice costs on its own; the record names
+them (``held``).
+
 The measures are added to the waterfall one at a time in the order the user
 states (default: the scenario file's); because each part is measured alone,
 the order changes where a bar sits, not its height, and the interaction
@@ -58,6 +73,8 @@ METRIC = "net_fiscal_impact"
 """The outcome split: a change against the baseline, so its parts are too."""
 NO_MEASURES = "without measures"
 """Label of the part the strategy costs with every measure switched off."""
+HISTORY_HELD = "without measures, history held"
+"""Label of that part when measures with history are held in every run (see the module)."""
 INTERACTION = "interaction"
 """Label of the part that only measures acting together cause (overlap when positive)."""
 TOTAL = "total"
@@ -67,13 +84,25 @@ COLUMNS = ["strategy", "city", "part", "kind", "position", "mean", "ci95_half_wi
 ``interaction`` or ``total``; ``position`` is the part's place in the waterfall."""
 
 
+def held(scenario: Scenario) -> list[str]:
+    """The measures with history (money withheld before the start): in force in every run."""
+    return [m.name for m in scenario.measure
+            if m.history is not None and any(v > 0 for v in m.history.withheld.values())]
+
+
 def measure_order(scenario: Scenario, order: Sequence[str] | None = None,
                   leave_out: str | None = None) -> list[str]:
-    """The measures in waterfall order: those named first, the others in file order.
+    """The measures split, in waterfall order: those named first, the others in file order.
 
-    ``leave_out`` is dropped.  Unknown or repeated names raise :class:`UsageError`.
+    ``leave_out`` is dropped, and so are the :func:`held` measures.  Unknown or
+    repeated names, or a held one, raise :class:`UsageError`.
     """
-    names = [m.name for m in scenario.measure]
+    kept = held(scenario)
+    for name in [*(order or []), *([leave_out] if leave_out else [])]:
+        if name in kept:
+            raise UsageError(f"measure {name!r} has history (money withheld before the start): "
+                             "it is held in force in every run of the split, not split")
+    names = [m.name for m in scenario.measure if m.name not in kept]
     for given, what in ((order or [], "measure order"), ([leave_out] if leave_out else [],
                                                          "left-out measure")):
         for name in given:
@@ -136,7 +165,7 @@ def loss_by_measure(result: RunResult, order: Sequence[str] | None = None,
 
     ``result`` is a run (from :func:`sim.run` or a run folder); the split
     reruns its scenario with measures switched off, on the same seed,
-    replications and strategies.  ``order`` names measures to put first in
+    replications and strategies; measures with history stay on (:func:`held`).  ``order`` names measures to put first in
     the waterfall (the others follow in file order).  ``leave_out`` names a
     measure struck from the scenario: the split is then of the scenario
     without it (its total differs from the run's by what that measure costs
@@ -146,15 +175,16 @@ def loss_by_measure(result: RunResult, order: Sequence[str] | None = None,
 
     The table (columns :data:`COLUMNS`) is also recorded in
     ``result.manifest["loss_by_measure"]`` with the order, the measure left
-    out, the runs made and their wall time, so that saving the result writes
+    out, the measures held, the runs made and their wall time, so that saving the result writes
     ``loss_by_measure.csv`` and the report and ``compare`` show it.  Parts
     add up to the total to floating-point rounding (far below a cent).
     """
     scenario = result.scenario
     names = measure_order(scenario, order, leave_out)
+    kept = held(scenario)
     began = time.perf_counter()
     left = [leave_out] if leave_out else []
-    every = [m.name for m in scenario.measure]
+    every = [m.name for m in scenario.measure if m.name not in kept]
     total = (_rerun(result, switched_off(scenario, left), workers, progress) if leave_out
              else _impacts(result))
     none = _rerun(result, switched_off(scenario, every), workers, progress)
@@ -162,7 +192,7 @@ def loss_by_measure(result: RunResult, order: Sequence[str] | None = None,
                           workers, progress) for name in names}
     rows = []
     for key in total:
-        parts = [(NO_MEASURES, "no_measures", none[key])]
+        parts = [(HISTORY_HELD if kept else NO_MEASURES, "no_measures", none[key])]
         parts += [(name, "measure", alone[name][key] - none[key]) for name in names]
         interaction = total[key] - sum((values for *_, values in parts), np.zeros_like(
             total[key]))
@@ -173,19 +203,19 @@ def loss_by_measure(result: RunResult, order: Sequence[str] | None = None,
                          "ci95_half_width": _half_width(values)})
     table = pd.DataFrame(rows, columns=COLUMNS)
     result.manifest["loss_by_measure"] = {
-        "metric": METRIC, "order": names, "left_out": leave_out,
+        "metric": METRIC, "order": names, "left_out": leave_out, "held": kept,
         "runs": runs_needed(scenario), "wall_time_s": round(
             time.perf_counter() - began, 3), "rows": table.to_dict("records")}
     return table
 
 
 def runs_needed(scenario: Scenario) -> int:
-    """Runs the split makes: one per measure and one without measures.
+    """Runs the split makes: one per measure split (not :func:`held`) and one without.
 
     With a measure left out, the measure's own run gives way to the run of
     the scenario without it, so the count is the same.
     """
-    return len(scenario.measure) + 1
+    return len(scenario.measure) - len(held(scenario)) + 1
 
 
 def _half_width(values: np.ndarray) -> float:

@@ -117,3 +117,48 @@ def test_bad_orders_are_refused_in_one_line(order, leave_out, message):
 
 def test_it_costs_one_run_per_measure_and_one_without():
     assert runs_needed(sim.load(OVERLAP)) == 4
+
+
+# OVERLAP plus a HUD condition in force before the start: $5M of CDBG withheld by then
+# (its history), rescinded 2025-06-01, so it withholds nothing from the start (the next
+# CDBG award is October's) and its $5M is paid back two months later (August 2025).
+HISTORY = OVERLAP + """
+[[measure]]
+name = "HUD condition before the start"
+kind = "grant_condition"
+effective = 2024-10-01
+agencies = ["HUD"]
+rescind_probability = 1.0
+rescind_date = 2025-06-01
+[measure.history]
+withheld = { "Springfield" = 5e6 }
+"""
+PAID_BACK = 5e6
+"""The history's $5M, paid back in August 2025."""
+
+
+def test_a_measure_with_history_is_held_and_no_other_part_carries_its_money():
+    """Switched off, the history's $5M came back with the first event of any other measure
+    (+$5M in each of their parts); held in every run, it sits in the first part alone."""
+    result = sim.run(sim.load(HISTORY), workers=1)
+    table = loss_by_measure(result, workers=1)
+    split = parts(table)
+    assert "HUD condition before the start" not in split
+    assert split["without measures, history held"] == pytest.approx(PAID_BACK, abs=0.005)
+    assert split["DOJ conditions"] == pytest.approx(JAG_LOSS, abs=0.005)
+    assert split["JAG condition"] == pytest.approx(JAG_LOSS, abs=0.005)
+    assert split["HUD condition"] == pytest.approx(CDBG_LOSS, abs=0.005)
+    assert split["interaction"] == pytest.approx(-JAG_LOSS, abs=0.005)
+    assert split["total"] == pytest.approx(JAG_LOSS + CDBG_LOSS + PAID_BACK, abs=0.005)
+    assert sum(v for k, v in split.items() if k != "total") == pytest.approx(split["total"],
+                                                                             abs=0.005)
+    assert result.manifest["loss_by_measure"]["held"] == ["HUD condition before the start"]
+    assert runs_needed(sim.load(HISTORY)) == 4
+
+
+@pytest.mark.parametrize(("order", "leave_out"), [
+    (["HUD condition before the start"], None), (None, "HUD condition before the start"),
+], ids=["ordered", "left-out"])
+def test_a_held_measure_cannot_be_ordered_or_left_out(order, leave_out):
+    with pytest.raises(UsageError, match="has history .* held in force in every run"):
+        measure_order(sim.load(HISTORY), order, leave_out)
