@@ -231,8 +231,10 @@ def loss_by_measure(result: RunResult, order: Sequence[str] | None = None,
                     leave_out: str | None = None, workers: int | None = None) -> Any:
     """Split each strategy's net fiscal impact by federal measure (a pandas DataFrame).
 
-    Parts: the strategy with every measure switched off, each measure alone,
-    and the interaction of the measures; they add up to the total.  It reruns
+    Parts: the strategy with every measure switched off (measures with
+    history, money withheld before the start, stay on: they are not split),
+    each measure alone, and the interaction of the measures; they add up to
+    the total.  It reruns
     the result's scenario once per measure and once without measures, on the
     same seed and replications (common random numbers); ``order`` puts
     measures first in the waterfall, ``leave_out`` splits the scenario
