@@ -72,6 +72,7 @@ class Feedback:
             self.progress.start()
 
     def __call__(self, n: int) -> None:
+        """Count ``n`` more replications (or points) done."""
         self.done += n
         if self.progress is not None and self.status is None:
             self.progress.advance(self.task, n)
@@ -184,8 +185,11 @@ def headline_table(result: RunResult, console: Console | None = None) -> None:
 
 
 def absorbable_lines(table: pd.DataFrame) -> list[str]:
-    """One line per city: the federal cut every strategy compared can absorb (the least
-    of them, baseline aside), in share and dollars a year, with its 90% interval."""
+    """One line per city: the federal cut every strategy compared can absorb.
+
+    The least of the strategies' cuts (baseline aside), in share and dollars a
+    year, with its 90% interval.
+    """
     from sim.formats import dollars
 
     lines = []
@@ -205,8 +209,11 @@ def absorbable_lines(table: pd.DataFrame) -> list[str]:
 
 
 def reserve_table(result: RunResult) -> Table:
-    """Per strategy: each fund's chance of falling below its policy floor (mean months
-    below) and the chance reserves run out, with the median year they do."""
+    """Per strategy: each fund's chance of falling below its policy floor.
+
+    With the mean months below, and the chance reserves run out with the
+    median year they do.
+    """
     funds = result.funds
     replications = result.replications
     start = result.scenario.start

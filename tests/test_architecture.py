@@ -21,6 +21,7 @@ other module may import by name.
 from __future__ import annotations
 
 import ast
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -267,3 +268,12 @@ def test_the_line_rule_can_fail(tmp_path, monkeypatch):
     long.write_text('"""A module, one on purpose though it runs\npast 600 lines: why."""\n'
                     + "x = 1\n" * MAX_LINES)
     test_no_module_is_much_over_600_lines_without_a_stated_reason()
+
+
+def test_ruff_finds_nothing():
+    """The linter of pyproject.toml ([tool.ruff], in the test extras) passes on the code."""
+    root = SIM.parent
+    found = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache",
+                            "--output-format", "concise", "sim", "tests", "benchmarks"],
+                           cwd=root, capture_output=True, text=True)
+    assert found.returncode == 0, found.stdout + found.stderr

@@ -141,7 +141,8 @@ EXPECTED: dict[str, list[Line]] = {
     "reference_undefined_city": [
         ": measure[0].cities[0]: no [[city]] has this name (got 'Capital City')"],
     "reference_undefined_strategy": [
-        ": scenario.strategies[1]: no such strategy (known: full, notify, notify_serious, partial, sanctuary) "
+        ": scenario.strategies[1]: no such strategy (known: full, notify, notify_serious, "
+        "partial, sanctuary) "
         "(got 'defiance')"],
     "reference_strategy_city": [
         ": strategy[0].cities[0]: no [[city]] has this name (got 'Capital City')"],
@@ -187,7 +188,8 @@ EXPECTED: dict[str, list[Line]] = {
         ": litigation.coalition[0].cost_sharing: must be one of 'equal', 'population', "
         "'budget'; did you mean 'equal'? (got 'equally')"],
     "litigation_undefined_strategy": [
-        ": litigation.strategies[0]: no such strategy (known: full, notify, notify_serious, partial, sanctuary) "
+        ": litigation.strategies[0]: no such strategy (known: full, notify, notify_serious, "
+        "partial, sanctuary) "
         "(got 'defiance')"],
     "litigation_sue_alone_undefined_city": [
         ": litigation.sue_alone[0]: no [[city]] has this name (got 'Gotham')"],

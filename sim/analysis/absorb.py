@@ -118,8 +118,10 @@ def absorbable_cut(scenario: Scenario, futures: float = FUTURES,
                    replications: int | None = None, seed: int | None = None,
                    tolerance: float = TOLERANCE, strategies: Sequence[str] | None = None,
                    progress: Callable[[int], None] | None = None) -> pd.DataFrame:
-    """The largest uniform federal cut that keeps each city's reserves above its policy
-    floor in at least ``futures`` of the futures, per strategy and city.
+    """The largest uniform federal cut each strategy and city can absorb.
+
+    The cut keeps the city's reserves above its policy floor in at least
+    ``futures`` of the futures.
 
     One row per (strategy, city), baseline included (see :data:`ABSORB_COLUMNS`);
     ``replications``, ``seed`` and ``strategies`` default to the scenario's.
@@ -138,7 +140,7 @@ def absorbable_cut(scenario: Scenario, futures: float = FUTURES,
             ordered = np.sort(cuts[s, :, c])
             annual = float(due[:, c].mean())
 
-            def at(i: int) -> float:
+            def at(i: int, ordered: np.ndarray = ordered) -> float:
                 # Below the first order statistic nothing is known but 0; past the
                 # last, only that the cut exceeds it (censored at 100%).
                 return float(min(ordered[min(max(i, 1), R) - 1], 1.0)) if i >= 1 else 0.0

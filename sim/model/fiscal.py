@@ -288,7 +288,7 @@ def sample_funds(plan: Plan, params: Parameters) -> FundInputs | None:
         for k, fund in enumerate(city.budget.fund):
             path = f"city[{city.name}].budget.fund[{fund.name}]"
 
-            def value(key: str, fixed, default: float = 0.0) -> np.ndarray:
+            def value(key: str, fixed, default: float = 0.0, path: str = path) -> np.ndarray:
                 return params.per_replication(f"{path}.{key}", default if fixed is None
                                               else fixed)
 

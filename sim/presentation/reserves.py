@@ -37,8 +37,10 @@ RECESSION_METRICS = ("net_fiscal_impact", "gap_closing_burden", "floor_breached"
 
 
 def recession_rows(run: RunResult) -> dict[str, Any]:
-    """The conditional view "if a recession comes": per metric (all cities together) and
-    strategy, the mean in futures with a recession and in those without.
+    """The conditional view "if a recession comes".
+
+    Per metric (all cities together) and strategy, the mean in futures with a
+    recession and in those without.
 
     Every strategy meets the same recessions, so the two groups are the same
     futures for each strategy.
@@ -70,8 +72,10 @@ def recession_rows(run: RunResult) -> dict[str, Any]:
 
 
 def absorbable_rows(run: RunResult) -> list[dict[str, Any]]:
-    """Per city: per strategy, the largest absorbable federal cut (share, dollars a year,
-    90% interval), when the run asked for it (``--absorbable-cut``).
+    """Per city and strategy, the largest absorbable federal cut.
+
+    In share and dollars a year with its 90% interval, when the run asked for
+    it (``--absorbable-cut``).
     """
     table = run.absorbable
     if table is None:

@@ -31,8 +31,8 @@ import pandas as pd
 from sim.engine import limits
 from sim.errors import ScenarioError, UsageError
 from sim.results.branches import branches
-from sim.results.funds import FUND_COLUMNS, fund_floors
 from sim.results.folders import file_sha256, kind_of, read_json, write_folder, write_manifest
+from sim.results.funds import FUND_COLUMNS, fund_floors
 from sim.results.manifest import (
     RunManifest,
     check_manifest,
@@ -180,8 +180,10 @@ class RunResult:
 
     @cached_property
     def funds(self) -> pd.DataFrame:
-        """Per strategy, city and reserve fund: the chance and months below its
-        policy floor (:mod:`sim.results.funds`); empty when no city states funds."""
+        """Per strategy, city and reserve fund: the chance and months below its floor.
+
+        See :mod:`sim.results.funds`; empty when no city states funds.
+        """
         if not any(city.budget.fund for city in self.scenario.city):
             return pd.DataFrame([], columns=FUND_COLUMNS)
         return fund_floors(self.events, self.scenario, self.strategies,

@@ -15,8 +15,10 @@ from sim.scenario.uncertain import Share
 
 
 class RecessionDepth(Sourced):
-    """``[recession.depth]``: the fall of each kind of revenue at the trough, as a share of
-    its trend."""
+    """``[recession.depth]``: the fall of each kind of revenue at the trough.
+
+    As a share of its trend.
+    """
 
     property: Share = 0.03
     """Property taxes.  Assumption: 0-4%; city property-tax revenue fell 1.8% in

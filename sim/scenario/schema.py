@@ -39,7 +39,6 @@ from sim.scenario.city import City
 from sim.scenario.litigation import Litigation
 from sim.scenario.measures import Measure
 from sim.scenario.messages import plain_message
-from sim.scenario.recession import Recession
 from sim.scenario.paths import (
     canonical_path,
     format_loc,
@@ -51,6 +50,7 @@ from sim.scenario.paths import (
     spelled_prefixes,
     value_at,
 )
+from sim.scenario.recession import Recession
 from sim.scenario.strategies import BUILTIN_STRATEGIES, DEFAULT_STRATEGIES, Strategy, Threshold
 from sim.scenario.uncertain import Frozen, is_money
 

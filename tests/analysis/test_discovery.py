@@ -435,7 +435,8 @@ def test_cli_sweep_answers_outcome_options(cli, tmp_path):
 @pytest.mark.parametrize("command", ["sweep", "discover"])
 def test_without_the_discovery_extra_one_line_says_how_to_install_it(cli, small_sweep, tmp_path,
                                                                      monkeypatch, command):
-    """No EMA Workbench: exit 2 before any point runs, one line naming the extra, nothing written."""
+    """No EMA Workbench: exit 2 before any point runs, one line naming the extra, nothing
+    written."""
     monkeypatch.setitem(sys.modules, "ema_workbench", None)  # as if not installed
     if command == "sweep":
         args = ["sweep", str(write_sweep(tmp_path, SMALL + QUESTION)), "-o", str(tmp_path / "out")]

@@ -31,16 +31,16 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 """Headless in a container as root, and nothing that reaches out to the network."""
 
-FACTS = """() => {
+FACTS = f"""() => {{
   const narrow = [...document.querySelectorAll('td, th')]
     .map(cell => [cell.getBoundingClientRect().width, cell.textContent.trim()])
-    .filter(([width, text]) => text.length > %d && width < %d)
+    .filter(([width, text]) => text.length > {LONG_TEXT} && width < {NARROW_PX})
     .map(([width, text]) => Math.round(width) + ' px: ' + text.slice(0, 50));
   const undecoded = [...document.images].filter(img => !(img.complete && img.naturalWidth > 0))
     .map(img => img.alt || img.src.slice(0, 40));
-  return {width: document.documentElement.scrollWidth, images: document.images.length,
-          undecoded, narrow};
-}""" % (LONG_TEXT, NARROW_PX)
+  return {{width: document.documentElement.scrollWidth, images: document.images.length,
+          undecoded, narrow}};
+}}"""
 
 
 @pytest.fixture(scope="session")

@@ -194,7 +194,8 @@ as_of = { effective = 2023-06-01 }
 
 def test_a_fact_the_run_outlives_is_a_warning_not_a_problem():
     """valid_until before the run ends warns; the scenario still has no problems."""
-    body = CITY.replace("reserves = 1e5", "reserves = 1e5\nvalid_until = { expenditure = 2025-09-30 }")
+    body = CITY.replace("reserves = 1e5",
+                        "reserves = 1e5\nvalid_until = { expenditure = 2025-09-30 }")
     s = scenario(body)
     (fact,) = provenance.aged_facts(s)
     assert fact.path == "city[A].budget.expenditure"
