@@ -39,7 +39,7 @@ from pydantic import Field
 from sim.analysis.decision_support import OPERATORS, condition_value
 from sim.errors import Problem, ScenarioError, UsageError
 from sim.metrics import ALL_CITIES, METRICS
-from sim.results import slug
+from sim.results import slug, unique_slugs
 from sim.scenario import MAX_NAME, Threshold, plain_number
 
 if TYPE_CHECKING:
@@ -454,17 +454,9 @@ def findings(result: SweepResult, questions: Sequence[Discovery] | None = None
              ) -> list[Finding]:
     """PRIM for each question (default: the sweep's own ``[[discovery]]`` tables)."""
     chosen = list(result.sweep.file.discovery if questions is None else questions)
-    taken: set[str] = set()
-    found = []
-    for question in chosen:
-        finding = discover(result, question)
-        name, n = finding.slug, 1
-        while name in taken:
-            n += 1
-            name = f"{finding.slug}-{n}"
-        taken.add(name)
-        found.append(replace(finding, slug=name))
-    return found
+    found = [discover(result, question) for question in chosen]
+    names = unique_slugs(finding.slug for finding in found)
+    return [replace(finding, slug=name) for finding, name in zip(found, names, strict=True)]
 
 
 BOX_COLUMNS = ["outcome", "condition", "slug", "points", "cases", "box", "box_points",

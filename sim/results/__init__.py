@@ -46,6 +46,7 @@ from sim.results.run import (
     recorded_run,
     scenario_digest,
     slug,
+    unique_slugs,
     versions,
     write_run,
 )
@@ -65,6 +66,6 @@ __all__ = [
     "check_output", "check_place", "compare_files", "default_folder", "drawn_replications",
     "file_sha256", "for_figures", "open_results", "over_cities", "prove", "read_json",
     "read_manifest", "recorded_run", "remove_leftovers", "scenario_digest", "slug", "statistics",
-    "summarise", "summarise_outcomes", "t_975", "versions", "versus_baseline", "write_file",
-    "write_folder", "write_manifest", "write_parquet", "write_run",
+    "summarise", "summarise_outcomes", "t_975", "unique_slugs", "versions", "versus_baseline",
+    "write_file", "write_folder", "write_manifest", "write_parquet", "write_run",
 ]

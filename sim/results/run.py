@@ -20,7 +20,7 @@ import hashlib
 import json
 import platform
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,6 +64,26 @@ def slug(name: str) -> str:
     """A safe folder name for a scenario name: it can never leave the results folder."""
     text = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60].strip("-")
     return text or "scenario"
+
+
+def unique_slugs(slugs: Iterable[str]) -> list[str]:
+    """The slugs in order, a repeated one numbered from its second use (``a``, ``a-2``).
+
+    Figures and tables named by slug must not overwrite each other.
+
+    >>> unique_slugs(["a", "b", "a", "a"])
+    ['a', 'b', 'a-2', 'a-3']
+    """
+    taken: set[str] = set()
+    named = []
+    for base in slugs:
+        text, n = base, 1
+        while text in taken:
+            n += 1
+            text = f"{base}-{n}"
+        taken.add(text)
+        named.append(text)
+    return named
 
 
 def scenario_digest(scenario: Scenario) -> str:

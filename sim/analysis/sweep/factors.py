@@ -33,6 +33,7 @@ from sim.errors import Problem, ScenarioError
 from sim.metrics import ALL_CITIES, METRICS
 from sim.results import (
     slug,
+    unique_slugs,
 )
 from sim.scenario import BASELINE, Scenario, format_loc, parse_path, parse_toml, read_text
 from sim.scenario.messages import plain_message
@@ -533,17 +534,9 @@ def _targets(file: SweepFile, scenario: Scenario, strategies: tuple[str, ...], o
 
 
 def _with_slugs(targets: list[Target]) -> list[Target]:
-    taken: set[str] = set()
-    named = []
-    for target in targets:
-        base = slug(f"{target.metric} {target.statistic} {target.strategy} {target.city}")
-        text, n = base, 1
-        while text in taken:
-            n += 1
-            text = f"{base}-{n}"
-        taken.add(text)
-        named.append(replace(target, slug=text))
-    return named
+    slugs = unique_slugs(slug(f"{t.metric} {t.statistic} {t.strategy} {t.city}")
+                         for t in targets)
+    return [replace(target, slug=text) for target, text in zip(targets, slugs, strict=True)]
 
 
 def _design_problems(info: SweepInfo, origin: str) -> list[Problem]:
