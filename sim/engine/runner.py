@@ -36,7 +36,6 @@ from sim.engine.executors import (
 )
 from sim.engine.store import ArrayStore, EventStore, SpillFolder, remove_abandoned_spills
 from sim.errors import BatchError, Interrupted, UsageError
-from sim.metrics import METRICS
 from sim.model.bands import Bands
 from sim.model.plan import Plan, build_plan
 from sim.model.reference import run_reference
@@ -231,7 +230,7 @@ def _size(plan: Plan, settings: RunSettings) -> limits.Size:
         # Local workers beyond the cores share them: the run is no faster.
         workers=min(at_once, usable_cores()) if local else settings.workers,
         local_batches=at_once if local else 0,
-        outcomes=len(METRICS), series=len(TRAJECTORY))
+        outcomes=len(plan.scenario.reported_metrics()), series=len(TRAJECTORY))
 
 
 def _address(scheduler: Any) -> str | None:

@@ -33,6 +33,7 @@ from typing import Any
 from pydantic import Field, ValidationError, field_validator
 
 from sim.errors import Problem, ScenarioError, show_value
+from sim.metrics import GRANT_FUNDS, METRICS, RECESSION, TERMINATIONS
 from sim.scenario.base import MAX_CITIES, MAX_FILE_BYTES, MAX_NAME, Sourced, unique
 from sim.scenario.checks import cross_reference_problems, semantic_problems
 from sim.scenario.city import City
@@ -125,6 +126,23 @@ class Scenario(Frozen):
         """First day after the horizon."""
         total = self.start.month - 1 + self.months
         return dt.date(self.start.year + total // 12, total % 12 + 1, 1)
+
+    def reported_metrics(self) -> list[str]:
+        """The metrics of :data:`~sim.metrics.METRICS` a run of this scenario reports.
+
+        A metric with a condition (``only_when``) is reported only when the
+        scenario has the feature: grant-funded positions need a grant naming
+        what it pays for, the recession metric a ``[recession]`` table, the
+        termination metric a measure of kind ``termination``.
+
+        >>> "grant_backfill" in loads(EXAMPLE).reported_metrics()
+        False
+        """
+        present = {GRANT_FUNDS: any(g.funds for c in self.city for g in c.grant),
+                   RECESSION: self.recession is not None,
+                   TERMINATIONS: any(m.kind == "termination" for m in self.measure)}
+        return [name for name, metric in METRICS.items()
+                if not metric.only_when or present[metric.only_when]]
 
     def strategy_table(self) -> dict[str, Strategy]:
         """Every strategy by name: the built-ins, then the file's own."""

@@ -512,12 +512,18 @@ def _targets(file: SweepFile, scenario: Scenario, strategies: tuple[str, ...], o
     default_city = cities[0] if len(cities) == 1 else ALL_CITIES
     allowed_cities = cities + ([ALL_CITIES] if len(cities) > 1 else [])
     outputs = file.output or [Output(metric="net_fiscal_impact")]
+    reported = set(scenario.reported_metrics())
     targets: list[Target] = []
     for i, output in enumerate(outputs):
         where = f"output[{i}]"
         if output.metric not in METRICS:
             problems.append(Problem(origin, f"{where}.metric", "unknown metric (known: "
                                     f"{', '.join(METRICS)})", output.metric))
+        elif output.metric not in reported:
+            # Its rows would not exist: every point's value would be NaN.
+            problems.append(Problem(origin, f"{where}.metric", "this scenario does not report "
+                                    f"it: it is reported only when "
+                                    f"{METRICS[output.metric].only_when}", output.metric))
         if output.strategy is not None and output.strategy not in (BASELINE, *strategies):
             problems.append(Problem(origin, f"{where}.strategy", "not simulated (simulated: "
                                     f"{', '.join((BASELINE, *strategies))})", output.strategy))

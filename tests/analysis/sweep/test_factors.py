@@ -57,6 +57,10 @@ BAD_FILES = [
      "sweep.samples: a sobol design needs a power of 2"),
     ("unknown-metric", ('metric = "net_fiscal_impact"', 'metric = "net_impact"'),
      "output[0].metric: unknown metric"),
+    ("metric-not-reported", ('metric = "net_fiscal_impact"', 'metric = "grant_backfill"'),
+     "output[0].metric: this scenario does not report it: it is reported only when a grant "
+     "names the positions or programs it pays for ([[city.grant.funds]]) (got "
+     "'grant_backfill')"),
     ("unknown-output-strategy", ('strategy = "sanctuary"\n', 'strategy = "full"\n'),
      "output[0].strategy: not simulated"),
     ("no-scenario-file", ('scenario = "scenario.toml"', 'scenario = "missing.toml"'),
