@@ -170,10 +170,13 @@ pd.concat({"as shipped": funds.pivot(index="fund", columns="strategy", values="b
           axis=1).round(3)
 
 # %% [markdown]
-# A recession is independent of the federal measures in the model (nothing in
-# the record ties grant conditions to the business cycle), so what it adds is
-# the same for every strategy: the choice of strategy and the recession's cost
-# add up, and the stress test shows how thin the margin is.
+# The recession is drawn independently of the federal measures (nothing in
+# the record ties grant conditions to the business cycle) and hits every
+# strategy and the baseline alike. Its effects do not simply add up, though:
+# with reserves already drawn down by the recession, the same withheld federal
+# funds force more service cuts and tax increases against the baseline
+# (`gap_closing_burden` above), so the strategy choice matters more in a
+# downturn.
 #
 # Next: the loss split by measure (waterfall) is in
 # [comparing strategies](02-comparing-strategies.ipynb); `fundsim run
