@@ -228,7 +228,8 @@ def open_results(folder: str | os.PathLike) -> RunResult:
 
 
 def loss_by_measure(result: RunResult, order: Sequence[str] | None = None,
-                    leave_out: str | None = None, workers: int | None = None) -> Any:
+                    leave_out: str | None = None, workers: int | None = None,
+                    scheduler: Any = None) -> Any:
     """Split each strategy's net fiscal impact by federal measure (a pandas DataFrame).
 
     Parts: the strategy with every measure switched off (measures with
@@ -238,10 +239,11 @@ def loss_by_measure(result: RunResult, order: Sequence[str] | None = None,
     the result's scenario once per measure and once without measures, on the
     same seed and replications (common random numbers); ``order`` puts
     measures first in the waterfall, ``leave_out`` splits the scenario
-    without one measure.  The table is recorded in the result, so
+    without one measure; ``scheduler`` runs the reruns on a Dask cluster (as
+    :func:`run` takes it).  The table is recorded in the result, so
     ``result.save()`` writes it (``loss_by_measure.csv``) and the report and
     ``fundsim compare`` show it.  See :mod:`sim.analysis.by_measure`.
     """
     from sim.analysis.by_measure import loss_by_measure as split
 
-    return split(result, order, leave_out, workers=workers)
+    return split(result, order, leave_out, workers=workers, scheduler=scheduler)

@@ -254,7 +254,7 @@ def run(scenario_file: Path, output: Path | None, replications: int | None, seed
         with progress_bar(runs, enabled=not quiet and sys.stderr.isatty(),
                           label="splitting by measure", after=_saving(no_figures)) as feedback:
             split.loss_by_measure(result, measure_order, leave_out, workers=workers,
-                                  progress=feedback)
+                                  progress=feedback, scheduler=scheduler)
             feedback.then()
             folder = result.save(output, overwrite=overwrite, figures=not no_figures)
     if not quiet:

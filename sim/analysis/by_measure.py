@@ -56,7 +56,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -147,31 +147,37 @@ def _impacts(result: RunResult) -> dict[tuple[str, str], np.ndarray]:
 
 
 def _rerun(result: RunResult, scenario: Scenario, workers: int | None,
-           progress: Callable[[int], None] | None) -> dict[tuple[str, str], np.ndarray]:
+           progress: Callable[[int], None] | None,
+           scheduler: Any = None) -> dict[tuple[str, str], np.ndarray]:
     from sim.results import RunResult as Result
 
     manifest = result.manifest
     sim = simulate(scenario, replications=int(manifest["replications"]),
                    seed=int(manifest["seed"]), strategies=list(manifest["strategies"]),
                    keep=0, workers=workers, engine=manifest.get("engine", "simpy"),
-                   progress=progress, max_memory=0, max_seconds=0)
+                   progress=progress, scheduler=scheduler, max_memory=0, max_seconds=0)
     return _impacts(Result.from_simulation(sim))
 
 
 def loss_by_measure(result: RunResult, order: Sequence[str] | None = None,
                     leave_out: str | None = None, workers: int | None = None,
-                    progress: Callable[[int], None] | None = None) -> pd.DataFrame:
+                    progress: Callable[[int], None] | None = None,
+                    scheduler: Any = None) -> pd.DataFrame:
     """Split each strategy's net fiscal impact into measures, their interaction and the rest.
 
     ``result`` is a run (from :func:`sim.run` or a run folder); the split
     reruns its scenario with measures switched off, on the same seed,
-    replications and strategies; measures with history stay on (:func:`held`).  ``order`` names measures to put first in
-    the waterfall (the others follow in file order).  ``leave_out`` names a
+    replications and strategies; measures with history stay on (:func:`held`).
+    ``order`` names measures to put first in the waterfall (the others follow
+    in file order).  ``leave_out`` names a
     measure struck from the scenario: the split is then of the scenario
     without it (its total differs from the run's by what that measure costs
     with the others), at one more run.  ``progress`` gets the replications
     finished, run after run (:func:`runs_needed` runs of the result's
-    replications in all).
+    replications in all).  ``scheduler`` (a Dask scheduler address or client,
+    as :func:`sim.run` takes it) runs the reruns on that cluster, as the run
+    itself was; else they run on ``workers`` local processes.  The split is the
+    same either way.
 
     The table (columns :data:`COLUMNS`) is also recorded in
     ``result.manifest["loss_by_measure"]`` with the order, the measure left
@@ -185,11 +191,11 @@ def loss_by_measure(result: RunResult, order: Sequence[str] | None = None,
     began = time.perf_counter()
     left = [leave_out] if leave_out else []
     every = [m.name for m in scenario.measure if m.name not in kept]
-    total = (_rerun(result, switched_off(scenario, left), workers, progress) if leave_out
-             else _impacts(result))
-    none = _rerun(result, switched_off(scenario, every), workers, progress)
+    total = (_rerun(result, switched_off(scenario, left), workers, progress, scheduler)
+             if leave_out else _impacts(result))
+    none = _rerun(result, switched_off(scenario, every), workers, progress, scheduler)
     alone = {name: _rerun(result, switched_off(scenario, [n for n in every if n != name]),
-                          workers, progress) for name in names}
+                          workers, progress, scheduler) for name in names}
     rows = []
     for key in total:
         parts = [(HISTORY_HELD if kept else NO_MEASURES, "no_measures", none[key])]

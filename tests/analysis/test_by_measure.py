@@ -162,3 +162,34 @@ def test_a_measure_with_history_is_held_and_no_other_part_carries_its_money():
 def test_a_held_measure_cannot_be_ordered_or_left_out(order, leave_out):
     with pytest.raises(UsageError, match="has history .* held in force in every run"):
         measure_order(sim.load(HISTORY), order, leave_out)
+
+
+def test_the_split_runs_on_the_dask_cluster_the_run_used(cli, run, tmp_path, monkeypatch):
+    """`fundsim run --by-measure --scheduler ADDR`: every rerun of the split goes to that
+    cluster (they ran on local processes), and the split is the local one."""
+    distributed = pytest.importorskip("distributed")
+    from sim.analysis import by_measure
+    from sim.cli import main
+
+    schedulers = []
+    real = by_measure.simulate
+
+    def spy(*args, **options):
+        schedulers.append(options.get("scheduler"))
+        return real(*args, **options)
+
+    monkeypatch.setattr(by_measure, "simulate", spy)
+    path = tmp_path / "s.toml"
+    path.write_text(OVERLAP)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  protocol="tcp://", host="127.0.0.1",
+                                  dashboard_address=":0") as cluster:
+        result = cli.invoke(main, ["run", str(path), "--by-measure", "--scheduler",
+                                   cluster.scheduler_address, "-o", str(tmp_path / "out"),
+                                   "--no-figures", "-q"])
+    assert result.exit_code == 0, result.output
+    assert schedulers == [cluster.scheduler_address] * runs_needed(run.scenario)
+    written = pd.read_csv(tmp_path / "out" / "loss_by_measure.csv")
+    local = loss_by_measure(run, workers=1)
+    assert list(written["part"]) == list(local["part"])
+    assert written["mean"].to_numpy() == pytest.approx(local["mean"].to_numpy(), abs=1e-6)
