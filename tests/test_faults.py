@@ -529,7 +529,8 @@ def test_report_over_the_file_size_limit_leaves_no_partial_file(cli, scenario_fi
     assert report.returncode == 2, report.stderr
     (line,) = report.stderr.splitlines()
     # The run was saved without figures: report draws them first, and they are too big.
-    assert line.startswith(f"Error: cannot write {earlier_run / 'figures'}: File too large")
+    assert line.startswith(f"Error: cannot write results to {earlier_run / 'figures'}: "
+                           "File too large")
     assert snapshot(earlier_run) == before
 
 

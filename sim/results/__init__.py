@@ -23,6 +23,7 @@ layers import them from ``sim.results``.
 from sim.results.folders import (
     check_output,
     check_place,
+    commit_folder,
     file_sha256,
     prove,
     read_json,
@@ -62,10 +63,11 @@ from sim.results.summary import (
 from sim.results.tables import write_parquet
 
 __all__ = [
-    "FIGURE_SERIES", "REPRODUCIBLE", "SUMMARY_COLUMNS", "TRAJECTORY_KEYS", "VERSION", "RunResult",
-    "check_output", "check_place", "compare_files", "default_folder", "drawn_replications",
-    "file_sha256", "for_figures", "open_results", "over_cities", "prove", "read_json",
-    "read_manifest", "recorded_run", "remove_leftovers", "scenario_digest", "slug", "statistics",
-    "summarise", "summarise_outcomes", "t_975", "unique_slugs", "versions", "versus_baseline",
-    "write_file", "write_folder", "write_manifest", "write_parquet", "write_run",
+    "FIGURE_SERIES", "REPRODUCIBLE", "SUMMARY_COLUMNS", "TRAJECTORY_KEYS", "VERSION",
+    "RunResult", "check_output", "check_place", "commit_folder", "compare_files",
+    "default_folder", "drawn_replications", "file_sha256", "for_figures", "open_results",
+    "over_cities", "prove", "read_json", "read_manifest", "recorded_run", "remove_leftovers",
+    "scenario_digest", "slug", "statistics", "summarise", "summarise_outcomes", "t_975",
+    "unique_slugs", "versions", "versus_baseline", "write_file", "write_folder",
+    "write_manifest", "write_parquet", "write_run",
 ]

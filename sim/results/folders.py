@@ -256,18 +256,33 @@ def _temporary_prefix(target: Path) -> str:
 
 
 def write_folder(folder: str | Path, fill: Callable[[Path], None], *, kind: str,
-                 overwrite: bool = False) -> Path:
+                 overwrite: bool = False, then: Callable[[], None] | None = None) -> Path:
     """Let ``fill`` write into a temporary folder beside ``folder``, then rename it into place.
 
-    ``folder`` holds a ``kind`` (``run``, ``comparison``).  An interrupted or
-    failed write leaves no folder that looks complete and never touches an
-    existing one unless it succeeds with ``overwrite`` (see :func:`prove`).
-    The place is checked again at the rename: a folder that appeared in the
-    meantime is replaced only with ``overwrite`` and only if it proves to be
-    fundsim's.
+    ``folder`` holds a ``kind`` (``run``, ``comparison``); it is checked first
+    (:func:`check_output`), then written by :func:`commit_folder`.  An
+    interrupted or failed write leaves no folder that looks complete and never
+    touches an existing one unless it succeeds with ``overwrite`` (see
+    :func:`prove`).
     """
     folder = Path(folder)
     check_output(folder, kind=kind, overwrite=overwrite)
+    return commit_folder(folder, fill, kind=kind, overwrite=overwrite, then=then)
+
+
+def commit_folder(folder: str | Path, fill: Callable[[Path], None], *, kind: str,
+                  overwrite: bool = False, then: Callable[[], None] | None = None) -> Path:
+    """The writing of :func:`write_folder`, for a place already checked.
+
+    ``fill`` writes into a temporary folder beside ``folder``, ``then`` (if
+    given) runs next, for what must be written first (a report that shows the
+    figures the folder holds), and only then does the folder take its place:
+    if either fails, nothing does.  The place is checked again at the rename:
+    a folder that appeared in the meantime is replaced only with ``overwrite``
+    and only if it proves to be fundsim's ``kind``.  A run's ``figures/``,
+    drawn later by ``fundsim report``, is written this way inside the run.
+    """
+    folder = Path(folder)
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         remove_leftovers(folder.parent)
@@ -278,6 +293,8 @@ def write_folder(folder: str | Path, fill: Callable[[Path], None], *, kind: str,
         raise OutputError(f"cannot write results to {folder}: {reason(error)}") from None
     try:
         fill(staging)
+        if then is not None:
+            then()
         _move_into_place(staging, folder, kind, overwrite)
     except OSError as error:
         shutil.rmtree(staging, ignore_errors=True)

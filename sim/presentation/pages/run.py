@@ -10,9 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from sim.analysis import decision_support
-from sim.errors import OutputError, UsageError
+from sim.errors import UsageError
 from sim.presentation import decision_figures, figure_registry, style
 from sim.presentation.pages.facts import (
     cities_table,
@@ -47,12 +44,12 @@ from sim.presentation.pages.numbers import (
 from sim.presentation.reserves import reserve_section
 from sim.results import (
     RunResult,
+    commit_folder,
     file_sha256,
     for_figures,
     read_json,
     write_file,
 )
-from sim.results.folders import reason
 
 
 def run_facts(run: RunResult) -> dict[str, Any]:
@@ -199,44 +196,25 @@ def write_report(run: RunResult, path: str | Path | None = None) -> Path:
         path = Path(run.folder) / "report.html"
     path = Path(path)
     own = run.folder is not None and path.resolve() == (Path(run.folder) / "report.html").resolve()
-    staging, pngs = None, None
-    if own and not (Path(run.folder) / "figures").is_dir():
-        staging, pngs = _staged_figures(run, Path(run.folder))
-    try:
+
+    def write_html(pngs: Mapping[str, bytes | None] | None) -> None:
         html = render_report(run, pngs)
         write_file(path, lambda temporary: temporary.write_text(html, encoding="utf-8"))
-        written = ["report.html"]
-        if staging is not None:
-            # The figures take their place only once the report has: all or nothing.
-            figures = Path(run.folder) / "figures"
-            try:
-                os.replace(staging, figures)
-            except OSError as error:
-                raise OutputError(f"cannot write {figures}: {reason(error)}") from None
-            staging = None
-            written += sorted(f"figures/{p.name}" for p in figures.iterdir())
-    finally:
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
+
+    written = ["report.html"]
+    figures = Path(run.folder) / "figures" if own else None
+    if figures is not None and not figures.is_dir():
+        # Drawn into the folder's place, which they take only once the report has.
+        pngs: dict[str, bytes | None] = {}
+        commit_folder(figures, lambda staging: pngs.update(
+            figure_registry.save_figures(run, staging)), kind="figures",
+            then=lambda: write_html(pngs))
+        written += sorted(f"figures/{p.name}" for p in figures.iterdir())
+    else:
+        write_html(None)
     if own:
         _record_checksums(Path(run.folder), written)
     return path
-
-
-def _staged_figures(run: RunResult, folder: Path) -> tuple[Path, dict[str, bytes | None]]:
-    """A run's figures drawn into a temporary folder beside ``folder/figures``."""
-    figures = folder / "figures"
-    try:
-        staging = Path(tempfile.mkdtemp(prefix=".figures-", suffix=".partial", dir=folder))
-    except OSError as error:
-        raise OutputError(f"cannot write {figures}: {reason(error)}") from None
-    try:
-        return staging, figure_registry.save_figures(run, staging)
-    except BaseException as error:
-        shutil.rmtree(staging, ignore_errors=True)
-        if isinstance(error, OSError):
-            raise OutputError(f"cannot write {figures}: {reason(error)}") from None
-        raise
 
 
 def _record_checksums(folder: Path, names: Sequence[str]) -> None:
