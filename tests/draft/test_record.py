@@ -7,7 +7,14 @@ import pytest
 
 import sim
 from sim.draft.bundle import read_text
-from sim.draft.record import FILE, NATIONAL_IMMIGRANT_SHARE, UNAUTHORIZED, current_record
+from sim.draft.record import (
+    FILE,
+    NATIONAL_IMMIGRANT_SHARE,
+    NO_BAILOUT,
+    NO_BAILOUT_CAP_SOURCE,
+    UNAUTHORIZED,
+    current_record,
+)
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
@@ -79,6 +86,21 @@ def test_no_bailout_cap_is_the_places_unauthorized_residents():
     assert cap(_for_city(0.40)) == round(0.40 * UNAUTHORIZED, 3) == 0.092
     assert cap(_for_city(None)) == round(NATIONAL_IMMIGRANT_SHARE * UNAUTHORIZED, 3)
     assert "immigrant share 0.400 x 23%" in current_record().tables_for(0.40)
+
+
+def test_the_cap_is_set_in_the_measure_only_and_the_rest_is_copied_as_written(record):
+    """The record's own text is the national case of the cap's source; a place's tables differ
+    from the record's in the No Bailout Act's withhold_share and its source alone."""
+    (act,) = [m for m in record.measure if m.name == NO_BAILOUT]
+    national = round(NATIONAL_IMMIGRANT_SHARE * UNAUTHORIZED, 3)
+    assert act.withhold_share.high == national
+    assert act.sources["withhold_share"] == NO_BAILOUT_CAP_SOURCE.format(
+        cap=national, immigrant_share=NATIONAL_IMMIGRANT_SHARE)
+    before = current_record().tables.splitlines()
+    after = current_record().tables_for(0.40).splitlines()
+    changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
+    assert [b.partition(" = ")[0] for _, b in changed] == ["withhold_share", "withhold_share"]
+    assert changed[0][1] == 'withhold_share = { dist = "uniform", low = 0.0, high = 0.092 }'
 
 
 def test_record_injunctions_protect_the_parties_only(record):
