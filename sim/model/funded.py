@@ -16,8 +16,10 @@ item's response plays out, month ``k`` of the loss (1, 2, ...):
   within its budget: spending falls by the money lost (service lost, in
   dollars, elsewhere in the department), no position is cut;
 * ``cut`` once ``k > cut_lag_months`` (and past any absorbing): the item
-  stops in proportion to the money lost: spending falls by it, service lost
-  in dollars and in positions;
+  stops in proportion to the money lost: spending falls by its whole cost,
+  the money lost and the city's own ``local_match`` of it (the positions'
+  salaries stop, the city's share with them: ``money / (1 - local_match)``),
+  service lost in dollars and in positions;
 * otherwise ``backfill``: the general fund pays what the grant no longer
   does (a cost: spending stays, the loss falls on reserves, as for money no
   item names).
@@ -55,6 +57,8 @@ class FundedInputs:
     """(S, I) whether the item is cut once past its lags (else backfilled)."""
     cut_lag: np.ndarray
     """(I,) months from the first loss before a cut takes effect."""
+    match: np.ndarray
+    """(I,) share of each item's cost the city pays itself (a local match)."""
 
 
 def sample_funded(plan: Plan, params: Parameters) -> FundedInputs | None:
@@ -62,7 +66,7 @@ def sample_funded(plan: Plan, params: Parameters) -> FundedInputs | None:
     table = plan.scenario.strategy_table()
     strategies = [None, *(table[name] for name in plan.strategies[1:])]
     G = len(plan.programs)
-    grant, city, share, positions, absorb, cuts, lag = [], [], [], [], [], [], []
+    grant, city, share, positions, absorb, cuts, lag, match = [], [], [], [], [], [], [], []
     for c, place in enumerate(plan.scenario.city):
         for item_grant in place.grant:
             g = plan.programs.index(item_grant.program)
@@ -74,6 +78,7 @@ def sample_funded(plan: Plan, params: Parameters) -> FundedInputs | None:
                     item.share) * np.ones(params.size))
                 positions.append(item.positions)
                 lag.append(item.cut_lag_months)
+                match.append(item.local_match)
                 per_strategy = []
                 for strategy in strategies:
                     adopts = strategy is not None and (not strategy.cities
@@ -89,7 +94,7 @@ def sample_funded(plan: Plan, params: Parameters) -> FundedInputs | None:
     return FundedInputs(
         grant=np.array(grant), city=np.array(city), share=np.stack(share, axis=1),
         positions=np.array(positions, float), absorb_months=np.array(absorb).T,
-        cuts=np.array(cuts, bool).T, cut_lag=np.array(lag))
+        cuts=np.array(cuts, bool).T, cut_lag=np.array(lag), match=np.array(match, float))
 
 
 @dataclass
@@ -132,7 +137,9 @@ def funded_month(state: FundedState, inputs: FundedInputs, annual_award: np.ndar
     backfilling = losing & ~absorbing & ~cutting
     return {
         "grant_backfill": _by_city(money * backfilling, inputs.city, cities),
-        "grant_service_lost": _by_city(money * (absorbing | cutting), inputs.city, cities),
+        # A cut stops the whole cost, the city's match included; absorbing, the money lost.
+        "grant_service_lost": _by_city(money * absorbing + money / (1.0 - inputs.match) * cutting,
+                                       inputs.city, cities),
         "grant_positions_cut": _by_city(state.lost * inputs.positions * cutting, inputs.city,
                                         cities),
     }

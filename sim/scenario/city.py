@@ -241,6 +241,17 @@ class Funded(Sourced):
     share: Share = 1.0
     """Share of the grant's award that pays for it (the shares of a grant's
     ``funds`` add up to 1 at most)."""
+    local_match: float = Field(default=0.0, ge=0, le=0.99)
+    """Share of its cost the city pays itself as the grant requires (a local
+    match); the grant pays the rest.  While the grant money is withheld the
+    match is paid as before; a ``cut`` stops the whole cost, the match with it,
+    so the service lost and the spending saved are the money lost divided by
+    ``1 - local_match``.  COPS Hiring: 0.25, the federal share being at most 75%
+    of an officer's entry-level salary and fringe benefits and at most $125,000
+    per position over the 36-month grant, with a minimum 25% local cash match
+    (COPS Office, FY2014 CHP announcement,
+    https://cops.usdoj.gov/html/dispatch/06-2014/chp_now_open.asp).  Default 0:
+    no match."""
     response: GrantResponse = "backfill"
     """``backfill``, ``cut`` or ``absorb`` (see above)."""
     cut_lag_months: int = Field(default=3, ge=0, le=60)

@@ -106,3 +106,19 @@ def test_without_funded_items_there_are_no_grant_outcomes(one_city):
     """A scenario naming nothing a grant pays for runs as before: no new columns."""
     result = sim.run(one_city, workers=1, replications=2)
     assert "grant_backfill" not in result.replications
+
+
+@pytest.mark.parametrize(("response", "backfill", "lost"), [
+    # 20 months cut: the officers' whole cost stops, $0.5M of grant and the city's $1/6M.
+    ("cut", 1e6, 20 * 0.5e6 / 0.75),
+    # Absorbing covers the grant money only; the city keeps paying its match.
+    ("absorb", 8e6, 3e6),
+], ids=["cut", "absorb-backfill"])
+def test_a_local_match_is_saved_when_positions_are_cut(response, backfill, lost):
+    """COPS Hiring pays at most 75%: with local_match = 0.25 a cut saves the match too."""
+    matched = scenario(response).with_values(
+        {"city[0].grant[JAG].funds[0].local_match": 0.25})
+    got = outcomes(sim.run(matched, workers=1, replications=2))
+    assert got["grant_backfill"] == pytest.approx(backfill, abs=0.01)
+    assert got["grant_service_lost"] == pytest.approx(lost, abs=0.01)
+    assert got["net_fiscal_impact"] == pytest.approx(-22e6 + lost, abs=0.01)
