@@ -278,8 +278,10 @@ first (9th, 7th, 1st, 3rd, 2nd), then the rest (:attr:`CourtInputs.other_circuit
 
 
 class OtherCircuits(NamedTuple):
-    """How the other circuits ruled on each suit's question, (N, K) over
-    :data:`QUESTION_CIRCUITS`."""
+    """How the other circuits ruled on each suit's question.
+
+    Arrays (N, K) over :data:`QUESTION_CIRCUITS`.
+    """
 
     won: np.ndarray
     """The circuit ruled for the jurisdictions."""
