@@ -57,8 +57,8 @@ BYTES_PER_FIGURE_CELL = 20
 """Bytes per value (replications-table row and metric, or kept trajectory cell and
 column) while a spilled run draws its figures and report: the tables and the
 plots' working copies.  Measured at 100,000 replications of 50 cities with 500,000
-figure rows: 530 MiB over the 437 MiB the parent had after saving, with 13 of the 29 trajectory columns
-(:data:`sim.results.FIGURE_SERIES`), all of which this counts."""
+figure rows: 530 MiB over the 437 MiB the parent had after saving, with 13 of the 29
+trajectory columns (:data:`sim.results.FIGURE_SERIES`), all of which this counts."""
 BYTES_PER_BATCH_CELL = 16
 """Bytes per element of a batch's arrays (state, flows and their temporaries)."""
 BYTES_PER_SERIES_CELL = 72
