@@ -120,9 +120,14 @@ class FiscalInputs:
     :mod:`sim.analysis.absorb`), or None for none."""
 
 
-def _growth(rate: np.ndarray, years: np.ndarray) -> np.ndarray:
-    """(T, R, C) growth factors from annual rates (R, C) and years elapsed (T, C)."""
-    return (1.0 + rate)[None, :, :] ** years[:, None, :]
+def _grown(level: np.ndarray, rate: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """(T, R, C) ``level * (1 + rate) ** years``.
+
+    Monthly levels (R, C) grown at annual rates (R, C) for the years elapsed (T, C).
+    """
+    grown = (1.0 + rate)[None, :, :] ** years[:, None, :]
+    grown *= level  # in place: a product is the same either way round
+    return grown
 
 
 def _balancing_revenue(plan: Plan, params: Parameters, expenditure: np.ndarray,
@@ -143,8 +148,14 @@ def _balancing_revenue(plan: Plan, params: Parameters, expenditure: np.ndarray,
     expenditure0 = expenditure[0] * 12
     ratio = np.divide(reserves0, expenditure0, out=np.zeros_like(reserves0),
                       where=expenditure0 >= 1.0)
-    deposit = expenditure * ratio * growth
-    return np.maximum(expenditure + deposit - state_aid - federal, 0.0)
+    # In place, each operation as in maximum(expenditure + deposit - state_aid - federal, 0):
+    # (T, R, C) temporaries are 12 MB each for a 250-replication batch of 50 cities.
+    balancing = expenditure * ratio
+    balancing *= growth
+    balancing += expenditure
+    balancing -= state_aid
+    balancing -= federal
+    return np.maximum(balancing, 0.0, out=balancing)
 
 
 def revenue_noise(z: np.ndarray, volatility: np.ndarray, persistence: np.ndarray) -> np.ndarray:
@@ -155,8 +166,10 @@ def revenue_noise(z: np.ndarray, volatility: np.ndarray, persistence: np.ndarray
     """
     innovation = np.sqrt(1.0 - persistence**2) * volatility
     x = np.zeros_like(z)
+    shock = np.empty_like(z[0])
     for m in range(1, len(z)):
-        x[m] = persistence * x[m - 1] + innovation * z[m]
+        np.multiply(persistence, x[m - 1], out=x[m])
+        x[m] += np.multiply(innovation, z[m], out=shock)
     return x
 
 
@@ -183,12 +196,12 @@ def sample_fiscal(plan: Plan, params: Parameters,
         growth,
         params.per_city("budget.revenue_growth", lambda c: c.budget.revenue_growth),
     )
-    expenditure = expenditure0 / 12 * _growth(growth, years)
-    state_aid = aid0 / 12 * _growth(aid_growth, years)
+    expenditure = _grown(expenditure0 / 12, growth, years)
+    state_aid = _grown(aid0 / 12, aid_growth, years)
     own_trend = np.where(
         [c.budget.own_source_revenue is None for c in scenario.city],
         _balancing_revenue(plan, params, expenditure, state_aid, growth),
-        stated / 12 * _growth(revenue_growth, years),
+        _grown(stated / 12, revenue_growth, years),
     )
     forecast = own_trend
     recession_start = None
@@ -197,12 +210,15 @@ def sample_fiscal(plan: Plan, params: Parameters,
         own_factor, aid_factor = recession_factors(plan, params, recession_start)
         own_trend = own_trend * own_factor
         state_aid = state_aid * aid_factor
-    noise = revenue_noise(
+    own_source = revenue_noise(
         revenue_normals(plan, streams),
         params.per_city("budget.revenue_volatility", lambda c: c.budget.revenue_volatility),
         np.array([c.budget.revenue_persistence for c in scenario.city]),
     )
-    own_source = own_trend * np.maximum(1.0 + noise, 0.0)
+    # own_trend * maximum(1 + noise, 0), in place.
+    own_source += 1.0
+    np.maximum(own_source, 0.0, out=own_source)
+    own_source *= own_trend
     next_start = np.zeros((cal.months, len(plan.cities)), bool)
     next_start[:-1] = cal.year_starts(plan.fiscal_year_start)[1:]
     share = params.per_city("budget.rebudget_share", lambda c: c.budget.rebudget_share)
