@@ -54,10 +54,16 @@ def measure(scenario_file: str, replications: int, figures: bool) -> dict[str, f
     import sim
     from sim.model import world
 
-    try:
-        from sim.engine import runner
-    except ImportError:  # the layout before issue 20
+    # By the checkout's own layout, not by trying imports: an editable install of
+    # another checkout would supply the submodules this one lacks (its import finder
+    # maps sim.engine to its own sim/engine whatever sim was imported from).
+    before_issue_20 = not (Path(sim.__file__).parent / "engine").is_dir()
+    if before_issue_20:
         from sim import runner
+    else:
+        from sim.engine import runner
+    if not Path(runner.__file__).is_relative_to(Path(sim.__file__).parent):
+        raise SystemExit(f"{runner.__file__} is not the checkout's ({sim.__file__})")
     totals = dict.fromkeys(("world", "tick", "drive", "result", "collect", "saving",
                             "figures"), 0.0)
     _wrap(world.World, "__init__", totals, "world")
@@ -77,12 +83,12 @@ def measure(scenario_file: str, replications: int, figures: bool) -> dict[str, f
     simulate_cpu = time.process_time() - began
     if figures:
         from sim.results import RunResult, for_figures
-        try:
-            from sim.presentation.figure_registry import save_figures
-            from sim.presentation.pages import render_report
-        except ImportError:
+        if before_issue_20:
             from sim.plots import save_figures
             from sim.report import render_report
+        else:
+            from sim.presentation.figure_registry import save_figures
+            from sim.presentation.pages import render_report
         began = time.process_time()
         result = RunResult.from_simulation(simulation)
         with tempfile.TemporaryDirectory() as scratch:
