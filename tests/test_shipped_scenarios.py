@@ -1,11 +1,13 @@
 """Every scenario shipped in scenarios/ cites its numbers (tests/test_shipped.py runs them)."""
 
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
 import sim
 from sim.scenario import provenance
+from sim.scenario.law import ComplianceLevel
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
@@ -63,6 +65,15 @@ def test_which_levels_a_measure_penalises_is_sourced(path):
     """No measure penalises compliance levels by assumption left unsaid."""
     for measure in sim.load(path).measure:
         assert measure.sources.get("penalises"), measure.name
+
+
+def test_appropriations_lapses_penalise_every_compliance_level(shipped):
+    """A funding lapse delays every jurisdiction's payments whatever its policy: no level
+    (notify ones included) escapes it."""
+    path, scenario = shipped
+    for measure in scenario.measure:
+        if measure.kind == "appropriations_lapse":
+            assert set(measure.penalises) == set(get_args(ComplianceLevel)), measure.name
 
 
 @pytest.mark.parametrize("path", CITY_SCENARIOS, ids=[p.stem for p in CITY_SCENARIOS])
