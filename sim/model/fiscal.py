@@ -28,8 +28,8 @@ the cap is spending.  A city without funds is one pool, as before.
 Each adopted budget matches the revenue then expected (balanced-budget
 requirements, :attr:`Budget.rebudget_share <sim.scenario.city.Budget>`): a
 share of the past fiscal year's own-source gap against trend comes out of
-(a windfall goes into) the next year's spending, whatever the reserves, before
-any gap-closing tool is needed.  This is part of expenditure, so the identity
+(a windfall goes into) the next year's spending, the same amount every month
+of it, whatever the reserves, before any gap-closing tool is needed.  This is part of expenditure, so the identity
 is unchanged.
 """
 
@@ -266,27 +266,29 @@ def rebudgeted(forecast: np.ndarray, actual: np.ndarray, next_is_year_start: np.
 
     At each fiscal year's end the year's own-source gap is measured against
     the trend the budget was built on (``forecast``: before any recession or
-    noise), as a share of it: ``1 - sum(actual) / sum(forecast)`` over the
-    year's months (the months since the start for the first, partial year).
-    Each month of the next year then spends ``share`` (R, C) of that gap times
-    the month's trend less: the adopted budget matches the revenue now
-    expected (Budget.rebudget_share; negative, a windfall, spends more).  It
-    depends on revenue only, never on a strategy, so every strategy meets
-    the same re-budgeted spending.
+    noise): ``sum(forecast) - sum(actual)`` over the year's months (the
+    months since the start for the first, partial year), a month's worth of
+    it being that over the number of months.  Each month of the next year
+    then spends ``share`` (R, C) of a month's gap less: the adopted budget
+    matches the revenue now expected (Budget.rebudget_share; negative, a
+    windfall, spends more).  The amount is the same in every month of the
+    adopted year, as an adopted budget is: fund floors, shares of the
+    year's expenditure, do not move inside it.  It depends on revenue only,
+    never on a strategy, so every strategy meets the same re-budgeted
+    spending.
     """
     cut = np.zeros_like(forecast)
-    expected, received = np.zeros(forecast.shape[1:]), np.zeros(forecast.shape[1:])
-    gap = np.zeros(forecast.shape[1:])
+    shortfall = np.zeros(forecast.shape[1:])
+    months = np.zeros(forecast.shape[2:])
+    monthly_gap = np.zeros(forecast.shape[1:])
     for m in range(len(forecast)):
-        cut[m] = share * gap * forecast[m]
-        expected += forecast[m]
-        received += actual[m]
+        cut[m] = share * monthly_gap
+        shortfall += forecast[m] - actual[m]
+        months += 1
         ends = next_is_year_start[m]
         if ends.any():
-            # No revenue expected (under a dollar): no gap.
-            gap = np.where(ends, 1.0 - divide_where(received, expected, expected >= 1.0, 1.0),
-                           gap)
-            expected[:, ends], received[:, ends] = 0.0, 0.0
+            monthly_gap = np.where(ends, shortfall / months, monthly_gap)
+            shortfall[:, ends], months[ends] = 0.0, 0
     return cut
 
 

@@ -165,8 +165,8 @@ class Budget(Sourced):
     Assumption: 5%."""
     rebudget_share: Share = 0.0
     """Share of the past fiscal year's own-source revenue gap against its trend
-    (shortfall or windfall, as a share of the trend) that the next adopted
-    budget closes, by spending that much less (or more) of the trend all year:
+    (shortfall or windfall) that the next adopted budget closes, by spending
+    that much less (or more), the same amount in every month of the year:
     a balanced-budget requirement makes each adopted budget match the revenue
     forecast, whatever the reserves.  The rest of the gap, and all of it in the
     year it opens, falls on the reserves.  Default 0: no re-budgeting, every
