@@ -29,8 +29,8 @@ Each adopted budget matches the revenue then expected (balanced-budget
 requirements, :attr:`Budget.rebudget_share <sim.scenario.city.Budget>`): a
 share of the past fiscal year's own-source gap against trend comes out of
 (a windfall goes into) the next year's spending, the same amount every month
-of it, whatever the reserves, before any gap-closing tool is needed.  This is part of expenditure, so the identity
-is unchanged.
+of it, whatever the reserves, before any gap-closing tool is needed.  This
+is part of expenditure, so the identity is unchanged.
 """
 
 from __future__ import annotations
