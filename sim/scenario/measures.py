@@ -96,7 +96,8 @@ class Measure(Sourced):
     """Months between a city ceasing to be penalised (injunction, compliance,
     rescission) and payment of the funds withheld from it.  Assumption."""
     history: MeasureHistory | None = None
-    """What the measure had done by the scenario's start, taken as given."""
+    """What the measure had done by the scenario's start, taken as given (so the
+    measure is certain: its ``probability`` must be 1)."""
     enforcement_surge: uncertain(ge=1, le=100) = 1.0
     """Factor on ICE's at-large arrests in targeted cities that decline
     detainers, while the measure is in force (1: no surge).  Where several
@@ -119,6 +120,18 @@ class Measure(Sourced):
             raise ValueError(f"a measure of kind {kind!r} cannot reach "
                              f"{' or '.join(beyond)} funding: {why}")
         return unique(value, "kind of funding")
+
+    @field_validator("history")
+    @classmethod
+    def _already_happened(cls, value: MeasureHistory | None,
+                          info: ValidationInfo) -> MeasureHistory | None:
+        # History is what the measure has done: a measure that may not happen cannot
+        # have done it (and switching it off would release money nobody released).
+        probability = info.data.get("probability", 1.0)
+        if value is not None and value.withheld and probability != 1.0:
+            raise ValueError("a measure with history has already happened, so its "
+                             f"probability must be 1, not {probability}")
+        return value
 
     @property
     def reaches(self) -> tuple[str, ...]:
