@@ -86,6 +86,17 @@ def test_report_is_self_contained(one_city_run):
     assert "url(" not in html and "@import" not in html
 
 
+def test_every_section_is_in_the_menu_and_every_menu_link_lands(one_city_run):
+    """The menu names each section of the report, in order, and each of its links has a target."""
+    tags = parse(pages.render_report(one_city_run, fake_figures()))
+    names = [tag for tag, _ in tags]
+    after_nav = names.index("nav") + 1
+    links = names[after_nav:].index("section")  # the menu's links run up to the first section
+    menu = [attrs["href"] for _, attrs in tags[after_nav:after_nav + links]]
+    sections = ["#" + attrs["id"] for tag, attrs in tags if tag == "section"]
+    assert menu == sections, (menu, sections)
+
+
 def test_report_copes_with_missing_tables_and_metrics(one_city_run):
     """A run without trajectories, events or some metrics still gets a report."""
     slim = sim.results.RunResult(
