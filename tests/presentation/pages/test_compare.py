@@ -41,6 +41,7 @@ def test_compare_identical_runs_shows_zero_differences(one_city_run):
     assert not changes["beyond_noise"].any()
     assert comparison.parameters.empty
     assert not comparison.settings["differs"].any()
+    assert 'href="#by-measure"' not in pages.render_comparison(comparison)  # no split: no link
 
 
 def test_compare_shows_each_sides_loss_by_measure():
@@ -52,6 +53,7 @@ def test_compare_shows_each_sides_loss_by_measure():
     page = pages.render_comparison(pages.compare(split, split))
     assert page.count("Loss by measure") >= 2 and "without measures" in page
     assert 'id="fig-loss_by_measure"' in page
+    assert '<a href="#by-measure">Loss by measure</a>' in page  # the menu leads to it
 
 
 def test_compare_different_scenarios_lists_changed_parameters(one_city_run):
