@@ -34,6 +34,12 @@ from tests.model.litigation.cases import (
 )
 from tests.model.test_world import assert_same_batches
 
+LATE_SHELBYVILLE = ('[[litigation.coalition]]\nname = "Springfield et al."\n'
+                    'members = ["Springfield"]\nextension_days = 61\n'
+                    'late_members = [{ city = "Shelbyville", join_after_days = 92 }]')
+"""Springfield's coalition; Shelbyville joins it 92 days after the filing and the court
+extends the injunction to it 61 days after that."""
+
 
 def test_injunction_releases_withheld_funds_and_a_final_loss_keeps_them_withheld():
     """PI on May 1 releases March-April; reversal on appeal withholds again; the certiorari
@@ -162,9 +168,7 @@ def test_late_member_pays_from_joining_and_is_covered_after_the_extension():
     """Shelbyville joins on June 1; the injunction reaches it on August 1."""
     text = scenario_text(cities=2, merits="{ probability = 1, days = 184 }",
                          appeal="{ taken = 0 }",
-                         extra='[[litigation.coalition]]\nname = "Springfield et al."\n'
-                               'members = ["Springfield"]\nextension_days = 61\n'
-                               'late_members = [{ city = "Shelbyville", join_after_days = 92 }]')
+                         extra=LATE_SHELBYVILLE)
     world, result = run(text)
     assert outcome(result, "federal_withheld", city=SHELBYVILLE) == pytest.approx(5 * MILLION)
     assert series(result, "federal_restored", city=SHELBYVILLE)[8] == pytest.approx(5 * MILLION)
@@ -417,9 +421,7 @@ def test_a_late_member_is_covered_after_the_extension_and_its_funds_released():
     text = scenario_text(cities=2, merits="{ probability = 1, days = 184 }",
                          appeal="{ taken = 0 }", measure='cities = ["Shelbyville"]',
                          litigation='filing_delay_days = 0\nsue_alone = []',
-                         extra='[[litigation.coalition]]\nname = "Springfield et al."\n'
-                               'members = ["Springfield"]\nextension_days = 61\n'
-                               'late_members = [{ city = "Shelbyville", join_after_days = 92 }]')
+                         extra=LATE_SHELBYVILLE)
     world, result = run(text)
     assert outcome(result, "federal_withheld", city=SHELBYVILLE) == pytest.approx(5 * MILLION)
     assert series(result, "federal_restored", city=SHELBYVILLE)[8] == pytest.approx(5 * MILLION)
