@@ -136,14 +136,22 @@ def build_plan(scenario: Scenario, strategies: Sequence[str] | None = None) -> P
 
 
 def _targets(measure: Measure, scenario: Scenario) -> np.ndarray:
+    """(C, G) the grants ``measure`` reaches.
+
+    A measure against states reaches only what those states pass through to cities
+    located in them: a direct federal award is not the state's to lose.
+    """
     programs = list(dict.fromkeys(g.program for c in scenario.city for g in c.grant))
     out = np.zeros((len(scenario.city), len(programs)), bool)
     for c, city in enumerate(scenario.city):
         if measure.cities and city.name not in measure.cities:
             continue
+        if measure.states and city.state not in measure.states:
+            continue
         for grant in city.grant:
             out[c, programs.index(grant.program)] = (
-                grant.funding in measure.reaches
+                (not measure.states or grant.pass_through is not None)
+                and grant.funding in measure.reaches
                 and (not measure.agencies or grant.agency in measure.agencies)
                 and (not measure.programs or grant.program in measure.programs)
                 and (not measure.tags or bool(set(grant.tags) & set(measure.tags)))

@@ -119,6 +119,7 @@ def _litigation_problems(data: dict, origin: str, cities: set[str],
             problems.append(Problem(origin, f"litigation.sue_alone[{j}]",
                                     "no [[city]] has this name", ref))
     measures = set(_names(data.get("measure")))
+    against_states = _measures_against_states(data)
     coalitions = litigation.get("coalition")
     coalitions = [c for c in coalitions if isinstance(c, dict)] if isinstance(
         coalitions, list) else []
@@ -135,12 +136,21 @@ def _litigation_problems(data: dict, origin: str, cities: set[str],
                 problems.append(Problem(origin, where, f"city {ref!r} listed {count} times "
                                         "(members and late_members)", ref))
         named = coalition.get("measures")
-        challenged = named or sorted(measures)
+        plaintiff_states = coalition.get("states")
+        led_by_states = bool(plaintiff_states) and isinstance(plaintiff_states, list)
+        challenged = named or sorted(against_states if led_by_states else measures)
         # A retyped list (measures = 0.5) is the schema's to report, not a crash here.
         for j, ref in enumerate(named if isinstance(named, list) else []):
             if isinstance(ref, str) and ref not in measures:
                 problems.append(Problem(origin, f"{where}.measures[{j}]",
                                         "no [[measure]] has this name", ref))
+            elif isinstance(ref, str) and led_by_states and ref not in against_states:
+                problems.append(Problem(origin, f"{where}.measures[{j}]",
+                                        "a state-led suit challenges only measures against "
+                                        "states (this one has no states)", ref))
+        if led_by_states:
+            listed = listed + [(f"{where}.states", city) for city, state in _city_states(data)
+                               if state in plaintiff_states]
         history = coalition.get("history")
         late = {ref for path, ref in listed if ".late_members[" in path}
         for key in ("joined", "extended"):
@@ -160,6 +170,21 @@ def _litigation_problems(data: dict, origin: str, cities: set[str],
                         origin, where, f"{city!r} already sues over {measure!r} in coalition "
                         f"{other!r}; a city sues in one coalition per measure", city))
     return problems
+
+
+def _measures_against_states(data: dict) -> set[str]:
+    """Names of the raw measures that target states (``measure.states``)."""
+    measures = data.get("measure")
+    return {m["name"] for m in measures if isinstance(m, dict) and isinstance(m.get("name"), str)
+            and m.get("states")} if isinstance(measures, list) else set()
+
+
+def _city_states(data: dict) -> list[tuple[str, str]]:
+    """(name, state) of every raw ``[[city]]`` that states both."""
+    cities = data.get("city")
+    return [(c["name"], c["state"]) for c in cities if isinstance(c, dict)
+            and isinstance(c.get("name"), str) and isinstance(c.get("state"), str)
+            ] if isinstance(cities, list) else []
 
 
 def _coalition_cities(coalition: dict, where: str) -> list[tuple[str, str]]:

@@ -297,6 +297,18 @@ class Grant(Sourced):
     grants (see ``measure.funding``).  Default ``discretionary``, which every
     measure can reach: state the kind, with its source (the Assistance
     Listing's type of assistance, or the authorising statute)."""
+    pass_through: str | None = Field(default=None, min_length=1, max_length=MAX_NAME)
+    """The state agency that passes the money through to the city, e.g. ``"New York
+    State Office of Children and Family Services"``; left out: a direct federal
+    award.  The state holds the federal award and the city is its subrecipient
+    (2 CFR 200.1, "pass-through entity" and "subaward"); the city's schedule of
+    expenditures of federal awards names it on the "passed through" line (2 CFR
+    200.510(b)(4)), the source to cite.  The agency is of the city's own state
+    (``city.state``), so a measure against that state (``measure.states``)
+    reaches the grant and relief won by that state (``litigation.coalition.states``)
+    covers it.  Measures against the city reach it as they reach a direct award:
+    a pass-through entity must put the federal award's terms in its subawards
+    (2 CFR 200.332)."""
     funds: list[Funded] = Field(default_factory=list, max_length=50)
     """Positions and programs the grant pays for (``[[city.grant.funds]]``),
     each with the city's response to losing the money; none: the general

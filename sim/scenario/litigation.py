@@ -13,9 +13,9 @@ brings damages claims (:class:`Liability`).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from sim.scenario.base import MAX_CITIES, MAX_NAME, Sourced, unique
 from sim.scenario.courts import (
@@ -178,6 +178,18 @@ class Coalition(Sourced):
     scenario holds only late members: the founders are then other jurisdictions)."""
     late_members: list[LateMember] = Field(default_factory=list, max_length=MAX_CITIES)
     """Jurisdictions joining later."""
+    states: list[Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]] = Field(
+        default_factory=list, max_length=60)
+    """States suing as plaintiffs, by two-letter postal code: a state-led suit
+    against measures against states (``measure.states``), such as New York v.
+    HHS (S.D.N.Y., 2026) over the freeze of CCDF, TANF and SSBG payments.  Relief
+    the states win protects their awards, and so the money they pass through to
+    the scenario's cities located in them (``city.grant.pass_through``): the
+    cities are not parties, but the award the injunction protects is the state's
+    (scope ``parties``, Trump v. CASA, 2025).  The states sue whatever the
+    cities' strategies and pay their own costs, so the cities pay nothing.  A
+    state-led suit names no ``members``, ``late_members`` nor ``costs``;
+    ``measures`` left out: every measure against states."""
     measures: list[str] = Field(default_factory=list)
     """Measures challenged, by name (empty: every measure); one suit each."""
     cost_sharing: Literal["equal", "population", "budget"] = "equal"
@@ -211,10 +223,20 @@ class Coalition(Sourced):
     def _distinct(cls, value: list[str]) -> list[str]:
         return unique(value, "member")
 
+    @field_validator("states")
+    @classmethod
+    def _distinct_states(cls, value: list[str]) -> list[str]:
+        return unique(value, "state")
+
     @model_validator(mode="after")
     def _someone_sues(self) -> Coalition:
-        if not self.members and not self.late_members:
-            raise ValueError("name at least one member or late member")
+        if self.states:
+            named = [key for key in ("members", "late_members", "costs") if getattr(self, key)]
+            if named:
+                raise ValueError(f"a state-led suit (states) names no {' nor '.join(named)}: "
+                                 f"the cities it covers are not parties and pay nothing")
+        elif not self.members and not self.late_members:
+            raise ValueError("name at least one member, late member or state")
         return self
 
 

@@ -2,18 +2,20 @@
 
 A measure is an executive order, an agency grant condition or an Act of
 Congress; it withholds (and may claw back) the grants it reaches from the
-cities whose compliance level it penalises, while in force.  What each kind
+cities whose compliance level it penalises, while in force.  A measure against
+states (``states``) reaches only the money those states pass through to their
+cities, whatever the cities' policies.  What each kind
 of measure can reach, with its citations, is in :mod:`sim.scenario.law`.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from sim.scenario.base import MAX_NAME, Sourced, unique
-from sim.scenario.law import REACH, ComplianceLevel, FundingKind
+from sim.scenario.law import COMPLIANCE_LEVELS, REACH, ComplianceLevel, FundingKind
 from sim.scenario.uncertain import Share, UncertainDate, uncertain
 
 
@@ -79,10 +81,23 @@ class Measure(Sourced):
     A list may narrow what the kind reaches, never widen it."""
     cities: list[str] = Field(default_factory=list)
     """Jurisdictions targeted, by name (empty: every city)."""
+    states: list[Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]] = Field(
+        default_factory=list, max_length=60)
+    """States targeted, by two-letter postal code (empty: the measure targets the
+    cities themselves).  A measure against states withholds what the federal
+    agency pays those states, so it reaches only the grants they pass through
+    to the scenario's cities located in them (``city.grant.pass_through``,
+    ``city.state``), never a city's direct federal award: the city holds a
+    subaward of the state's award (2 CFR 200.1).  HHS's freeze of CCDF, TANF and
+    SSBG payments to California, Colorado, Illinois, Minnesota and New York
+    (2026-01-05) is one.  ``cities`` may narrow it further."""
     penalises: list[ComplianceLevel] = Field(default_factory=lambda: ["sanctuary"], min_length=1)
     """Compliance levels that lose funds: those lacking a practice the measure
     demands (a release notification, jail access, holds on detainers; see
-    ``strategy.compliance``).  Cite the condition's text in ``sources``."""
+    ``strategy.compliance``).  Cite the condition's text in ``sources``.  A
+    measure against ``states`` penalises every level: the state is its target,
+    not the city, which loses its pass-through money whatever its own policy; leave
+    ``penalises`` out (it is then every level) or list all five."""
     withhold_share: Share = 1.0
     """Share of each targeted payment withheld."""
     clawback_months: int = Field(default=0, ge=0, le=60)
@@ -103,10 +118,30 @@ class Measure(Sourced):
     detainers, while the measure is in force (1: no surge).  Where several
     measures surge at once, the largest factor applies."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _states_penalise_every_level(cls, data: Any) -> Any:
+        # A measure against a state does not look at the city's policy: left out,
+        # ``penalises`` is every level (stated, a narrower list is refused below).
+        if isinstance(data, dict) and data.get("states") and "penalises" not in data:
+            return {**data, "penalises": list(COMPLIANCE_LEVELS)}
+        return data
+
+    @field_validator("states")
+    @classmethod
+    def _distinct_states(cls, value: list[str]) -> list[str]:
+        return unique(value, "state")
+
     @field_validator("penalises")
     @classmethod
-    def _distinct(cls, value: list[str]) -> list[str]:
-        return unique(value, "compliance level")
+    def _distinct(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        value = unique(value, "compliance level")
+        spared = [level for level in COMPLIANCE_LEVELS if level not in value]
+        if info.data.get("states") and spared:
+            raise ValueError(f"a measure against states penalises every compliance level (the "
+                             f"state is its target, not the city): leave penalises out or list "
+                             f"all {len(COMPLIANCE_LEVELS)} (missing: {', '.join(spared)})")
+        return value
 
     @field_validator("funding")
     @classmethod

@@ -50,7 +50,9 @@ def sample_costs(scenario: Scenario, params: Parameters, group_of: np.ndarray) -
     K, C = len(litigation.coalition), group_of.shape[1]
     monthly, stage_fee = _costs(params, "litigation.costs", litigation.costs, K + C)
     for k, coalition in enumerate(litigation.coalition):
-        if coalition.costs is not None:
+        if coalition.states:  # a state-led suit: the states pay, the cities are not parties
+            monthly[:, k], stage_fee[:, k] = 0.0, 0.0
+        elif coalition.costs is not None:
             prefix = f"litigation.coalition[{coalition.name}].costs"
             own_monthly, own_fee = _costs(params, prefix, coalition.costs, 1)
             monthly[:, k], stage_fee[:, k] = own_monthly[:, 0], own_fee[:, 0]

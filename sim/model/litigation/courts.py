@@ -170,7 +170,8 @@ def sample_courts(scenario: Scenario, params: Parameters, groups: int) -> CourtI
     damages = np.array([kind == "termination" for kind, _ in profiles])
     forfeits = np.array([kind in FORFEITING_KINDS for kind, _ in profiles])
     states = {city.name: city.state for city in scenario.city}
-    leads = [states[(c.members or [m.city for m in c.late_members])[0]]
+    leads = [c.states[0] if c.states else states[(c.members or [m.city for m in
+                                                                  c.late_members])[0]]
              for c in litigation.coalition]
     circuit = tuple([c.circuit or CIRCUIT_OF.get(state, state)
                      for c, state in zip(litigation.coalition, leads, strict=True)]

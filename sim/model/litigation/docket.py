@@ -105,7 +105,7 @@ def _withdraw(world: World, day: float, penalised: np.ndarray) -> None:
 def _late_filings(world: World, day: float, exposure: np.ndarray) -> None:
     """Start joins or new filings for plaintiffs penalised only now (strategy switches)."""
     legal, inputs = world.legal, world.legal_inputs
-    suing = np.flatnonzero(inputs.sues)
+    suing = np.flatnonzero(inputs.group_sues.any(axis=0))
     if not len(suing):
         return
     # Only the suing strategies' cells are looked at, through views when they are evenly
@@ -125,6 +125,8 @@ def _late_filings(world: World, day: float, exposure: np.ndarray) -> None:
     for i, r, c, m in zip(*np.nonzero(wanting), strict=True):
         s = suing[i]
         g = int(inputs.group_of[m, c])
+        if not inputs.group_sues[g, s]:
+            continue
         if suit_open[s, r, c, m]:
             joins[int(m), g, int(c), int(r)][s] = True
         else:

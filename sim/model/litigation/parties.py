@@ -7,6 +7,12 @@ challenges it files one suit ``filing_delay_days`` after the measure's
 effective date (negative: before it, as San Francisco did on 2025-02-07).
 A coalition files if one of its founding members holds a grant the measure
 targets; late members join after the filing.
+
+A state-led suit (a coalition with ``states``) stands for the cities located
+in its states: they are its founding members over the measures against states
+it challenges, so the relief the states win protects the money passed through
+to them, under every strategy (the state sues whatever the city does), and its
+costs are the states' own (nothing is charged to the cities).
 """
 
 from __future__ import annotations
@@ -44,6 +50,9 @@ class LegalInputs:
     """Number of coalitions ``K`` (the first groups)."""
     sues: np.ndarray
     """(S,) whether cities sue under the strategy."""
+    group_sues: np.ndarray
+    """(G, S) whether the group sues under the strategy: ``sues``, except a state-led
+    suit, which every strategy exposed to measures has."""
     universal: bool
     """Injunction scope: every jurisdiction (else only the parties)."""
     group_of: np.ndarray
@@ -87,9 +96,12 @@ def sample_legal(plan: Plan, params: Parameters, first_day: int) -> LegalInputs:
     group_of = np.broadcast_to(K + np.arange(C), (M, C)).copy()
     late = []
     for k, coalition in enumerate(coalitions):
-        measures = [measure_index[n] for n in coalition.measures] or list(range(M))
+        measures = [measure_index[n] for n in coalition.measures] or [
+            m for m, measure in enumerate(scenario.measure)
+            if measure.states or not coalition.states]
         challenges[k, measures] = True
-        members = [city_index[n] for n in coalition.members]
+        members = [city_index[n] for n in coalition.members] + [
+            c for c, city in enumerate(scenario.city) if city.state in coalition.states]
         founders[k, members] = True
         joined = members + [city_index[j.city] for j in coalition.late_members]
         group_of[np.ix_(measures, joined)] = k
@@ -115,10 +127,14 @@ def sample_legal(plan: Plan, params: Parameters, first_day: int) -> LegalInputs:
     for k, coalition in enumerate(coalitions):
         if coalition.history is not None:
             filed[k] = coalition.history.filed.toordinal() - first_day
+    sues = suing_strategies(scenario, plan.strategies)
+    group_sues = np.repeat(sues[None], K + C, axis=0)
+    group_sues[[bool(c.states) for c in coalitions] + [False] * C] = plan.exposed
     return LegalInputs(
         groups=tuple([c.name for c in coalitions] + list(plan.cities)),
         coalitions=K,
-        sues=suing_strategies(scenario, plan.strategies),
+        sues=sues,
+        group_sues=group_sues,
         universal=litigation.scope == "universal",
         group_of=group_of,
         founders=founders,
@@ -160,13 +176,12 @@ def suing_groups(inputs: LegalInputs, plan: Plan) -> np.ndarray:
 
     A group sues if it challenges the measure, one of its members (founding or
     late: the court extends its injunction to late members) holds a grant the
-    measure targets, and some strategy sues.
+    measure targets, and some strategy sues in it.
     """
     targeted = plan.targeted.any(axis=2)
     members = np.zeros(inputs.founders.shape, bool)
     members[np.clip(inputs.group_of, 0, None), np.arange(inputs.group_of.shape[1])[None]] = True
     suing = ((members.astype(np.int64) @ targeted.T.astype(np.int64)) > 0
              ) & inputs.challenges
-    if not inputs.sues.any():
-        suing[:] = False
+    suing &= inputs.group_sues.any(axis=1)[:, None]
     return suing

@@ -136,7 +136,7 @@ def litigants(world: World, m: int, g: int) -> Litigants:
     if key not in legal.members:
         inputs = world.legal_inputs
         cities = np.flatnonzero(inputs.group_of[m] == g)
-        allowed = eligible(world, m, cities)
+        allowed = eligible(world, m, g, cities)
         founders = cities[inputs.founders[g, cities]]
         legal.members[key] = Litigants(
             cities=cities,
@@ -149,21 +149,21 @@ def litigants(world: World, m: int, g: int) -> Litigants:
     return legal.members[key]
 
 
-def eligible(world: World, m: int, cities: np.ndarray) -> np.ndarray:
-    """(S, n) which of ``cities`` sue over ``m`` under each strategy, when penalised."""
+def eligible(world: World, m: int, g: int, cities: np.ndarray | slice) -> np.ndarray:
+    """(S, n) which of ``cities`` sue over ``m`` in group ``g`` per strategy, when penalised."""
     plan = world.plan
-    return (world.legal_inputs.sues[:, None] & plan.exposed[:, None]
+    return (world.legal_inputs.group_sues[g][:, None] & plan.exposed[:, None]
             & plan.targeted[m, cities].any(axis=1)[None, :])
 
 
-def could_sue(world: World, r: int, m: int, cities: slice | np.ndarray) -> np.ndarray:
-    """(S, n) which of ``cities`` would be plaintiffs against ``m`` now, if members of a suit.
+def could_sue(world: World, r: int, m: int, g: int, cities: slice | np.ndarray) -> np.ndarray:
+    """(S, n) which of ``cities`` would be plaintiffs against ``m`` now, if members of group ``g``.
 
     ``cities`` indexes the city axis (indices or a slice).
     """
     legal = world.legal
     level = world.federal.recognised[:, r, cities]
-    return (eligible(world, m, cities) & world.plan.penalises[m][level]
+    return (eligible(world, m, g, cities) & world.plan.penalises[m][level]
             & ~legal.party[:, r, cities, m] & ~legal.settled[:, r, cities, m])
 
 

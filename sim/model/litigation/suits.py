@@ -255,7 +255,7 @@ def _awaiting(world: World, r: int, m: int, g: int, late: list[int]) -> list[int
     legal, plan = world.legal, world.plan
     penalised = plan.penalises[m][world.federal.recognised[:, r, late]]
     penalised &= plan.targeted[m, late].any(axis=1)[None]
-    penalised &= (world.legal_inputs.sues & plan.exposed)[:, None]
+    penalised &= (world.legal_inputs.group_sues[g] & plan.exposed)[:, None]
     return [s for s in np.flatnonzero(penalised.any(axis=1)).tolist()
             if not legal.open[s, r, g, m]]
 
@@ -297,7 +297,7 @@ def join(world: World, r: int, m: int, g: int, c: int, day: float,
     """
     legal = world.legal
     legal.member[r, c, m] = True
-    joining = legal.open[:, r, g, m] & could_sue(world, r, m, slice(c, c + 1))[:, 0]
+    joining = legal.open[:, r, g, m] & could_sue(world, r, m, g, slice(c, c + 1))[:, 0]
     if only is not None:
         joining &= only
     if not joining.any():
