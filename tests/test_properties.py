@@ -2,8 +2,9 @@
 
 Two promises are checked on inputs no one wrote by hand:
 
-* any valid scenario runs without an exception, gives finite numbers only,
-  and keeps the accounting identity ``reserves[m] - reserves[m-1] ==
+* any valid scenario (grants direct or passed through a state, measures against
+  cities or states, a state-led suit) runs without an exception, gives finite
+  numbers only, and keeps the accounting identity ``reserves[m] - reserves[m-1] ==
   revenue - spending`` to the cent in every month, city, strategy and kept
   replication, whatever share of each year's revenue gap the next budget
   closes (``rebudget_share``);
@@ -77,9 +78,10 @@ def cities(draw, count: int) -> list[dict]:
                    "award_month": draw(st.integers(1, 12)),
                    "growth": draw(st.floats(-0.2, 0.2)),
                    "funds": [draw(funded(f"F{k}")) for k in range(draw(st.integers(0, 2)))]}
+                  | ({"pass_through": "State agency"} if draw(st.booleans()) else {})
                   for g in range(draw(st.integers(0, 3)))]
         out.append({
-            "name": f"City {c}", "state": "IL",
+            "name": f"City {c}", "state": draw(st.sampled_from(["IL", "WI"])),
             "fiscal_year_start": draw(st.integers(1, 12)),
             "population": draw(st.integers(0, 10_000_000)),
             "budget": {
@@ -117,6 +119,9 @@ def measures(draw, years: int) -> list[dict]:
                    "agencies": draw(st.sampled_from([[], ["DOJ"], ["HUD", "DHS"]])),
                    "penalises": draw(st.sampled_from([["sanctuary"], ["sanctuary", "partial"],
                                                       ["full"]]))}
+        if draw(st.booleans()):  # against a state: its pass-through money, every level
+            measure["states"] = ["IL"]
+            del measure["penalises"]
         if draw(st.booleans()):
             measure["rescind_probability"] = draw(share)
             measure["rescind_date"] = effective + dt.timedelta(days=draw(st.integers(0, 900)))
@@ -138,6 +143,9 @@ def valid_scenarios(draw) -> sim.Scenario:
         "strategy": [{"name": "sanctuary, responding", "compliance": "sanctuary",
                       "grant_response": draw(st.sampled_from(["backfill", "cut", "absorb"]))}],
     }
+    if any(m.get("states") for m in data["measure"]) and draw(st.booleans()):
+        # Illinois sues over its measures: relief covers what it passes through.
+        data["litigation"] = {"coalition": [{"name": "Illinois v. HHS", "states": ["IL"]}]}
     return validate(data, "<random>")
 
 

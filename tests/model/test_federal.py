@@ -12,7 +12,7 @@ from sim.model import federal
 from sim.model.plan import build_plan
 from sim.model.reference import run_reference
 from sim.model.world import World
-from tests.conftest import ONE_CITY
+from tests.conftest import ONE_CITY, PASS_THROUGH
 
 MILLION = 1e6
 
@@ -256,3 +256,29 @@ def test_refreshing_the_changed_cities_equals_refreshing_every_city(changes):
     federal._refresh(fresh, inputs, plan, 0)
     for array in ("penalised", "exposed", "hit", "withholding"):
         np.testing.assert_array_equal(getattr(state, array), getattr(fresh, array), array)
+
+
+def test_state_measure_withholds_the_pass_through_grant_not_a_direct_award():
+    """HHS against Illinois (March 2025 on): Springfield's CCDF, passed through the state
+    ($1M a month), is withheld for 22 months under every compliance level, full
+    cooperation too (the state is the target); its direct HHS award ($2M a month) is not,
+    nor Ogdenville's CCDF, which HHS pays it directly."""
+    result = simulate(PASS_THROUGH)
+    withheld = result.outcomes["federal_withheld"][:, 0, :]
+    springfield, ogdenville = 0, 1
+    for name in ("sanctuary", "partial", "full"):
+        assert withheld[strategy(result, name), springfield] == pytest.approx(22 * MILLION)
+        assert withheld[strategy(result, name), ogdenville] == 0
+    assert withheld[strategy(result, "baseline")].sum() == 0
+
+
+def test_state_measure_leaves_cities_of_other_states_untouched():
+    """Shelbyville (WI) gets CCDF through Wisconsin: a measure against Illinois and
+    Minnesota takes none of it, and its accounts equal the baseline's."""
+    result = simulate(PASS_THROUGH)
+    shelbyville = 2
+    for name in ("sanctuary", "partial", "full"):
+        s = strategy(result, name)
+        assert result.outcomes["federal_withheld"][s, 0, shelbyville] == 0
+        assert result.outcomes["federal_received"][s, 0, shelbyville] == pytest.approx(
+            result.outcomes["federal_received"][0, 0, shelbyville])

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import sim
 from sim.errors import ScenarioError
-from tests.model.litigation.cases import scenario_text
+from sim.model.plan import build_plan
+from sim.model.reference import run_reference
+from sim.model.world import World
+from tests.conftest import PASS_THROUGH
+from tests.model.litigation.cases import FULL, MILLION, PARTIAL, SANCTUARY, scenario_text
 
 
 @pytest.mark.parametrize("extra, path, message", [
@@ -21,7 +26,7 @@ from tests.model.litigation.cases import scenario_text
      'late_members = [{ city = "Springfield", join_after_days = 3 }]',
      "litigation.coalition[0]", "listed 2 times"),
     ('[[litigation.coalition]]\nname = "X"\nmembers = []', "litigation.coalition[0]",
-     "name at least one member or late member"),
+     "name at least one member, late member or state"),
 ])
 def test_bad_coalitions_are_reported_with_their_key_path(extra, path, message):
     """Coalitions must name existing cities and measures, each city once per measure."""
@@ -44,3 +49,84 @@ def test_bad_litigation_keys_are_reported(litigation, path):
     assert any(p.path == path for p in error.value.problems), error.value.problems
 
 
+
+
+STATE_SUIT = """
+[[litigation.coalition]]
+name = "Illinois v. HHS"
+states = ["IL", "MN"]
+filing_delay_days = {delay}
+[litigation.coalition.courts.preliminary_injunction]
+taken = 1.0
+probability = 1.0
+days = {days}
+[litigation.coalition.courts.merits]
+days = 5000
+"""
+"""A state-led suit whose preliminary injunction is certain, ``days`` after the filing,
+and whose merits come after the horizon."""
+
+
+def run_state_suit(text: str):
+    scenario = sim.load(text)
+    world = World(build_plan(scenario), scenario.scenario.seed, range(2), keep=2)
+    return run_reference(world)
+
+
+def test_the_states_injunction_releases_the_pass_through_money_after_the_lag():
+    """HHS freezes Illinois' payments on 2025-03-10; Illinois sues that day and wins an
+    injunction 30 days later (2025-04-09).  Springfield's CCDF ($1M a month, passed
+    through) is withheld for March only and paid back two months after April, in June,
+    under every strategy, though Springfield is no party and nobody of its own sues
+    (``strategies = []``); the state pays the suit, Springfield nothing."""
+    result = run_state_suit(PASS_THROUGH + STATE_SUIT.format(delay=0, days=30))
+    springfield = 0
+    for s in (SANCTUARY, PARTIAL, FULL):
+        assert result.outcomes["federal_withheld"][s, 0, springfield] == MILLION
+        restored = result.trajectories["federal_restored"][:, s, 0, springfield]
+        assert restored[5] == MILLION and np.count_nonzero(restored) == 1
+        assert result.outcomes["legal_cost"][s, 0, springfield] == 0
+        assert result.outcomes["federal_unresolved"][s, 0, springfield] == 0
+
+
+def test_a_freeze_stopped_within_days_costs_only_the_days_float():
+    """A CCDF-like freeze on 2025-03-03 that a TRO stops on 2025-03-07 (filed the 6th,
+    granted the next day): March's accounting finds Springfield protected, so nothing is
+    withheld and the freeze costs nothing at the model's monthly grain (the days' float
+    is below it); without the suit the same freeze withholds 22 months."""
+    text = PASS_THROUGH.replace("effective = 2025-03-10", "effective = 2025-03-03")
+    frozen = run_state_suit(text)
+    stopped = run_state_suit(text + STATE_SUIT.format(delay=3, days=1))
+    assert frozen.outcomes["federal_withheld"][SANCTUARY, 0, 0] == 22 * MILLION
+    for s in (SANCTUARY, PARTIAL, FULL):
+        assert stopped.outcomes["federal_withheld"][s, 0, 0] == 0
+        assert stopped.outcomes["federal_received"][s, 0, 0] == pytest.approx(
+            stopped.outcomes["federal_received"][0, 0, 0])
+    # Sanctuary has no cost of its own: the freeze is its whole net fiscal impact.
+    assert stopped.outcomes["net_fiscal_impact"][SANCTUARY, 0, 0] == 0
+
+
+@pytest.mark.parametrize("extra, path, message", [
+    ('[[litigation.coalition]]\nname = "X"\nstates = ["IL"]\nmembers = ["Springfield"]',
+     "litigation.coalition[0]", "a state-led suit (states) names no members"),
+    ('[[litigation.coalition]]\nname = "X"\nstates = ["IL"]\nmeasures = ["HHS freeze"]\n'
+     '[[litigation.coalition]]\nname = "Y"\nmembers = ["Springfield"]',
+     "litigation.coalition[1]", "already sues over 'HHS freeze' in coalition 'X'"),
+])
+def test_bad_state_led_suits_are_reported(extra, path, message):
+    """A state-led suit names no cities, and its states' cities sue in it alone."""
+    with pytest.raises(ScenarioError) as error:
+        sim.load(PASS_THROUGH + extra)
+    lines = [str(p) for p in error.value.problems]
+    assert any(f": {path}: " in line and message in line for line in lines), lines
+
+
+def test_a_state_led_suit_challenges_only_measures_against_states():
+    text = PASS_THROUGH + ('[[measure]]\nname = "DOJ"\nkind = "grant_condition"\n'
+                           'effective = 2025-03-10\nagencies = ["DOJ"]\n'
+                           '[[litigation.coalition]]\nname = "X"\nstates = ["IL"]\n'
+                           'measures = ["DOJ"]\n')
+    with pytest.raises(ScenarioError) as error:
+        sim.load(text)
+    assert any(p.path == "litigation.coalition[0].measures[0]"
+               and "only measures against states" in str(p) for p in error.value.problems)
