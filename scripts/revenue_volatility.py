@@ -1,0 +1,55 @@
+"""Print each shipped city's revenue volatility estimated from its own series.
+
+    python scripts/revenue_volatility.py
+
+Reads data/revenue_series/ (its README.md gives origin, vintage and licence)
+and prints the Markdown table of docs/jurisdictions.md, "Revenue volatility".
+The method is sim.analysis.volatility's; the choices below (window, recession
+years, series per city) were fixed before any scenario was rerun.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.analysis.volatility import estimate, read_series
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "revenue_series"
+CENSUS_YEARS = range(1997, 2018)
+"""FY1997-2017 levels: twenty year-over-year changes, the newest the extract holds."""
+CENSUS_RECESSIONS = {2002, 2003, 2009, 2010, 2011}
+"""Fiscal years whose revenue change the 2001 and 2007-09 recessions drove (with the lag of
+property-tax assessments)."""
+QCMR_RECESSIONS = {2009, 2010, 2011, 2020, 2021}
+"""The same for Philadelphia's General Fund series, with the pandemic's FY2020-21."""
+
+
+def rows() -> list[tuple[str, str, object]]:
+    """(city, series, estimate) for every city and series."""
+    out = []
+    for column in ("own_source_general_revenue", "taxes"):
+        census = read_series(DATA / "census_city_own_source.csv", column)
+        for city, (years, levels) in sorted(census.items()):
+            kept = [(y, v) for y, v in zip(years, levels, strict=True) if y in CENSUS_YEARS]
+            out.append((city, f"Census {column}",
+                        estimate([y for y, _ in kept], [v for _, v in kept], CENSUS_RECESSIONS)))
+        qcmr = read_series(DATA / "philadelphia_qcmr_general_fund.csv", column)
+        for city, (years, levels) in qcmr.items():
+            out.append((city, f"QCMR General Fund {column}",
+                        estimate(years, levels, QCMR_RECESSIONS)))
+    return out
+
+
+def main() -> None:
+    print("| city | series | changes used | trend | sd of change | volatility (90% interval) "
+          "| screened out | recession-year changes |")
+    print("|---|---|---|---|---|---|---|---|")
+    for city, series, e in rows():
+        recessions = ", ".join(f"{y}: {g:+.1%}" for y, g in sorted(e.recession_changes.items()))
+        print(f"| {city} | {series} | {e.years} | {e.trend:+.1%} | {e.change_sd:.1%} "
+              f"| {e.volatility:.1%} ({e.low:.1%}-{e.high:.1%}) "
+              f"| {', '.join(map(str, e.screened)) or '-'} | {recessions} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""The revenue-volatility estimator (sim/analysis/volatility.py) on hand-computed series."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sim.analysis.volatility import annual_change_ratio, estimate, log_changes
+from sim.model.fiscal import revenue_noise
+
+
+def levels_from(changes: list[float], start: int = 2000) -> tuple[list[int], list[float]]:
+    """Years and levels whose log changes are ``changes``."""
+    logs = np.concatenate([[0.0], np.cumsum(changes)])
+    return list(range(start, start + len(logs))), list(100.0 * np.exp(logs))
+
+
+def test_ratio_for_independent_months_is_the_square_root_of_one_sixth():
+    # iid months: an annual mean has variance 1/12, the difference of two of them 2/12.
+    assert annual_change_ratio(0.0) == pytest.approx(math.sqrt(2 / 12))
+
+
+def test_ratio_matches_the_models_own_noise():
+    # What the docs say (0.855 at persistence 0.9), measured on revenue_noise itself.
+    rng = np.random.default_rng(7)
+    z = rng.standard_normal((600, 400, 1))
+    x = revenue_noise(z, np.full((400, 1), 1.0), np.array([0.9]))[120:]  # past the zero start
+    annual = x.reshape(40, 12, 400).mean(axis=1)
+    measured = np.diff(annual, axis=0).std()
+    assert annual_change_ratio(0.9) == pytest.approx(measured, rel=0.03)
+    assert annual_change_ratio(0.9) == pytest.approx(0.854, abs=0.001)
+
+
+def test_estimate_on_a_hand_computed_series():
+    years, levels = levels_from([0.05, 0.03, 0.07, 0.01, 0.09])
+    e = estimate(years, levels, recession_years=set())
+    # Deviations from the mean 0.05: 0, -0.02, 0.02, -0.04, 0.04; sum of squares 0.004 over 4.
+    sd = math.sqrt(0.004 / 4)
+    ratio = annual_change_ratio(0.9)
+    assert (e.years, e.screened) == (5, ())
+    assert e.trend == pytest.approx(0.05)
+    assert e.change_sd == pytest.approx(sd)
+    assert e.volatility == pytest.approx(sd / ratio)
+    # chi-square with 4 degrees of freedom: 5% point 0.710723, 95% point 9.487729.
+    assert e.low == pytest.approx(sd * math.sqrt(4 / 9.487729) / ratio, rel=1e-5)
+    assert e.high == pytest.approx(sd * math.sqrt(4 / 0.710723) / ratio, rel=1e-5)
+
+
+def test_recession_years_are_set_apart_and_one_offs_screened_out():
+    # 2003 falls 8% (a recession year); 2006 jumps 45% (an asset lease booked as revenue).
+    years, levels = levels_from([0.05, 0.03, -0.08, 0.07, 0.01, 0.45, 0.09])
+    e = estimate(years, levels, recession_years={2003})
+    assert e.screened == (2006,)
+    assert e.recession_changes == pytest.approx({2003: -0.08})
+    assert e.years == 5
+    assert e.change_sd == pytest.approx(math.sqrt(0.004 / 4))
+
+
+def test_gaps_in_a_series_are_not_differenced():
+    assert log_changes([2000, 2001, 2003], [100.0, 110.0, 150.0]) == pytest.approx(
+        {2001: math.log(1.1)})
+
+
+def test_too_short_a_series_is_refused():
+    years, levels = levels_from([0.05, 0.03])
+    with pytest.raises(ValueError, match="at least 3"):
+        estimate(years, levels, recession_years=set())
