@@ -41,6 +41,7 @@ def rows() -> list[tuple[str, str, object]]:
 
 
 def main() -> None:
+    """Print the table."""
     print("| city | series | changes used | trend | sd of change | volatility (90% interval) "
           "| screened out | recession-year changes |")
     print("|---|---|---|---|---|---|---|---|")

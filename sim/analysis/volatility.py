@@ -80,7 +80,7 @@ class VolatilityEstimate:
 def log_changes(years: list[int], levels: list[float]) -> dict[int, float]:
     """Year -> log change from the year before, for consecutive years only."""
     pairs = sorted(zip(years, levels, strict=True))
-    return {y: float(np.log(v / u)) for (x, u), (y, v) in zip(pairs, pairs[1:])
+    return {y: float(np.log(v / u)) for (x, u), (y, v) in zip(pairs, pairs[1:], strict=False)
             if y == x + 1 and u > 0 and v > 0}
 
 
