@@ -149,8 +149,13 @@ class Budget(Sourced):
     """Annual growth of own-source revenue when ``own_source_revenue`` is
     given; default: ``expenditure_growth``."""
     revenue_volatility: uncertain(ge=0, le=1) = 0.03
-    """Standard deviation of own-source revenue around its trend, as a share.
-    Assumption."""
+    """Standard deviation of own-source revenue around its trend, as a share:
+    the long-run standard deviation of the monthly deviation, whose
+    persistence is ``revenue_persistence``.  Estimate it from the city's own
+    annual revenue with :mod:`sim.analysis.volatility` (at persistence 0.9 the
+    year-over-year changes of annual revenue have 0.854 times this standard
+    deviation; docs/jurisdictions.md, "Revenue volatility").  Default 3%, an
+    assumption."""
     revenue_persistence: float = Field(default=0.9, ge=0, lt=1)
     """Month-to-month persistence (AR(1) coefficient) of revenue deviations.
     Assumption: shocks such as recessions last many months."""
