@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.analysis.volatility import estimate, read_series
+from sim.analysis.volatility import estimate, estimate_from_projections, read_series
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "revenue_series"
 CENSUS_YEARS = range(1997, 2018)
@@ -37,6 +37,13 @@ def rows() -> list[tuple[str, str, object]]:
         for city, (years, levels) in qcmr.items():
             out.append((city, f"QCMR General Fund {column}",
                         estimate(years, levels, QCMR_RECESSIONS)))
+    # The cross-check: the first-quarter report's projection of the year's own-source
+    # receipts against the year's actual (what the year did that the city did not expect).
+    actual = read_series(DATA / "philadelphia_qcmr_general_fund.csv", "own_source_general_revenue")
+    projected = read_series(DATA / "philadelphia_qcmr_general_fund.csv", "q1_projection")
+    for city, (years, levels) in actual.items():
+        out.append((city, "QCMR General Fund, Q1 projection error",
+                    estimate_from_projections(years, levels, projected[city][1], QCMR_RECESSIONS)))
     return out
 
 

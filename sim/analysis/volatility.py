@@ -26,7 +26,10 @@ The method (docs/jurisdictions.md, "Revenue volatility"):
 Growth minus a constant trend counts every change a budget could foresee (a
 tax rate raised, a new levy, a reassessment) as noise, so the estimate is an
 upper bound on the part of revenue the adopted budget did not expect, which is
-what reserves absorb.
+what reserves absorb.  Where a city publishes in-year projections of the
+year's revenue, :func:`estimate_from_projections` measures that part
+directly: the projection's error over what the process implies for it
+(:func:`projection_error_ratio`).
 """
 
 from __future__ import annotations
@@ -61,11 +64,11 @@ class VolatilityEstimate:
     """One series' estimate, as shares (0.03 is 3%)."""
 
     years: int
-    """Year-over-year changes used (ordinary years kept)."""
+    """Years used (ordinary years kept)."""
     trend: float
-    """Mean log change of the years used."""
+    """Mean log change (or projection error) of the years used."""
     change_sd: float
-    """Standard deviation of their changes around the trend."""
+    """Standard deviation of their changes (or errors) around the trend."""
     volatility: float
     """The model's parameter: ``change_sd`` over :func:`annual_change_ratio`."""
     low: float
@@ -74,7 +77,7 @@ class VolatilityEstimate:
     screened: tuple[int, ...]
     """Ordinary years left out as one-offs."""
     recession_changes: dict[int, float]
-    """Log change of each recession year in the series, for the record."""
+    """Log change (or error) of each recession year in the series, for the record."""
 
 
 def log_changes(years: list[int], levels: list[float]) -> dict[int, float]:
@@ -88,11 +91,50 @@ def estimate(years: list[int], levels: list[float], recession_years: set[int],
              persistence: float = 0.9, confidence: float = 0.9,
              screen: float = 3.0) -> VolatilityEstimate:
     """The volatility of a series of annual revenue (see the module docstring)."""
-    changes = log_changes(years, levels)
-    ordinary = {y: g for y, g in changes.items() if y not in recession_years}
+    return _from_deviations(log_changes(years, levels), recession_years,
+                            annual_change_ratio(persistence), confidence, screen)
+
+
+def projection_error_ratio(persistence: float, known_months: int = 3, months: int = 12) -> float:
+    """Standard deviation of a year's projection error, per unit of volatility.
+
+    A projection made after ``known_months`` of the year knows them and the
+    month's deviation; what it cannot know is the rest of the year's
+    innovations.  For the AR(1) each innovation ``j`` months before the
+    year's end weighs ``(1 - persistence ** j) / (1 - persistence)`` in the
+    year's sum; the error of the annual mean is that sum over ``months``.
+    """
+    phi = float(persistence)
+    left = np.arange(1, months - known_months + 1)
+    weights = (1.0 - phi**left) / (1.0 - phi) if phi < 1.0 else left.astype(float)
+    return float(np.sqrt((1.0 - phi**2) * np.sum(weights**2)) / months)
+
+
+def estimate_from_projections(years: list[int], actual: list[float], projected: list[float],
+                              recession_years: set[int], persistence: float = 0.9,
+                              known_months: int = 3, confidence: float = 0.9,
+                              screen: float = 3.0) -> VolatilityEstimate:
+    """The volatility implied by a city's in-year projection errors.
+
+    ``projected`` is each year's total as projected after ``known_months``
+    (a quarterly report); the error ``log(actual / projected)`` is what the
+    year did that the projection did not expect.  Its mean (``trend``) is the
+    projections' bias (conservative budgeting: positive), left out of the
+    spread; the spread over :func:`projection_error_ratio` is the estimate.
+    """
+    errors = {y: float(np.log(a / f)) for y, a, f in zip(years, actual, projected, strict=True)
+              if a > 0 and f > 0}
+    return _from_deviations(errors, recession_years,
+                            projection_error_ratio(persistence, known_months), confidence, screen)
+
+
+def _from_deviations(deviations: dict[int, float], recession_years: set[int], ratio: float,
+                     confidence: float, screen: float) -> VolatilityEstimate:
+    """Steps 2-5 of the method on yearly deviations (changes or projection errors)."""
+    ordinary = {y: g for y, g in deviations.items() if y not in recession_years}
     values = np.array(list(ordinary.values()))
     if len(values) < 3:
-        raise ValueError(f"need at least 3 ordinary years of change, got {len(values)}")
+        raise ValueError(f"need at least 3 ordinary years, got {len(values)}")
     median = float(np.median(values))
     spread = ROBUST_SD * float(np.median(np.abs(values - median)))
     screened = tuple(y for y, g in ordinary.items()
@@ -100,14 +142,13 @@ def estimate(years: list[int], levels: list[float], recession_years: set[int],
     kept = np.array([g for y, g in ordinary.items() if y not in screened])
     df = len(kept) - 1
     sd = float(kept.std(ddof=1))
-    ratio = annual_change_ratio(persistence)
     tail = (1.0 - confidence) / 2
     return VolatilityEstimate(
         years=len(kept), trend=float(kept.mean()), change_sd=sd, volatility=sd / ratio,
         low=sd * np.sqrt(df / stats.chi2.ppf(1.0 - tail, df)) / ratio,
         high=sd * np.sqrt(df / stats.chi2.ppf(tail, df)) / ratio,
         screened=screened,
-        recession_changes={y: g for y, g in changes.items() if y in recession_years},
+        recession_changes={y: g for y, g in deviations.items() if y in recession_years},
     )
 
 

@@ -7,7 +7,13 @@ import math
 import numpy as np
 import pytest
 
-from sim.analysis.volatility import annual_change_ratio, estimate, log_changes
+from sim.analysis.volatility import (
+    annual_change_ratio,
+    estimate,
+    estimate_from_projections,
+    log_changes,
+    projection_error_ratio,
+)
 from sim.model.fiscal import revenue_noise
 
 
@@ -65,5 +71,36 @@ def test_gaps_in_a_series_are_not_differenced():
 
 def test_too_short_a_series_is_refused():
     years, levels = levels_from([0.05, 0.03])
-    with pytest.raises(ValueError, match="at least 3"):
+    with pytest.raises(ValueError, match="at least 3 ordinary years"):
         estimate(years, levels, recession_years=set())
+
+
+def test_projection_ratio_by_hand():
+    # persistence 0: the nine unknown months are independent, so the annual mean's
+    # error has variance 9/144.
+    assert projection_error_ratio(0.0) == pytest.approx(3 / 12)
+    # persistence 0.5, one unknown month: a single innovation of variance 0.75.
+    assert projection_error_ratio(0.5, known_months=11) == pytest.approx(math.sqrt(0.75) / 12)
+
+
+def test_projection_ratio_matches_the_models_own_noise():
+    rng = np.random.default_rng(11)
+    z = rng.standard_normal((600, 400, 1))
+    x = revenue_noise(z, np.full((400, 1), 1.0), np.array([0.9]))[120:]
+    years = x.reshape(40, 12, 400)
+    # The best projection after three months: their sum plus the AR forecast of the rest.
+    rest = sum(0.9**h for h in range(1, 10))
+    projected = (years[:, :3].sum(axis=1) + rest * years[:, 2]) / 12
+    measured = (years.mean(axis=1) - projected).std()
+    assert projection_error_ratio(0.9) == pytest.approx(measured, rel=0.03)
+
+
+def test_projection_errors_by_hand():
+    # Errors log(actual / projected) of 0.03, 0.01, 0.05, -0.01, 0.07: mean 0.03 (the bias),
+    # deviations 0, -0.02, 0.02, -0.04, 0.04 as in the growth case.
+    errors = [0.03, 0.01, 0.05, -0.01, 0.07]
+    projected = [100.0] * 5
+    actual = [100.0 * math.exp(e) for e in errors]
+    e = estimate_from_projections(list(range(2010, 2015)), actual, projected, set())
+    assert e.trend == pytest.approx(0.03)
+    assert e.volatility == pytest.approx(math.sqrt(0.004 / 4) / projection_error_ratio(0.9))
