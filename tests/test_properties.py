@@ -7,7 +7,8 @@ Two promises are checked on inputs no one wrote by hand:
   numbers only, and keeps the accounting identity ``reserves[m] - reserves[m-1] ==
   revenue - spending`` to the cent in every month, city, strategy and kept
   replication, whatever share of each year's revenue gap the next budget
-  closes (``rebudget_share``);
+  closes (``rebudget_share``) and whatever the mid-year reviews cut
+  (``review_months``, ``midyear_share``);
 * any mutation of a valid file (keys deleted, duplicated or given values of
   another type, numbers set to edge values, random bytes) either still
   validates or raises :class:`~sim.errors.ScenarioError`, never anything else.
@@ -93,6 +94,9 @@ def cities(draw, count: int) -> list[dict]:
                 "expenditure_growth": draw(st.floats(-0.5, 0.5)),
                 # Re-budgeting moves spending with revenue: the books must still balance.
                 "rebudget_share": draw(share),
+                # So do mid-year reviews cutting the months left in the year.
+                "midyear_share": draw(share),
+                "review_months": sorted(draw(st.sets(st.integers(1, 11), max_size=4))),
                 "gap_closing": {
                     "order": draw(st.sampled_from([["service_cuts", "tax_increase"],
                                                    ["tax_increase"], []])),

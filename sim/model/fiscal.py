@@ -29,8 +29,11 @@ Each adopted budget matches the revenue then expected (balanced-budget
 requirements, :attr:`Budget.rebudget_share <sim.scenario.city.Budget>`): a
 share of the past fiscal year's own-source gap against trend comes out of
 (a windfall goes into) the next year's spending, the same amount every month
-of it, whatever the reserves, before any gap-closing tool is needed.  This
-is part of expenditure, so the identity is unchanged.
+of it, whatever the reserves, before any gap-closing tool is needed.  Inside each
+year, at the budget reviews a city holds (:attr:`Budget.review_months`),
+the months left spend less by :attr:`Budget.midyear_share` of the
+year-to-date shortfall a month (:mod:`sim.model.budgeting`).  Both are part
+of expenditure, so the identity is unchanged.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from functools import cached_property
 import numpy as np
 
 from sim.model.arrays import divide_where
+from sim.model.budgeting import cut_after_reviews, rebudgeted
 from sim.model.plan import Parameters, Plan
 from sim.model.recession import recession_factors, recession_months
 from sim.model.streams import ReplicationStreams, rekeyed
@@ -118,6 +122,11 @@ class FiscalInputs:
     federal_cut: np.ndarray | None = None
     """(S, R, C) share of every federal payment cut (a stress test: see
     :mod:`sim.analysis.absorb`), or None for none."""
+    midyear_cut: np.ndarray | None = None
+    """(T, R, C) spending the mid-year budget reviews took out of the adopted
+    budget (:func:`sim.model.budgeting.cut_after_reviews`), or None without
+    reviews.  Floors, borrowing and cut limits stay shares of the adopted
+    ``expenditure``: a review does not move the reserve policy."""
 
 
 def _grown(level: np.ndarray, rate: np.ndarray, years: np.ndarray) -> np.ndarray:
@@ -223,9 +232,11 @@ def sample_fiscal(plan: Plan, params: Parameters,
     next_start[:-1] = cal.year_starts(plan.fiscal_year_start)[1:]
     share = params.per_city("budget.rebudget_share", lambda c: c.budget.rebudget_share)
     if share.any():
+        adopted = rebudgeted(forecast, own_source, next_start, share)
+        forecast = forecast - adopted
         # A budget cannot spend less than nothing (a year with no revenue at all).
-        expenditure = np.maximum(
-            expenditure - rebudgeted(forecast, own_source, next_start, share), 0.0)
+        expenditure = np.maximum(expenditure - adopted, 0.0)
+    midyear_cut = _midyear_cut(plan, params, forecast, own_source, expenditure)
     gaps = [c.budget.gap_closing for c in scenario.city]
 
     def policy(attr: str) -> np.ndarray:
@@ -257,39 +268,24 @@ def sample_fiscal(plan: Plan, params: Parameters,
         ),
         funds=funds,
         recession_start=recession_start,
+        midyear_cut=midyear_cut,
     )
 
 
-def rebudgeted(forecast: np.ndarray, actual: np.ndarray, next_is_year_start: np.ndarray,
-               share: np.ndarray) -> np.ndarray:
-    """(T, R, C) spending taken out of each month's budget by re-budgeting.
-
-    At each fiscal year's end the year's own-source gap is measured against
-    the trend the budget was built on (``forecast``: before any recession or
-    noise): ``sum(forecast) - sum(actual)`` over the year's months (the
-    months since the start for the first, partial year), a month's worth of
-    it being that over the number of months.  Each month of the next year
-    then spends ``share`` (R, C) of a month's gap less: the adopted budget
-    matches the revenue now expected (Budget.rebudget_share; negative, a
-    windfall, spends more).  The amount is the same in every month of the
-    adopted year, as an adopted budget is: fund floors, shares of the
-    year's expenditure, do not move inside it.  It depends on revenue only,
-    never on a strategy, so every strategy meets the same re-budgeted
-    spending.
-    """
-    cut = np.zeros_like(forecast)
-    shortfall = np.zeros(forecast.shape[1:])
-    months = np.zeros(forecast.shape[2:])
-    monthly_gap = np.zeros(forecast.shape[1:])
-    for m in range(len(forecast)):
-        cut[m] = share * monthly_gap
-        shortfall += forecast[m] - actual[m]
-        months += 1
-        ends = next_is_year_start[m]
-        if ends.any():
-            monthly_gap = np.where(ends, shortfall / months, monthly_gap)
-            shortfall[:, ends], months[ends] = 0.0, 0
-    return cut
+def _midyear_cut(plan: Plan, params: Parameters, expected: np.ndarray, own_source: np.ndarray,
+                 expenditure: np.ndarray) -> np.ndarray | None:
+    """(T, R, C) spending cut by mid-year reviews, or None where no city reviews its budget."""
+    cities = plan.scenario.city
+    share = params.per_city("budget.midyear_share", lambda c: c.budget.midyear_share)
+    reviewed = np.zeros((12, len(cities)), bool)
+    for c, city in enumerate(cities):
+        reviewed[np.array(city.budget.review_months, int) - 1, c] = True
+    if not (share.any() and reviewed.any()):
+        return None
+    fiscal_month = (plan.calendar.calendar_month[:, None] - plan.fiscal_year_start) % 12 + 1
+    # Never more than the month's budget (a year with no revenue at all).
+    return np.minimum(cut_after_reviews(expected, own_source, fiscal_month, reviewed, share),
+                      expenditure)
 
 
 def sample_funds(plan: Plan, params: Parameters) -> FundInputs | None:
@@ -389,7 +385,8 @@ def fiscal_month(state: FiscalState, inputs: FiscalInputs, m: int,
         received = received * (1.0 - inputs.federal_cut)
         restored = restored * (1.0 - inputs.federal_cut)
     revenue = own + tax + aid + received + restored
-    spending = (expenditure - state.service_cut + flows.legal_cost + flows.compliance_cost
+    spent = expenditure if inputs.midyear_cut is None else expenditure - inputs.midyear_cut[m]
+    spending = (spent - state.service_cut + flows.legal_cost + flows.compliance_cost
                 + flows.liability_cost + interest)
     if flows.grant_saving is not None:
         spending = spending - flows.grant_saving
@@ -421,7 +418,7 @@ def fiscal_month(state: FiscalState, inputs: FiscalInputs, m: int,
         "federal_restored": restored,
         "borrowing": borrowing,
         "repayment": repayment,
-        "expenditure": np.broadcast_to(expenditure, reserves.shape),
+        "expenditure": np.broadcast_to(spent, reserves.shape),
         "service_cuts": state.service_cut,
         "legal_cost": flows.legal_cost,
         "compliance_cost": flows.compliance_cost,

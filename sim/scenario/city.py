@@ -178,6 +178,27 @@ class Budget(Sourced):
     shortfall is left to the reserves and the gap-closing tools.  Cite the
     city's balanced-budget law; the share itself (budgets may also balance
     with one-time money) is usually an assumption with a range."""
+    review_months: list[int] = Field(default_factory=list, max_length=11)
+    """Months into the fiscal year at the end of which the adopted budget is
+    reviewed against the revenue coming in, e.g. ``[3, 6, 9]`` for quarterly
+    reports (New York City's financial plan modifications, Philadelphia's
+    Quarterly City Managers Reports under the PICA Act, Los Angeles's
+    Financial Status Reports) or ``[6]`` for a mid-year review; each 1-11
+    (after month 12 no month of the year is left).  Default: none.  Cite the
+    charter, statute or policy that requires the reviews."""
+    midyear_share: Share = 0.0
+    """Share of the year-to-date own-source shortfall a month (against the
+    revenue the adopted budget spends) that each month left in the fiscal
+    year spends less, set at each of ``review_months``: hiring freezes,
+    vacancy savings, suspended discretionary spending (GFOA best practice
+    "Budget Monitoring": compare budget to actual and promptly adjust for
+    significant variances).  Shortfalls only: a windfall is not spent inside
+    the year but falls to the reserves, as New York City rolls its surplus
+    forward into the next year, and ``rebudget_share`` spends it in the next
+    adopted budget.  Default 0: the
+    budget is not corrected inside the year, only the gap-closing tools act,
+    below the floor.  The law says a city must act, rarely how much: the
+    share is usually an assumption with a range."""
     gap_closing: GapClosing = GapClosing()
     """How gaps are closed once reserves fall below the floor."""
     revenue_mix: RevenueMix | None = None
@@ -187,6 +208,16 @@ class Budget(Sourced):
     """Reserve funds, in drawdown order (``[[city.budget.fund]]``); default:
     one pool, ``reserves``, with the floor ``reserve_floor``.  With funds, each
     states its floor and ``reserve_floor`` is left at its default (unused)."""
+
+    @field_validator("review_months")
+    @classmethod
+    def _review_months_in_the_year(cls, months: list[int]) -> list[int]:
+        for month in months:
+            if not 1 <= month <= 11:
+                raise ValueError("each review month is 1-11, months into the fiscal year")
+        if len(set(months)) != len(months):
+            raise ValueError("a review month is given twice")
+        return sorted(months)
 
     @model_validator(mode="after")
     def _funds_partition_reserves(self) -> Budget:
