@@ -72,6 +72,9 @@ WEAK_SOURCES = (
     "newspub.live", "arcamax.com", "medianewssource.com", "29ru.net", "phl.party",
     "wikipedia.org", "wikiwand.com", "profilpelajar.com", "censusdepth.com",
     "statisticalatlas.com",
+    # Found still cited in the shipped scenarios (issue 23, sourcing audit): a slide-deck
+    # mirror, a site that rewrites other outlets' stories, and republishers of press releases.
+    "slideplayer.com", "newyork-news.org", "nvnorthwest.com", "blackchronicle.com",
 )
 """Aggregator, mirror and summariser sites: never the source of a key number.
 

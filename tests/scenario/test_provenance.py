@@ -242,3 +242,11 @@ def test_validate_prints_dated_fact_warnings_and_passes(tmp_path):
     assert f"{path}: ok, 1 dated-fact warning" in result.output
     assert f"{path}: measure[Conditions].effective: warning: legal status as of 2023-06-01" in (
         result.output)
+
+
+@pytest.mark.parametrize("site", ["slideplayer.com/slide/1", "newyork-news.org/nyc-sues",
+                                  "nvnorthwest.com/2020/08/x", "blackchronicle.com/west/x"])
+def test_mirrors_found_in_the_sourcing_audit_are_weak(site):
+    """The mirrors and rewriters the issue-23 audit found cited are rejected for a key number."""
+    body = CITY.replace('population = "census"', f'population = "via https://{site}"')
+    assert [p.path for p in provenance.problems(scenario(body))] == ["city[A].population"]
