@@ -117,4 +117,4 @@ def test_record_tables_are_the_files_tables():
     assert set(copied.sources) == {
         "bondi-memo", "dhs-terms", "hud-dot-conditions", "eo-14287", "hr32", "hr5717",
         "hr32-status", "s707", "bill-base-rate", "pew-unauthorized", "doj-conditions-2025",
-        "doj-list"}
+        "doj-list", "hhs-freeze", "ny-v-hhs", "cdc-rescission", "ca-v-omb"}

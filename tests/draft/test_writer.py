@@ -151,7 +151,7 @@ def test_what_data_cannot_give_is_an_assumption_naming_the_document(drafts):
 def test_the_record_and_the_bibliography_come_along(drafts):
     """The current record's measures, and every cited dataset in [sources]."""
     scenario = drafts["Austin, TX"].scenario
-    assert len(scenario.measure) == 5 and scenario.litigation.scope == "parties"
+    assert len(scenario.measure) == 7 and scenario.litigation.scope == "parties"
     assert {"census-pep-v2024", "acfr-fy2023", "usaspending-county-awards", "program-inventory",
             "acs-2019-2023", "bondi-memo"} <= set(scenario.sources)
     assert "Urban Institute and USAspending.gov" in scenario.sources["usaspending-county-awards"]
