@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sim.scenario import loads
-from tests.conftest import ONE_CITY
+from tests.conftest import ONE_CITY, PASS_THROUGH
 from tests.scenario.conftest import problems
 
 
@@ -20,3 +20,12 @@ def test_review_months_are_months_into_the_year_once_each():
     assert any("city[0].budget.review_months" in p and "1-11" in p for p in late), late
     twice = problems(with_reviews("[6, 6]"))
     assert any("given twice" in p for p in twice), twice
+
+
+def test_a_grant_names_its_pass_through_entity_or_none():
+    """Left out: a direct award; named: the state agency; an empty name is refused."""
+    springfield = loads(PASS_THROUGH).city[0]
+    assert [g.pass_through for g in springfield.grant] == [
+        "Illinois Department of Human Services", None]
+    empty = problems(PASS_THROUGH.replace('"Illinois Department of Human Services"', '""'))
+    assert any("city[0].grant[0].pass_through" in p for p in empty), empty
