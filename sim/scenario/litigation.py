@@ -293,7 +293,10 @@ class Litigation(Sourced):
     """Strategies under which penalised jurisdictions sue, by name; default:
     every strategy starting at a level short of ``full`` cooperation (a city
     that keeps any limit on cooperation defends it in court).  ``[]``: nobody
-    sues."""
+    sues.  A coalition challenging only ``termination`` measures sues under
+    every strategy whatever this says: its claim is for money the terminated
+    grant owed (Court of Federal Claims, 28 U.S.C. 1491), which complying does
+    not cure, as a state-led suit is brought whatever the cities' strategies."""
     sue_alone: list[str] | None = None
     """Jurisdictions that sue on their own over measures no coalition of theirs
     challenges, by ``[[city]]`` name; default: every city.  ``[]``: only

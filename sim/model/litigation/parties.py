@@ -40,6 +40,20 @@ def suing_strategies(scenario: Scenario, strategies: tuple[str, ...]) -> np.ndar
     return np.array(sues)
 
 
+def _claims_money(coalition: Coalition, scenario: Scenario) -> bool:
+    """Whether a coalition challenges terminations only, and so sues under every strategy.
+
+    Such a suit claims money a terminated grant owed, which goes to the Court of Federal
+    Claims (28 U.S.C. 1491, the Tucker Act) and rests on the grant agreement, not on the
+    city's policy: complying does not cure a termination (New York City v. Trump over
+    FEMA's Shelter and Services clawback is such a claim), so it is brought under every
+    strategy exposed to measures, full compliance too.
+    """
+    kinds = {m.name: m.kind for m in scenario.measure}
+    return bool(coalition.measures) and all(kinds[name] == "termination"
+                                            for name in coalition.measures)
+
+
 @dataclass(frozen=True)
 class LegalInputs:
     """Litigant groups and litigation parameters for a batch of replications."""
@@ -52,7 +66,8 @@ class LegalInputs:
     """(S,) whether cities sue under the strategy."""
     group_sues: np.ndarray
     """(G, S) whether the group sues under the strategy: ``sues``, except a state-led
-    suit, which every strategy exposed to measures has."""
+    suit and a coalition's suit over terminations only (:func:`_claims_money`), which
+    every strategy exposed to measures has."""
     universal: bool
     """Injunction scope: every jurisdiction (else only the parties)."""
     group_of: np.ndarray
@@ -129,7 +144,8 @@ def sample_legal(plan: Plan, params: Parameters, first_day: int) -> LegalInputs:
             filed[k] = coalition.history.filed.toordinal() - first_day
     sues = suing_strategies(scenario, plan.strategies)
     group_sues = np.repeat(sues[None], K + C, axis=0)
-    group_sues[[bool(c.states) for c in coalitions] + [False] * C] = plan.exposed
+    group_sues[[bool(c.states) or _claims_money(c, scenario) for c in coalitions]
+               + [False] * C] = plan.exposed
     return LegalInputs(
         groups=tuple([c.name for c in coalitions] + list(plan.cities)),
         coalitions=K,

@@ -130,3 +130,40 @@ def test_a_state_led_suit_challenges_only_measures_against_states():
         sim.load(text)
     assert any(p.path == "litigation.coalition[0].measures[0]"
                and "only measures against states" in str(p) for p in error.value.problems)
+
+
+TERMINATED = """
+[[measure]]
+name = "JAG terminated"
+kind = "termination"
+effective = 2025-03-01
+agencies = ["DOJ"]
+penalises = ["sanctuary", "notify_serious", "notify", "partial", "full"]
+release_lag_months = 1
+[[litigation.coalition]]
+name = "Springfield v. DOJ (termination)"
+members = ["Springfield"]
+measures = ["JAG terminated"]
+[litigation.termination]
+merits = { probability = 1, days = 700 }
+appeal = { taken = 0, taken_after_loss = 0 }
+"""
+"""A termination of Springfield's JAG ($1M a month) on 2025-03-01, every compliance level
+penalised, and a coalition suing over it alone; the claims court pays on 2027-01-30."""
+
+
+def test_a_suit_over_a_termination_is_brought_under_full_compliance_too():
+    """Complying does not cure a termination, so the claim for the money is brought under
+    `full` as under `sanctuary`: both get March 2025 - December 2026 ($22M) back as damages
+    in month 24 (before, `full` did not sue and the $22M stayed withheld to the end)."""
+    measure, courts = TERMINATED.split("[litigation.termination]")
+    text = scenario_text(appeal="{ taken = 0 }").replace("\n[litigation]\n",
+                                                         measure + "\n[litigation]\n")
+    scenario = sim.load(text + "[litigation.termination]" + courts)
+    world = World(build_plan(scenario), scenario.scenario.seed, range(1), keep=1)
+    result = run_reference(world)
+    for s in (SANCTUARY, FULL):
+        restored = result.trajectories["federal_restored"][:, s, 0, 0]
+        assert np.flatnonzero(restored).tolist() == [24], s
+        assert restored[24] == pytest.approx(22 * MILLION)
+        assert result.outcomes["federal_unresolved"][s, 0, 0] == 0
