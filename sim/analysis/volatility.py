@@ -24,7 +24,8 @@ The method (docs/jurisdictions.md, "Revenue volatility"):
    independent normal changes (short series: the interval is wide).
 
 Growth minus a constant trend counts every change a budget could foresee (a
-tax rate raised, a new levy, a reassessment) as noise, so the estimate is an
+tax rate raised, a new levy, a reassessment) as noise, unless the change is
+documented and passed as ``known_in_advance``, so the estimate is an
 upper bound on the part of revenue the adopted budget did not expect, which is
 what reserves absorb.  Where a city publishes in-year projections of the
 year's revenue, :func:`estimate_from_projections` measures that part
@@ -80,18 +81,32 @@ class VolatilityEstimate:
     """Log change (or error) of each recession year in the series, for the record."""
 
 
-def log_changes(years: list[int], levels: list[float]) -> dict[int, float]:
-    """Year -> log change from the year before, for consecutive years only."""
+def log_changes(years: list[int], levels: list[float],
+                known_in_advance: dict[int, float] | None = None) -> dict[int, float]:
+    """Year -> log change from the year before, for consecutive years only.
+
+    ``known_in_advance`` maps a year to the part of its level the budget knew
+    before the year began (a levy first collected that year, a reclassification
+    into the city's books), in the levels' units: it is taken out of that year's
+    level for that year's change only, since the next year's budget knows it too.
+    """
+    known = known_in_advance or {}
     pairs = sorted(zip(years, levels, strict=True))
-    return {y: float(np.log(v / u)) for (x, u), (y, v) in zip(pairs, pairs[1:], strict=False)
-            if y == x + 1 and u > 0 and v > 0}
+    return {y: float(np.log((v - known.get(y, 0.0)) / u))
+            for (x, u), (y, v) in zip(pairs, pairs[1:], strict=False)
+            if y == x + 1 and u > 0 and v - known.get(y, 0.0) > 0}
 
 
 def estimate(years: list[int], levels: list[float], recession_years: set[int],
              persistence: float = 0.9, confidence: float = 0.9,
-             screen: float = 3.0) -> VolatilityEstimate:
-    """The volatility of a series of annual revenue (see the module docstring)."""
-    return _from_deviations(log_changes(years, levels), recession_years,
+             screen: float = 3.0,
+             known_in_advance: dict[int, float] | None = None) -> VolatilityEstimate:
+    """The volatility of a series of annual revenue (see the module docstring).
+
+    ``known_in_advance``: budgeted changes taken out of their year's change
+    (:func:`log_changes`), so that what a budget foresaw does not count as noise.
+    """
+    return _from_deviations(log_changes(years, levels, known_in_advance), recession_years,
                             annual_change_ratio(persistence), confidence, screen)
 
 

@@ -104,3 +104,18 @@ def test_projection_errors_by_hand():
     e = estimate_from_projections(list(range(2010, 2015)), actual, projected, set())
     assert e.trend == pytest.approx(0.03)
     assert e.volatility == pytest.approx(math.sqrt(0.004 / 4) / projection_error_ratio(0.9))
+
+
+def test_a_change_known_in_advance_is_taken_out_of_its_year_only():
+    # Levels 100, 105, 130 (a levy of 20 first collected in 2002), 136.5.
+    years, levels = [2000, 2001, 2002, 2003], [100.0, 105.0, 130.0, 136.5]
+    changes = log_changes(years, levels, known_in_advance={2002: 20.0})
+    # 2002: (130 - 20) / 105; 2003 against the whole 130, the levy is in both years.
+    assert changes == pytest.approx({2001: math.log(1.05), 2002: math.log(110 / 105),
+                                     2003: math.log(1.05)})
+    plain = estimate(years, levels, recession_years=set())
+    budgeted = estimate(years, levels, recession_years=set(), known_in_advance={2002: 20.0})
+    assert budgeted.years == plain.years == 3
+    sd = float(np.std([math.log(1.05), math.log(110 / 105), math.log(1.05)], ddof=1))
+    assert budgeted.change_sd == pytest.approx(sd)
+    assert budgeted.volatility < plain.volatility
