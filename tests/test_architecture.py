@@ -274,6 +274,6 @@ def test_ruff_finds_nothing():
     """The linter of pyproject.toml ([tool.ruff], in the test extras) passes on the code."""
     root = SIM.parent
     found = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache",
-                            "--output-format", "concise", "sim", "tests", "benchmarks"],
+                            "--output-format", "concise", "sim", "tests", "benchmarks", "scripts"],
                            cwd=root, capture_output=True, text=True)
     assert found.returncode == 0, found.stdout + found.stderr
