@@ -8,7 +8,7 @@ import pytest
 import sim
 from sim.model.budgeting import cut_after_reviews
 from tests.conftest import ONE_CITY
-from tests.model.test_fiscal import MILLION, assert_identity, simulate
+from tests.model.test_fiscal import MILLION, SALES_RECESSION, assert_identity, simulate
 
 
 def reviews(*months: int) -> np.ndarray:
@@ -56,16 +56,6 @@ def test_a_new_fiscal_year_starts_uncut_and_counts_afresh():
     assert cut[:, 0, 0] == pytest.approx([0] * 6 + [10.0] * 6 + [0] * 12)
 
 
-RECESSION = {
-    "city[0].budget.own_source_revenue": 1.2e9, "city[0].budget.expenditure_growth": 0.0,
-    "city[0].budget.revenue_mix": {"sales": 1.0},
-    "city[0].budget.gap_closing": {"order": [], "borrowing_limit": 0.0},
-    "recession": {"start": "2025-01-01", "decline_months": 6, "recovery_months": 60,
-                  "depth": {"sales": 0.12, "state_aid": 0.0}},
-    "scenario.years": 3,
-}
-
-
 def test_the_months_after_a_review_spend_their_share_of_the_shortfall_less():
     """By hand, a July fiscal year reviewed after March (month 9): $100M a month of own
     revenue falls 2 a month from January 2025 (100, 98, 96 to March: $2M a month short
@@ -75,7 +65,7 @@ def test_the_months_after_a_review_spend_their_share_of_the_shortfall_less():
     (FY2026 already spends 100 - 2.5) only the rest is short: (100.8 - 9 x 2.5) / 9 =
     $8.7M a month, so April-June 2026 spend 97.5 - 4.35 = $93.15M.  Books balance to
     the cent either way."""
-    base = sim.load(ONE_CITY).with_values(RECESSION)
+    base = sim.load(ONE_CITY).with_values(SALES_RECESSION)
     reviewed = base.with_values({"city[0].budget.review_months": [9],
                                  "city[0].budget.midyear_share": 0.5})
     result = simulate(reviewed, 1)

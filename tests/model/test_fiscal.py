@@ -304,6 +304,19 @@ def test_year_end_deposits_fill_the_second_fund_to_its_target_and_caps_spend_the
     assert spending[17] == pytest.approx(100e6 + 46e6)
 
 
+SALES_RECESSION = {
+    "city[0].budget.own_source_revenue": 1.2e9, "city[0].budget.expenditure_growth": 0.0,
+    "city[0].budget.revenue_mix": {"sales": 1.0},
+    "city[0].budget.gap_closing": {"order": [], "borrowing_limit": 0.0},
+    "recession": {"start": "2025-01-01", "decline_months": 6, "recovery_months": 60,
+                  "depth": {"sales": 0.12, "state_aid": 0.0}},
+    "scenario.years": 3,
+}
+"""ONE_CITY with $100M a month of own revenue, all sales taxes, no growth and no gap-closing
+tools, in a recession 12% deep from January 2025 (6 months down, 60 back): the hand-computed
+revenue path of the re-budgeting and mid-year review tests."""
+
+
 def test_the_next_adopted_budget_closes_its_share_of_the_past_years_revenue_gap():
     """Re-budgeting, by hand: $100M a month of own revenue, all sales taxes, 12% deep,
     falling from January 2025 over 6 months and recovering over 60.  January-June
@@ -312,15 +325,7 @@ def test_the_next_adopted_budget_closes_its_share_of_the_past_years_revenue_gap(
     July 2025-June 2026: 88 + 0.2k for k = 0..11, $1,069.2M of $1,200M, a 10.9% gap:
     FY2027 spends 100 - 0.5 x 10.9 = $94.55M a month.  Without the share, the budget
     stays at $100M; either way the books balance to the cent."""
-    values = {
-        "city[0].budget.own_source_revenue": 1.2e9, "city[0].budget.expenditure_growth": 0.0,
-        "city[0].budget.revenue_mix": {"sales": 1.0},
-        "city[0].budget.gap_closing": {"order": [], "borrowing_limit": 0.0},
-        "recession": {"start": "2025-01-01", "decline_months": 6, "recovery_months": 60,
-                      "depth": {"sales": 0.12, "state_aid": 0.0}},
-        "scenario.years": 3,
-    }
-    base = sim.load(ONE_CITY).with_values(values)
+    base = sim.load(ONE_CITY).with_values(SALES_RECESSION)
     rebudgeted = simulate(base.with_values({"city[0].budget.rebudget_share": 0.5}), 1)
     spent = rebudgeted.trajectories["expenditure"][:, 0, 0, 0] / MILLION
     assert spent[[0, 5, 6, 17, 18, 29]] == pytest.approx([100, 100, 97.5, 97.5, 94.55, 94.55])
