@@ -33,7 +33,8 @@ of it, whatever the reserves, before any gap-closing tool is needed.  Inside eac
 year, at the budget reviews a city holds (:attr:`Budget.review_months`),
 the months left spend less by :attr:`Budget.midyear_share` of the
 year-to-date shortfall a month (:mod:`sim.model.budgeting`).  Both are part
-of expenditure, so the identity is unchanged.
+of expenditure, so the identity is unchanged.  A withdrawal rule (:mod:`sim.model.drawing`)
+has the tools defend the balance the fiscal year may not draw.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ import numpy as np
 
 from sim.model.arrays import divide_where
 from sim.model.budgeting import cut_after_reviews, rebudgeted
+from sim.model.drawing import DrawRule, locked_floor, sample_draw_rule
 from sim.model.plan import Parameters, Plan
 from sim.model.recession import recession_factors, recession_months
 from sim.model.streams import ReplicationStreams, rekeyed
@@ -127,6 +129,8 @@ class FiscalInputs:
     budget (:func:`sim.model.budgeting.cut_after_reviews`), or None without
     reviews.  Floors, borrowing and cut limits stay shares of the adopted
     ``expenditure``: a review does not move the reserve policy."""
+    draws: DrawRule | None = None
+    """Withdrawal rules of the reserves, or None where no city states one."""
 
 
 def _grown(level: np.ndarray, rate: np.ndarray, years: np.ndarray) -> np.ndarray:
@@ -228,6 +232,7 @@ def sample_fiscal(plan: Plan, params: Parameters,
     own_source += 1.0
     np.maximum(own_source, 0.0, out=own_source)
     own_source *= own_trend
+    draws = sample_draw_rule(plan, params, forecast, own_source)
     next_start = np.zeros((cal.months, len(plan.cities)), bool)
     next_start[:-1] = cal.year_starts(plan.fiscal_year_start)[1:]
     share = params.per_city("budget.rebudget_share", lambda c: c.budget.rebudget_share)
@@ -269,6 +274,7 @@ def sample_fiscal(plan: Plan, params: Parameters,
         funds=funds,
         recession_start=recession_start,
         midyear_cut=midyear_cut,
+        draws=draws,
     )
 
 
@@ -338,6 +344,8 @@ class FiscalState:
     the rest of ``reserves``), or None without funds."""
     year_surplus: np.ndarray | None = None
     """Revenue less spending so far in the fiscal year (kept only with funds)."""
+    opening: np.ndarray | None = None
+    """Net reserves (none below zero) at the fiscal year's start, kept only with a draw rule."""
 
 
 def initial_fiscal_state(inputs: FiscalInputs, strategies: int) -> FiscalState:
@@ -354,6 +362,7 @@ def initial_fiscal_state(inputs: FiscalInputs, strategies: int) -> FiscalState:
         months_below=np.zeros(shape, dtype=np.int32),
         funds=funds,
         year_surplus=None if funds is None else zeros.copy(),
+        opening=None if inputs.draws is None else np.maximum(zeros, inputs.reserves0),
     )
 
 
@@ -403,8 +412,12 @@ def fiscal_month(state: FiscalState, inputs: FiscalInputs, m: int,
 
     net = reserves - debt
     below = net < floor
-    months_below = (state.months_below + 1) * below
-    cut, tax_rate = _gap_closing(state, inputs, m, net, floor, months_below, own, expenditure)
+    defended, opening = floor, state.opening
+    if inputs.draws is not None:
+        defended = locked_floor(floor, opening, inputs.draws.allowed_share[m])
+        opening = np.where(inputs.next_is_year_start[m], np.maximum(net, 0.0), opening)
+    months_below = (state.months_below + 1) * (net < defended)
+    cut, tax_rate = _gap_closing(state, inputs, m, net, defended, months_below, own, expenditure)
     accounts = {
         "revenue": revenue + borrowing,
         "spending": spending + repayment + outlay,
@@ -432,7 +445,7 @@ def fiscal_month(state: FiscalState, inputs: FiscalInputs, m: int,
         accounts["fund_below_floor"] = fund_below
     new_state = replace(state, reserves=reserves, debt=debt, tax_rate=tax_rate,
                         service_cut=cut, months_below=months_below, funds=funds,
-                        year_surplus=year_surplus)
+                        year_surplus=year_surplus, opening=opening)
     return new_state, accounts
 
 
@@ -529,9 +542,10 @@ def _gap_closing(state: FiscalState, inputs: FiscalInputs, m: int, net: np.ndarr
                  expenditure: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Service cut and tax rate for next month, sized to the gap in the city's order.
 
-    Where no tool can act (at or above the floor, or not below it long enough)
-    the cut in force holds until the year ends and the tax rate stays; only the
-    other cells, usually few, are sized (see :func:`_size_tools`).
+    ``floor`` is (R, C), or (S, R, C) under a withdrawal rule.  Where no tool can act
+    (at or above the floor, or not below it long enough) the cut in force holds until
+    the year ends and the tax rate stays; only the other cells, usually few, are sized
+    (see :func:`_size_tools`).
     """
     p = inputs.policy
     year_ends = inputs.next_is_year_start[m]
@@ -550,10 +564,10 @@ def _gap_closing(state: FiscalState, inputs: FiscalInputs, m: int, net: np.ndarr
         def at(values: np.ndarray, index: np.ndarray = cells) -> np.ndarray:
             return values.ravel()[index]
 
-        rate = at(state.tax_rate)
+        rate, level = at(state.tax_rate), at(floor, budget if floor.ndim < net.ndim else cells)
         sized, increase = _size_tools(
             GapPolicy(**{name: getattr(p, name)[city] for name in GapPolicy.__dataclass_fields__}),
-            year_ends[city], np.maximum(at(floor, budget) - at(net), 0.0), at(months_below),
+            year_ends[city], np.maximum(level - at(net), 0.0), at(months_below),
             at(state.service_cut), rate, at(own, budget), at(expenditure, budget))
         cut.ravel()[cells] = sized
         tax_rate.ravel()[cells] = rate + increase

@@ -199,6 +199,25 @@ class Budget(Sourced):
     budget is not corrected inside the year, only the gap-closing tools act,
     below the floor.  The law says a city must act, rarely how much: the
     share is usually an assumption with a range."""
+    draw_limit: Share | None = None
+    """Most of the reserves' balance at the start of a fiscal year that the
+    year may draw, as a share of it: the rest is not there to balance the
+    budget, so the gap-closing tools act once reserves fall below it (or the
+    floor, if higher), with their lags and limits; the floor a breach counts
+    against, borrowing and repayment keep ``reserve_floor``.  E.g. 0.5 where
+    a rainy-day reserve may give at most half its balance a year (San
+    Francisco, Charter 9.113.5(f)).  Default: no limit, reserves absorb any
+    shortfall down to the floor.  Only for a city without
+    ``[[city.budget.fund]]`` (one pool).  Cite the charter, statute or policy."""
+    draws_need_falling_revenue: bool = False
+    """Whether reserves may be drawn only in a fiscal year of falling revenue
+    (San Francisco, Charter 9.113.5(f), Administrative Code 10.60): in a month
+    whose own-source revenue so far in the fiscal year is not below that of
+    the same months a year earlier, the whole opening balance is kept as under
+    ``draw_limit`` (a month before the horizon is taken at the adopted
+    budget's noise-free estimate).  Default false: reserves may be drawn in
+    any year.  Only for a city without ``[[city.budget.fund]]``.  Cite the
+    law."""
     gap_closing: GapClosing = GapClosing()
     """How gaps are closed once reserves fall below the floor."""
     revenue_mix: RevenueMix | None = None
@@ -224,6 +243,11 @@ class Budget(Sourced):
         if not self.fund:
             return self
         unique([f.name for f in self.fund], "fund")
+        for key, stated in (("draw_limit", self.draw_limit is not None),
+                            ("draws_need_falling_revenue", self.draws_need_falling_revenue)):
+            if stated:
+                raise ValueError(f"{key} is for one pool of reserves, not for "
+                                 "[[city.budget.fund]]: leave it out or the funds")
         # Compared with the default, not looked up in model_fields_set: overrides
         # re-validate a dump, which states every field.
         if self.reserve_floor != type(self).model_fields["reserve_floor"].default:
