@@ -54,6 +54,8 @@ budgets = st.fixed_dictionaries({
     "fy": st.integers(1, 12),
     "rebudget": st.floats(0, 1),
     "order": st.sampled_from([["service_cuts", "tax_increase"], ["tax_increase"], []]),
+    "draw_limit": st.one_of(st.none(), st.floats(0, 1)),
+    "draws_need_falling_revenue": st.booleans(),
     "funds": st.one_of(st.none(), st.fixed_dictionaries({
         "balance": st.floats(0, 1), "floors": st.tuples(st.floats(0, 0.1), st.floats(0, 0.1)),
         "target": st.floats(0, 0.2), "cap": st.one_of(st.none(), st.floats(0.2, 0.5)),
@@ -79,12 +81,15 @@ def funds_of(f: dict, reserves: float) -> list[dict]:
 def test_reserves_change_equals_revenue_minus_spending(b):
     """Every month, city and strategy: Δreserves = revenue − spending, to the cent.
 
-    With re-budgeting (spending follows last year's revenue gap) and reserve
-    funds too: moves between funds leave the total alone, an
-    outlay over the first fund's cap is spending, and the funds always add up
-    to the reserves.
+    With re-budgeting (spending follows last year's revenue gap), withdrawal
+    rules (one pool) and reserve funds too: moves between funds leave the total
+    alone, an outlay over the first fund's cap is spending, and the funds always
+    add up to the reserves.
     """
-    floor = ({"city[0].budget.reserve_floor": b["floor"]} if b["funds"] is None else
+    floor = ({"city[0].budget.reserve_floor": b["floor"],
+              "city[0].budget.draw_limit": b["draw_limit"],
+              "city[0].budget.draws_need_falling_revenue": b["draws_need_falling_revenue"]}
+             if b["funds"] is None else
              {"city[0].budget.fund": funds_of(b["funds"], b["reserves"])})
     scenario = sim.load(ONE_CITY).with_values({
         "city[0].budget.expenditure": b["expenditure"],

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from click.testing import CliRunner
+
+from sim.cli import main
 from sim.scenario import loads
 from tests.conftest import ONE_CITY, PASS_THROUGH
 from tests.scenario.conftest import problems
@@ -29,3 +32,35 @@ def test_a_grant_names_its_pass_through_entity_or_none():
         "Illinois Department of Human Services", None]
     empty = problems(PASS_THROUGH.replace('"Illinois Department of Human Services"', '""'))
     assert any("city[0].grant[0].pass_through" in p for p in empty), empty
+
+
+def with_budget(lines: str) -> str:
+    """ONE_CITY with extra [city.budget] lines."""
+    return ONE_CITY.replace("[city.budget]\n", f"[city.budget]\n{lines}\n")
+
+
+def test_a_withdrawal_rule_is_for_one_pool_and_its_limit_may_be_uncertain():
+    """draw_limit is a share like any other (a range works); with funds either key is
+    refused in one line naming it, and the CLI exits 2 with that line."""
+    budget = loads(with_budget('draw_limit = { dist = "uniform", low = 0.4, high = 0.6 }\n'
+                               "draws_need_falling_revenue = true")).city[0].budget
+    assert budget.draw_limit.mean == 0.5 and budget.draws_need_falling_revenue
+    assert problems(with_budget("draw_limit = 1.5"))
+    funds = ('[[city.budget.fund]]\nname = "Unassigned"\n')
+    for key in ("draw_limit = 0.5", "draws_need_falling_revenue = true"):
+        text = ONE_CITY.replace("[city.budget]\n", f"[city.budget]\n{key}\n").replace(
+            "\n[[city.grant]]", f"\n{funds}\n[[city.grant]]", 1)
+        found = problems(text)
+        name = key.split(" ")[0]
+        assert len(found) == 1 and "city[0].budget" in found[0] and name in found[0], found
+
+
+def test_a_withdrawal_rule_with_funds_exits_2_in_one_line(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(with_budget("draw_limit = 0.5").replace(
+        "\n[[city.grant]]", '\n[[city.budget.fund]]\nname = "Unassigned"\n\n[[city.grant]]', 1))
+    result = CliRunner().invoke(main, ["validate", str(bad)])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"{bad}: city[0].budget")
+    assert "draw_limit" in lines[0] and "Traceback" not in result.output
