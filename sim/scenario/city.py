@@ -20,7 +20,9 @@ class GapClosing(Sourced):
 
     Reserves absorb shortfalls first.  When they stay below the floor, the
     tools in ``order`` are sized, one after the other, to the remaining gap;
-    short-term borrowing keeps cash from going negative.
+    short-term borrowing keeps cash from going negative.  Under a withdrawal
+    rule (``draw_limit``, ``draws_need_falling_revenue``) the tools act below
+    the balance the fiscal year may not draw, when that is above the floor.
     """
 
     order: list[Literal["service_cuts", "tax_increase"]] = ["service_cuts", "tax_increase"]
