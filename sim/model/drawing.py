@@ -35,6 +35,17 @@ class DrawRule:
     the rule stands in each month: ``draw_limit`` (1 without one) where draws
     are allowed, 0 where they need falling revenue and revenue is not falling."""
 
+    def level(self, m: int, floor: np.ndarray, opening: np.ndarray, net: np.ndarray,
+              year_ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The level the tools defend in month ``m``, and the next month's opening balance.
+
+        The level is :func:`locked_floor`'s; the opening balance is ``net``
+        reserves (none below zero) where the fiscal year ends (``year_ends``,
+        (C,)), else ``opening`` as it was.
+        """
+        return (locked_floor(floor, opening, self.allowed_share[m]),
+                np.where(year_ends, np.maximum(net, 0.0), opening))
+
 
 def falling_revenue(actual: np.ndarray, trend: np.ndarray, fiscal_month: np.ndarray) -> np.ndarray:
     """(T, R, C) whether each month's fiscal-year-to-date revenue runs below last year's.

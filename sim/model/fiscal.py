@@ -33,8 +33,7 @@ of it, whatever the reserves, before any gap-closing tool is needed.  Inside eac
 year, at the budget reviews a city holds (:attr:`Budget.review_months`),
 the months left spend less by :attr:`Budget.midyear_share` of the
 year-to-date shortfall a month (:mod:`sim.model.budgeting`).  Both are part
-of expenditure, so the identity is unchanged.  A withdrawal rule (:mod:`sim.model.drawing`)
-has the tools defend the balance the fiscal year may not draw.
+of expenditure, so the identity is unchanged.  Withdrawal rules: :mod:`sim.model.drawing`.
 """
 
 from __future__ import annotations
@@ -46,7 +45,7 @@ import numpy as np
 
 from sim.model.arrays import divide_where
 from sim.model.budgeting import cut_after_reviews, rebudgeted
-from sim.model.drawing import DrawRule, locked_floor, sample_draw_rule
+from sim.model.drawing import DrawRule, sample_draw_rule
 from sim.model.plan import Parameters, Plan
 from sim.model.recession import recession_factors, recession_months
 from sim.model.streams import ReplicationStreams, rekeyed
@@ -414,8 +413,7 @@ def fiscal_month(state: FiscalState, inputs: FiscalInputs, m: int,
     below = net < floor
     defended, opening = floor, state.opening
     if inputs.draws is not None:
-        defended = locked_floor(floor, opening, inputs.draws.allowed_share[m])
-        opening = np.where(inputs.next_is_year_start[m], np.maximum(net, 0.0), opening)
+        defended, opening = inputs.draws.level(m, floor, opening, net, inputs.next_is_year_start[m])
     months_below = (state.months_below + 1) * (net < defended)
     cut, tax_rate = _gap_closing(state, inputs, m, net, defended, months_below, own, expenditure)
     accounts = {
