@@ -27,8 +27,38 @@ def reserve_section(run: RunResult) -> dict[str, Any]:
                        "months": f"{mine.loc[s, 'months_below']:.1f}",
                        "p95": f"{mine.loc[s, 'months_below_p95']:.0f}"}
                       for s in run.strategies]})
-    return {"funds": rows, "exhausted": exhaustion_rows(run),
+    return {"funds": rows, "exhausted": exhaustion_rows(run), "rules": withdrawal_rules(run),
             "absorbable": absorbable_rows(run), "recession": recession_rows(run)}
+
+
+def withdrawal_rules(run: RunResult) -> list[dict[str, str]]:
+    """Per city with a withdrawal rule (``draw_limit``, ``draws_need_falling_revenue``), the rule.
+
+    In words, with the source the scenario gives for it: a reviewer reading
+    that reserves run out less often than the shortfalls suggest needs to see
+    the law that keeps them (:mod:`sim.model.drawing`).
+    """
+    from sim.scenario.provenance import format_value
+
+    out = []
+    for city in run.scenario.city:
+        budget = city.budget
+        if budget.draw_limit is None and not budget.draws_need_falling_revenue:
+            continue
+        parts = []
+        limit = budget.draw_limit
+        if limit is not None:
+            share = (f"{limit:.0%}" if isinstance(limit, float | int)
+                     else f"a share, {format_value(limit)},")
+            parts.append(f"at most {share} of the reserves' balance at the start of a fiscal "
+                         "year may be drawn in it")
+        if budget.draws_need_falling_revenue:
+            parts.append("reserves may be drawn only in a fiscal year whose own-source revenue so "
+                         "far runs below the same months of the year before")
+        source = (budget.sources.get("draw_limit")
+                  or budget.sources.get("draws_need_falling_revenue") or budget.source or "")
+        out.append({"city": city.name, "rule": "; ".join(parts), "source": source})
+    return out
 
 
 RECESSION_METRICS = ("net_fiscal_impact", "gap_closing_burden", "floor_breached",

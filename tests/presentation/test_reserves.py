@@ -68,3 +68,27 @@ def test_report_compares_futures_with_and_without_a_recession(one_city):
     assert [r["metric"] for r in section["rows"]][:2] == ["net fiscal impact",
                                                           "gap closing burden"]
     assert "If a recession comes" in without_figures(run)
+
+
+def test_report_states_a_withdrawal_rule_with_its_source(one_city):
+    """A city whose law limits draws gets its rule in words and its citation in the section."""
+    scenario = one_city.with_values({
+        "city[0].budget.draw_limit": 0.5,
+        "city[0].budget.draws_need_falling_revenue": True,
+        "city[0].budget.sources": {"draw_limit": "Charter 9.113.5(f): half the balance a year"}})
+    run = sim.run(scenario, replications=2, workers=1)
+    assert reserve_section(run)["rules"] == [{
+        "city": "Springfield",
+        "rule": "at most 50% of the reserves' balance at the start of a fiscal year may be drawn "
+                "in it; reserves may be drawn only in a fiscal year whose own-source revenue so "
+                "far runs below the same months of the year before",
+        "source": "Charter 9.113.5(f): half the balance a year"}]
+    html = without_figures(run)
+    assert "Withdrawal rules" in html and "Charter 9.113.5(f)" in html
+
+
+def test_report_without_a_withdrawal_rule_has_no_such_list(one_city):
+    """No rule, no heading: the section does not invent a limit."""
+    run = sim.run(one_city, replications=2, workers=1)
+    assert reserve_section(run)["rules"] == []
+    assert "Withdrawal rules" not in without_figures(run)
