@@ -55,6 +55,22 @@ def rebudgeted(forecast: np.ndarray, actual: np.ndarray, next_is_year_start: np.
     return cut
 
 
+def year_to_date(values: np.ndarray, fiscal_month: np.ndarray) -> np.ndarray:
+    """(T, R, C) each month's sum of ``values`` over its fiscal year's months so far.
+
+    ``fiscal_month`` (T, C) is each month's place in its fiscal year (1 = its
+    first month, where the sum starts again); the first, partial year sums
+    from the horizon's start.  Summed month by month, in order.
+    """
+    total = np.zeros_like(values)
+    running = np.zeros(values.shape[1:])
+    for m in range(len(values)):
+        running[:, fiscal_month[m] == 1] = 0.0
+        running += values[m]
+        total[m] = running
+    return total
+
+
 def cut_after_reviews(expected: np.ndarray, actual: np.ndarray, fiscal_month: np.ndarray,
                       reviewed: np.ndarray, share: np.ndarray) -> np.ndarray:
     """(T, R, C) spending the mid-year reviews take out of the months left in each year.
@@ -72,20 +88,17 @@ def cut_after_reviews(expected: np.ndarray, actual: np.ndarray, fiscal_month: np
     of its estimate cuts nothing and spends nothing more, the windfall falls
     to the reserves (Budget.midyear_share).
     """
+    shortfall = year_to_date(expected - actual, fiscal_month)
+    months = year_to_date(np.ones((len(fiscal_month), 1, fiscal_month.shape[1])),
+                          fiscal_month)[:, 0]
     cut = np.zeros_like(expected)
-    shortfall = np.zeros(expected.shape[1:])
-    months = np.zeros(expected.shape[2:])
     monthly_cut = np.zeros(expected.shape[1:])
     cities = np.arange(fiscal_month.shape[1])
     for m in range(len(expected)):
-        starts = fiscal_month[m] == 1
-        if starts.any():
-            shortfall[:, starts], months[starts], monthly_cut[:, starts] = 0.0, 0, 0.0
+        monthly_cut[:, fiscal_month[m] == 1] = 0.0
         cut[m] = monthly_cut
-        shortfall += expected[m] - actual[m]
-        months += 1
         review = reviewed[fiscal_month[m] - 1, cities]
         if review.any():
-            monthly_cut = np.where(review, share * np.maximum(shortfall, 0.0) / months,
+            monthly_cut = np.where(review, share * np.maximum(shortfall[m], 0.0) / months[m],
                                    monthly_cut)
     return cut

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.model.budgeting import year_to_date
 from sim.model.plan import Parameters, Plan
 
 
@@ -62,16 +63,7 @@ def falling_revenue(actual: np.ndarray, trend: np.ndarray, fiscal_month: np.ndar
     """
     previous = trend.copy()
     previous[12:] = actual[:-12]
-    falling = np.zeros(actual.shape, bool)
-    so_far, before = np.zeros(actual.shape[1:]), np.zeros(actual.shape[1:])
-    for m in range(len(actual)):
-        starts = fiscal_month[m] == 1
-        if starts.any():
-            so_far[:, starts], before[:, starts] = 0.0, 0.0
-        so_far += actual[m]
-        before += previous[m]
-        falling[m] = so_far < before
-    return falling
+    return year_to_date(actual, fiscal_month) < year_to_date(previous, fiscal_month)
 
 
 def locked_floor(floor: np.ndarray, opening: np.ndarray, allowed_share: np.ndarray) -> np.ndarray:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.model.budgeting import cut_after_reviews
+from sim.model.budgeting import cut_after_reviews, year_to_date
 from tests.conftest import ONE_CITY
 from tests.model.test_fiscal import MILLION, SALES_RECESSION, assert_identity, simulate
 
@@ -77,4 +77,17 @@ def test_the_months_after_a_review_spend_their_share_of_the_shortfall_less():
     spent = both.trajectories["expenditure"][:, 0, 0, 0] / MILLION
     assert spent[[6, 14, 15, 17]] == pytest.approx([97.5, 97.5, 93.15, 93.15])
     assert_identity(both, np.full((4, 1, 1), 1e8))
+
+
+def test_year_to_date_starts_again_with_each_citys_own_fiscal_year():
+    """Two cities, two replications: sums restart at each city's first fiscal month only."""
+    fiscal_month = np.array([[11, 1], [12, 2], [1, 3], [2, 4]])
+    values = np.arange(16.0).reshape(4, 2, 2)  # (month, replication, city)
+    by_hand = np.array([
+        [[0, 1], [2, 3]],
+        [[0 + 4, 1 + 5], [2 + 6, 3 + 7]],
+        [[8, 1 + 5 + 9], [10, 3 + 7 + 11]],      # city 0 starts its fiscal year here
+        [[8 + 12, 1 + 5 + 9 + 13], [10 + 14, 3 + 7 + 11 + 15]],
+    ], dtype=float)
+    assert np.array_equal(year_to_date(values, fiscal_month), by_hand)
 
